@@ -1,0 +1,195 @@
+import { existsSync } from "node:fs";
+import { Webhook } from "standardwebhooks";
+import { z } from "zod";
+
+/** Shared with the web app's dev defaults, so `npm run dev` works with no `.env`. */
+export const DEV_AUTH_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me-in-production";
+export const DEV_WEBHOOK_SECRET = "whsec_ZGV2LW9ubHktaW5zZWN1cmUtd2ViaG9vay1zZWNyZXQ=";
+
+const DEFAULT_PORT = 5003;
+const DEFAULT_HOST = "0.0.0.0";
+const DEFAULT_WEB_ORIGINS = ["http://localhost:3000", "http://127.0.0.1:3000"];
+
+// RFC 7518 §3.2: an HS256 key must be at least as long as the hash (256 bits).
+const MIN_JWT_SECRET_LENGTH = 32;
+// Standard Webhooks recommends keys of 24 to 64 bytes.
+const MIN_WEBHOOK_KEY_BYTES = 24;
+
+/** The repo-root `.env`, found from this file so the cwd does not matter (src/ and dist/ are both two levels down). */
+const ROOT_ENV_FILE = new URL("../../.env", import.meta.url);
+
+export interface Env {
+  isProduction: boolean;
+  port: number;
+  host: string;
+  /** HS256 secret the web app signs access tokens with. */
+  authJwtSecret: string;
+  /** `whsec_…` secrets; any of them verifies a push (rotation), the web app signs with the first. */
+  webhookSecrets: string[];
+  /** Normalised origins (`scheme://host[:port]`) allowed by Socket.IO CORS. */
+  webOrigins: string[];
+}
+
+export interface ParsedEnv {
+  env: Env;
+  /** Variables that fell back to an insecure development default. */
+  devDefaults: string[];
+}
+
+/** A missing or malformed environment variable. The message names the variable, never its value. */
+export class EnvError extends Error {
+  readonly code = "invalid_env";
+
+  constructor(message: string) {
+    super(message);
+    this.name = "EnvError";
+  }
+}
+
+// `FOO=` in a .env file or shell means "unset", not "empty string".
+const blankToUndefined = (value: unknown) =>
+  typeof value === "string" && value.trim() === "" ? undefined : value;
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess(blankToUndefined, schema.optional());
+
+const portSchema = z
+  .string()
+  .trim()
+  .regex(/^\d+$/, "must be a port number (1-65535)")
+  .transform(Number)
+  .refine((port) => port >= 1 && port <= 65535, "must be a port number (1-65535)");
+
+function isWebhookSecret(secret: string): boolean {
+  if (!secret.startsWith("whsec_")) return false;
+  const base64 = secret.slice("whsec_".length);
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64) || base64.length % 4 !== 0) return false;
+  if (Buffer.from(base64, "base64").length < MIN_WEBHOOK_KEY_BYTES) return false;
+  try {
+    new Webhook(secret);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const webhookSecretsSchema = z
+  .string()
+  .transform((value) => value.split(/\s+/).filter(Boolean))
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .refine(
+            isWebhookSecret,
+            `each space-separated secret must be whsec_<base64> of at least ${MIN_WEBHOOK_KEY_BYTES} bytes`,
+          ),
+      )
+      .min(1, "must hold at least one whsec_ secret"),
+  );
+
+function toOrigin(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    const isBare = (url.pathname === "/" || url.pathname === "") && !url.search && !url.hash;
+    if ((url.protocol !== "http:" && url.protocol !== "https:") || !isBare) return undefined;
+    return url.origin;
+  } catch {
+    return undefined;
+  }
+}
+
+const webOriginsSchema = z
+  .string()
+  .transform((value, ctx) => {
+    const origins: string[] = [];
+    for (const item of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+      const origin = toOrigin(item);
+      if (origin) origins.push(origin);
+      else ctx.addIssue({ code: "custom", message: `"${item}" is not an http(s) origin like http://localhost:3000` });
+    }
+    return origins;
+  })
+  .pipe(z.array(z.string()).min(1, "must hold at least one origin"));
+
+const envSchema = z.object({
+  NODE_ENV: optional(z.string()),
+  SOCKET_PORT: optional(portSchema),
+  SOCKET_HOST: optional(z.string().trim()),
+  AUTH_JWT_SECRET: optional(
+    z.string().min(MIN_JWT_SECRET_LENGTH, `must be at least ${MIN_JWT_SECRET_LENGTH} characters`),
+  ),
+  WEBHOOK_SECRET: optional(webhookSecretsSchema),
+  WEB_ORIGIN: optional(webOriginsSchema),
+});
+
+/**
+ * Validates an environment (usually `process.env`) and applies defaults.
+ * Pure: it reads nothing but `source`, so tests call it directly.
+ * @throws EnvError naming every bad variable.
+ */
+export function parseEnv(source: Record<string, string | undefined>): ParsedEnv {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${String(issue.path[0])}: ${issue.message}`);
+    throw new EnvError(`Invalid environment variables:\n${lines.join("\n")}`);
+  }
+
+  const vars = parsed.data;
+  const isProduction = vars.NODE_ENV === "production";
+
+  if (isProduction) {
+    const problems: string[] = [];
+    if (!vars.AUTH_JWT_SECRET) problems.push("  AUTH_JWT_SECRET: is required in production");
+    else if (vars.AUTH_JWT_SECRET === DEV_AUTH_JWT_SECRET)
+      problems.push("  AUTH_JWT_SECRET: the development default must not be used in production");
+    if (!vars.WEBHOOK_SECRET) problems.push("  WEBHOOK_SECRET: is required in production");
+    else if (vars.WEBHOOK_SECRET.includes(DEV_WEBHOOK_SECRET))
+      problems.push("  WEBHOOK_SECRET: the development default must not be used in production");
+    if (problems.length > 0) {
+      throw new EnvError(`Invalid environment variables:\n${problems.join("\n")}`);
+    }
+  }
+
+  const devDefaults: string[] = [];
+  if (!vars.AUTH_JWT_SECRET) devDefaults.push("AUTH_JWT_SECRET");
+  if (!vars.WEBHOOK_SECRET) devDefaults.push("WEBHOOK_SECRET");
+
+  return {
+    env: {
+      isProduction,
+      port: vars.SOCKET_PORT ?? DEFAULT_PORT,
+      host: vars.SOCKET_HOST || DEFAULT_HOST,
+      authJwtSecret: vars.AUTH_JWT_SECRET ?? DEV_AUTH_JWT_SECRET,
+      webhookSecrets: vars.WEBHOOK_SECRET ?? [DEV_WEBHOOK_SECRET],
+      webOrigins: vars.WEB_ORIGIN ?? [...DEFAULT_WEB_ORIGINS],
+    },
+    devDefaults,
+  };
+}
+
+/**
+ * Loads the repo-root `.env` (if present) into `process.env` without overriding
+ * variables that are already set.
+ */
+export function loadEnvFile(path: URL | string = ROOT_ENV_FILE): void {
+  // process.loadEnvFile arrived in Node 20.12; engines allows 20.9.
+  if (!existsSync(path) || typeof process.loadEnvFile !== "function") return;
+  const before = { ...process.env };
+  process.loadEnvFile(path);
+  // IMPORTANT: Node 20.20 and 22 keep variables that are already set, but restore
+  // them anyway so no Node version can let .env beat the real environment.
+  for (const [name, value] of Object.entries(before)) process.env[name] = value;
+}
+
+/** Start-up entry: loads `.env`, validates `process.env`, warns loudly about dev defaults. */
+export function loadEnv(): Env {
+  loadEnvFile();
+  const { env, devDefaults } = parseEnv(process.env);
+  if (devDefaults.length > 0) {
+    console.warn(
+      `[socket-server] WARNING: using INSECURE development defaults for ${devDefaults.join(", ")}. Set them before deploying.`,
+    );
+  }
+  return env;
+}

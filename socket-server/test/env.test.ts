@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { DEV_AUTH_JWT_SECRET, DEV_WEBHOOK_SECRET, EnvError, loadEnvFile, parseEnv } from "../src/env.js";
+import { newWebhookSecret } from "./helpers.js";
+
+const JWT = "j".repeat(32);
+
+describe("parseEnv", () => {
+  it("when nothing is set in development, then it uses the documented defaults and reports the dev secrets", () => {
+    const { env, devDefaults } = parseEnv({});
+
+    expect(env).toEqual({
+      isProduction: false,
+      port: 5003,
+      host: "0.0.0.0",
+      authJwtSecret: DEV_AUTH_JWT_SECRET,
+      webhookSecrets: [DEV_WEBHOOK_SECRET],
+      webOrigins: ["http://localhost:3000", "http://127.0.0.1:3000"],
+    });
+    expect(devDefaults).toEqual(["AUTH_JWT_SECRET", "WEBHOOK_SECRET"]);
+  });
+
+  it("when the secrets are missing in production, then it throws naming each variable", () => {
+    expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(EnvError);
+    expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(/AUTH_JWT_SECRET[\s\S]*WEBHOOK_SECRET/);
+    expect(() => parseEnv({ NODE_ENV: "production", AUTH_JWT_SECRET: JWT })).toThrow(/WEBHOOK_SECRET/);
+  });
+
+  it("when production uses the dev defaults verbatim, then it throws", () => {
+    expect(() =>
+      parseEnv({ NODE_ENV: "production", AUTH_JWT_SECRET: DEV_AUTH_JWT_SECRET, WEBHOOK_SECRET: newWebhookSecret() }),
+    ).toThrow(/AUTH_JWT_SECRET/);
+  });
+
+  it("when a webhook secret lacks the whsec_ prefix, then it throws naming WEBHOOK_SECRET without echoing the value", () => {
+    const run = () => parseEnv({ WEBHOOK_SECRET: "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0" });
+
+    expect(run).toThrow(/WEBHOOK_SECRET/);
+    expect(run).not.toThrow(/c2VjcmV0/);
+  });
+
+  it.each([["whsec_"], ["whsec_not base64!"], ["whsec_c2hvcnQ="]])(
+    "when WEBHOOK_SECRET is %s, then it throws",
+    (secret) => {
+      expect(() => parseEnv({ WEBHOOK_SECRET: secret })).toThrow(/WEBHOOK_SECRET/);
+    },
+  );
+
+  it("when several webhook secrets are space-separated, then all are kept in order", () => {
+    const [first, second] = [newWebhookSecret(), newWebhookSecret()];
+
+    expect(parseEnv({ WEBHOOK_SECRET: ` ${first}  ${second} ` }).env.webhookSecrets).toEqual([first, second]);
+  });
+
+  it("when SOCKET_PORT is not a number, then it throws naming SOCKET_PORT", () => {
+    expect(() => parseEnv({ SOCKET_PORT: "abc" })).toThrow(/SOCKET_PORT/);
+    expect(() => parseEnv({ SOCKET_PORT: "70000" })).toThrow(/SOCKET_PORT/);
+  });
+
+  it("when AUTH_JWT_SECRET is too short, then it throws naming it", () => {
+    expect(() => parseEnv({ AUTH_JWT_SECRET: "short" })).toThrow(/AUTH_JWT_SECRET/);
+  });
+
+  it("when WEB_ORIGIN lists origins, then they are trimmed and normalised", () => {
+    const { env } = parseEnv({ WEB_ORIGIN: " https://chat.example.com/ , http://localhost:3000" });
+
+    expect(env.webOrigins).toEqual(["https://chat.example.com", "http://localhost:3000"]);
+  });
+
+  it("when WEB_ORIGIN holds something that is not an origin, then it throws naming it", () => {
+    expect(() => parseEnv({ WEB_ORIGIN: "localhost:3000/chat" })).toThrow(/WEB_ORIGIN/);
+  });
+
+  it("when a variable is set but blank, then its default applies", () => {
+    expect(parseEnv({ SOCKET_PORT: "", WEBHOOK_SECRET: " " }).env).toMatchObject({
+      port: 5003,
+      webhookSecrets: [DEV_WEBHOOK_SECRET],
+    });
+  });
+});
+
+describe("loadEnvFile", () => {
+  const dir = mkdtempSync(join(tmpdir(), "socket-env-"));
+  const names = ["SOCKET_TEST_FROM_FILE", "SOCKET_TEST_ALREADY_SET"];
+
+  afterEach(() => {
+    for (const name of names) delete process.env[name];
+  });
+
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("when .env sets a variable the environment already has, then the environment wins", () => {
+    const file = join(dir, ".env");
+    writeFileSync(file, "SOCKET_TEST_FROM_FILE=file\nSOCKET_TEST_ALREADY_SET=file\n");
+    process.env.SOCKET_TEST_ALREADY_SET = "environment";
+
+    loadEnvFile(file);
+
+    expect(process.env.SOCKET_TEST_FROM_FILE).toBe("file");
+    expect(process.env.SOCKET_TEST_ALREADY_SET).toBe("environment");
+  });
+
+  it("when there is no .env, then nothing happens", () => {
+    expect(() => loadEnvFile(join(dir, "missing.env"))).not.toThrow();
+  });
+});

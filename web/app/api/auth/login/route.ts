@@ -1,0 +1,8 @@
+import { clientIp, json, parseInput, readJson, route } from "@/server/http";
+import { loginSchema } from "@/lib/validations/auth";
+import { requestLogin } from "@/server/services/auth";
+
+export const POST = route(async ({ request, auth }) => {
+  const input = parseInput(loginSchema, await readJson(request), { status: 400, code: "invalid_email" });
+  return json(await requestLogin(auth, { ...input, ip: clientIp(request) }));
+});

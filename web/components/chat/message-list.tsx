@@ -1,0 +1,165 @@
+import { useLayoutEffect, useRef } from "react";
+import type { ChatMessage, UserProfile } from "@/lib/types";
+import type { OutboxItem } from "./chat-state";
+import { dayKey, displayName, formatDay, formatTime } from "./format";
+
+// Closer than this to the bottom counts as "reading the latest": new messages keep it pinned.
+const STICK_THRESHOLD_PX = 80;
+// Closer than this to the top loads the previous page.
+const LOAD_OLDER_THRESHOLD_PX = 120;
+
+type Row =
+  | { kind: "day"; key: string; label: string }
+  | {
+      kind: "message";
+      key: string;
+      clientId: string;
+      id?: string;
+      mine: boolean;
+      content: string;
+      createdAt: string;
+      status: "sent" | "sending" | "failed";
+      error?: string;
+      continued: boolean;
+    };
+
+function buildRows(me: string, messages: ChatMessage[], pending: OutboxItem[]): Row[] {
+  const rows: Row[] = [];
+  let lastDay = "";
+  let lastSender = "";
+  const all = [
+    ...messages.map((m) => ({ ...m, status: "sent" as const, error: undefined })),
+    ...pending.map((p) => ({ ...p, id: undefined, senderId: me })),
+  ];
+  for (const message of all) {
+    const day = dayKey(message.createdAt);
+    if (day !== lastDay) {
+      rows.push({ kind: "day", key: `day-${day}`, label: formatDay(message.createdAt) });
+      lastDay = day;
+      lastSender = "";
+    }
+    rows.push({
+      kind: "message",
+      // Keyed by sender + clientId, so a pending bubble stays the same element once confirmed.
+      key: `${message.senderId}:${message.clientId}`,
+      clientId: message.clientId,
+      id: message.id,
+      mine: message.senderId === me,
+      content: message.content,
+      createdAt: message.createdAt,
+      status: message.status,
+      error: message.error,
+      continued: lastSender === message.senderId,
+    });
+    lastSender = message.senderId;
+  }
+  return rows;
+}
+
+interface MessageListProps {
+  me: string;
+  peer: UserProfile;
+  messages: ChatMessage[];
+  pending: OutboxItem[];
+  hasOlder: boolean;
+  loading: "initial" | "older" | null;
+  error: string | null;
+  onLoadOlder(): void;
+  onRetry(clientId: string): void;
+  onDiscard(clientId: string): void;
+}
+
+export function MessageList(props: MessageListProps) {
+  const { me, peer, messages, pending, hasOlder, loading, error, onLoadOlder, onRetry, onDiscard } = props;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const stickToBottom = useRef(true);
+  const previous = useRef<{ firstId?: string; height: number; pending: number }>({ height: 0, pending: 0 });
+
+  const rows = buildRows(me, messages, pending);
+  const name = displayName(peer);
+
+  // IMPORTANT: runs before paint, so prepending older messages never makes the view jump.
+  useLayoutEffect(() => {
+    const element = scrollRef.current;
+    if (!element) return;
+    const before = previous.current;
+    const firstId = messages[0]?.id;
+    const prepended = before.firstId !== undefined && firstId !== before.firstId && messages.some((m) => m.id === before.firstId);
+    if (pending.length > before.pending) stickToBottom.current = true; // we just sent something
+    if (prepended && !stickToBottom.current) {
+      element.scrollTop += element.scrollHeight - before.height;
+    } else if (stickToBottom.current) {
+      element.scrollTop = element.scrollHeight;
+    }
+    previous.current = { firstId, height: element.scrollHeight, pending: pending.length };
+  }, [messages, pending]);
+
+  const onScroll = () => {
+    const element = scrollRef.current;
+    if (!element) return;
+    stickToBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < STICK_THRESHOLD_PX;
+    if (element.scrollTop < LOAD_OLDER_THRESHOLD_PX && hasOlder && !loading) onLoadOlder();
+  };
+
+  return (
+    <div className="message-scroll" ref={scrollRef} onScroll={onScroll}>
+      <div className="message-history-edge">
+        {hasOlder ? (
+          <button type="button" className="button button-quiet" onClick={onLoadOlder} disabled={loading === "older"}>
+            {loading === "older" ? "Loading…" : "Load earlier messages"}
+          </button>
+        ) : loading === "initial" ? (
+          <span className="muted">Loading messages…</span>
+        ) : rows.length === 0 && !error ? (
+          <span className="muted">This is the start of your conversation with {name}. Say hello!</span>
+        ) : null}
+        {error ? (
+          <span className="error-text" role="alert">
+            Could not load messages: {error}
+          </span>
+        ) : null}
+      </div>
+      <div className="message-list" role="log" aria-live="polite" aria-label={`Messages with ${name}`} data-testid="message-list">
+        {rows.map((row) =>
+          row.kind === "day" ? (
+            <div key={row.key} className="day-divider">
+              <span>{row.label}</span>
+            </div>
+          ) : (
+            <div
+              key={row.key}
+              className="message"
+              data-testid="message"
+              data-client-id={row.clientId}
+              data-message-id={row.id}
+              data-status={row.status}
+              data-mine={row.mine}
+              data-continued={row.continued || undefined}
+            >
+              <span className="sr-only">{row.mine ? "You" : name}: </span>
+              {/* Text as React children: escaped, never parsed as HTML. */}
+              <div className="bubble" data-testid="message-content">
+                {row.content}
+              </div>
+              <div className="message-meta">
+                <time dateTime={row.createdAt}>{formatTime(row.createdAt)}</time>
+                {row.status === "sending" ? <span> · Sending…</span> : null}
+                {row.status === "failed" ? (
+                  <span className="message-failed" role="alert">
+                    {" · "}Failed{row.error ? `: ${row.error}` : ""}
+                    <button type="button" className="link-button" data-testid="retry" onClick={() => onRetry(row.clientId)}>
+                      Retry
+                    </button>
+                    <button type="button" className="link-button" onClick={() => onDiscard(row.clientId)}>
+                      Discard
+                    </button>
+                  </span>
+                ) : null}
+              </div>
+            </div>
+          ),
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,76 @@
+import type { ApiResponse } from "@/lib/types";
+
+/** A failed API call: the server's `{ error }` body, or a network failure (status 0). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details?: unknown;
+
+  constructor(status: number, code: string, message: string, details?: unknown) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export interface ApiFetchOptions extends Omit<RequestInit, "body"> {
+  /** Sent as a JSON body (sets Content-Type). */
+  json?: unknown;
+  /** Query string values; undefined ones are left out. */
+  query?: Record<string, string | number | undefined>;
+  /** Gives up after this many milliseconds (default 15 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * Calls one of our JSON route handlers and returns its `data`, or throws an ApiError.
+ * Same-origin only: the session travels in the cookie.
+ */
+export async function apiFetch<T>(path: string, options: ApiFetchOptions = {}): Promise<T> {
+  const { json, query, timeoutMs = 15_000, headers, signal, ...init } = options;
+
+  const url = new URL(path, window.location.origin);
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined) url.searchParams.set(key, String(value));
+  }
+
+  const timeout = AbortSignal.timeout(timeoutMs);
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      ...init,
+      credentials: "same-origin",
+      cache: "no-store",
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      headers: {
+        Accept: "application/json",
+        ...(json === undefined ? {} : { "Content-Type": "application/json" }),
+        ...headers,
+      },
+      body: json === undefined ? undefined : JSON.stringify(json),
+    });
+  } catch (error) {
+    // A caller's own abort is not a failure worth reporting; let it through unchanged.
+    if (signal?.aborted) throw error;
+    const timedOut = timeout.aborted;
+    throw new ApiError(0, timedOut ? "timeout" : "network_error", timedOut ? "The server took too long to answer." : "Could not reach the server.");
+  }
+
+  const body = (await response.json().catch(() => null)) as ApiResponse<T> | null;
+  // A 2xx without a JSON body (e.g. 204) carries no data.
+  if (response.ok && !body?.error) return body?.data as T;
+
+  const error = body?.error;
+  throw new ApiError(
+    response.status,
+    error?.code ?? "http_error",
+    error?.message ?? `Request failed (${response.status}).`,
+    error?.details,
+  );
+}
+
+export function isUnauthorized(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 401;
+}

@@ -1,0 +1,126 @@
+import "server-only";
+import path from "node:path";
+import fs from "node:fs";
+import { z } from "zod";
+
+/**
+ * The web app's configuration, validated once at start-up.
+ * IMPORTANT: read settings through `getEnv()`, never through `process.env` directly.
+ */
+
+const DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me-in-production";
+const DEV_WEBHOOK_SECRET = "whsec_ZGV2LW9ubHktaW5zZWN1cmUtd2ViaG9vay1zZWNyZXQ=";
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
+
+const urlString = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  APP_URL: optionalString.pipe(urlString.optional()),
+  DATA_DIR: optionalString,
+  AUTH_JWT_SECRET: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  WEBHOOK_SECRET: optionalString.pipe(
+    z.string().regex(/^whsec_[A-Za-z0-9+/=]+( +whsec_[A-Za-z0-9+/=]+)*$/, "must be whsec_<base64>, space-separated").optional(),
+  ),
+  SOCKET_SERVER_URL: optionalString.pipe(urlString.optional()),
+  SOCKET_PUBLIC_URL: optionalString.pipe(urlString.optional()),
+  SMTP_URL: optionalString.pipe(z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional()),
+  MAIL_FROM: optionalString,
+  DEV_MAILBOX: z.enum(["on", "off"]).optional(),
+  MIGRATIONS_DIR: optionalString,
+});
+
+export interface Env {
+  nodeEnv: "development" | "production" | "test";
+  isProduction: boolean;
+  appUrl: string;
+  dataDir: string;
+  migrationsDir: string;
+  jwtSecret: string;
+  accessTokenTtlSeconds: number;
+  sessionTtlDays: number;
+  /** Secrets for pushes; the first one signs. */
+  webhookSecrets: string[];
+  socketServerUrl: string;
+  socketPublicUrl: string;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  devMailbox: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** The folder holding supabase/migrations: the repo root, wherever the process was started from. */
+export function findRepoRoot(start = process.cwd()): string {
+  let dir = path.resolve(start);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, "supabase", "migrations"))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(start);
+    dir = parent;
+  }
+}
+
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(env)"}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const raw = result.data;
+  const isProduction = raw.NODE_ENV === "production";
+  const defaulted: string[] = [];
+  const required = (name: keyof typeof raw, value: string | undefined, devDefault: string): string => {
+    if (value) return value;
+    if (isProduction) throw new ConfigError(`Invalid configuration:\n  ${name}: is required in production`);
+    defaulted.push(name);
+    return devDefault;
+  };
+
+  const jwtSecret = required("AUTH_JWT_SECRET", raw.AUTH_JWT_SECRET, DEV_JWT_SECRET);
+  const webhookSecrets = required("WEBHOOK_SECRET", raw.WEBHOOK_SECRET, DEV_WEBHOOK_SECRET).split(/ +/);
+  const appUrl = required("APP_URL", raw.APP_URL, "http://localhost:3000").replace(/\/+$/, "");
+  const devMailbox = raw.DEV_MAILBOX ? raw.DEV_MAILBOX === "on" : !isProduction;
+  if (isProduction && devMailbox) throw new ConfigError("Invalid configuration:\n  DEV_MAILBOX: cannot be on in production");
+  if (isProduction && !raw.SMTP_URL) {
+    throw new ConfigError("Invalid configuration:\n  SMTP_URL: is required in production (the dev mailbox is off)");
+  }
+  const root = findRepoRoot();
+  if (defaulted.length > 0 && source === process.env) {
+    console.warn(
+      `\u26a0  Development defaults in use for ${defaulted.join(", ")}. Never deploy like this: set them (see .env.example).`,
+    );
+  }
+  return {
+    nodeEnv: raw.NODE_ENV,
+    isProduction,
+    appUrl,
+    dataDir: path.resolve(root, raw.DATA_DIR ?? ".data"),
+    migrationsDir: path.resolve(root, raw.MIGRATIONS_DIR ?? "supabase/migrations"),
+    jwtSecret,
+    accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL_SECONDS,
+    sessionTtlDays: raw.SESSION_TTL_DAYS,
+    webhookSecrets,
+    socketServerUrl: (raw.SOCKET_SERVER_URL ?? "http://127.0.0.1:5003").replace(/\/+$/, ""),
+    socketPublicUrl: (raw.SOCKET_PUBLIC_URL ?? "http://localhost:5003").replace(/\/+$/, ""),
+    smtpUrl: raw.SMTP_URL,
+    mailFrom: raw.MAIL_FROM ?? "Chat <no-reply@localhost>",
+    devMailbox,
+  };
+}
+
+const globalForEnv = globalThis as unknown as { __chatEnv?: Env };
+
+/** The validated env, parsed on first use and cached for the process. */
+export function getEnv(): Env {
+  globalForEnv.__chatEnv ??= parseEnv();
+  return globalForEnv.__chatEnv;
+}

@@ -1,0 +1,37 @@
+import type { ChatMessage } from "socket-server/events";
+
+export type { ChatMessage };
+
+export interface AuthUser {
+  id: string;
+  email: string;
+}
+
+export interface UserProfile {
+  id: string;
+  email: string;
+  displayName: string | null;
+}
+
+export interface ConversationSummary {
+  id: string;
+  peer: UserProfile;
+  lastMessage: ChatMessage;
+  lastMessageAt: string;
+}
+
+export interface HistoryPage {
+  messages: ChatMessage[];
+  nextBefore: string | null;
+}
+
+export interface SessionInfo {
+  user: AuthUser;
+  accessToken: string;
+  expiresAt: string;
+}
+
+/** Every JSON response: `{ data }` on success, `{ error }` otherwise. */
+export type ApiResponse<T> =
+  | { data: T; error?: never }
+  | { data?: never; error: { code: string; message: string; details?: unknown } };

@@ -1,0 +1,51 @@
+import { z } from "zod";
+
+/** Longest message, in Unicode code points (what Postgres' char_length counts). */
+export const MAX_CONTENT_LENGTH = 4000;
+export const HISTORY_DEFAULT_LIMIT = 50;
+export const HISTORY_MAX_LIMIT = 100;
+export const USER_SEARCH_LIMIT = 20;
+
+const codePoints = (value: string) => [...value].length;
+
+export const messageContentSchema = z
+  .string({ error: "content must be a string" })
+  .refine((value) => value.isWellFormed(), "content must be valid Unicode (no lone surrogates)")
+  .refine((value) => !value.includes("\u0000"), "content must not contain NUL characters")
+  .transform((value) => value.trim())
+  .refine((value) => value.length > 0, "content must not be empty")
+  .refine((value) => codePoints(value) <= MAX_CONTENT_LENGTH, `content must be at most ${MAX_CONTENT_LENGTH} characters`);
+
+export const sendMessageSchema = z.strictObject({
+  recipientId: z.uuid({ error: "recipientId must be a UUID" }),
+  content: messageContentSchema,
+  clientId: z.uuid({ error: "clientId must be a UUID" }),
+});
+export type SendMessageInput = z.infer<typeof sendMessageSchema>;
+
+/** Query string values are strings; limit is clamped rather than refused. */
+const limitSchema = z
+  .string()
+  .regex(/^-?\d{1,12}$/, "limit must be an integer")
+  .transform((value) => Math.min(HISTORY_MAX_LIMIT, Math.max(1, Number(value))))
+  .optional()
+  .transform((value) => value ?? HISTORY_DEFAULT_LIMIT);
+
+export const historyQuerySchema = z
+  .strictObject({
+    with: z.uuid({ error: "with must be a user id (UUID)" }),
+    limit: limitSchema,
+    before: z.uuid({ error: "before must be a message id (UUID)" }).optional(),
+    after: z.uuid({ error: "after must be a message id (UUID)" }).optional(),
+  })
+  .refine((query) => !(query.before && query.after), { message: "use either before or after, not both", path: ["after"] });
+export type HistoryQuery = z.infer<typeof historyQuerySchema>;
+
+export const userSearchQuerySchema = z.strictObject({
+  q: z
+    .string()
+    .trim()
+    .min(1, "q must have at least 1 character")
+    .max(254, "q is too long")
+    .refine((value) => !value.includes("\u0000"), "q must not contain NUL characters"),
+});

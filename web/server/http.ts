@@ -1,0 +1,111 @@
+import "server-only";
+import { NextResponse, type NextRequest } from "next/server";
+import type { z } from "zod";
+import type { CookieJar, CookieOptions } from "@/server/auth/types";
+import { getAuth } from "@/server/context";
+import { DomainError } from "@/server/errors";
+import type { AuthProvider } from "@/server/auth/types";
+import type { AuthUser } from "@/lib/types";
+import { requireUser } from "@/server/services/auth";
+
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
+
+export function json<T>(data: T, status = 200, headers?: HeadersInit): NextResponse {
+  return NextResponse.json({ data }, { status, headers });
+}
+
+export function errorJson(status: number, code: string, message: string, details?: unknown, headers?: HeadersInit): NextResponse {
+  return NextResponse.json({ error: details === undefined ? { code, message } : { code, message, details } }, { status, headers });
+}
+
+/** Maps any thrown value to the error shape; unknown errors are logged and stay generic. */
+export function toErrorResponse(error: unknown): NextResponse {
+  if (error instanceof DomainError) return errorJson(error.status, error.code, error.message, error.details, error.headers);
+  console.error("Unhandled error in route handler:", error);
+  return errorJson(500, "internal_error", "Something went wrong on our side. Try again.");
+}
+
+/** Cookies read from the request; the ones set are copied onto the response by `applyTo`. */
+export function requestCookieJar(request: NextRequest): CookieJar & { applyTo(response: NextResponse): NextResponse } {
+  const pending: { name: string; value: string; options: CookieOptions }[] = [];
+  return {
+    get: (name) => request.cookies.get(name)?.value,
+    getAll: () => request.cookies.getAll().map(({ name, value }) => ({ name, value })),
+    set(name, value, options) {
+      pending.push({ name, value, options });
+    },
+    applyTo(response) {
+      for (const { name, value, options } of pending) response.cookies.set(name, value, options);
+      return response;
+    },
+  };
+}
+
+/** Parses with a shared schema; failures become 422 (or the given status) with the issues. */
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  { status = 422, code = "validation_failed" }: { status?: number; code?: string } = {},
+): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const details = result.error.issues.map((issue) => ({ path: issue.path.join("."), message: issue.message }));
+  const message = details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join("; ");
+  throw new DomainError(status, code, message || "Invalid input.", details);
+}
+
+/** The JSON body, refusing other content types, oversized bodies and malformed JSON. */
+export async function readJson(request: Request, maxBytes = MAX_JSON_BODY_BYTES): Promise<unknown> {
+  const type = request.headers.get("content-type") ?? "";
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new DomainError(415, "unsupported_media_type", "Send the body as application/json.");
+  }
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new DomainError(413, "payload_too_large", `The body must be at most ${maxBytes} bytes.`);
+  const buffer = await request.arrayBuffer();
+  if (buffer.byteLength > maxBytes) throw new DomainError(413, "payload_too_large", `The body must be at most ${maxBytes} bytes.`);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(buffer);
+  } catch {
+    throw new DomainError(400, "invalid_json", "The body is not valid UTF-8.");
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new DomainError(400, "invalid_json", "The body is not valid JSON.");
+  }
+}
+
+export function searchParams(request: NextRequest): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [key, value] of request.nextUrl.searchParams) params[key] = value;
+  return params;
+}
+
+/** The client's address as the proxy in front of us reports it. */
+export function clientIp(request: Request): string | undefined {
+  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || request.headers.get("x-real-ip") || undefined;
+}
+
+export interface RouteContext {
+  request: NextRequest;
+  cookies: ReturnType<typeof requestCookieJar>;
+  auth: AuthProvider;
+  /** The signed-in user, or a 401. */
+  user(): Promise<AuthUser>;
+}
+
+/** Wraps a route handler: builds the per-request auth, maps errors, copies cookies onto the response. */
+export function route(handler: (context: RouteContext) => Promise<NextResponse>) {
+  return async (request: NextRequest): Promise<NextResponse> => {
+    const cookies = requestCookieJar(request);
+    try {
+      const auth = await getAuth(cookies);
+      const response = await handler({ request, cookies, auth, user: () => requireUser(auth) });
+      return cookies.applyTo(response);
+    } catch (error) {
+      return cookies.applyTo(toErrorResponse(error));
+    }
+  };
+}

@@ -1,0 +1,22 @@
+import "server-only";
+import { cookies } from "next/headers";
+import type { AuthUser } from "@/lib/types";
+import { getEnv } from "@/lib/env";
+import { getAuth } from "@/server/context";
+
+/** The signed-in user for a Server Component (reads the request cookies), or null. */
+export async function getPageUser(): Promise<AuthUser | null> {
+  const store = await cookies();
+  const auth = await getAuth({
+    get: (name) => store.get(name)?.value,
+    getAll: () => store.getAll().map(({ name, value }) => ({ name, value })),
+    // Server Components cannot set cookies; nothing here needs to.
+    set: () => {},
+  });
+  return auth.getUser();
+}
+
+/** Settings the browser needs, read from the server env at request time. */
+export function getClientConfig(): { socketUrl: string } {
+  return { socketUrl: getEnv().socketPublicUrl };
+}

@@ -1,0 +1,36 @@
+import type { AuthUser, SessionInfo } from "@/lib/types";
+import type { ConfirmInput, LoginInput } from "@/lib/validations/auth";
+import { unauthorized } from "@/server/errors";
+import type { AuthProvider } from "@/server/auth/types";
+
+/**
+ * Sends a magic link. Answers the same whether or not the account exists, so the
+ * endpoint cannot be used to find out who has an account.
+ */
+export async function requestLogin(auth: AuthProvider, input: LoginInput & { ip?: string }): Promise<{ sent: true }> {
+  await auth.sendMagicLink({ email: input.email, next: input.next, ip: input.ip });
+  return { sent: true };
+}
+
+/** Verifies a magic link and starts the session; returns where to go next. */
+export async function confirmLogin(auth: AuthProvider, input: ConfirmInput): Promise<{ user: AuthUser; next: string }> {
+  const user = await auth.verifyMagicLink({ tokenHash: input.token_hash, type: input.type });
+  return { user, next: input.next };
+}
+
+export async function requireUser(auth: AuthProvider): Promise<AuthUser> {
+  const user = await auth.getUser();
+  if (!user) throw unauthorized();
+  return user;
+}
+
+export async function getSession(auth: AuthProvider): Promise<SessionInfo> {
+  const user = await requireUser(auth);
+  const token = await auth.getAccessToken();
+  if (!token) throw unauthorized();
+  return { user, accessToken: token.accessToken, expiresAt: token.expiresAt.toISOString() };
+}
+
+export async function logout(auth: AuthProvider): Promise<void> {
+  await auth.signOut();
+}

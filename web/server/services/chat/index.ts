@@ -1,0 +1,54 @@
+import type { ChatMessage, ConversationSummary, HistoryPage, UserProfile } from "@/lib/types";
+import type { HistoryQuery, SendMessageInput } from "@/lib/validations/chat";
+import { USER_SEARCH_LIMIT } from "@/lib/validations/chat";
+import { badRequest, notFound } from "@/server/errors";
+import type { RealtimePush } from "@/server/realtime/push";
+import type { ChatStore } from "@/server/store/types";
+
+export interface ChatDeps {
+  store: ChatStore;
+  push: RealtimePush;
+}
+
+const CONVERSATION_LIST_LIMIT = 100;
+
+/**
+ * Stores a message once per (sender, clientId) and pushes it to the socket server.
+ * A repeat returns the stored message with `created: false` and pushes again: the socket
+ * server drops the duplicate webhook id, and an earlier lost push gets another chance.
+ */
+export async function sendMessage(
+  { store, push }: ChatDeps,
+  senderId: string,
+  input: SendMessageInput,
+): Promise<{ message: ChatMessage; created: boolean }> {
+  if (input.recipientId === senderId) throw badRequest("cannot_message_self", "You cannot send a message to yourself.");
+  const recipient = await store.findProfile(senderId, input.recipientId);
+  if (!recipient) throw notFound("user_not_found", "That user does not exist.");
+  const result = await store.insertMessage(senderId, input);
+  push.messageCreated(result.message);
+  return result;
+}
+
+/** One page of a conversation, oldest first. `before` pages back, `after` catches up. */
+export async function getHistory({ store }: Pick<ChatDeps, "store">, userId: string, query: HistoryQuery): Promise<HistoryPage> {
+  if (query.with === userId) return { messages: [], nextBefore: null };
+  const messages = await store.listMessages(userId, {
+    peerId: query.with,
+    limit: query.limit,
+    before: query.before,
+    after: query.after,
+  });
+  if (!messages) throw badRequest("invalid_cursor", "The cursor is not a message of this conversation.");
+  // A full page going backwards may have more before it; catch-up pages forward instead.
+  const nextBefore = !query.after && messages.length === query.limit ? (messages[0]?.id ?? null) : null;
+  return { messages, nextBefore };
+}
+
+export function listConversations({ store }: Pick<ChatDeps, "store">, userId: string): Promise<ConversationSummary[]> {
+  return store.listConversations(userId, CONVERSATION_LIST_LIMIT);
+}
+
+export function searchUsers({ store }: Pick<ChatDeps, "store">, userId: string, prefix: string): Promise<UserProfile[]> {
+  return store.searchProfiles(userId, prefix, USER_SEARCH_LIMIT);
+}

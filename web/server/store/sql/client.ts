@@ -1,0 +1,40 @@
+/**
+ * The few things the SQL store needs from a Postgres driver. PGlite (embedded) and `pg`
+ * (any Postgres) both fit behind it, so every query is written once.
+ */
+export interface SqlExecutor {
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+  /** Runs several statements separated by semicolons, without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface SqlClient extends SqlExecutor {
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs `fn` in a transaction as the signed-in user: role `authenticated` and the JWT claims
+ * that `auth.uid()` reads, exactly as Supabase's API does. Row level security is the guard.
+ */
+export function asUser<T>(db: SqlClient, userId: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.query("select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)", [
+      JSON.stringify({ sub: userId, role: "authenticated" }),
+    ]);
+    return fn(tx);
+  });
+}
+
+/** Postgres error codes the store translates into domain errors. */
+export const PG_ERRORS = {
+  uniqueViolation: "23505",
+  foreignKeyViolation: "23503",
+  checkViolation: "23514",
+  insufficientPrivilege: "42501",
+} as const;
+
+export function pgErrorCode(error: unknown): string | undefined {
+  if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "string") return error.code;
+  return undefined;
+}

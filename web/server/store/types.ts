@@ -1,0 +1,28 @@
+import type { ChatMessage, ConversationSummary, UserProfile } from "@/lib/types";
+
+export interface NewMessage {
+  recipientId: string;
+  content: string;
+  clientId: string;
+}
+
+export interface HistoryRequest {
+  peerId: string;
+  limit: number;
+  before?: string;
+  after?: string;
+}
+
+/**
+ * Messages and profiles, always read and written as the signed-in user so that the
+ * database's row level security applies. One adapter per backend.
+ */
+export interface ChatStore {
+  /** Stores the message once per (sender, clientId); `created` is false for a repeat. */
+  insertMessage(userId: string, input: NewMessage): Promise<{ message: ChatMessage; created: boolean }>;
+  /** `null` when the cursor is not a message of this conversation. */
+  listMessages(userId: string, request: HistoryRequest): Promise<ChatMessage[] | null>;
+  listConversations(userId: string, limit: number): Promise<ConversationSummary[]>;
+  findProfile(userId: string, profileId: string): Promise<UserProfile | null>;
+  searchProfiles(userId: string, emailPrefix: string, limit: number): Promise<UserProfile[]>;
+}

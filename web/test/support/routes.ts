@@ -1,0 +1,87 @@
+import { NextRequest } from "next/server";
+import * as login from "@/app/api/auth/login/route";
+import * as logout from "@/app/api/auth/logout/route";
+import * as session from "@/app/api/auth/session/route";
+import * as send from "@/app/api/chat/send/route";
+import * as history from "@/app/api/chat/history/route";
+import * as conversations from "@/app/api/chat/conversations/route";
+import * as users from "@/app/api/users/route";
+import * as mailbox from "@/app/api/dev/mailbox/route";
+import * as confirm from "@/app/auth/confirm/route";
+
+type Handler = (request: NextRequest) => Response | Promise<Response>;
+
+const routes: Record<string, Partial<Record<"GET" | "POST", Handler>>> = {
+  "/api/auth/login": login,
+  "/api/auth/logout": logout,
+  "/api/auth/session": session,
+  "/api/chat/send": send,
+  "/api/chat/history": history,
+  "/api/chat/conversations": conversations,
+  "/api/users": users,
+  "/api/dev/mailbox": mailbox,
+  "/auth/confirm": confirm,
+};
+
+export const ORIGIN = "http://localhost:3000";
+
+export interface CallOptions {
+  json?: unknown;
+  body?: string;
+  form?: Record<string, string>;
+  cookie?: string;
+  headers?: Record<string, string>;
+}
+
+export interface CallResult {
+  status: number;
+  headers: Headers;
+  text: string;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- assertions read it
+}
+
+/** Calls a route handler module the way Next.js would, with a real Request. */
+export async function call(method: "GET" | "POST", path: string, options: CallOptions = {}): Promise<CallResult> {
+  const url = new URL(path, ORIGIN);
+  const handler = routes[url.pathname]?.[method];
+  if (!handler) throw new Error(`no ${method} handler for ${url.pathname}`);
+  const headers = new Headers(options.headers);
+  let body: string | undefined = options.body;
+  if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    if (!headers.has("content-type")) headers.set("content-type", "application/json");
+  }
+  if (options.form) {
+    body = new URLSearchParams(options.form).toString();
+    headers.set("content-type", "application/x-www-form-urlencoded");
+  }
+  if (options.cookie) headers.set("cookie", options.cookie);
+  const response = await handler(new NextRequest(url, { method, headers, body }));
+  const text = await response.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // HTML pages and redirects have no JSON body.
+  }
+  return { status: response.status, headers: response.headers, text, body: parsed };
+}
+
+/** Signs in through the real magic-link flow (login → dev mailbox → confirm) and returns the cookie. */
+export async function signIn(email: string): Promise<{ cookie: string; userId: string }> {
+  const sent = await call("POST", "/api/auth/login", { json: { email, next: "/chat" } });
+  if (sent.status !== 200) throw new Error(`login failed: ${sent.status} ${sent.text}`);
+  const mail = await call("GET", `/api/dev/mailbox?email=${encodeURIComponent(email)}`);
+  const link = new URL(mail.body.data[0].link);
+  const confirmed = await call("POST", "/auth/confirm", {
+    form: {
+      token_hash: link.searchParams.get("token_hash")!,
+      type: link.searchParams.get("type")!,
+      next: link.searchParams.get("next")!,
+    },
+  });
+  if (confirmed.status !== 303) throw new Error(`confirm failed: ${confirmed.status} ${confirmed.text}`);
+  const cookie = confirmed.headers.get("set-cookie")!.split(";")[0]!;
+  const me = await call("GET", "/api/auth/session", { cookie });
+  return { cookie, userId: me.body.data.user.id };
+}
