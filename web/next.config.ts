@@ -1,4 +1,9 @@
+import path from "node:path";
+import { loadEnvConfig } from "@next/env";
 import type { NextConfig } from "next";
+
+// One .env at the repo root configures both the web app and the socket server.
+loadEnvConfig(path.resolve(import.meta.dirname, ".."), process.env.NODE_ENV !== "production");
 
 const nextConfig: NextConfig = {
   // PGlite loads its WASM and data files from its own folder: keep it out of the bundle.

@@ -26,7 +26,9 @@ app.httpServer.once("error", (error) => {
   process.exit(1);
 });
 app.httpServer.listen(env.port, env.host, () => {
-  logger.info("listening", { url: `http://${env.host}:${env.port}` });
+  const address = app.httpServer.address();
+  const port = typeof address === "object" && address ? address.port : env.port;
+  logger.info("listening", { url: `http://${env.host}:${port}` });
 });
 
 const SHUTDOWN_GRACE_MS = 10_000;

@@ -22,6 +22,8 @@ const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   APP_URL: optionalString.pipe(urlString.optional()),
   DATA_DIR: optionalString,
+  DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }).optional()),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   AUTH_JWT_SECRET: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
@@ -41,6 +43,9 @@ export interface Env {
   isProduction: boolean;
   appUrl: string;
   dataDir: string;
+  /** Any Postgres instead of the embedded one. */
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
   migrationsDir: string;
   jwtSecret: string;
   accessTokenTtlSeconds: number;
@@ -79,6 +84,9 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   const isProduction = raw.NODE_ENV === "production";
   const defaulted: string[] = [];
   const required = (name: keyof typeof raw, value: string | undefined, devDefault: string): string => {
+    if (value && isProduction && value === devDefault) {
+      throw new ConfigError(`Invalid configuration:\n  ${name}: the development default must not be used in production`);
+    }
     if (value) return value;
     if (isProduction) throw new ConfigError(`Invalid configuration:\n  ${name}: is required in production`);
     defaulted.push(name);
@@ -104,6 +112,8 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     isProduction,
     appUrl,
     dataDir: path.resolve(root, raw.DATA_DIR ?? ".data"),
+    databaseUrl: raw.DATABASE_URL,
+    databasePoolSize: raw.DATABASE_POOL_SIZE,
     migrationsDir: path.resolve(root, raw.MIGRATIONS_DIR ?? "supabase/migrations"),
     jwtSecret,
     accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL_SECONDS,

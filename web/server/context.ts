@@ -8,6 +8,7 @@ import type { DevMailbox, Mailer } from "@/server/mail/types";
 import { createSmtpMailer } from "@/server/mail/smtp";
 import { createWebhookPush, type RealtimePush } from "@/server/realtime/push";
 import { openEmbeddedDatabase } from "@/server/store/pglite";
+import { openPostgres } from "@/server/store/postgres";
 import { createSqlChatStore } from "@/server/store/sql-chat-store";
 import type { SqlClient } from "@/server/store/sql/client";
 import type { ChatStore } from "@/server/store/types";
@@ -37,7 +38,9 @@ function defer(task: () => Promise<void>): void {
 
 async function buildServices(): Promise<AppServices> {
   const env = getEnv();
-  const db = await openEmbeddedDatabase({ dataDir: env.dataDir, migrationsDir: env.migrationsDir });
+  const db = env.databaseUrl
+    ? await openPostgres({ connectionString: env.databaseUrl, migrationsDir: env.migrationsDir, max: env.databasePoolSize })
+    : await openEmbeddedDatabase({ dataDir: env.dataDir, migrationsDir: env.migrationsDir });
   const devMailbox = env.devMailbox ? createDevMailbox(db) : null;
   const mailer = env.smtpUrl ? createSmtpMailer(env.smtpUrl, env.mailFrom) : devMailbox;
   if (!mailer) throw new Error("No way to send mail: set SMTP_URL, or DEV_MAILBOX=on outside production.");

@@ -9,6 +9,9 @@ import { fileURLToPath } from "node:url";
 
 /** The real stack for browser tests: the socket server and the production web app, on free ports of 127.0.0.1. */
 
+// One import for test files: the browser side of the harness lives in browser.ts.
+export { CHROMIUM_PATH, checkChromium, fetchMagicLink, launchUser, loginViaMailbox, type BrowserUser } from "./browser";
+
 export const WEB_DIR = fileURLToPath(new URL("../..", import.meta.url));
 const REPO_DIR = path.resolve(WEB_DIR, "..");
 const SOCKET_DIR = path.join(REPO_DIR, "socket-server");

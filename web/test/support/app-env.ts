@@ -7,13 +7,13 @@ export const TEST_WEBHOOK_SECRET = "whsec_dGVzdC13ZWJob29rLXNlY3JldC1mb3Itcm91dG
 export const TEST_JWT_SECRET = "test-jwt-secret-that-is-long-enough-for-hs256";
 
 /** Points the app's composition root at a fresh database and a push receiver. */
-export async function startTestApp() {
+export async function startTestApp({ socketServerUrl }: { socketServerUrl?: string } = {}) {
   const dataDir = copyTemplateDataDir();
   const receiver = await startPushReceiver(TEST_WEBHOOK_SECRET);
   Object.assign(process.env, {
     DATA_DIR: dataDir,
     APP_URL: "http://localhost:3000",
-    SOCKET_SERVER_URL: receiver.url,
+    SOCKET_SERVER_URL: socketServerUrl ?? receiver.url,
     WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
   });

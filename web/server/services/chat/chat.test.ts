@@ -7,7 +7,21 @@ import type { RealtimePush } from "@/server/realtime/push";
 import { createSqlChatStore } from "@/server/store/sql-chat-store";
 import type { SqlClient } from "@/server/store/sql/client";
 import { createUser, openTestDatabase } from "@/test/support/db";
+import { notePostgresSkip, openPostgresTestDatabase, TEST_DATABASE_URL } from "@/test/support/postgres";
 import { getHistory, listConversations, searchUsers, sendMessage } from ".";
+
+// One SQL store, two drivers: the same behaviour on the embedded PGlite and on a real Postgres.
+const drivers = [
+  { name: "embedded PGlite", open: openTestDatabase, skip: false },
+  { name: "Postgres (pg)", open: openPostgresTestDatabase, skip: !TEST_DATABASE_URL },
+];
+notePostgresSkip("chat services on Postgres");
+
+describe.each(drivers)("chat services on $name", ({ open, skip }) => {
+  if (skip) {
+    it.skip("needs TEST_DATABASE_URL", () => {});
+    return;
+  }
 
 let db: SqlClient;
 let close: () => Promise<void>;
@@ -18,7 +32,7 @@ let bob: string;
 let carol: string;
 
 beforeAll(async () => {
-  ({ db, close } = await openTestDatabase());
+  ({ db, close } = await open());
   deps = { store: createSqlChatStore(db), push: { messageCreated: (message) => pushed.push(message) } };
   alice = await createUser(db, "alice@example.com");
   bob = await createUser(db, "bob@example.com");
@@ -194,4 +208,5 @@ describe("conversations and users", () => {
     expect(await searchUsers(deps, alice, "%")).toEqual([]);
     expect(await searchUsers(deps, alice, "_ob")).toEqual([]);
   });
+});
 });

@@ -10,11 +10,20 @@ function sqlDir(): string {
   return path.join(findRepoRoot(), "web", "server", "store", "sql");
 }
 
-/** Creates what Supabase would provide (roles, auth schema, auth.uid()) plus the embedded auth tables. */
+/** True on a Supabase database, which has the real auth schema and roles. */
+async function isSupabase(db: SqlClient): Promise<boolean> {
+  const rows = await db.query("select 1 from pg_roles where rolname = 'supabase_auth_admin'");
+  return rows.length > 0;
+}
+
+/**
+ * Creates what Supabase would provide (roles, auth schema, auth.uid()), unless this is
+ * Supabase, plus the embedded issuer's own tables.
+ */
 export async function applyShim(db: SqlClient, dir = sqlDir()): Promise<void> {
-  for (const file of SHIM_FILES) {
-    await db.exec(await fs.readFile(path.join(dir, file), "utf8"));
-  }
+  const [supabaseShim, embeddedAuth] = SHIM_FILES;
+  if (!(await isSupabase(db))) await db.exec(await fs.readFile(path.join(dir, supabaseShim), "utf8"));
+  await db.exec(await fs.readFile(path.join(dir, embeddedAuth), "utf8"));
 }
 
 export interface MigrationResult {
@@ -27,19 +36,21 @@ export interface MigrationResult {
  */
 export async function migrate(db: SqlClient, migrationsDir: string): Promise<MigrationResult> {
   const files = (await fs.readdir(migrationsDir)).filter((file) => /^\d+_.+\.sql$/.test(file)).sort();
-  const done = new Set(
-    (await db.query<{ version: string }>("select version from supabase_migrations.schema_migrations")).map((row) => row.version),
-  );
   const applied: string[] = [];
   for (const file of files) {
     const [version, ...rest] = file.replace(/\.sql$/, "").split("_");
-    if (!version || done.has(version)) continue;
+    if (!version) continue;
     const sql = await fs.readFile(path.join(migrationsDir, file), "utf8");
-    await db.transaction(async (tx) => {
+    const ran = await db.transaction(async (tx) => {
+      // Several processes may start at once: one applies, the others wait and then skip.
+      await tx.query("select pg_advisory_xact_lock(7461263)");
+      const done = await tx.query("select 1 from supabase_migrations.schema_migrations where version = $1", [version]);
+      if (done.length > 0) return false;
       await tx.exec(sql);
       await tx.query("insert into supabase_migrations.schema_migrations (version, name) values ($1, $2)", [version, rest.join("_")]);
+      return true;
     });
-    applied.push(file);
+    if (ran) applied.push(file);
   }
   return { applied };
 }

@@ -1,0 +1,83 @@
+import { randomUUID } from "node:crypto";
+import { io, type Socket } from "socket.io-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChatMessage, ClientToServerEvents, ServerToClientEvents } from "socket-server/events";
+import { startTestApp, TEST_JWT_SECRET, TEST_WEBHOOK_SECRET } from "./support/app-env";
+import { call, signIn } from "./support/routes";
+import { startSocketServerProcess } from "./support/socket-server-process";
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+let socketServer: Awaited<ReturnType<typeof startSocketServerProcess>>;
+let app: Awaited<ReturnType<typeof startTestApp>>;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  socketServer = await startSocketServerProcess({ AUTH_JWT_SECRET: TEST_JWT_SECRET, WEBHOOK_SECRET: TEST_WEBHOOK_SECRET });
+  app = await startTestApp({ socketServerUrl: socketServer.url });
+});
+afterAll(async () => {
+  for (const client of clients) client.close();
+  await app.stop();
+  await socketServer.stop();
+});
+
+/** Connects like the browser: a fresh access token from /api/auth/session. */
+async function connectAs(cookie: string): Promise<{ socket: Client; received: ChatMessage[] }> {
+  const session = await call("GET", "/api/auth/session", { cookie });
+  const socket: Client = io(socketServer.url, { auth: { token: session.body.data.accessToken }, transports: ["websocket"] });
+  clients.push(socket);
+  const received: ChatMessage[] = [];
+  socket.on("message:new", (message) => received.push(message));
+  await new Promise<void>((resolve, reject) => {
+    socket.once("connect", resolve);
+    socket.once("connect_error", reject);
+  });
+  return { socket, received };
+}
+
+const until = async (check: () => boolean, ms = 5_000) => {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+};
+
+describe("send → store → signed push → socket", () => {
+  it("when a user sends, then the recipient and the sender's other tab get it live, a third user does not", async () => {
+    const alice = await signIn("alice@example.com");
+    const bob = await signIn("bob@example.com");
+    const carol = await signIn("carol@example.com");
+    const bobTab = await connectAs(bob.cookie);
+    const aliceOtherTab = await connectAs(alice.cookie);
+    const carolTab = await connectAs(carol.cookie);
+
+    const sent = await call("POST", "/api/chat/send", {
+      cookie: alice.cookie,
+      json: { recipientId: bob.userId, content: "live hello", clientId: randomUUID() },
+    });
+    expect(sent.status).toBe(201);
+    await until(() => bobTab.received.length === 1 && aliceOtherTab.received.length === 1);
+    expect(bobTab.received[0]).toEqual(sent.body.data);
+    expect(aliceOtherTab.received[0]).toEqual(sent.body.data);
+
+    // A retry of the same clientId pushes again; the socket server drops the repeated webhook id.
+    await call("POST", "/api/chat/send", {
+      cookie: alice.cookie,
+      json: { recipientId: bob.userId, content: "live hello", clientId: sent.body.data.clientId },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(bobTab.received).toHaveLength(1);
+    expect(carolTab.received).toHaveLength(0);
+  });
+
+  it("when a socket presents no token or a forged one, then it is refused as unauthorized", async () => {
+    for (const auth of [{}, { token: "forged.token.value" }]) {
+      const socket: Client = io(socketServer.url, { auth, transports: ["websocket"], reconnection: false });
+      clients.push(socket);
+      const error = await new Promise<Error>((resolve) => socket.once("connect_error", resolve));
+      expect(error.message).toBe("unauthorized");
+    }
+  });
+});
