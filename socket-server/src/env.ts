@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { Webhook } from "standardwebhooks";
 import { z } from "zod";
+import { LOG_LEVELS, type LogLevel } from "./logger.js";
 
 /** Shared with the web app's dev defaults, so `npm run dev` works with no `.env`. */
 export const DEV_AUTH_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me-in-production";
@@ -14,6 +15,8 @@ const DEFAULT_WEB_ORIGINS = ["http://localhost:3000", "http://127.0.0.1:3000"];
 const MIN_JWT_SECRET_LENGTH = 32;
 // Standard Webhooks recommends keys of 24 to 64 bytes.
 const MIN_WEBHOOK_KEY_BYTES = 24;
+// A scrape token shorter than this is guessable.
+const MIN_METRICS_TOKEN_LENGTH = 16;
 
 /** The repo-root `.env`, found from this file so the cwd does not matter (src/ and dist/ are both two levels down). */
 const ROOT_ENV_FILE = new URL("../../.env", import.meta.url);
@@ -28,6 +31,14 @@ export interface Env {
   webhookSecrets: string[];
   /** Normalised origins (`scheme://host[:port]`) allowed by Socket.IO CORS. */
   webOrigins: string[];
+  /** `redis://` or `rediss://`: set to run several instances (Socket.IO adapter, push dedupe, rate limits). */
+  redisUrl?: string;
+  /** pino level; unset means `info`. */
+  logLevel?: LogLevel;
+  /** Force (`true`) or refuse (`false`) pretty logs; unset means pretty on a TTY outside production. */
+  logPretty?: boolean;
+  /** When set, `GET /metrics` requires `Authorization: Bearer <token>`. */
+  metricsToken?: string;
 }
 
 export interface ParsedEnv {
@@ -112,6 +123,25 @@ const webOriginsSchema = z
   })
   .pipe(z.array(z.string()).min(1, "must hold at least one origin"));
 
+function isRedisUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "redis:" || url.protocol === "rediss:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
+// IMPORTANT: the message never echoes the value, which may carry a password.
+const redisUrlSchema = z.string().trim().refine(isRedisUrl, "must be a redis:// or rediss:// URL with a host");
+
+const booleanFlagSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"], "must be 1 or 0 (true/false)"))
+  .transform((value) => ["1", "true", "yes", "on"].includes(value));
+
 const envSchema = z.object({
   NODE_ENV: optional(z.string()),
   SOCKET_PORT: optional(portSchema),
@@ -121,6 +151,12 @@ const envSchema = z.object({
   ),
   WEBHOOK_SECRET: optional(webhookSecretsSchema),
   WEB_ORIGIN: optional(webOriginsSchema),
+  REDIS_URL: optional(redisUrlSchema),
+  LOG_LEVEL: optional(z.string().trim().toLowerCase().pipe(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`))),
+  LOG_PRETTY: optional(booleanFlagSchema),
+  METRICS_TOKEN: optional(
+    z.string().trim().min(MIN_METRICS_TOKEN_LENGTH, `must be at least ${MIN_METRICS_TOKEN_LENGTH} characters`),
+  ),
 });
 
 /**
@@ -163,6 +199,11 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedEnv 
       authJwtSecret: vars.AUTH_JWT_SECRET ?? DEV_AUTH_JWT_SECRET,
       webhookSecrets: vars.WEBHOOK_SECRET ?? [DEV_WEBHOOK_SECRET],
       webOrigins: vars.WEB_ORIGIN ?? [...DEFAULT_WEB_ORIGINS],
+      // Optional settings stay absent when unset; their consumers own the defaults.
+      ...(vars.REDIS_URL !== undefined && { redisUrl: vars.REDIS_URL }),
+      ...(vars.LOG_LEVEL !== undefined && { logLevel: vars.LOG_LEVEL }),
+      ...(vars.LOG_PRETTY !== undefined && { logPretty: vars.LOG_PRETTY }),
+      ...(vars.METRICS_TOKEN !== undefined && { metricsToken: vars.METRICS_TOKEN }),
     },
     devDefaults,
   };

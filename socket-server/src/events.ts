@@ -32,9 +32,27 @@ export interface AuthErrorPayload {
   code: "token_expired";
 }
 
+/**
+ * Sent to every socket of an instance that is shutting down, just before the server
+ * disconnects it (`disconnect(true)`, so Socket.IO will not retry by itself). Reconnect
+ * after about `reconnectInMs` (jittered per socket, so clients do not stampede the
+ * remaining instances); the load balancer routes the new connection elsewhere.
+ */
+export interface ServerShutdownPayload {
+  reconnectInMs: number;
+}
+
+/** A client→server event was dropped: this socket sent too many. Retry after `retryAfterMs`. */
+export interface RateLimitedPayload {
+  event: string;
+  retryAfterMs: number;
+}
+
 export interface ServerToClientEvents {
   "message:new": (message: ChatMessage) => void;
   "auth:error": (error: AuthErrorPayload) => void;
+  "server:shutdown": (payload: ServerShutdownPayload) => void;
+  "error:rate_limited": (payload: RateLimitedPayload) => void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type

@@ -7,6 +7,7 @@ import type { ChatServer } from "./app.js";
 import { userRoom } from "./auth.js";
 import type { ChatMessage, MessagePush } from "./events.js";
 import type { Logger } from "./logger.js";
+import type { Metrics, PushRejectionReason } from "./metrics.js";
 
 /** Largest push body accepted; a message plus its envelope is far smaller. */
 export const MAX_PUSH_BYTES = 64 * 1024;
@@ -20,7 +21,11 @@ const MAX_DRAIN_BYTES = 1024 * 1024;
  * socket server runs as more than one instance.
  */
 export interface SeenIdStore {
-  /** Records `id`; resolves true the first time, false when it was already seen. */
+  /**
+   * Records `id`; resolves true the first time, false when it was already seen.
+   * Rejects when the store cannot answer (e.g. Redis down): the push is then refused
+   * with 503 so the sender retries, never emitted unchecked.
+   */
   markSeen(id: string): Promise<boolean>;
 }
 
@@ -32,7 +37,7 @@ export interface MemorySeenIdStoreOptions {
 
 // A push is accepted while its timestamp is within 5 minutes of our clock, so
 // one id can verify for at most 10 minutes after it first arrives.
-const DEFAULT_SEEN_TTL_MS = 10 * 60 * 1000;
+export const DEFAULT_SEEN_TTL_MS = 10 * 60 * 1000;
 const DEFAULT_SEEN_MAX_SIZE = 100_000;
 
 /** In-memory SeenIdStore: fixed TTL, bounded size (oldest ids evicted first). */
@@ -180,7 +185,18 @@ export interface PushHandlerDeps {
   webhookSecrets: string[];
   seenIds: SeenIdStore;
   logger: Logger;
+  metrics: Metrics;
+  /** True once shutdown began: new pushes get 503 so the sender retries on another instance. */
+  isShuttingDown: () => boolean;
 }
+
+const REJECTION_REASONS: Record<number, PushRejectionReason> = {
+  401: "signature",
+  413: "too_large",
+  422: "payload",
+  500: "internal",
+  503: "unavailable",
+};
 
 /**
  * `POST /webhooks/messages`: verifies a signed push over the raw body, then
@@ -189,30 +205,46 @@ export interface PushHandlerDeps {
  * Responses: 202 `{ data: { delivered: true } }` (accepted: handed to Socket.IO,
  * which does not confirm receipt), 200 `{ data: { duplicate: true } }` for a
  * webhook-id already seen, 401 invalid_signature, 413 payload_too_large,
- * 422 invalid_payload.
+ * 422 invalid_payload, 503 unavailable (the dedupe store is unreachable, or the
+ * server is shutting down: retry).
  */
-export function createPushHandler({ io, webhookSecrets, seenIds, logger }: PushHandlerDeps): RequestHandler {
+export function createPushHandler({
+  io,
+  webhookSecrets,
+  seenIds,
+  logger,
+  metrics,
+  isShuttingDown,
+}: PushHandlerDeps): RequestHandler {
   const webhooks = webhookSecrets.map((secret) => new Webhook(secret));
 
   return async (req, res) => {
     const startedAt = performance.now();
+    metrics.pushesReceived.inc();
     const id = readHeader(req, "webhook-id");
+    // The request log line carries it (the id is not secret; the signature is).
+    res.locals.webhookId = id;
 
     const reply = (status: number, body: object) => {
       res.status(status).json(body);
-      logPush(status);
     };
-    const logPush = (status: number) =>
-      logger.info("push", {
-        id: id ?? "-",
-        status,
-        ms: Math.round((performance.now() - startedAt) * 10) / 10,
-      });
-    const fail = (status: number, code: string, message: string, details?: unknown) =>
+    const fail = (status: number, code: string, message: string, details?: unknown) => {
+      const reason = REJECTION_REASONS[status];
+      if (reason) metrics.pushesRejected.labels(reason).inc();
       reply(status, { error: details === undefined ? { code, message } : { code, message, details } });
+    };
     const tooLarge = () => fail(413, "payload_too_large", `Body exceeds ${MAX_PUSH_BYTES} bytes`);
+    const unavailable = (message: string) => {
+      res.setHeader("Retry-After", "1");
+      fail(503, "unavailable", message);
+    };
 
     try {
+      if (isShuttingDown()) {
+        drain(req, 0);
+        return unavailable("Server is shutting down; retry");
+      }
+
       // Cheap rejections first; the body is drained, not read.
       const timestamp = readHeader(req, "webhook-timestamp");
       const signature = readHeader(req, "webhook-signature");
@@ -231,7 +263,7 @@ export function createPushHandler({ io, webhookSecrets, seenIds, logger }: PushH
       } catch (error) {
         if (error instanceof PayloadTooLargeError) return tooLarge();
         // The sender went away; there is no one to answer.
-        logger.info("push aborted", { id });
+        logger.info("push aborted", { webhookId: id });
         return;
       }
 
@@ -264,17 +296,32 @@ export function createPushHandler({ io, webhookSecrets, seenIds, logger }: PushH
         return fail(422, "invalid_payload", "Body is not a message.created push", details);
       }
 
-      if (!(await seenIds.markSeen(id))) {
+      let isNew: boolean;
+      try {
+        isNew = await seenIds.markSeen(id);
+      } catch (error) {
+        // IMPORTANT: never emit without the dedupe check; the sender retries a 503.
+        logger.warn("push dedupe store unavailable", { webhookId: id, error: errorMessage(error) });
+        return unavailable("Push deduplication store is unavailable; retry");
+      }
+      if (!isNew) {
+        metrics.pushesDuplicate.inc();
         return reply(200, { data: { duplicate: true } });
       }
 
       const message = push.data.data;
       // One emit to both rooms: a socket in both (self-chat) gets it once.
+      // With the Redis adapter this also publishes to the other instances.
       io.to([userRoom(message.recipientId), userRoom(message.senderId)]).emit("message:new", message);
+      metrics.pushEmitSeconds.observe((performance.now() - startedAt) / 1000);
       return reply(202, { data: { delivered: true } });
     } catch (error) {
-      logger.error("push failed", { id: id ?? "-", error: error instanceof Error ? error.message : String(error) });
+      logger.error("push failed", { webhookId: id, error: errorMessage(error) });
       if (!res.headersSent) fail(500, "internal_error", "Internal server error");
     }
   };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

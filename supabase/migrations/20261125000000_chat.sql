@@ -96,6 +96,145 @@ create trigger messages_assign_position
   before insert on public.messages
   for each row execute function public.assign_message_position();
 
+-- The chat's queries, as functions so that every backend runs the same SQL: the embedded and
+-- `pg` stores call them directly, the Supabase store through PostgREST (/rest/v1/rpc/...).
+-- All are SECURITY INVOKER: they run as the signed-in user, under row level security.
+
+-- Stores a message once per (sender, client_id); `created` is false when it already existed.
+create function public.send_message(p_recipient_id uuid, p_content text, p_client_id uuid)
+returns table (
+  id uuid, conversation_id uuid, seq bigint, sender_id uuid, recipient_id uuid,
+  content text, client_id uuid, created_at timestamptz, created boolean
+)
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+#variable_conflict use_column
+begin
+  return query
+    insert into public.messages as m (sender_id, recipient_id, content, client_id)
+    values ((select auth.uid()), p_recipient_id, p_content, p_client_id)
+    on conflict on constraint messages_sender_client_key do nothing
+    returning m.id, m.conversation_id, m.seq, m.sender_id, m.recipient_id, m.content, m.client_id, m.created_at, true;
+  if found then
+    return;
+  end if;
+  -- A retry, or a concurrent twin that committed first: answer with the stored message.
+  return query
+    select m.id, m.conversation_id, m.seq, m.sender_id, m.recipient_id, m.content, m.client_id, m.created_at, false
+    from public.messages m
+    where m.sender_id = (select auth.uid()) and m.client_id = p_client_id;
+end;
+$$;
+
+-- One page of the conversation with p_peer_id, oldest first. p_before pages back from a
+-- message, p_after catches up after one. A cursor outside this conversation is an error
+-- (SQLSTATE 22023) rather than an empty page, so a client cannot mistake it for "no more".
+create function public.get_messages(p_peer_id uuid, p_limit integer, p_before uuid default null, p_after uuid default null)
+returns setof public.messages
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v_me uuid := (select auth.uid());
+  v_conversation uuid;
+  v_cursor_seq bigint;
+  v_cursor uuid := coalesce(p_before, p_after);
+begin
+  select c.id into v_conversation
+  from public.conversations c
+  where c.user_a = least(v_me, p_peer_id) and c.user_b = greatest(v_me, p_peer_id);
+
+  if v_cursor is not null then
+    select m.seq into v_cursor_seq from public.messages m where m.id = v_cursor and m.conversation_id = v_conversation;
+    if v_cursor_seq is null then
+      raise exception 'cursor % is not a message of this conversation', v_cursor using errcode = '22023';
+    end if;
+  end if;
+  if v_conversation is null then
+    return;
+  end if;
+
+  if p_after is not null then
+    return query
+      select m.* from public.messages m
+      where m.conversation_id = v_conversation and m.seq > v_cursor_seq
+      order by m.seq asc
+      limit p_limit;
+  else
+    return query
+      select page.* from (
+        select m.* from public.messages m
+        where m.conversation_id = v_conversation and (v_cursor_seq is null or m.seq < v_cursor_seq)
+        order by m.seq desc
+        limit p_limit
+      ) page
+      order by page.seq asc;
+  end if;
+end;
+$$;
+
+-- The caller's conversations with the peer's profile and the last message, newest first.
+create function public.list_conversations(p_limit integer)
+returns table (
+  conversation_id uuid, last_message_at timestamptz,
+  peer_id uuid, peer_email text, peer_display_name text,
+  message_id uuid, seq bigint, sender_id uuid, recipient_id uuid, content text, client_id uuid, created_at timestamptz
+)
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select c.id, c.last_message_at,
+         p.id, p.email, p.display_name,
+         m.id, m.seq, m.sender_id, m.recipient_id, m.content, m.client_id, m.created_at
+  from public.conversations c
+  join public.profiles p on p.id = case when c.user_a = (select auth.uid()) then c.user_b else c.user_a end
+  join lateral (
+    select * from public.messages lm where lm.conversation_id = c.id order by lm.seq desc limit 1
+  ) m on true
+  where c.user_a = (select auth.uid()) or c.user_b = (select auth.uid())
+  order by c.last_message_at desc
+  limit p_limit;
+$$;
+
+-- Users whose email starts with p_prefix (wildcards in it are literal), without the caller.
+create function public.search_profiles(p_prefix text, p_limit integer)
+returns setof public.profiles
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select p.* from public.profiles p
+  where lower(p.email) like replace(replace(replace(lower(p_prefix), '\', '\\'), '%', '\%'), '_', '\_') || '%'
+    and p.id <> (select auth.uid())
+  order by lower(p.email)
+  limit p_limit;
+$$;
+
+-- One profile by id (empty when there is none).
+create function public.get_profile(p_profile_id uuid)
+returns setof public.profiles
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select p.* from public.profiles p where p.id = p_profile_id;
+$$;
+
+revoke execute on function public.send_message, public.get_messages, public.list_conversations, public.search_profiles,
+  public.get_profile from public, anon;
+grant execute on function public.send_message, public.get_messages, public.list_conversations, public.search_profiles,
+  public.get_profile to authenticated;
+revoke execute on function public.handle_new_user, public.assign_message_position from public, anon, authenticated;
+
 -- Row level security: every table, policies for the authenticated role only.
 alter table public.profiles enable row level security;
 alter table public.conversations enable row level security;

@@ -106,7 +106,7 @@ describe("scratch", () => {
       w.__states = [];
       new MutationObserver(() => w.__states.push(`${Date.now() % 100000}:${el.getAttribute("data-state")}`)).observe(el, { attributes: true });
     });
-    await sleep(36_000);
+    await sleep(Number(process.env.SCRATCH_WAIT ?? 36_000));
     console.log("transitions", await a.evaluate(() => (window as unknown as { __states: string[] }).__states));
     await a.locator('[data-testid="connection-status"][data-state="connected"]').waitFor({ timeout: 15_000 });
     await bobSend("after expiry");
@@ -133,6 +133,21 @@ describe("scratch", () => {
     await c.page.getByTestId("mail-item").first().waitFor();
     await c.page.screenshot({ path: path.join(OUT, "scratch-mailbox.png"), fullPage: true });
     await c.close();
+    // Unread dot: carol writes to alice while alice has bob open.
+    await a.setViewportSize({ width: 1200, height: 760 });
+    await a.emulateMedia({ colorScheme: "light" });
+    const c2 = await launchUser("carol2");
+    await loginViaMailbox(c2.page, stack.baseUrl, "carol@example.test");
+    const res = await c2.page.request.post(`${stack.baseUrl}/api/chat/send`, { data: { recipientId: aliceId, content: "hey from carol", clientId: crypto.randomUUID() } });
+    expect(res.status()).toBe(201);
+    await a.locator('[data-testid="conversation-item"][data-unread]').filter({ hasText: "carol@example.test" }).waitFor();
+    await a.screenshot({ path: path.join(OUT, "scratch-unread.png") });
+    await c2.close();
+    // Sign out.
+    await a.getByTestId("sign-out").click();
+    await a.waitForURL(`${stack.baseUrl}/login`);
+    await a.goto(`${stack.baseUrl}/chat`);
+    await a.waitForURL(`${stack.baseUrl}/login`);
     console.log(stack.socket.logs().split("\n").filter((l) => /refus|expired|auth/i.test(l)).slice(-10).join("\n"));
   });
 });

@@ -36,6 +36,10 @@ const schema = z.object({
   MAIL_FROM: optionalString,
   DEV_MAILBOX: z.enum(["on", "off"]).optional(),
   MIGRATIONS_DIR: optionalString,
+  NEXT_PUBLIC_SUPABASE_URL: optionalString.pipe(urlString.optional()),
+  NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: optionalString,
+  // The older name of the same public key.
+  NEXT_PUBLIC_SUPABASE_ANON_KEY: optionalString,
 });
 
 export interface Env {
@@ -57,6 +61,8 @@ export interface Env {
   smtpUrl: string | undefined;
   mailFrom: string;
   devMailbox: boolean;
+  /** Set: auth and data go through Supabase, and nothing of the embedded mode is used. */
+  supabase: { url: string; publishableKey: string } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -93,12 +99,22 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     return devDefault;
   };
 
-  const jwtSecret = required("AUTH_JWT_SECRET", raw.AUTH_JWT_SECRET, DEV_JWT_SECRET);
+  const jwtSecret = raw.NEXT_PUBLIC_SUPABASE_URL
+    ? (raw.AUTH_JWT_SECRET ?? DEV_JWT_SECRET) // unused: Supabase signs the tokens
+    : required("AUTH_JWT_SECRET", raw.AUTH_JWT_SECRET, DEV_JWT_SECRET);
   const webhookSecrets = required("WEBHOOK_SECRET", raw.WEBHOOK_SECRET, DEV_WEBHOOK_SECRET).split(/ +/);
   const appUrl = required("APP_URL", raw.APP_URL, "http://localhost:3000").replace(/\/+$/, "");
-  const devMailbox = raw.DEV_MAILBOX ? raw.DEV_MAILBOX === "on" : !isProduction;
-  if (isProduction && devMailbox) throw new ConfigError("Invalid configuration:\n  DEV_MAILBOX: cannot be on in production");
-  if (isProduction && !raw.SMTP_URL) {
+  const supabaseKey = raw.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY ?? raw.NEXT_PUBLIC_SUPABASE_ANON_KEY;
+  if (Boolean(raw.NEXT_PUBLIC_SUPABASE_URL) !== Boolean(supabaseKey)) {
+    throw new ConfigError(
+      "Invalid configuration:\n  NEXT_PUBLIC_SUPABASE_URL and NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY (or NEXT_PUBLIC_SUPABASE_ANON_KEY): set both or neither",
+    );
+  }
+  const supabase = raw.NEXT_PUBLIC_SUPABASE_URL && supabaseKey ? { url: raw.NEXT_PUBLIC_SUPABASE_URL.replace(/\/+$/, ""), publishableKey: supabaseKey } : undefined;
+  // Supabase sends its own mail; the embedded issuer needs SMTP in production.
+  const devMailbox = !supabase && (raw.DEV_MAILBOX ? raw.DEV_MAILBOX === "on" : !isProduction);
+  if (isProduction && raw.DEV_MAILBOX === "on") throw new ConfigError("Invalid configuration:\n  DEV_MAILBOX: cannot be on in production");
+  if (isProduction && !supabase && !raw.SMTP_URL) {
     throw new ConfigError("Invalid configuration:\n  SMTP_URL: is required in production (the dev mailbox is off)");
   }
   const root = findRepoRoot();
@@ -124,6 +140,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     smtpUrl: raw.SMTP_URL,
     mailFrom: raw.MAIL_FROM ?? "Chat <no-reply@localhost>",
     devMailbox,
+    supabase,
   };
 }
 

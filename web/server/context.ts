@@ -1,29 +1,40 @@
 import "server-only";
 import { after } from "next/server";
 import { getEnv, type Env } from "@/lib/env";
+import { createServerClient } from "@/lib/supabase/server";
 import { createEmbeddedAuth } from "@/server/auth/embedded-auth";
 import type { AuthProvider, CookieJar } from "@/server/auth/types";
 import { createDevMailbox } from "@/server/mail/dev-mailbox";
-import type { DevMailbox, Mailer } from "@/server/mail/types";
 import { createSmtpMailer } from "@/server/mail/smtp";
+import type { DevMailbox, Mailer } from "@/server/mail/types";
 import { createWebhookPush, type RealtimePush } from "@/server/realtime/push";
 import { openEmbeddedDatabase } from "@/server/store/pglite";
 import { openPostgres } from "@/server/store/postgres";
 import { createSqlChatStore } from "@/server/store/sql-chat-store";
 import type { SqlClient } from "@/server/store/sql/client";
 import type { ChatStore } from "@/server/store/types";
+import { createSupabaseAuth } from "@/server/supabase/supabase-auth";
+import { createSupabaseChatStore } from "@/server/supabase/supabase-chat-store";
 
 /**
  * The composition root: the one place that reads the env and picks an adapter per concern.
  * Everything above it (services, routes, pages) is the same in every mode.
  */
+
+/** What lives as long as the process. */
 export interface AppServices {
   env: Env;
-  db: SqlClient;
-  store: ChatStore;
-  mailer: Mailer;
+  push: RealtimePush;
+  /** Own database and magic-link issuer; null in Supabase mode. */
+  local: { db: SqlClient; store: ChatStore; mailer: Mailer } | null;
   /** Only in development with the embedded issuer. */
   devMailbox: DevMailbox | null;
+}
+
+/** What one request uses: bound to its cookies (Supabase queries run with the user's JWT). */
+export interface RequestServices {
+  auth: AuthProvider;
+  store: ChatStore;
   push: RealtimePush;
 }
 
@@ -38,20 +49,16 @@ function defer(task: () => Promise<void>): void {
 
 async function buildServices(): Promise<AppServices> {
   const env = getEnv();
+  const push = createWebhookPush({ url: env.socketServerUrl, secret: env.webhookSecrets[0]!, defer });
+  if (env.supabase) return { env, push, local: null, devMailbox: null };
+
   const db = env.databaseUrl
     ? await openPostgres({ connectionString: env.databaseUrl, migrationsDir: env.migrationsDir, max: env.databasePoolSize })
     : await openEmbeddedDatabase({ dataDir: env.dataDir, migrationsDir: env.migrationsDir });
   const devMailbox = env.devMailbox ? createDevMailbox(db) : null;
   const mailer = env.smtpUrl ? createSmtpMailer(env.smtpUrl, env.mailFrom) : devMailbox;
   if (!mailer) throw new Error("No way to send mail: set SMTP_URL, or DEV_MAILBOX=on outside production.");
-  return {
-    env,
-    db,
-    store: createSqlChatStore(db),
-    mailer,
-    devMailbox,
-    push: createWebhookPush({ url: env.socketServerUrl, secret: env.webhookSecrets[0]!, defer }),
-  };
+  return { env, push, local: { db, store: createSqlChatStore(db), mailer }, devMailbox };
 }
 
 // IMPORTANT: kept on globalThis so that dev-mode hot reloads reuse the one open database
@@ -66,12 +73,16 @@ export function getServices(): Promise<AppServices> {
   return globalForServices.__chatServices;
 }
 
-/** The auth provider for one request, bound to its cookies. */
-export async function getAuth(cookies: CookieJar): Promise<AuthProvider> {
-  const { env, db, mailer } = await getServices();
-  return createEmbeddedAuth({
-    db,
-    mailer,
+/** The adapters for one request, bound to its cookies. */
+export async function getRequestServices(cookies: CookieJar, { ip }: { ip?: string } = {}): Promise<RequestServices> {
+  const { env, push, local } = await getServices();
+  if (!local) {
+    const supabase = createServerClient(env.supabase!, cookies, { ip });
+    return { auth: createSupabaseAuth(supabase, { appUrl: env.appUrl }), store: createSupabaseChatStore(supabase), push };
+  }
+  const auth = createEmbeddedAuth({
+    db: local.db,
+    mailer: local.mailer,
     cookies,
     config: {
       appUrl: env.appUrl,
@@ -81,11 +92,13 @@ export async function getAuth(cookies: CookieJar): Promise<AuthProvider> {
       secureCookies: env.isProduction,
     },
   });
+  return { auth, store: local.store, push };
 }
 
 /** Closes the database (graceful shutdown, tests). */
 export async function closeServices(): Promise<void> {
   const pending = globalForServices.__chatServices;
   globalForServices.__chatServices = undefined;
-  if (pending) await (await pending).db.close();
+  const services = await pending?.catch(() => undefined);
+  await services?.local?.db.close();
 }

@@ -2,7 +2,7 @@ import "server-only";
 import { NextResponse, type NextRequest } from "next/server";
 import type { z } from "zod";
 import type { CookieJar, CookieOptions } from "@/server/auth/types";
-import { getAuth } from "@/server/context";
+import { getRequestServices, type RequestServices } from "@/server/context";
 import { DomainError } from "@/server/errors";
 import type { AuthProvider } from "@/server/auth/types";
 import type { AuthUser } from "@/lib/types";
@@ -35,7 +35,11 @@ export function requestCookieJar(request: NextRequest): CookieJar & { applyTo(re
       pending.push({ name, value, options });
     },
     applyTo(response) {
-      for (const { name, value, options } of pending) response.cookies.set(name, value, options);
+      for (const { name, value, options } of pending) {
+        response.cookies.set(name, value, options as Parameters<typeof response.cookies.set>[2]);
+      }
+      // A response that sets a session must never be cached and served to someone else.
+      if (pending.length > 0) response.headers.set("cache-control", "private, no-store");
       return response;
     },
   };
@@ -92,6 +96,8 @@ export interface RouteContext {
   request: NextRequest;
   cookies: ReturnType<typeof requestCookieJar>;
   auth: AuthProvider;
+  /** The request's adapters (auth, store, push) for the services. */
+  services: RequestServices;
   /** The signed-in user, or a 401. */
   user(): Promise<AuthUser>;
 }
@@ -101,8 +107,9 @@ export function route(handler: (context: RouteContext) => Promise<NextResponse>)
   return async (request: NextRequest): Promise<NextResponse> => {
     const cookies = requestCookieJar(request);
     try {
-      const auth = await getAuth(cookies);
-      const response = await handler({ request, cookies, auth, user: () => requireUser(auth) });
+      const services = await getRequestServices(cookies, { ip: clientIp(request) });
+      const { auth } = services;
+      const response = await handler({ request, cookies, auth, services, user: () => requireUser(auth) });
       return cookies.applyTo(response);
     } catch (error) {
       return cookies.applyTo(toErrorResponse(error));

@@ -2,12 +2,12 @@ import "server-only";
 import { cookies } from "next/headers";
 import type { AuthUser } from "@/lib/types";
 import { getEnv } from "@/lib/env";
-import { getAuth } from "@/server/context";
+import { getRequestServices } from "@/server/context";
 
 /** The signed-in user for a Server Component (reads the request cookies), or null. */
 export async function getPageUser(): Promise<AuthUser | null> {
   const store = await cookies();
-  const auth = await getAuth({
+  const { auth } = await getRequestServices({
     get: (name) => store.get(name)?.value,
     getAll: () => store.getAll().map(({ name, value }) => ({ name, value })),
     // Server Components cannot set cookies; nothing here needs to.

@@ -20,8 +20,8 @@ afterAll(() => app.stop());
 
 const sendAs = (who: { cookie: string }, json: unknown) => call("POST", "/api/chat/send", { cookie: who.cookie, json });
 const messageCount = async () => {
-  const { db } = await getServices();
-  const [row] = await db.query<{ n: number }>("select count(*)::int as n from public.messages");
+  const { local } = await getServices();
+  const [row] = await local!.db.query<{ n: number }>("select count(*)::int as n from public.messages");
   return row!.n;
 };
 

@@ -7,6 +7,8 @@ import { dayKey, displayName, formatDay, formatTime } from "./format";
 const STICK_THRESHOLD_PX = 80;
 // Closer than this to the top loads the previous page.
 const LOAD_OLDER_THRESHOLD_PX = 120;
+// Messages from one sender this close together form a group that shows its time once, at the end.
+const GROUP_GAP_MS = 5 * 60_000;
 
 type Row =
   | { kind: "day"; key: string; label: string }
@@ -20,25 +22,35 @@ type Row =
       createdAt: string;
       status: "sent" | "sending" | "failed";
       error?: string;
+      /** Follows a message of the same group. */
       continued: boolean;
+      /** Last of its group (or not sent yet): shows time and status. */
+      showMeta: boolean;
     };
 
 function buildRows(me: string, messages: ChatMessage[], pending: OutboxItem[]): Row[] {
-  const rows: Row[] = [];
-  let lastDay = "";
-  let lastSender = "";
   const all = [
     ...messages.map((m) => ({ ...m, status: "sent" as const, error: undefined })),
     ...pending.map((p) => ({ ...p, id: undefined, senderId: me })),
   ];
+  const rows: Row[] = [];
+  let lastDay = "";
+  let last: (Row & { kind: "message" }) | null = null;
+  let lastSender = "";
   for (const message of all) {
     const day = dayKey(message.createdAt);
     if (day !== lastDay) {
       rows.push({ kind: "day", key: `day-${day}`, label: formatDay(message.createdAt) });
       lastDay = day;
-      lastSender = "";
+      last = null;
     }
-    rows.push({
+    const continued: boolean =
+      last !== null &&
+      lastSender === message.senderId &&
+      Date.parse(message.createdAt) - Date.parse(last.createdAt) < GROUP_GAP_MS;
+    // A sent message followed by more of its group leaves the time to the last one.
+    if (continued && last?.status === "sent") last.showMeta = false;
+    const row: Row & { kind: "message" } = {
       kind: "message",
       // Keyed by sender + clientId, so a pending bubble stays the same element once confirmed.
       key: `${message.senderId}:${message.clientId}`,
@@ -49,8 +61,11 @@ function buildRows(me: string, messages: ChatMessage[], pending: OutboxItem[]): 
       createdAt: message.createdAt,
       status: message.status,
       error: message.error,
-      continued: lastSender === message.senderId,
-    });
+      continued,
+      showMeta: true,
+    };
+    rows.push(row);
+    last = row;
     lastSender = message.senderId;
   }
   return rows;
@@ -141,7 +156,7 @@ export function MessageList(props: MessageListProps) {
               <div className="bubble" data-testid="message-content">
                 {row.content}
               </div>
-              <div className="message-meta">
+              <div className="message-meta" hidden={!row.showMeta}>
                 <time dateTime={row.createdAt}>{formatTime(row.createdAt)}</time>
                 {row.status === "sending" ? <span> · Sending…</span> : null}
                 {row.status === "failed" ? (

@@ -153,6 +153,7 @@ export function useChat(user: AuthUser, socketUrl: string) {
   );
 
   const discardMessage = useCallback((clientId: string) => dispatch({ type: "send/discarded", clientId }), []);
+  const dismissNotice = useCallback(() => setNotice(null), []);
 
   const signOut = useCallback(async () => {
     try {
@@ -199,7 +200,7 @@ export function useChat(user: AuthUser, socketUrl: string) {
     connection: sessionEnded ? ("signed-out" as const) : connection,
     sessionEnded,
     notice,
-    dismissNotice: useCallback(() => setNotice(null), []),
+    dismissNotice,
     openConversation,
     closeConversation,
     loadOlder,

@@ -100,9 +100,11 @@ export async function loginViaMailbox(page: Page, baseUrl: string, email: string
   const link = await fetchMagicLink(baseUrl, email, since);
   await page.goto(link);
   await page.getByRole("button", { name: "Continue" }).click();
-  // TEMP-WORKAROUND (remove): /auth/confirm redirects to http://localhost:<port> instead of 127.0.0.1.
   await page.waitForURL((url) => !url.pathname.startsWith("/auth/confirm"));
-  if (!page.url().startsWith(baseUrl)) await page.goto(`${baseUrl}/chat`);
+  // Fail fast and say why: a redirect to another origin loses the host-only session cookie.
+  if (new URL(page.url()).origin !== new URL(baseUrl).origin) {
+    throw new Error(`/auth/confirm redirected to ${page.url()}; expected ${baseUrl}/chat (same origin as the request).`);
+  }
   await page.waitForURL(`${baseUrl}/chat`);
   await page.getByTestId("current-user").filter({ hasText: email }).waitFor();
 }

@@ -113,6 +113,11 @@ export function createEmbeddedAuth({ db, mailer, config, cookies, now = () => ne
       return { id: user.id, email: user.email };
     },
 
+    async exchangeCode() {
+      // The embedded issuer mails token_hash links only; codes come from Supabase's PKCE flow.
+      throw new DomainError(400, "unsupported_flow", "This sign-in link is not valid here. Ask for a new one.");
+    },
+
     async getUser() {
       const session = await currentSession();
       return session ? { id: session.id, email: session.email } : null;

@@ -5,11 +5,14 @@ export type OtpType = (typeof OTP_TYPES)[number];
 
 export interface CookieOptions {
   httpOnly?: boolean;
-  sameSite?: "lax" | "strict" | "none";
+  sameSite?: boolean | "lax" | "strict" | "none";
   secure?: boolean;
   path?: string;
+  domain?: string;
   maxAge?: number;
   expires?: Date;
+  priority?: "low" | "medium" | "high";
+  partitioned?: boolean;
 }
 
 /** The request's cookies, and the ones the response must set. */
@@ -33,6 +36,8 @@ export interface AuthProvider {
   sendMagicLink(input: { email: string; next: string; ip?: string }): Promise<void>;
   /** Verifies a magic link token, creating the user on first login, and starts a session. */
   verifyMagicLink(input: { tokenHash: string; type: OtpType }): Promise<AuthUser>;
+  /** The PKCE flow (`/auth/callback?code=`): trades the code for a session. */
+  exchangeCode(code: string): Promise<AuthUser>;
   getUser(): Promise<AuthUser | null>;
   /** A short-lived JWT for the socket server, fresh enough to use right away. */
   getAccessToken(): Promise<AccessToken | null>;

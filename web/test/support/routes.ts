@@ -8,6 +8,7 @@ import * as conversations from "@/app/api/chat/conversations/route";
 import * as users from "@/app/api/users/route";
 import * as mailbox from "@/app/api/dev/mailbox/route";
 import * as confirm from "@/app/auth/confirm/route";
+import * as callback from "@/app/auth/callback/route";
 
 type Handler = (request: NextRequest) => Response | Promise<Response>;
 
@@ -21,6 +22,7 @@ const routes: Record<string, Partial<Record<"GET" | "POST", Handler>>> = {
   "/api/users": users,
   "/api/dev/mailbox": mailbox,
   "/auth/confirm": confirm,
+  "/auth/callback": callback,
 };
 
 export const ORIGIN = "http://localhost:3000";

@@ -1,35 +1,10 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { confirmSchema, safeNextPath } from "@/lib/validations/auth";
-import { getAuth } from "@/server/context";
+import { getRequestServices } from "@/server/context";
 import { DomainError } from "@/server/errors";
-import { requestCookieJar } from "@/server/http";
+import { clientIp, requestCookieJar } from "@/server/http";
 import { confirmLogin } from "@/server/services/auth";
-
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
-
-// Self-contained pages: they must work before (and without) any client JavaScript.
-function page(status: number, title: string, body: string): NextResponse {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer"><title>${escapeHtml(title)} · Chat</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;display:grid;place-items:center;min-height:100vh;margin:0;background:#f6f7f9;color:#111}
-@media (prefers-color-scheme:dark){body{background:#111418;color:#eee}main{background:#1b1f24!important}}
-main{background:#fff;padding:2rem 2.5rem;border-radius:12px;box-shadow:0 2px 12px #0002;max-width:26rem;text-align:center}
-button{font:inherit;padding:.6rem 1.4rem;border:0;border-radius:8px;background:#2563eb;color:#fff;cursor:pointer}
-button:focus-visible,a:focus-visible{outline:3px solid #93c5fd;outline-offset:2px}a{color:#2563eb}</style></head>
-<body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
-  return new NextResponse(html, {
-    status,
-    headers: {
-      "content-type": "text/html; charset=utf-8",
-      "cache-control": "no-store",
-      "referrer-policy": "no-referrer",
-    },
-  });
-}
-
-const invalidLinkPage = (message: string, status = 400) =>
-  page(status, "This link does not work", `<p>${escapeHtml(message)}</p><p><a href="/login">Ask for a new sign-in link</a></p>`);
+import { escapeHtml, invalidLinkPage, page } from "../auth-pages";
 
 /**
  * GET only shows a button: mail scanners open links, and must not use up the token.
@@ -72,7 +47,8 @@ export async function POST(request: NextRequest) {
 
   const cookies = requestCookieJar(request);
   try {
-    const { next } = await confirmLogin(await getAuth(cookies), parsed.data);
+    const { auth } = await getRequestServices(cookies, { ip: clientIp(request) });
+    const { next } = await confirmLogin(auth, parsed.data);
     // 303: the browser follows with a GET, and the token leaves the address bar and history.
     const target = new URL(safeNextPath(next), request.nextUrl.origin);
     return cookies.applyTo(NextResponse.redirect(target, 303));

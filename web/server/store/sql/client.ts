@@ -32,6 +32,7 @@ export const PG_ERRORS = {
   foreignKeyViolation: "23503",
   checkViolation: "23514",
   insufficientPrivilege: "42501",
+  invalidParameterValue: "22023",
 } as const;
 
 export function pgErrorCode(error: unknown): string | undefined {

@@ -1,8 +1,7 @@
 import { json, route } from "@/server/http";
-import { getServices } from "@/server/context";
 import { listConversations } from "@/server/services/chat";
 
-export const GET = route(async ({ user }) => {
+export const GET = route(async ({ user, services }) => {
   const { id: userId } = await user();
-  return json(await listConversations(await getServices(), userId));
+  return json(await listConversations(services, userId));
 });

@@ -1,0 +1,37 @@
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import type { ChatSocket } from "./app.js";
+import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
+
+/**
+ * Client→server events each socket may send: 20 per 10 s. There are none yet; typing
+ * indicators (a few per second at most while typing) are the first expected.
+ */
+export const SOCKET_EVENT_LIMIT = { points: 20, duration: 10 } as const;
+
+/** The in-process limiter: the default, and the Redis limiter's fallback while Redis is down. */
+export function createMemoryRateLimiter(): RateLimiterMemory {
+  return new RateLimiterMemory({ ...SOCKET_EVENT_LIMIT, keyPrefix: "socket-events" });
+}
+
+/**
+ * `socket.use` middleware: one point per client→server event, keyed by socket id.
+ * Over the limit the event is dropped and the socket gets `error:rate_limited`.
+ */
+export function limitSocketEvents(socket: ChatSocket, { limiter, metrics, logger }: { limiter: RateLimiterAbstract; metrics: Metrics; logger: Logger }) {
+  return ([event]: [string, ...unknown[]], next: (error?: Error) => void): void => {
+    limiter.consume(socket.id).then(
+      () => next(),
+      (rejection: unknown) => {
+        if (rejection instanceof RateLimiterRes) {
+          metrics.eventsRateLimited.inc();
+          socket.emit("error:rate_limited", { event, retryAfterMs: Math.max(0, Math.ceil(rejection.msBeforeNext)) });
+          return;
+        }
+        // The store failed (not a verdict): let the event through rather than break the app.
+        logger.warn("rate limiter failed", { error: rejection instanceof Error ? rejection.message : String(rejection) });
+        next();
+      },
+    );
+  };
+}

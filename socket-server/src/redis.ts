@@ -1,0 +1,194 @@
+import { createAdapter } from "@socket.io/redis-adapter";
+import { RateLimiterRedis } from "rate-limiter-flexible";
+import { createClient } from "redis";
+import type { ServerOptions } from "socket.io";
+import type { Logger } from "./logger.js";
+import { createMemoryRateLimiter, SOCKET_EVENT_LIMIT } from "./rate-limit.js";
+import { DEFAULT_SEEN_TTL_MS, type SeenIdStore } from "./webhook.js";
+
+export type RedisClient = ReturnType<typeof createClient>;
+
+/** Everything the app shares through Redis when it runs as several instances. */
+export interface RedisBackend {
+  /** Socket.IO adapter: an emit on one instance reaches matching sockets on all of them. */
+  adapter: ServerOptions["adapter"];
+  seenIds: SeenIdStore;
+  rateLimiter: RateLimiterRedis;
+  /** Rejects unless both connections are up and `PING` answers within `timeoutMs`. */
+  checkReady(timeoutMs?: number): Promise<void>;
+  /** Closes both connections (gracefully when Redis is up). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface RedisBackendOptions {
+  url: string;
+  logger: Logger;
+  /** Prefix for every key and channel; tests use a unique one on a shared Redis. */
+  keyPrefix?: string;
+  /** How long one Redis command may take before the caller treats Redis as down. */
+  commandTimeoutMs?: number;
+}
+
+const DEFAULT_KEY_PREFIX = "chat:";
+const DEFAULT_COMMAND_TIMEOUT_MS = 1_000;
+const DEFAULT_PING_TIMEOUT_MS = 500;
+const MAX_RECONNECT_DELAY_MS = 2_000;
+
+/**
+ * Connects to Redis and builds the Redis adapters. Returns at once: the clients
+ * connect (and later reconnect) in the background, `checkReady` says when they are
+ * up, and errors are logged, never thrown, so sockets keep being served meanwhile.
+ */
+export function createRedisBackend({
+  url,
+  logger,
+  keyPrefix = DEFAULT_KEY_PREFIX,
+  commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS,
+}: RedisBackendOptions): RedisBackend {
+  const pub = connectClient(url, "pub", logger);
+  // Pub/sub needs a connection of its own: a subscribed connection cannot run other commands.
+  const sub = connectClient(url, "sub", logger);
+
+  const logRejection = (error: unknown, command: string) =>
+    logger.warn("redis adapter command failed", { command, error: errorMessage(error) });
+
+  // The plain (pub/sub) adapter, not the streams one: the streams adapter exists for
+  // Socket.IO's connection state recovery (replaying missed packets after a reconnect),
+  // which we do not need because clients repair gaps themselves with an HTTP catch-up
+  // (`after=`) on every reconnect. Pub/sub keeps nothing in Redis.
+  const adapter = createAdapter(observeRejections(pub, logRejection), observeRejections(sub, logRejection), {
+    key: `${keyPrefix}socket.io`,
+  });
+
+  const rateLimiter = new RateLimiterRedis({
+    ...SOCKET_EVENT_LIMIT,
+    storeClient: pub,
+    useRedisPackage: true,
+    keyPrefix: `${keyPrefix}rl:socket`,
+    // Fall back at once to the in-process limiter while Redis is down, instead of queueing.
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: createMemoryRateLimiter(),
+  });
+
+  let closing: Promise<void> | undefined;
+
+  return {
+    adapter,
+    seenIds: createRedisSeenIdStore(pub, { keyPrefix: `${keyPrefix}push:`, timeoutMs: commandTimeoutMs }),
+    rateLimiter,
+    async checkReady(timeoutMs = DEFAULT_PING_TIMEOUT_MS) {
+      if (!pub.isReady || !sub.isReady) throw new Error("Redis is not connected");
+      await withTimeout(pub.ping(), timeoutMs, "Redis PING timed out");
+    },
+    close() {
+      closing ??= Promise.all([closeClient(pub), closeClient(sub)]).then(() => {});
+      return closing;
+    },
+  };
+}
+
+export interface RedisSeenIdStoreOptions {
+  keyPrefix?: string;
+  ttlMs?: number;
+  timeoutMs?: number;
+}
+
+/**
+ * SeenIdStore on Redis, shared by every instance: `SET key 1 NX PX ttl` succeeds for
+ * the first instance to see an id. Rejects when Redis is not connected or slow, so
+ * the push is refused with 503 and retried rather than emitted unchecked.
+ */
+export function createRedisSeenIdStore(
+  client: RedisClient,
+  { keyPrefix = `${DEFAULT_KEY_PREFIX}push:`, ttlMs = DEFAULT_SEEN_TTL_MS, timeoutMs = DEFAULT_COMMAND_TIMEOUT_MS }: RedisSeenIdStoreOptions = {},
+): SeenIdStore {
+  return {
+    async markSeen(id) {
+      // Fail fast: while reconnecting, node-redis would queue the command until Redis returns.
+      if (!client.isReady) throw new Error("Redis is not connected");
+      const reply = await withTimeout(
+        client.set(`${keyPrefix}${id}`, "1", { condition: "NX", expiration: { type: "PX", value: ttlMs } }),
+        timeoutMs,
+        "Redis SET timed out",
+      );
+      return reply === "OK";
+    },
+  };
+}
+
+function connectClient(url: string, role: "pub" | "sub", logger: Logger): RedisClient {
+  const client = createClient({
+    url,
+    socket: {
+      connectTimeout: 2_000,
+      // Retry forever with capped, jittered backoff: Redis restarts must heal by themselves.
+      reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS) + Math.floor(Math.random() * 100),
+    },
+  });
+
+  // One error line per outage (node-redis reports every failed reconnect attempt).
+  let healthy = true;
+  client.on("error", (error: unknown) => {
+    if (healthy) logger.error("redis connection error", { role, error: errorMessage(error) });
+    else logger.debug("redis still unreachable", { role, error: errorMessage(error) });
+    healthy = false;
+  });
+  client.on("ready", () => {
+    logger.info(healthy ? "redis connected" : "redis reconnected", { role });
+    healthy = true;
+  });
+
+  // IMPORTANT: without an "error" listener node-redis would crash the process; the
+  // listener above is attached first. connect() only rejects if reconnecting stops.
+  client.connect().catch((error: unknown) => logger.error("redis connect failed", { role, error: errorMessage(error) }));
+  return client;
+}
+
+async function closeClient(client: RedisClient): Promise<void> {
+  if (!client.isOpen) return;
+  if (!client.isReady) {
+    // close() would wait for a connection that may never come back.
+    client.destroy();
+    return;
+  }
+  try {
+    await withTimeout(client.close(), 1_000, "Redis close timed out");
+  } catch {
+    client.destroy();
+  }
+}
+
+/**
+ * IMPORTANT: the Socket.IO Redis adapter fires commands without awaiting them
+ * (PUBLISH on every emit, UNSUBSCRIBE on close). While Redis is down such a command
+ * rejects, and an unhandled rejection would end the process. This view of the client
+ * observes every promise it returns (callers that await still see the failure).
+ * Methods run on the real client, whose private fields a Proxy receiver would break.
+ */
+function observeRejections<T extends object>(client: T, onRejected: (error: unknown, command: string) => void): T {
+  return new Proxy(client, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== "function" || property === "constructor") return value;
+      return (...args: unknown[]) => {
+        const result: unknown = Reflect.apply(value, target, args);
+        if (result instanceof Promise) result.catch((error: unknown) => onRejected(error, String(property)));
+        return result;
+      };
+    },
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  // The losing promise must not surface later as an unhandled rejection.
+  promise.catch(() => {});
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

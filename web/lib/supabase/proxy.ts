@@ -1,0 +1,24 @@
+import { createServerClient } from "@supabase/ssr";
+import { NextResponse, type NextRequest } from "next/server";
+
+/**
+ * Refreshes the Supabase session on each request so Server Components see a valid one.
+ * IMPORTANT: call getClaims() right after creating the client, and return the response built
+ * here (it carries rotated cookies), also on redirects.
+ */
+export async function updateSession(request: NextRequest, config: { url: string; publishableKey: string }): Promise<NextResponse> {
+  let response = NextResponse.next({ request });
+  const supabase = createServerClient(config.url, config.publishableKey, {
+    cookies: {
+      getAll: () => request.cookies.getAll(),
+      setAll(toSet, headers) {
+        for (const { name, value } of toSet) request.cookies.set(name, value);
+        response = NextResponse.next({ request });
+        for (const { name, value, options } of toSet) response.cookies.set(name, value, options);
+        for (const [key, value] of Object.entries(headers)) response.headers.set(key, value);
+      },
+    },
+  });
+  await supabase.auth.getClaims();
+  return response;
+}

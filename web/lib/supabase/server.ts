@@ -1,0 +1,28 @@
+import "server-only";
+import { createServerClient as createSsrServerClient } from "@supabase/ssr";
+import ws from "ws";
+import type { CookieJar } from "@/server/auth/types";
+
+export interface SupabaseConfig {
+  url: string;
+  publishableKey: string;
+}
+
+/**
+ * A Supabase client for one server request (route handler or Server Component), reading and
+ * writing the auth cookies through `cookies`. IMPORTANT: create one per request, never share.
+ */
+export function createServerClient(config: SupabaseConfig, cookies: CookieJar, { ip }: { ip?: string } = {}) {
+  return createSsrServerClient(config.url, config.publishableKey, {
+    cookies: {
+      getAll: () => cookies.getAll(),
+      setAll: (toSet) => {
+        for (const { name, value, options } of toSet) cookies.set(name, value, options);
+      },
+    },
+    // Supabase counts its auth rate limits per client IP: pass the user's, not the server's.
+    global: ip ? { headers: { "sb-forwarded-for": ip } } : undefined,
+    // Node 20 has no global WebSocket; realtime is unused server-side but built eagerly.
+    realtime: { transport: ws as never },
+  });
+}

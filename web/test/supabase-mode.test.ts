@@ -1,0 +1,215 @@
+import { randomUUID } from "node:crypto";
+import { http, HttpResponse } from "msw";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { closeServices } from "@/server/context";
+import { TEST_WEBHOOK_SECRET } from "./support/app-env";
+import { openTestDatabase } from "./support/db";
+import { startPushReceiver, waitFor } from "./support/push-receiver";
+import { call, type CallOptions } from "./support/routes";
+import { createSupabaseEmulator } from "./support/supabase-emulator";
+
+// Supabase mode end to end through the route handlers, against Supabase's HTTP API emulated
+// by msw (it cannot run here). Any request to an unhandled external address fails the test.
+const SUPABASE_URL = "https://emulated.supabase.co";
+
+let database: Awaited<ReturnType<typeof openTestDatabase>>;
+let emulator: Awaited<ReturnType<typeof createSupabaseEmulator>>;
+let receiver: Awaited<ReturnType<typeof startPushReceiver>>;
+const unhandled: string[] = [];
+const server = setupServer();
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  emulator = await createSupabaseEmulator({ url: SUPABASE_URL, db: database.db });
+  receiver = await startPushReceiver(TEST_WEBHOOK_SECRET);
+  server.use(...emulator.handlers);
+  server.listen({
+    onUnhandledRequest(request, print) {
+      // The push receiver is a real local server; everything else must be emulated.
+      if (new URL(request.url).hostname === "127.0.0.1") return;
+      unhandled.push(`${request.method} ${request.url}`);
+      print.error();
+    },
+  });
+  Object.assign(process.env, {
+    NEXT_PUBLIC_SUPABASE_URL: SUPABASE_URL,
+    NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: "sb_publishable_test",
+    APP_URL: "http://localhost:3000",
+    SOCKET_SERVER_URL: receiver.url,
+    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    DATA_DIR: "/nonexistent/never-used-in-supabase-mode",
+  });
+});
+afterEach(() => {
+  server.resetHandlers(...emulator.handlers);
+  emulator.state.accessTokenTtlSeconds = 3600;
+  expect(unhandled.splice(0)).toEqual([]);
+});
+afterAll(async () => {
+  server.close();
+  await closeServices();
+  await receiver.close();
+  await database.close();
+});
+
+/** A browser's cookie jar: keeps every Set-Cookie (Supabase splits sessions into chunks). */
+class Browser {
+  cookies = new Map<string, string>();
+  async call(method: "GET" | "POST", path: string, options: CallOptions = {}) {
+    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+    const result = await call(method, path, { ...options, cookie: cookie || undefined });
+    for (const header of result.headers.getSetCookie()) {
+      const [pair, ...attributes] = header.split(";");
+      const [name, ...value] = pair!.split("=");
+      const expired = attributes.some((a) => /max-age=0\b/i.test(a.trim()));
+      if (expired || value.join("=") === "") this.cookies.delete(name!.trim());
+      else this.cookies.set(name!.trim(), value.join("="));
+    }
+    return result;
+  }
+}
+
+async function signIn(email: string) {
+  const browser = new Browser();
+  const sent = await browser.call("POST", "/api/auth/login", { json: { email, next: "/chat" }, headers: { "x-forwarded-for": "203.0.113.7" } });
+  expect(sent.body).toEqual({ data: { sent: true } });
+  const confirmed = await browser.call("POST", "/auth/confirm", {
+    form: { token_hash: emulator.latestTokenHash(email), type: "email", next: "/chat" },
+  });
+  expect(confirmed.status).toBe(303);
+  const me = await browser.call("GET", "/api/auth/session");
+  expect(me.status).toBe(200);
+  return { browser, userId: me.body.data.user.id as string, session: me.body.data };
+}
+
+describe("Supabase mode", () => {
+  it("when a user asks for a link, then Supabase gets the user's IP and a redirect back to this site", async () => {
+    await new Browser().call("POST", "/api/auth/login", {
+      json: { email: "ip@example.com", next: "/chat" },
+      headers: { "x-forwarded-for": "198.51.100.4, 10.0.0.1" },
+    });
+    expect(emulator.state.otpRequests.at(-1)).toEqual({ email: "ip@example.com", forwardedFor: "198.51.100.4" });
+    expect(emulator.state.outbox.at(-1)!.redirectTo).toBe("http://localhost:3000/auth/callback?next=%2Fchat");
+  });
+
+  it("when the token_hash link is confirmed, then the session holds Supabase's access token", async () => {
+    const { session, userId, browser } = await signIn("ann@example.com");
+    expect(session.user).toEqual({ id: userId, email: "ann@example.com" });
+    expect(session.accessToken.split(".")).toHaveLength(3);
+    expect([...browser.cookies.keys()].some((name) => name.startsWith("sb-emulated-auth-token"))).toBe(true);
+  });
+
+  it("when the PKCE link comes back with a code in the same browser, then the code gives a session", async () => {
+    const browser = new Browser();
+    await browser.call("POST", "/api/auth/login", { json: { email: "pkce@example.com" } });
+    const code = await emulator.issueAuthCode("pkce@example.com");
+    const landed = await browser.call("GET", `/auth/callback?code=${code}&next=/chat`);
+    expect(landed.status).toBe(303);
+    expect(landed.headers.get("location")).toBe("http://localhost:3000/chat");
+    expect((await browser.call("GET", "/api/auth/session")).body.data.user.email).toBe("pkce@example.com");
+  });
+
+  it("when the PKCE link is opened in another browser, then a page explains it and offers a new link", async () => {
+    await new Browser().call("POST", "/api/auth/login", { json: { email: "other-browser@example.com" } });
+    const code = await emulator.issueAuthCode("other-browser@example.com");
+    const landed = await new Browser().call("GET", `/auth/callback?code=${code}`);
+    expect(landed.status).toBe(400);
+    expect(landed.text).toContain("same browser");
+    expect(landed.text).toContain('href="/login"');
+  });
+
+  it("when users send and read, then messages go through PostgREST as the user and are pushed", async () => {
+    const ann = await signIn("ann2@example.com");
+    const bob = await signIn("bob2@example.com");
+    const clientId = randomUUID();
+    const sent = await ann.browser.call("POST", "/api/chat/send", { json: { recipientId: bob.userId, content: " hi bob ", clientId } });
+    expect(sent.status).toBe(201);
+    expect(sent.body.data).toMatchObject({ senderId: ann.userId, recipientId: bob.userId, content: "hi bob", clientId, seq: 1 });
+    const again = await ann.browser.call("POST", "/api/chat/send", { json: { recipientId: bob.userId, content: "hi bob", clientId } });
+    expect([again.status, again.body.data.id]).toEqual([200, sent.body.data.id]);
+    await waitFor(() => receiver.received.some((p) => p.push.data.id === sent.body.data.id));
+
+    const history = await bob.browser.call("GET", `/api/chat/history?with=${ann.userId}`);
+    expect(history.body.data.messages.map((m: { content: string }) => m.content)).toEqual(["hi bob"]);
+    const list = await bob.browser.call("GET", "/api/chat/conversations");
+    expect(list.body.data[0]).toMatchObject({ peer: { email: "ann2@example.com" }, lastMessage: { content: "hi bob" } });
+    const found = await bob.browser.call("GET", "/api/users?q=ann2");
+    expect(found.body.data).toEqual([{ id: ann.userId, email: "ann2@example.com", displayName: null }]);
+
+    const carol = await signIn("carol2@example.com");
+    const peek = await carol.browser.call("GET", `/api/chat/history?with=${ann.userId}&before=${sent.body.data.id}`);
+    expect([peek.status, peek.body.error.code]).toEqual([400, "invalid_cursor"]);
+    const unknown = await carol.browser.call("POST", "/api/chat/send", {
+      json: { recipientId: randomUUID(), content: "anyone?", clientId: randomUUID() },
+    });
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, "user_not_found"]);
+  });
+
+  it("when the access token is near expiry, then the session is refreshed transparently", async () => {
+    emulator.state.accessTokenTtlSeconds = 20; // inside supabase-js' refresh margin
+    const { browser } = await signIn("refresh@example.com");
+    const before = emulator.state.refreshes;
+    const session = await browser.call("GET", "/api/auth/session");
+    expect(session.status).toBe(200);
+    expect(emulator.state.refreshes).toBeGreaterThan(before);
+    expect(session.headers.getSetCookie().some((c) => c.startsWith("sb-emulated-auth-token"))).toBe(true);
+  });
+
+  it("when Supabase rate-limits sign-in, then 429 with Retry-After", async () => {
+    server.use(
+      http.post(`${SUPABASE_URL}/auth/v1/otp`, () =>
+        HttpResponse.json({ code: 429, error_code: "over_email_send_rate_limit", msg: "email rate limit exceeded" }, { status: 429 }),
+      ),
+    );
+    const res = await new Browser().call("POST", "/api/auth/login", { json: { email: "limited@example.com" } });
+    expect([res.status, res.body.error.code]).toEqual([429, "rate_limited"]);
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+
+  it("when Supabase is unreachable, then 503 for sign-in and for chat", async () => {
+    const { browser, userId } = await signIn("outage@example.com");
+    server.use(
+      http.post(`${SUPABASE_URL}/auth/v1/otp`, () => HttpResponse.error()),
+      http.post(`${SUPABASE_URL}/rest/v1/rpc/:fn`, () => HttpResponse.error()),
+    );
+    const login = await new Browser().call("POST", "/api/auth/login", { json: { email: "outage@example.com" } });
+    expect([login.status, login.body.error.code]).toEqual([503, "auth_unavailable"]);
+    const history = await browser.call("GET", `/api/chat/history?with=${userId}`);
+    expect(history.status).toBe(200); // own id: nothing to read, no database call
+    const list = await browser.call("GET", "/api/chat/conversations");
+    expect([list.status, list.body.error.code]).toEqual([503, "database_unavailable"]);
+  });
+
+  it("when PostgREST refuses the access token as expired, then 401, not a server error", async () => {
+    const { browser } = await signIn("expired-jwt@example.com");
+    server.use(
+      http.post(`${SUPABASE_URL}/rest/v1/rpc/:fn`, () =>
+        HttpResponse.json({ code: "PGRST303", message: "JWT expired", details: null, hint: null }, { status: 401 }),
+      ),
+    );
+    const list = await browser.call("GET", "/api/chat/conversations");
+    expect([list.status, list.body.error.code]).toEqual([401, "unauthorized"]);
+  });
+
+  it("when a link is used twice or has expired, then the confirm page says so", async () => {
+    const browser = new Browser();
+    await browser.call("POST", "/api/auth/login", { json: { email: "expired@example.com" } });
+    const form = { token_hash: emulator.latestTokenHash("expired@example.com"), type: "email", next: "/chat" };
+    expect((await browser.call("POST", "/auth/confirm", { form })).status).toBe(303);
+    const second = await new Browser().call("POST", "/auth/confirm", { form });
+    expect(second.status).toBe(403);
+    expect(second.text).toContain('href="/login"');
+  });
+
+  it("when there is no session or it is signed out, then chat answers 401", async () => {
+    expect((await new Browser().call("GET", "/api/chat/conversations")).status).toBe(401);
+    const { browser } = await signIn("leaving@example.com");
+    expect((await browser.call("POST", "/api/auth/logout")).status).toBe(200);
+    expect((await browser.call("GET", "/api/auth/session")).status).toBe(401);
+  });
+
+  it("when Supabase mode is on, then the dev mailbox does not exist", async () => {
+    expect((await new Browser().call("GET", "/api/dev/mailbox")).status).toBe(404);
+  });
+});
