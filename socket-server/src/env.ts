@@ -222,15 +222,3 @@ export function loadEnvFile(path: URL | string = ROOT_ENV_FILE): void {
   // them anyway so no Node version can let .env beat the real environment.
   for (const [name, value] of Object.entries(before)) process.env[name] = value;
 }
-
-/** Start-up entry: loads `.env`, validates `process.env`, warns loudly about dev defaults. */
-export function loadEnv(): Env {
-  loadEnvFile();
-  const { env, devDefaults } = parseEnv(process.env);
-  if (devDefaults.length > 0) {
-    console.warn(
-      `[socket-server] WARNING: using INSECURE development defaults for ${devDefaults.join(", ")}. Set them before deploying.`,
-    );
-  }
-  return env;
-}

@@ -2,6 +2,7 @@ import { createAdapter } from "@socket.io/redis-adapter";
 import { RateLimiterRedis } from "rate-limiter-flexible";
 import { createClient } from "redis";
 import type { ServerOptions } from "socket.io";
+import type { AppDeps } from "./app.js";
 import type { Logger } from "./logger.js";
 import { createMemoryRateLimiter, SOCKET_EVENT_LIMIT } from "./rate-limit.js";
 import { DEFAULT_SEEN_TTL_MS, type SeenIdStore } from "./webhook.js";
@@ -84,6 +85,17 @@ export function createRedisBackend({
       closing ??= Promise.all([closeClient(pub), closeClient(sub)]).then(() => {});
       return closing;
     },
+  };
+}
+
+/** What a RedisBackend hands to `createApp`. */
+export function redisAppDeps(redis: RedisBackend): Pick<AppDeps, "seenIds" | "adapter" | "rateLimiter" | "readinessChecks" | "release"> {
+  return {
+    seenIds: redis.seenIds,
+    adapter: redis.adapter,
+    rateLimiter: redis.rateLimiter,
+    readinessChecks: { redis: () => redis.checkReady() },
+    release: () => redis.close(),
   };
 }
 

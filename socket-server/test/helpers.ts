@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { SignJWT, type JWTPayload } from "jose";
 import { io as connect, type Socket as ClientSocket } from "socket.io-client";
 import { Webhook } from "standardwebhooks";
-import { createApp, type App, type AppConfig } from "../src/app.js";
+import { createApp, type App, type AppConfig, type AppDeps } from "../src/app.js";
 import { createHs256Verifier } from "../src/auth.js";
 import type { ChatMessage, ClientToServerEvents, MessagePush, ServerToClientEvents } from "../src/events.js";
 import { silentLogger } from "../src/logger.js";
@@ -22,12 +22,16 @@ export interface TestServer {
 }
 
 /** Starts the real app on 127.0.0.1, port 0. Remember to `close()` it. */
-export async function startServer(config: Partial<AppConfig> = {}): Promise<TestServer> {
+export async function startServer(
+  config: Partial<AppConfig> = {},
+  deps: Partial<Omit<AppDeps, "config">> = {},
+): Promise<TestServer> {
   const app = createApp({
     config: { webhookSecrets: [WEBHOOK_SECRET], webOrigins: ["http://localhost:3000"], ...config },
     verifier: createHs256Verifier(JWT_SECRET),
     seenIds: createMemorySeenIdStore(),
     logger: silentLogger,
+    ...deps,
   });
   await new Promise<void>((resolve) => app.httpServer.listen(0, "127.0.0.1", resolve));
   const { port } = app.httpServer.address() as AddressInfo;
@@ -85,6 +89,38 @@ export function connectClient(url: string, token?: string): Promise<ChatClient> 
       socket.close();
       reject(error);
     });
+  });
+}
+
+/** Sends a signed push for `push` to the server at `url`. */
+export function sendPush(url: string, push: MessagePush, options?: SignOptions): Promise<Response> {
+  const body = JSON.stringify(push);
+  return postPush(url, body, signPush(body, options));
+}
+
+/** Polls `check` until it returns true; throws after `timeoutMs`. */
+export async function waitFor(check: () => boolean | Promise<boolean>, { timeoutMs = 5_000, intervalMs = 50, what = "condition" } = {}): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+/** Resolves with the first `event` the socket receives, or rejects after `timeoutMs`. */
+export function nextEvent<E extends keyof ServerToClientEvents>(
+  socket: ChatClient,
+  event: E,
+  timeoutMs = 3_000,
+): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
+    const listener = (payload: Parameters<ServerToClientEvents[E]>[0]) => {
+      clearTimeout(timer);
+      resolve(payload);
+    };
+    // socket.io-client's typed `once` cannot take a generic event name; the cast is only for that.
+    (socket as unknown as { once(event: string, listener: (payload: unknown) => void): void }).once(event, listener as (payload: unknown) => void);
   });
 }
 

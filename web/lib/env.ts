@@ -2,6 +2,7 @@ import "server-only";
 import path from "node:path";
 import fs from "node:fs";
 import { z } from "zod";
+import type { RateLimitRules } from "@/server/rate-limit";
 
 /**
  * The web app's configuration, validated once at start-up.
@@ -15,6 +16,16 @@ const optionalString = z
   .string()
   .optional()
   .transform((value) => (value === undefined || value.trim() === "" ? undefined : value.trim()));
+
+/** "points/seconds", e.g. "1/60": one per minute. */
+const rateRule = (fallback: string) =>
+  optionalString
+    .transform((value) => value ?? fallback)
+    .pipe(z.string().regex(/^[1-9]\d{0,6}\/[1-9]\d{0,6}$/, 'must be "points/seconds", e.g. 1/60'))
+    .transform((value) => {
+      const [points, durationSeconds] = value.split("/").map(Number) as [number, number];
+      return { points, durationSeconds };
+    });
 
 const urlString = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
 
@@ -36,6 +47,10 @@ const schema = z.object({
   MAIL_FROM: optionalString,
   DEV_MAILBOX: z.enum(["on", "off"]).optional(),
   MIGRATIONS_DIR: optionalString,
+  REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional()),
+  RATE_LIMIT_LOGIN_EMAIL: rateRule("1/60"),
+  RATE_LIMIT_LOGIN_IP: rateRule("20/600"),
+  RATE_LIMIT_SEND: rateRule("60/10"),
   NEXT_PUBLIC_SUPABASE_URL: optionalString.pipe(urlString.optional()),
   NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: optionalString,
   // The older name of the same public key.
@@ -61,6 +76,9 @@ export interface Env {
   smtpUrl: string | undefined;
   mailFrom: string;
   devMailbox: boolean;
+  /** Shared state for rate limits (and, in the socket server, the Socket.IO adapter). */
+  redisUrl: string | undefined;
+  rateLimits: RateLimitRules;
   /** Set: auth and data go through Supabase, and nothing of the embedded mode is used. */
   supabase: { url: string; publishableKey: string } | undefined;
 }
@@ -141,6 +159,8 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     mailFrom: raw.MAIL_FROM ?? "Chat <no-reply@localhost>",
     devMailbox,
     supabase,
+    redisUrl: raw.REDIS_URL,
+    rateLimits: { loginPerEmail: raw.RATE_LIMIT_LOGIN_EMAIL, loginPerIp: raw.RATE_LIMIT_LOGIN_IP, sendPerUser: raw.RATE_LIMIT_SEND },
   };
 }
 

@@ -13,6 +13,8 @@ import { openPostgres } from "@/server/store/postgres";
 import { createSqlChatStore } from "@/server/store/sql-chat-store";
 import type { SqlClient } from "@/server/store/sql/client";
 import type { ChatStore } from "@/server/store/types";
+import { createRateLimits, type RateLimits } from "@/server/rate-limit";
+import { createClient as createRedisClient } from "redis";
 import { createSupabaseAuth } from "@/server/supabase/supabase-auth";
 import { createSupabaseChatStore } from "@/server/supabase/supabase-chat-store";
 
@@ -25,6 +27,8 @@ import { createSupabaseChatStore } from "@/server/supabase/supabase-chat-store";
 export interface AppServices {
   env: Env;
   push: RealtimePush;
+  limits: RateLimits;
+  close(): Promise<void>;
   /** Own database and magic-link issuer; null in Supabase mode. */
   local: { db: SqlClient; store: ChatStore; mailer: Mailer } | null;
   /** Only in development with the embedded issuer. */
@@ -36,6 +40,7 @@ export interface RequestServices {
   auth: AuthProvider;
   store: ChatStore;
   push: RealtimePush;
+  limits: RateLimits;
 }
 
 /** Runs `task` after the response (Next.js `after`); outside a request (tests, scripts) right away. */
@@ -50,7 +55,18 @@ function defer(task: () => Promise<void>): void {
 async function buildServices(): Promise<AppServices> {
   const env = getEnv();
   const push = createWebhookPush({ url: env.socketServerUrl, secret: env.webhookSecrets[0]!, defer });
-  if (env.supabase) return { env, push, local: null, devMailbox: null };
+  let redis: ReturnType<typeof createRedisClient> | undefined;
+  if (env.redisUrl) {
+    redis = createRedisClient({ url: env.redisUrl });
+    // Errors are logged, not thrown: the limiters fall back to memory while Redis is away.
+    redis.on("error", (error: Error) => console.error(`Redis: ${error.message}`));
+    await redis.connect();
+  }
+  const limits = createRateLimits(env.rateLimits, redis);
+  const closeRedis = async () => {
+    await redis?.quit().catch(() => {});
+  };
+  if (env.supabase) return { env, push, limits, local: null, devMailbox: null, close: closeRedis };
 
   const db = env.databaseUrl
     ? await openPostgres({ connectionString: env.databaseUrl, migrationsDir: env.migrationsDir, max: env.databasePoolSize })
@@ -58,7 +74,17 @@ async function buildServices(): Promise<AppServices> {
   const devMailbox = env.devMailbox ? createDevMailbox(db) : null;
   const mailer = env.smtpUrl ? createSmtpMailer(env.smtpUrl, env.mailFrom) : devMailbox;
   if (!mailer) throw new Error("No way to send mail: set SMTP_URL, or DEV_MAILBOX=on outside production.");
-  return { env, push, local: { db, store: createSqlChatStore(db), mailer }, devMailbox };
+  return {
+    env,
+    push,
+    limits,
+    local: { db, store: createSqlChatStore(db), mailer },
+    devMailbox,
+    async close() {
+      await closeRedis();
+      await db.close();
+    },
+  };
 }
 
 // IMPORTANT: kept on globalThis so that dev-mode hot reloads reuse the one open database
@@ -75,10 +101,10 @@ export function getServices(): Promise<AppServices> {
 
 /** The adapters for one request, bound to its cookies. */
 export async function getRequestServices(cookies: CookieJar, { ip }: { ip?: string } = {}): Promise<RequestServices> {
-  const { env, push, local } = await getServices();
+  const { env, push, local, limits } = await getServices();
   if (!local) {
     const supabase = createServerClient(env.supabase!, cookies, { ip });
-    return { auth: createSupabaseAuth(supabase, { appUrl: env.appUrl }), store: createSupabaseChatStore(supabase), push };
+    return { auth: createSupabaseAuth(supabase, { appUrl: env.appUrl }), store: createSupabaseChatStore(supabase), push, limits };
   }
   const auth = createEmbeddedAuth({
     db: local.db,
@@ -92,7 +118,7 @@ export async function getRequestServices(cookies: CookieJar, { ip }: { ip?: stri
       secureCookies: env.isProduction,
     },
   });
-  return { auth, store: local.store, push };
+  return { auth, store: local.store, push, limits };
 }
 
 /** Closes the database (graceful shutdown, tests). */
@@ -100,5 +126,5 @@ export async function closeServices(): Promise<void> {
   const pending = globalForServices.__chatServices;
   globalForServices.__chatServices = undefined;
   const services = await pending?.catch(() => undefined);
-  await services?.local?.db.close();
+  await services?.close();
 }

@@ -102,11 +102,36 @@ export interface RouteContext {
   user(): Promise<AuthUser>;
 }
 
+/**
+ * CSRF guard for cookie-authenticated state changes: a browser always names the page's origin
+ * in `Origin` (or says `Sec-Fetch-Site`) on a POST; it must be this site. Clients that send
+ * neither (curl, servers) carry no ambient cookies of a victim, so they pass.
+ */
+export function assertSameOrigin(request: Request): void {
+  const origin = request.headers.get("origin");
+  const fetchSite = request.headers.get("sec-fetch-site");
+  if (origin === null) {
+    if (fetchSite && fetchSite !== "same-origin" && fetchSite !== "none") throw forbiddenOrigin();
+    return;
+  }
+  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host") ?? new URL(request.url).host;
+  let originHost: string;
+  try {
+    originHost = new URL(origin).host;
+  } catch {
+    throw forbiddenOrigin();
+  }
+  if (origin === "null" || originHost !== host.split(",")[0]!.trim()) throw forbiddenOrigin();
+}
+
+const forbiddenOrigin = () => new DomainError(403, "forbidden_origin", "Cross-site requests are not allowed.");
+
 /** Wraps a route handler: builds the per-request auth, maps errors, copies cookies onto the response. */
 export function route(handler: (context: RouteContext) => Promise<NextResponse>) {
   return async (request: NextRequest): Promise<NextResponse> => {
     const cookies = requestCookieJar(request);
     try {
+      if (request.method !== "GET" && request.method !== "HEAD") assertSameOrigin(request);
       const services = await getRequestServices(cookies, { ip: clientIp(request) });
       const { auth } = services;
       const response = await handler({ request, cookies, auth, services, user: () => requireUser(auth) });

@@ -39,6 +39,7 @@ beforeAll(async () => {
     SOCKET_SERVER_URL: receiver.url,
     WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     DATA_DIR: "/nonexistent/never-used-in-supabase-mode",
+    RATE_LIMIT_LOGIN_EMAIL: "1000/60",
   });
 });
 afterEach(() => {

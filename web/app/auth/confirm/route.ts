@@ -2,7 +2,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { confirmSchema, safeNextPath } from "@/lib/validations/auth";
 import { getRequestServices } from "@/server/context";
 import { DomainError } from "@/server/errors";
-import { clientIp, requestCookieJar } from "@/server/http";
+import { assertSameOrigin, clientIp, requestCookieJar } from "@/server/http";
 import { confirmLogin } from "@/server/services/auth";
 import { escapeHtml, invalidLinkPage, page } from "../auth-pages";
 
@@ -32,6 +32,11 @@ export function GET(request: NextRequest) {
 }
 
 export async function POST(request: NextRequest) {
+  try {
+    assertSameOrigin(request);
+  } catch (error) {
+    return invalidLinkPage((error as Error).message, 403);
+  }
   let form: FormData;
   try {
     form = await request.formData();

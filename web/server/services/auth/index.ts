@@ -2,12 +2,18 @@ import type { AuthUser, SessionInfo } from "@/lib/types";
 import type { ConfirmInput, LoginInput } from "@/lib/validations/auth";
 import { unauthorized } from "@/server/errors";
 import type { AuthProvider } from "@/server/auth/types";
+import type { RateLimits } from "@/server/rate-limit";
 
 /**
  * Sends a magic link. Answers the same whether or not the account exists, so the
  * endpoint cannot be used to find out who has an account.
  */
-export async function requestLogin(auth: AuthProvider, input: LoginInput & { ip?: string }): Promise<{ sent: true }> {
+export async function requestLogin(
+  { auth, limits }: { auth: AuthProvider; limits: RateLimits },
+  input: LoginInput & { ip?: string },
+): Promise<{ sent: true }> {
+  if (input.ip) await limits.consume("loginPerIp", input.ip);
+  await limits.consume("loginPerEmail", input.email);
   await auth.sendMagicLink({ email: input.email, next: input.next, ip: input.ip });
   return { sent: true };
 }

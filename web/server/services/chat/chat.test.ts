@@ -4,6 +4,7 @@ import type { ChatMessage } from "@/lib/types";
 import { historyQuerySchema, sendMessageSchema } from "@/lib/validations/chat";
 import { DomainError } from "@/server/errors";
 import type { RealtimePush } from "@/server/realtime/push";
+import { unlimited, type RateLimits } from "@/server/rate-limit";
 import { createSqlChatStore } from "@/server/store/sql-chat-store";
 import type { SqlClient } from "@/server/store/sql/client";
 import { createUser, openTestDatabase } from "@/test/support/db";
@@ -26,14 +27,14 @@ describe.each(drivers)("chat services on $name", ({ open, skip }) => {
 let db: SqlClient;
 let close: () => Promise<void>;
 let pushed: ChatMessage[];
-let deps: { store: ReturnType<typeof createSqlChatStore>; push: RealtimePush };
+let deps: { store: ReturnType<typeof createSqlChatStore>; push: RealtimePush; limits: RateLimits };
 let alice: string;
 let bob: string;
 let carol: string;
 
 beforeAll(async () => {
   ({ db, close } = await open());
-  deps = { store: createSqlChatStore(db), push: { messageCreated: (message) => pushed.push(message) } };
+  deps = { store: createSqlChatStore(db), push: { messageCreated: (message) => pushed.push(message) }, limits: unlimited };
   alice = await createUser(db, "alice@example.com");
   bob = await createUser(db, "bob@example.com");
   carol = await createUser(db, "carol@example.com");

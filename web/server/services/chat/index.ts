@@ -3,11 +3,13 @@ import type { HistoryQuery, SendMessageInput } from "@/lib/validations/chat";
 import { USER_SEARCH_LIMIT } from "@/lib/validations/chat";
 import { badRequest, notFound } from "@/server/errors";
 import type { RealtimePush } from "@/server/realtime/push";
+import type { RateLimits } from "@/server/rate-limit";
 import type { ChatStore } from "@/server/store/types";
 
 export interface ChatDeps {
   store: ChatStore;
   push: RealtimePush;
+  limits: RateLimits;
 }
 
 const CONVERSATION_LIST_LIMIT = 100;
@@ -18,10 +20,11 @@ const CONVERSATION_LIST_LIMIT = 100;
  * server drops the duplicate webhook id, and an earlier lost push gets another chance.
  */
 export async function sendMessage(
-  { store, push }: ChatDeps,
+  { store, push, limits }: ChatDeps,
   senderId: string,
   input: SendMessageInput,
 ): Promise<{ message: ChatMessage; created: boolean }> {
+  await limits.consume("sendPerUser", senderId);
   if (input.recipientId === senderId) throw badRequest("cannot_message_self", "You cannot send a message to yourself.");
   const recipient = await store.findProfile(senderId, input.recipientId);
   if (!recipient) throw notFound("user_not_found", "That user does not exist.");

@@ -1,0 +1,109 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getServices } from "@/server/context";
+import { startTestApp } from "./support/app-env";
+import { call, signIn } from "./support/routes";
+
+// The production defaults: one magic link per address per minute, 60 sends per 10 s.
+let app: Awaited<ReturnType<typeof startTestApp>>;
+beforeAll(async () => {
+  app = await startTestApp({ productionLimits: true });
+});
+afterAll(() => app.stop());
+
+const messageCount = async () => {
+  const { local } = await getServices();
+  const [row] = await local!.db.query<{ n: number }>("select count(*)::int as n from public.messages");
+  return row!.n;
+};
+
+describe("rate limits", () => {
+  it("when a second link is asked for the same address within a minute, then 429 with Retry-After and no mail", async () => {
+    const first = await call("POST", "/api/auth/login", { json: { email: "limit@example.com" } });
+    expect(first.status).toBe(200);
+    const second = await call("POST", "/api/auth/login", { json: { email: "LIMIT@example.com" } });
+    expect([second.status, second.body.error.code]).toEqual([429, "rate_limited"]);
+    const retryAfter = Number(second.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    const mail = await call("GET", "/api/dev/mailbox?email=limit@example.com");
+    expect(mail.body.data).toHaveLength(1);
+  });
+
+  it("when one IP asks for links for many addresses, then it is stopped after its budget", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++) {
+      const res = await call("POST", "/api/auth/login", {
+        json: { email: `spray${i}@example.com` },
+        headers: { "x-forwarded-for": "192.0.2.99" },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 20).every((s) => s === 200)).toBe(true);
+    expect(statuses.slice(20)).toEqual([429, 429]);
+  });
+
+  it("when a user sends faster than the budget, then 429 and the extra messages are not stored", async () => {
+    const sender = await signIn("fast@example.com");
+    const peer = await signIn("peer@example.com");
+    const before = await messageCount();
+    const results = [];
+    for (let i = 0; i < 62; i++) {
+      results.push(
+        await call("POST", "/api/chat/send", {
+          cookie: sender.cookie,
+          json: { recipientId: peer.userId, content: `m${i}`, clientId: randomUUID() },
+        }),
+      );
+    }
+    expect(results.filter((r) => r.status === 201)).toHaveLength(60);
+    const limited = results.filter((r) => r.status === 429);
+    expect(limited).toHaveLength(2);
+    expect(limited[0]!.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect((await messageCount()) - before).toBe(60);
+  });
+});
+
+describe("cross-site requests", () => {
+  it("when a POST comes from another origin, then 403 and nothing changes", async () => {
+    const alice = await signIn("csrf-alice@example.com");
+    const bob = await signIn("csrf-bob@example.com");
+    const before = await messageCount();
+    for (const headers of [
+      { origin: "https://evil.example" },
+      { origin: "null" },
+      { "sec-fetch-site": "cross-site" },
+      { origin: "http://localhost:3000.evil.example" },
+    ]) {
+      const res = await call("POST", "/api/chat/send", {
+        cookie: alice.cookie,
+        headers: { ...headers, host: "localhost:3000" },
+        json: { recipientId: bob.userId, content: "forged", clientId: randomUUID() },
+      });
+      expect([res.status, res.body.error.code]).toEqual([403, "forbidden_origin"]);
+    }
+    expect(await messageCount()).toBe(before);
+    const logout = await call("POST", "/api/auth/logout", { cookie: alice.cookie, headers: { origin: "https://evil.example", host: "localhost:3000" } });
+    expect(logout.status).toBe(403);
+    expect((await call("GET", "/api/auth/session", { cookie: alice.cookie })).status).toBe(200);
+  });
+
+  it("when a POST comes from this site, then it is accepted", async () => {
+    const res = await call("POST", "/api/auth/login", {
+      json: { email: "same-site@example.com" },
+      headers: { origin: "http://localhost:3000", host: "localhost:3000", "sec-fetch-site": "same-origin" },
+    });
+    expect(res.status).toBe(200);
+  });
+
+  it("when the confirm form is posted cross-site, then it is refused and the token stays unused", async () => {
+    await call("POST", "/api/auth/login", { json: { email: "confirm-csrf@example.com" } });
+    const mail = await call("GET", "/api/dev/mailbox?email=confirm-csrf@example.com");
+    const link = new URL(mail.body.data[0].link);
+    const form = { token_hash: link.searchParams.get("token_hash")!, type: "magiclink", next: "/chat" };
+    const forged = await call("POST", "/auth/confirm", { form, headers: { origin: "https://evil.example", host: "localhost:3000" } });
+    expect(forged.status).toBe(403);
+    expect(forged.headers.get("set-cookie")).toBeNull();
+    expect((await call("POST", "/auth/confirm", { form })).status).toBe(303);
+  });
+});
