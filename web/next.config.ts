@@ -6,6 +6,8 @@ import type { NextConfig } from "next";
 loadEnvConfig(path.resolve(import.meta.dirname, ".."), process.env.NODE_ENV !== "production");
 
 const nextConfig: NextConfig = {
+  // Lets a test or benchmark build beside a developer's own .next without clobbering it.
+  distDir: process.env.NEXT_DIST_DIR || ".next",
   // PGlite loads its WASM and data files from its own folder: keep it out of the bundle.
   serverExternalPackages: ["@electric-sql/pglite", "nodemailer"],
   poweredByHeader: false,
