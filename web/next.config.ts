@@ -9,7 +9,7 @@ const nextConfig: NextConfig = {
   // Lets a test or benchmark build beside a developer's own .next without clobbering it.
   distDir: process.env.NEXT_DIST_DIR || ".next",
   // PGlite loads its WASM and data files from its own folder: keep it out of the bundle.
-  serverExternalPackages: ["@electric-sql/pglite", "nodemailer"],
+  serverExternalPackages: ["@electric-sql/pglite", "nodemailer", "pino", "pino-pretty"],
   poweredByHeader: false,
   reactStrictMode: true,
 };

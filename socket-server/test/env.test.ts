@@ -81,6 +81,45 @@ describe("parseEnv", () => {
   });
 });
 
+describe("parseEnv: scale-out and operations", () => {
+  it("when REDIS_URL is redis:// or rediss://, then it is kept", () => {
+    expect(parseEnv({ REDIS_URL: "redis://127.0.0.1:6379" }).env.redisUrl).toBe("redis://127.0.0.1:6379");
+    expect(parseEnv({ REDIS_URL: " rediss://:pw@cache.example.com:6380/0 " }).env.redisUrl).toBe("rediss://:pw@cache.example.com:6380/0");
+  });
+
+  it("when REDIS_URL is not a redis URL, then it throws naming REDIS_URL without echoing the value", () => {
+    const run = () => parseEnv({ REDIS_URL: "http://user:hunter2@cache.example.com" });
+
+    expect(run).toThrow(/REDIS_URL/);
+    expect(run).not.toThrow(/hunter2/);
+    expect(() => parseEnv({ REDIS_URL: "127.0.0.1:6379" })).toThrow(/REDIS_URL/);
+  });
+
+  it("when the optional settings are unset, then they stay absent", () => {
+    const { env } = parseEnv({});
+
+    expect(env.redisUrl).toBeUndefined();
+    expect(env.logLevel).toBeUndefined();
+    expect(env.logPretty).toBeUndefined();
+    expect(env.metricsToken).toBeUndefined();
+  });
+
+  it("when LOG_LEVEL and LOG_PRETTY are set, then they are parsed", () => {
+    expect(parseEnv({ LOG_LEVEL: "DEBUG", LOG_PRETTY: "1" }).env).toMatchObject({ logLevel: "debug", logPretty: true });
+    expect(parseEnv({ LOG_PRETTY: "false" }).env.logPretty).toBe(false);
+  });
+
+  it("when LOG_LEVEL or LOG_PRETTY is not recognised, then it throws naming it", () => {
+    expect(() => parseEnv({ LOG_LEVEL: "verbose" })).toThrow(/LOG_LEVEL/);
+    expect(() => parseEnv({ LOG_PRETTY: "maybe" })).toThrow(/LOG_PRETTY/);
+  });
+
+  it("when METRICS_TOKEN is too short, then it throws naming it", () => {
+    expect(() => parseEnv({ METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN/);
+    expect(parseEnv({ METRICS_TOKEN: "m".repeat(16) }).env.metricsToken).toBe("m".repeat(16));
+  });
+});
+
 describe("loadEnvFile", () => {
   const dir = mkdtempSync(join(tmpdir(), "socket-env-"));
   const names = ["SOCKET_TEST_FROM_FILE", "SOCKET_TEST_ALREADY_SET"];

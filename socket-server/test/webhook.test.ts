@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { request } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ChatMessage, MessagePush } from "../src/events.js";
-import { MAX_PUSH_BYTES } from "../src/webhook.js";
+import { createMemorySeenIdStore, MAX_PUSH_BYTES } from "../src/webhook.js";
 import {
   buildPush,
   collectMessages,
@@ -192,6 +192,28 @@ describe("POST /webhooks/messages", () => {
     expect(first.status).toBe(202);
     expect(second.status).toBe(200);
     expect(await second.json()).toEqual({ data: { duplicate: true } });
+    expect(await receivedSoFar(recipient.socket, recipient.received, recipientId)).toEqual([push.data]);
+  });
+
+  it("when the dedupe store cannot answer, then it answers 503 unavailable, emits nothing, and a retry is delivered", async () => {
+    const memory = createMemorySeenIdStore();
+    let storeDown = true;
+    await server.close();
+    server = await startServer({}, {
+      seenIds: { markSeen: (id) => (storeDown ? Promise.reject(new Error("Redis is not connected")) : memory.markSeen(id)) },
+    });
+    const recipientId = randomUUID();
+    const recipient = await connectAs(recipientId);
+    const push = buildPush({ recipientId });
+    const id = `msg_${push.data.id}`;
+
+    const refused = await send(push, { id });
+
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expect(await refused.json()).toEqual({ error: { code: "unavailable", message: expect.any(String) } });
+    storeDown = false;
+    expect((await send(push, { id })).status).toBe(202);
     expect(await receivedSoFar(recipient.socket, recipient.received, recipientId)).toEqual([push.data]);
   });
 

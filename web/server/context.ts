@@ -7,6 +7,7 @@ import type { AuthProvider, CookieJar } from "@/server/auth/types";
 import { createDevMailbox } from "@/server/mail/dev-mailbox";
 import { createSmtpMailer } from "@/server/mail/smtp";
 import type { DevMailbox, Mailer } from "@/server/mail/types";
+import { logger } from "@/server/logger";
 import { createWebhookPush, type RealtimePush } from "@/server/realtime/push";
 import { openEmbeddedDatabase } from "@/server/store/pglite";
 import { openPostgres } from "@/server/store/postgres";
@@ -28,6 +29,8 @@ export interface AppServices {
   env: Env;
   push: RealtimePush;
   limits: RateLimits;
+  /** Pings each dependency: "ok" or what went wrong. */
+  ping(): Promise<Record<string, string>>;
   close(): Promise<void>;
   /** Own database and magic-link issuer; null in Supabase mode. */
   local: { db: SqlClient; store: ChatStore; mailer: Mailer } | null;
@@ -52,26 +55,50 @@ function defer(task: () => Promise<void>): void {
   }
 }
 
+const log = (line: string) => logger.info(line);
+
 async function buildServices(): Promise<AppServices> {
   const env = getEnv();
-  const push = createWebhookPush({ url: env.socketServerUrl, secret: env.webhookSecrets[0]!, defer });
+  const push = createWebhookPush({
+    url: env.socketServerUrl,
+    secret: env.webhookSecrets[0]!,
+    defer,
+    log: (line) => logger.warn(line),
+  });
   let redis: ReturnType<typeof createRedisClient> | undefined;
   if (env.redisUrl) {
     redis = createRedisClient({ url: env.redisUrl });
     // Errors are logged, not thrown: the limiters fall back to memory while Redis is away.
-    redis.on("error", (error: Error) => console.error(`Redis: ${error.message}`));
+    redis.on("error", (error: Error) => logger.error({ err: error.message }, "redis error"));
     await redis.connect();
   }
   const limits = createRateLimits(env.rateLimits, redis);
   const closeRedis = async () => {
     await redis?.quit().catch(() => {});
   };
-  if (env.supabase) return { env, push, limits, local: null, devMailbox: null, close: closeRedis };
+  const pingRedis = async (): Promise<Record<string, string>> =>
+    redis ? { redis: await withTimeout(redis.ping()).then(() => "ok", (error: Error) => error.message) } : {};
+  if (env.supabase) {
+    const pingSupabase = () =>
+      withTimeout(fetch(`${env.supabase!.url}/auth/v1/health`, { headers: { apikey: env.supabase!.publishableKey } })).then(
+        (response) => (response.ok ? "ok" : `HTTP ${response.status}`),
+        (error: Error) => error.message,
+      );
+    return {
+      env,
+      push,
+      limits,
+      local: null,
+      devMailbox: null,
+      ping: async () => ({ supabase: await pingSupabase(), ...(await pingRedis()) }),
+      close: closeRedis,
+    };
+  }
 
   const db = env.databaseUrl
-    ? await openPostgres({ connectionString: env.databaseUrl, migrationsDir: env.migrationsDir, max: env.databasePoolSize })
-    : await openEmbeddedDatabase({ dataDir: env.dataDir, migrationsDir: env.migrationsDir });
-  const devMailbox = env.devMailbox ? createDevMailbox(db) : null;
+    ? await openPostgres({ connectionString: env.databaseUrl, migrationsDir: env.migrationsDir, max: env.databasePoolSize, log })
+    : await openEmbeddedDatabase({ dataDir: env.dataDir, migrationsDir: env.migrationsDir, log });
+  const devMailbox = env.devMailbox ? createDevMailbox(db, log) : null;
   const mailer = env.smtpUrl ? createSmtpMailer(env.smtpUrl, env.mailFrom) : devMailbox;
   if (!mailer) throw new Error("No way to send mail: set SMTP_URL, or DEV_MAILBOX=on outside production.");
   return {
@@ -80,6 +107,10 @@ async function buildServices(): Promise<AppServices> {
     limits,
     local: { db, store: createSqlChatStore(db), mailer },
     devMailbox,
+    ping: async () => ({
+      database: await withTimeout(db.query("select 1")).then(() => "ok", (error: Error) => error.message),
+      ...(await pingRedis()),
+    }),
     async close() {
       await closeRedis();
       await db.close();
@@ -119,6 +150,19 @@ export async function getRequestServices(cookies: CookieJar, { ip }: { ip?: stri
     },
   });
   return { auth, store: local.store, push, limits };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms = 2_000): Promise<T> {
+  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timed out")), ms))]);
+}
+
+/** Each dependency's state, for /readyz. */
+export async function checkReadiness(): Promise<Record<string, string>> {
+  try {
+    return await (await getServices()).ping();
+  } catch (error) {
+    return { startup: (error as Error).message };
+  }
 }
 
 /** Closes the database (graceful shutdown, tests). */

@@ -7,6 +7,8 @@ import { DomainError } from "@/server/errors";
 import type { AuthProvider } from "@/server/auth/types";
 import type { AuthUser } from "@/lib/types";
 import { requireUser } from "@/server/services/auth";
+import { logger } from "@/server/logger";
+import { metrics } from "@/server/metrics";
 
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
 
@@ -21,7 +23,7 @@ export function errorJson(status: number, code: string, message: string, details
 /** Maps any thrown value to the error shape; unknown errors are logged and stay generic. */
 export function toErrorResponse(error: unknown): NextResponse {
   if (error instanceof DomainError) return errorJson(error.status, error.code, error.message, error.details, error.headers);
-  console.error("Unhandled error in route handler:", error);
+  logger.error({ err: error }, "unhandled error in route handler");
   return errorJson(500, "internal_error", "Something went wrong on our side. Try again.");
 }
 
@@ -129,15 +131,25 @@ const forbiddenOrigin = () => new DomainError(403, "forbidden_origin", "Cross-si
 /** Wraps a route handler: builds the per-request auth, maps errors, copies cookies onto the response. */
 export function route(handler: (context: RouteContext) => Promise<NextResponse>) {
   return async (request: NextRequest): Promise<NextResponse> => {
-    const cookies = requestCookieJar(request);
-    try {
-      if (request.method !== "GET" && request.method !== "HEAD") assertSameOrigin(request);
-      const services = await getRequestServices(cookies, { ip: clientIp(request) });
-      const { auth } = services;
-      const response = await handler({ request, cookies, auth, services, user: () => requireUser(auth) });
-      return cookies.applyTo(response);
-    } catch (error) {
-      return cookies.applyTo(toErrorResponse(error));
-    }
+    const started = performance.now();
+    const response = await handle(request, handler);
+    const seconds = (performance.now() - started) / 1000;
+    const path = request.nextUrl.pathname;
+    metrics.requests.observe({ method: request.method, route: path, status: String(response.status) }, seconds);
+    logger.info({ method: request.method, path, status: response.status, ms: Math.round(seconds * 1000) }, "request");
+    return response;
   };
+}
+
+async function handle(request: NextRequest, handler: (context: RouteContext) => Promise<NextResponse>): Promise<NextResponse> {
+  const cookies = requestCookieJar(request);
+  try {
+    if (request.method !== "GET" && request.method !== "HEAD") assertSameOrigin(request);
+    const services = await getRequestServices(cookies, { ip: clientIp(request) });
+    const { auth } = services;
+    const response = await handler({ request, cookies, auth, services, user: () => requireUser(auth) });
+    return cookies.applyTo(response);
+  } catch (error) {
+    return cookies.applyTo(toErrorResponse(error));
+  }
 }

@@ -69,7 +69,7 @@ describe("cross-site requests", () => {
     const alice = await signIn("csrf-alice@example.com");
     const bob = await signIn("csrf-bob@example.com");
     const before = await messageCount();
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { origin: "https://evil.example" },
       { origin: "null" },
       { "sec-fetch-site": "cross-site" },

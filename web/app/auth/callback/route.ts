@@ -2,6 +2,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { safeNextPath } from "@/lib/validations/auth";
 import { getRequestServices } from "@/server/context";
 import { DomainError } from "@/server/errors";
+import { logger } from "@/server/logger";
 import { clientIp, requestCookieJar } from "@/server/http";
 import { escapeHtml, invalidLinkPage, page } from "../auth-pages";
 
@@ -31,7 +32,7 @@ export async function GET(request: NextRequest) {
       );
     }
     if (error instanceof DomainError && error.status < 500) return invalidLinkPage(error.message, error.status);
-    console.error("Sign-in callback failed:", error);
+    logger.error({ err: error }, "sign-in callback failed");
     return page(503, "Sign-in is unavailable", `<p>Try again in a moment.</p><p><a href="/login">Back to sign in</a></p>`);
   }
 }

@@ -2,6 +2,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { confirmSchema, safeNextPath } from "@/lib/validations/auth";
 import { getRequestServices } from "@/server/context";
 import { DomainError } from "@/server/errors";
+import { logger } from "@/server/logger";
 import { assertSameOrigin, clientIp, requestCookieJar } from "@/server/http";
 import { confirmLogin } from "@/server/services/auth";
 import { escapeHtml, invalidLinkPage, page } from "../auth-pages";
@@ -59,7 +60,7 @@ export async function POST(request: NextRequest) {
     return cookies.applyTo(NextResponse.redirect(target, 303));
   } catch (error) {
     if (error instanceof DomainError && error.status < 500) return invalidLinkPage(error.message, error.status);
-    console.error("Sign-in confirmation failed:", error);
+    logger.error({ err: error }, "sign-in confirmation failed");
     return page(503, "Sign-in is unavailable", `<p>Try again in a moment.</p><p><a href="/login">Back to sign in</a></p>`);
   }
 }

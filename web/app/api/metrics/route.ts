@@ -1,0 +1,17 @@
+import { timingSafeEqual } from "node:crypto";
+import { metrics } from "@/server/metrics";
+
+/** Prometheus scrape endpoint. With METRICS_TOKEN set, it needs `Authorization: Bearer <token>`. */
+export async function GET(request: Request) {
+  const token = process.env.METRICS_TOKEN;
+  if (token) {
+    const given = Buffer.from(request.headers.get("authorization") ?? "");
+    const expected = Buffer.from(`Bearer ${token}`);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      return Response.json({ error: { code: "unauthorized", message: "Metrics need the bearer token." } }, { status: 401 });
+    }
+  }
+  return new Response(await metrics.registry.metrics(), {
+    headers: { "content-type": metrics.registry.contentType, "cache-control": "no-store" },
+  });
+}
