@@ -1,4 +1,4 @@
-import { errors, jwtVerify } from "jose";
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from "jose";
 import { z } from "zod";
 import type { ChatSocket } from "./app.js";
 import type { Logger } from "./logger.js";
@@ -40,32 +40,79 @@ const claimsSchema = z.object({
   email: z.string().optional(),
 });
 
+function toAccessToken(payload: JWTPayload): AccessToken {
+  // role must be "authenticated": anon and service_role tokens never connect.
+  const claims = claimsSchema.safeParse(payload);
+  if (!claims.success) throw new UnauthorizedError("invalid_claims");
+  return { userId: claims.data.sub, email: claims.data.email ?? "", expiresAt: new Date(claims.data.exp * 1000) };
+}
+
+async function verifyWith(verify: () => Promise<{ payload: JWTPayload }>): Promise<AccessToken> {
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await verify());
+  } catch (error) {
+    throw new UnauthorizedError(error instanceof errors.JOSEError ? error.code : "invalid_token");
+  }
+  return toAccessToken(payload);
+}
+
+// IMPORTANT: pin the algorithms; `exp` must be present, not just valid when present.
+const COMMON_CHECKS = { audience: "authenticated", requiredClaims: ["exp", "sub"] };
+
 /** Verifies tokens signed with the shared HS256 secret (the web app's, or Supabase's legacy JWT secret). */
 export function createHs256Verifier(secret: string): AccessTokenVerifier {
   const key = new TextEncoder().encode(secret);
+  return {
+    verifyAccessToken: (token) => verifyWith(() => jwtVerify(token, key, { ...COMMON_CHECKS, algorithms: ["HS256"] })),
+  };
+}
 
+/** Asymmetric algorithms Supabase signs with; HS256 and `none` are never taken from a JWKS. */
+const JWKS_ALGORITHMS = ["ES256", "RS256", "EdDSA"];
+
+/**
+ * Verifies Supabase access tokens by the project's JWKS (`<SUPABASE_URL>/auth/v1/.well-known/jwks.json`).
+ * jose caches the keys and refetches when a token names an unknown `kid` (key rotation),
+ * at most once per cooldown.
+ */
+export function createJwksVerifier(
+  jwksUrl: URL,
+  { issuer, cooldownMs = 30_000 }: { issuer?: string; cooldownMs?: number } = {},
+): AccessTokenVerifier {
+  // The cooldown stops tokens with made-up kids from making us refetch on every connect.
+  const keys = createRemoteJWKSet(jwksUrl, { cacheMaxAge: 10 * 60_000, cooldownDuration: cooldownMs, timeoutDuration: 5_000 });
+  return {
+    verifyAccessToken: (token) =>
+      verifyWith(() => jwtVerify(token, keys, { ...COMMON_CHECKS, algorithms: JWKS_ALGORITHMS, ...(issuer && { issuer }) })),
+  };
+}
+
+/** Supabase mode: JWKS for asymmetric tokens, plus the legacy HS256 secret for projects still on it. */
+export function createSupabaseVerifier(
+  supabaseUrl: string,
+  legacySecret?: string,
+  { jwksCooldownMs }: { jwksCooldownMs?: number } = {},
+): AccessTokenVerifier {
+  const base = supabaseUrl.replace(/\/+$/, "");
+  const jwks = createJwksVerifier(new URL(`${base}/auth/v1/.well-known/jwks.json`), {
+    issuer: `${base}/auth/v1`,
+    cooldownMs: jwksCooldownMs,
+  });
+  const legacy = legacySecret ? createHs256Verifier(legacySecret) : undefined;
   return {
     async verifyAccessToken(token) {
-      let payload: unknown;
+      let alg: unknown;
       try {
-        // IMPORTANT: pin the algorithm; `exp` must be present, not just valid when present.
-        ({ payload } = await jwtVerify(token, key, {
-          algorithms: ["HS256"],
-          audience: "authenticated",
-          requiredClaims: ["exp", "sub"],
-        }));
-      } catch (error) {
-        throw new UnauthorizedError(error instanceof errors.JOSEError ? error.code : "invalid_token");
+        alg = decodeProtectedHeader(token).alg;
+      } catch {
+        throw new UnauthorizedError("malformed_token");
       }
-
-      const claims = claimsSchema.safeParse(payload);
-      if (!claims.success) throw new UnauthorizedError("invalid_claims");
-
-      return {
-        userId: claims.data.sub,
-        email: claims.data.email ?? "",
-        expiresAt: new Date(claims.data.exp * 1000),
-      };
+      if (alg === "HS256") {
+        if (!legacy) throw new UnauthorizedError("hs256_without_legacy_secret");
+        return legacy.verifyAccessToken(token);
+      }
+      return jwks.verifyAccessToken(token);
     },
   };
 }

@@ -25,8 +25,12 @@ export interface Env {
   isProduction: boolean;
   port: number;
   host: string;
-  /** HS256 secret the web app signs access tokens with. */
+  /** HS256 secret the web app signs access tokens with (embedded mode). */
   authJwtSecret: string;
+  /** Supabase mode: verify access tokens by this project's JWKS. */
+  supabaseUrl?: string;
+  /** Supabase projects still on the legacy shared JWT secret. */
+  supabaseJwtSecret?: string;
   /** `whsec_…` secrets; any of them verifies a push (rotation), the web app signs with the first. */
   webhookSecrets: string[];
   /** Normalised origins (`scheme://host[:port]`) allowed by Socket.IO CORS. */
@@ -150,6 +154,10 @@ const envSchema = z.object({
     z.string().min(MIN_JWT_SECRET_LENGTH, `must be at least ${MIN_JWT_SECRET_LENGTH} characters`),
   ),
   WEBHOOK_SECRET: optional(webhookSecretsSchema),
+  SUPABASE_URL: optional(z.url({ protocol: /^https?$/, error: "must be an http(s) URL like https://<ref>.supabase.co" })),
+  SUPABASE_JWT_SECRET: optional(
+    z.string().min(MIN_JWT_SECRET_LENGTH, `must be at least ${MIN_JWT_SECRET_LENGTH} characters`),
+  ),
   WEB_ORIGIN: optional(webOriginsSchema),
   REDIS_URL: optional(redisUrlSchema),
   LOG_LEVEL: optional(z.string().trim().toLowerCase().pipe(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`))),
@@ -176,7 +184,8 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedEnv 
 
   if (isProduction) {
     const problems: string[] = [];
-    if (!vars.AUTH_JWT_SECRET) problems.push("  AUTH_JWT_SECRET: is required in production");
+    // In Supabase mode Supabase signs the tokens; AUTH_JWT_SECRET is the embedded mode's.
+    if (!vars.AUTH_JWT_SECRET && !vars.SUPABASE_URL) problems.push("  AUTH_JWT_SECRET: is required in production (or SUPABASE_URL)");
     else if (vars.AUTH_JWT_SECRET === DEV_AUTH_JWT_SECRET)
       problems.push("  AUTH_JWT_SECRET: the development default must not be used in production");
     if (!vars.WEBHOOK_SECRET) problems.push("  WEBHOOK_SECRET: is required in production");
@@ -188,7 +197,7 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedEnv 
   }
 
   const devDefaults: string[] = [];
-  if (!vars.AUTH_JWT_SECRET) devDefaults.push("AUTH_JWT_SECRET");
+  if (!vars.AUTH_JWT_SECRET && !vars.SUPABASE_URL) devDefaults.push("AUTH_JWT_SECRET");
   if (!vars.WEBHOOK_SECRET) devDefaults.push("WEBHOOK_SECRET");
 
   return {
@@ -201,6 +210,8 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedEnv 
       webOrigins: vars.WEB_ORIGIN ?? [...DEFAULT_WEB_ORIGINS],
       // Optional settings stay absent when unset; their consumers own the defaults.
       ...(vars.REDIS_URL !== undefined && { redisUrl: vars.REDIS_URL }),
+      ...(vars.SUPABASE_URL !== undefined && { supabaseUrl: vars.SUPABASE_URL }),
+      ...(vars.SUPABASE_JWT_SECRET !== undefined && { supabaseJwtSecret: vars.SUPABASE_JWT_SECRET }),
       ...(vars.LOG_LEVEL !== undefined && { logLevel: vars.LOG_LEVEL }),
       ...(vars.LOG_PRETTY !== undefined && { logPretty: vars.LOG_PRETTY }),
       ...(vars.METRICS_TOKEN !== undefined && { metricsToken: vars.METRICS_TOKEN }),

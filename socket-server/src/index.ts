@@ -1,5 +1,5 @@
 import { createApp } from "./app.js";
-import { createHs256Verifier } from "./auth.js";
+import { createHs256Verifier, createSupabaseVerifier } from "./auth.js";
 import { EnvError, loadEnvFile, parseEnv, type ParsedEnv } from "./env.js";
 import { createLogger } from "./logger.js";
 import { createRedisBackend, redisAppDeps } from "./redis.js";
@@ -17,10 +17,9 @@ try {
 }
 const { env, devDefaults } = parsed;
 
-const logger = createLogger({
-  level: env.logLevel,
-  pretty: env.logPretty ?? (!env.isProduction && process.stdout.isTTY === true),
-});
+// `npm run dev` runs us under concurrently, whose pipe is not a TTY but is read by a person.
+const isInteractive = process.stdout.isTTY === true || process.env.npm_lifecycle_event === "dev";
+const logger = createLogger({ level: env.logLevel, pretty: env.logPretty ?? (!env.isProduction && isInteractive) });
 if (devDefaults.length > 0) {
   logger.warn(`using INSECURE development defaults for ${devDefaults.join(", ")}. Set them before deploying.`);
 }
@@ -36,7 +35,9 @@ const backend = redis ? redisAppDeps(redis) : { seenIds: createMemorySeenIdStore
 
 const app = createApp({
   config: env,
-  verifier: createHs256Verifier(env.authJwtSecret),
+  verifier: env.supabaseUrl
+    ? createSupabaseVerifier(env.supabaseUrl, env.supabaseJwtSecret)
+    : createHs256Verifier(env.authJwtSecret),
   logger,
   ...backend,
 });

@@ -147,3 +147,17 @@ describe("loadEnvFile", () => {
     expect(() => loadEnvFile(join(dir, "missing.env"))).not.toThrow();
   });
 });
+
+describe("Supabase mode env", () => {
+  const webhook = `whsec_${Buffer.from("a-production-webhook-secret-32b!").toString("base64")}`;
+
+  it("when SUPABASE_URL is set in production, then AUTH_JWT_SECRET is not required", () => {
+    const { env } = parseEnv({ NODE_ENV: "production", SUPABASE_URL: "https://ref.supabase.co", WEBHOOK_SECRET: webhook });
+    expect(env.supabaseUrl).toBe("https://ref.supabase.co");
+  });
+
+  it("when SUPABASE_URL is not a URL or the legacy secret is short, then start-up fails naming them", () => {
+    expect(() => parseEnv({ SUPABASE_URL: "ref.supabase.co" })).toThrow(/SUPABASE_URL/);
+    expect(() => parseEnv({ SUPABASE_JWT_SECRET: "short" })).toThrow(/SUPABASE_JWT_SECRET/);
+  });
+});

@@ -77,7 +77,7 @@ describe("/auth/confirm", () => {
     await call("POST", "/api/auth/login", { json: { email: "cookie@example.com", next: "/chat?with=someone" } });
     const confirmed = await call("POST", "/auth/confirm", { form: formFrom(await latestLink("cookie@example.com")) });
     expect(confirmed.status).toBe(303);
-    expect(confirmed.headers.get("location")).toBe("http://localhost:3000/chat?with=someone");
+    expect(confirmed.headers.get("location")).toBe("/chat?with=someone");
     const cookie = confirmed.headers.get("set-cookie")!;
     expect(cookie).toMatch(/^chat_session=[^;]+;/);
     expect(cookie.toLowerCase()).toContain("httponly");
@@ -108,7 +108,7 @@ describe("/auth/confirm", () => {
     await call("POST", "/api/auth/login", { json: { email: "evil-next@example.com" } });
     const form = { ...formFrom(await latestLink("evil-next@example.com")), next: "//evil.example/x" };
     const confirmed = await call("POST", "/auth/confirm", { form });
-    expect(confirmed.headers.get("location")).toBe("http://localhost:3000/chat");
+    expect(confirmed.headers.get("location")).toBe("/chat");
   });
 });
 

@@ -107,7 +107,7 @@ describe("Supabase mode", () => {
     const code = await emulator.issueAuthCode("pkce@example.com");
     const landed = await browser.call("GET", `/auth/callback?code=${code}&next=/chat`);
     expect(landed.status).toBe(303);
-    expect(landed.headers.get("location")).toBe("http://localhost:3000/chat");
+    expect(landed.headers.get("location")).toBe("/chat");
     expect((await browser.call("GET", "/api/auth/session")).body.data.user.email).toBe("pkce@example.com");
   });
 

@@ -35,6 +35,8 @@ export function connectChatSocket(url: string, tokens: TokenSource, handlers: Ch
 
   const socket: ChatSocket = io(url, {
     autoConnect: false,
+    // WebSocket only: no long-polling, so several socket servers need no sticky sessions.
+    transports: ["websocket"],
     reconnectionDelayMax: MAX_RETRY_DELAY_MS,
     // Called before every (re)connect, so each attempt carries a current token.
     auth: (send) => {

@@ -1,10 +1,10 @@
-import { NextResponse, type NextRequest } from "next/server";
+import type { NextRequest } from "next/server";
 import { safeNextPath } from "@/lib/validations/auth";
 import { getRequestServices } from "@/server/context";
 import { DomainError } from "@/server/errors";
 import { logger } from "@/server/logger";
 import { clientIp, requestCookieJar } from "@/server/http";
-import { escapeHtml, invalidLinkPage, page } from "../auth-pages";
+import { escapeHtml, invalidLinkPage, page, redirectTo } from "../auth-pages";
 
 /**
  * Supabase's PKCE flow: its default email template sends the browser here with `?code=`.
@@ -22,7 +22,7 @@ export async function GET(request: NextRequest) {
   try {
     const { auth } = await getRequestServices(cookies, { ip: clientIp(request) });
     await auth.exchangeCode(code);
-    return cookies.applyTo(NextResponse.redirect(new URL(next, request.nextUrl.origin), 303));
+    return cookies.applyTo(redirectTo(next));
   } catch (error) {
     if (error instanceof DomainError && error.code === "pkce_verifier_missing") {
       return page(

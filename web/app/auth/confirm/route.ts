@@ -5,7 +5,7 @@ import { DomainError } from "@/server/errors";
 import { logger } from "@/server/logger";
 import { assertSameOrigin, clientIp, requestCookieJar } from "@/server/http";
 import { confirmLogin } from "@/server/services/auth";
-import { escapeHtml, invalidLinkPage, page } from "../auth-pages";
+import { escapeHtml, invalidLinkPage, page, redirectTo } from "../auth-pages";
 
 /**
  * GET only shows a button: mail scanners open links, and must not use up the token.
@@ -56,8 +56,7 @@ export async function POST(request: NextRequest) {
     const { auth } = await getRequestServices(cookies, { ip: clientIp(request) });
     const { next } = await confirmLogin(auth, parsed.data);
     // 303: the browser follows with a GET, and the token leaves the address bar and history.
-    const target = new URL(safeNextPath(next), request.nextUrl.origin);
-    return cookies.applyTo(NextResponse.redirect(target, 303));
+    return cookies.applyTo(redirectTo(safeNextPath(next)));
   } catch (error) {
     if (error instanceof DomainError && error.status < 500) return invalidLinkPage(error.message, error.status);
     logger.error({ err: error }, "sign-in confirmation failed");

@@ -1,0 +1,36 @@
+import { readFileSync } from "node:fs";
+
+// Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream kernel.
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Resident set size of a process in bytes, from /proc/<pid>/status (VmRSS). */
+export function readRssBytes(pid: number): number {
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+export function readCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may contain spaces) start at state (field 3).
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** Measures a process's CPU use over an interval as a percentage of one core. */
+export function cpuMeter(pid: number) {
+  let lastCpu = readCpuSeconds(pid);
+  let lastAt = process.hrtime.bigint();
+  return {
+    /** Percent of one core since the previous call (or since creation). */
+    lap(): number {
+      const cpu = readCpuSeconds(pid);
+      const at = process.hrtime.bigint();
+      const percent = ((cpu - lastCpu) / (Number(at - lastAt) / 1e9)) * 100;
+      lastCpu = cpu;
+      lastAt = at;
+      return percent;
+    },
+  };
+}
