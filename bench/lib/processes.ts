@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { LOGS_DIR, PROFILES_DIR, REPO_ROOT, timestampForFile } from "./paths.js";
 
 /** A server (or helper) started by a benchmark; its output goes to a log file. */
@@ -139,4 +140,24 @@ export async function runNodeScript(options: StartProcessOptions & { timeoutMs?:
   clearTimeout(timer);
   if (code !== 0) throw new Error(`${options.name} failed (exit ${code}); log: ${managed.logFile}\n${managed.tail()}`);
   return stdout;
+}
+
+/**
+ * Entry point for a benchmark file run directly (`node --import tsx bench/x.ts`): runs it,
+ * stops whatever it started, and exits (open handles must not keep a finished run alive).
+ */
+export function runMain(importMetaUrl: string, main: () => Promise<unknown>): void {
+  if (importMetaUrl !== pathToFileURL(process.argv[1] ?? "").href) return;
+  main()
+    .then(
+      () => 0,
+      (error: unknown) => {
+        console.error(error);
+        return 1;
+      },
+    )
+    .then(async (code) => {
+      await stopAll();
+      process.exit(code);
+    });
 }
