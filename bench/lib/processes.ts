@@ -27,7 +27,7 @@ export interface StartProcessOptions {
   ipc?: boolean;
   /** Node flags such as --cpu-prof; added before `args`. */
   nodeFlags?: string[];
-  /** Adds `--cpu-prof` writing to bench/results/profiles/<name>-*.cpuprofile. */
+  /** Adds `--cpu-prof` writing to bench/results/profiles/<name>-<time>/ (main thread: CPU.*.<pid>.0.*.cpuprofile). */
   cpuProf?: boolean;
 }
 
@@ -40,8 +40,11 @@ export function startProcess({ name, args, env = {}, cwd = REPO_ROOT, ipc = fals
   const log = createWriteStream(logFile);
   const flags = [...nodeFlags];
   if (cpuProf) {
-    mkdirSync(PROFILES_DIR, { recursive: true });
-    flags.push("--cpu-prof", `--cpu-prof-dir=${PROFILES_DIR}`, `--cpu-prof-name=${name}-${timestampForFile()}.cpuprofile`);
+    // One folder per run and V8's default file names: worker threads (tsx's loader hooks)
+    // write their own profiles, which a fixed --cpu-prof-name would let overwrite the main one.
+    const dir = path.join(PROFILES_DIR, `${name}-${timestampForFile()}`);
+    mkdirSync(dir, { recursive: true });
+    flags.push("--cpu-prof", `--cpu-prof-dir=${dir}`);
   }
   const child = spawn(process.execPath, [...flags, ...args], {
     cwd,

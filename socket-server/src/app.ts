@@ -8,6 +8,7 @@ import type { ClientToServerEvents, ServerToClientEvents, SocketData } from "./e
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, createMetricsHandler, type Metrics } from "./metrics.js";
 import { createMemoryRateLimiter, limitSocketEvents } from "./rate-limit.js";
+import { attachPresence, createMemoryLastSeenStore, type LastSeenStore } from "./presence.js";
 import { createPushHandler, type SeenIdStore } from "./webhook.js";
 
 type InterServerEvents = Record<string, never>;
@@ -35,6 +36,8 @@ export interface AppDeps {
   readinessChecks?: Record<string, () => Promise<void>>;
   /** Runs last in `close()`, e.g. to close Redis connections. */
   release?: () => Promise<void>;
+  /** When each user was last online; in memory by default. */
+  lastSeen?: LastSeenStore;
 }
 
 export interface ShutdownOptions {
@@ -86,6 +89,7 @@ export function createApp({
   rateLimiter = createMemoryRateLimiter(),
   readinessChecks = {},
   release,
+  lastSeen = createMemoryLastSeenStore(),
 }: AppDeps): App {
   const app = express();
   app.disable("x-powered-by");
@@ -118,12 +122,14 @@ export function createApp({
   };
 
   io.use(authenticateSocket(verifier, logger));
+  const presence = attachPresence(io, { lastSeen, logger });
   io.on("connection", (socket) => {
     // Authenticated while shutdown began: send it elsewhere at once.
     if (shuttingDown) return sayGoodbye(socket);
     void socket.join(userRoom(socket.data.userId));
     disconnectOnExpiry(socket);
     socket.use(limitSocketEvents(socket, { limiter: rateLimiter, metrics, logger }));
+    presence(socket);
     logger.debug("socket connected", { userId: socket.data.userId });
     socket.once("disconnect", (reason) => logger.debug("socket disconnected", { userId: socket.data.userId, reason }));
   });

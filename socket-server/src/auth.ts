@@ -6,6 +6,8 @@ import type { Logger } from "./logger.js";
 /** What the socket server needs to know about a verified access token. */
 export interface AccessToken {
   userId: string;
+  /** The `session_id` claim (Supabase and the embedded issuer both set it); null when absent. */
+  sessionId: string | null;
   /** Empty when the token carries no email (e.g. phone sign-in). */
   email: string;
   expiresAt: Date;
@@ -38,13 +40,19 @@ const claimsSchema = z.object({
   role: z.literal("authenticated"),
   exp: z.number(),
   email: z.string().optional(),
+  session_id: z.string().max(200).optional(),
 });
 
 function toAccessToken(payload: JWTPayload): AccessToken {
   // role must be "authenticated": anon and service_role tokens never connect.
   const claims = claimsSchema.safeParse(payload);
   if (!claims.success) throw new UnauthorizedError("invalid_claims");
-  return { userId: claims.data.sub, email: claims.data.email ?? "", expiresAt: new Date(claims.data.exp * 1000) };
+  return {
+    userId: claims.data.sub,
+    sessionId: claims.data.session_id ?? null,
+    email: claims.data.email ?? "",
+    expiresAt: new Date(claims.data.exp * 1000),
+  };
 }
 
 async function verifyWith(verify: () => Promise<{ payload: JWTPayload }>): Promise<AccessToken> {
@@ -134,6 +142,7 @@ export function authenticateSocket(verifier: AccessTokenVerifier, logger: Logger
       const verified = await verifier.verifyAccessToken(token);
       socket.data.userId = verified.userId;
       socket.data.email = verified.email;
+      socket.data.sessionId = verified.sessionId;
       socket.data.expiresAt = verified.expiresAt.getTime();
       next();
     } catch (error) {

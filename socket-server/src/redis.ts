@@ -5,6 +5,7 @@ import type { ServerOptions } from "socket.io";
 import type { AppDeps } from "./app.js";
 import type { Logger } from "./logger.js";
 import { createMemoryRateLimiter, SOCKET_EVENT_LIMIT } from "./rate-limit.js";
+import type { LastSeenStore } from "./presence.js";
 import { DEFAULT_SEEN_TTL_MS, type SeenIdStore } from "./webhook.js";
 
 export type RedisClient = ReturnType<typeof createClient>;
@@ -14,6 +15,7 @@ export interface RedisBackend {
   /** Socket.IO adapter: an emit on one instance reaches matching sockets on all of them. */
   adapter: ServerOptions["adapter"];
   seenIds: SeenIdStore;
+  lastSeen: LastSeenStore;
   rateLimiter: RateLimiterRedis;
   /** Rejects unless both connections are up and `PING` answers within `timeoutMs`. */
   checkReady(timeoutMs?: number): Promise<void>;
@@ -76,6 +78,7 @@ export function createRedisBackend({
   return {
     adapter,
     seenIds: createRedisSeenIdStore(pub, { keyPrefix: `${keyPrefix}push:`, timeoutMs: commandTimeoutMs }),
+    lastSeen: createRedisLastSeenStore(pub, { key: `${keyPrefix}lastseen`, timeoutMs: commandTimeoutMs }),
     rateLimiter,
     async checkReady(timeoutMs = DEFAULT_PING_TIMEOUT_MS) {
       if (!pub.isReady || !sub.isReady) throw new Error("Redis is not connected");
@@ -89,9 +92,12 @@ export function createRedisBackend({
 }
 
 /** What a RedisBackend hands to `createApp`. */
-export function redisAppDeps(redis: RedisBackend): Pick<AppDeps, "seenIds" | "adapter" | "rateLimiter" | "readinessChecks" | "release"> {
+export function redisAppDeps(
+  redis: RedisBackend,
+): Pick<AppDeps, "seenIds" | "lastSeen" | "adapter" | "rateLimiter" | "readinessChecks" | "release"> {
   return {
     seenIds: redis.seenIds,
+    lastSeen: redis.lastSeen,
     adapter: redis.adapter,
     rateLimiter: redis.rateLimiter,
     readinessChecks: { redis: () => redis.checkReady() },
@@ -124,6 +130,24 @@ export function createRedisSeenIdStore(
         "Redis SET timed out",
       );
       return reply === "OK";
+    },
+  };
+}
+
+/** Last-seen times in one Redis hash, shared by every instance (kept as long as Redis keeps it). */
+export function createRedisLastSeenStore(
+  client: RedisClient,
+  { key, timeoutMs = DEFAULT_COMMAND_TIMEOUT_MS }: { key: string; timeoutMs?: number },
+): LastSeenStore {
+  return {
+    async get(userIds) {
+      if (userIds.length === 0 || !client.isReady) return new Map();
+      const values = await withTimeout(client.hmGet(key, userIds), timeoutMs, "Redis HMGET timed out");
+      return new Map(userIds.flatMap((id, i) => (values[i] ? [[id, String(values[i])] as const] : [])));
+    },
+    async set(userId, at) {
+      if (!client.isReady) throw new Error("Redis is not connected");
+      await withTimeout(client.hSet(key, userId, at), timeoutMs, "Redis HSET timed out");
     },
   };
 }

@@ -5,7 +5,7 @@ import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { z } from "zod";
 import type { ChatServer } from "./app.js";
 import { userRoom } from "./auth.js";
-import type { ChatMessage, MessagePush } from "./events.js";
+import type { ChatMessage, MessagePush, Push, ReadUpdatedPush, SessionRevokedPush } from "./events.js";
 import type { Logger } from "./logger.js";
 import type { Metrics, PushRejectionReason } from "./metrics.js";
 
@@ -84,6 +84,18 @@ export const messagePushSchema = z.object({
   type: z.literal("message.created"),
   data: chatMessageSchema,
 }) satisfies z.ZodType<MessagePush>;
+
+const sessionRevokedPushSchema = z.object({
+  type: z.literal("session.revoked"),
+  data: z.object({ userId: z.guid(), sessionId: z.string().min(1).max(200).nullable() }),
+}) satisfies z.ZodType<SessionRevokedPush>;
+
+const readUpdatedPushSchema = z.object({
+  type: z.literal("read.updated"),
+  data: z.object({ conversationId: z.guid(), userId: z.guid(), peerId: z.guid(), lastReadSeq: z.number().int().min(0) }),
+}) satisfies z.ZodType<ReadUpdatedPush>;
+
+export const pushSchema = z.discriminatedUnion("type", [messagePushSchema, sessionRevokedPushSchema, readUpdatedPushSchema]);
 
 export interface PushHeaders {
   "webhook-id": string;
@@ -290,10 +302,10 @@ export function createPushHandler({
       } catch {
         return fail(422, "invalid_payload", "Body is not valid JSON");
       }
-      const push = messagePushSchema.safeParse(json);
+      const push = pushSchema.safeParse(json);
       if (!push.success) {
         const details = push.error.issues.map(({ path, message }) => ({ path: path.join("."), message }));
-        return fail(422, "invalid_payload", "Body is not a message.created push", details);
+        return fail(422, "invalid_payload", "Body is not a valid push (message.created, session.revoked or read.updated)", details);
       }
 
       let isNew: boolean;
@@ -309,10 +321,7 @@ export function createPushHandler({
         return reply(200, { data: { duplicate: true } });
       }
 
-      const message = push.data.data;
-      // One emit to both rooms: a socket in both (self-chat) gets it once.
-      // With the Redis adapter this also publishes to the other instances.
-      io.to([userRoom(message.recipientId), userRoom(message.senderId)]).emit("message:new", message);
+      await deliver(io, push.data);
       metrics.pushEmitSeconds.observe((performance.now() - startedAt) / 1000);
       return reply(202, { data: { delivered: true } });
     } catch (error) {
@@ -320,6 +329,32 @@ export function createPushHandler({
       if (!res.headersSent) fail(500, "internal_error", "Internal server error");
     }
   };
+}
+
+/** Emits a verified, first-seen push. With the Redis adapter this reaches every instance. */
+async function deliver(io: ChatServer, push: Push): Promise<void> {
+  switch (push.type) {
+    case "message.created": {
+      const message = push.data;
+      // One emit to both rooms: a socket in both (self-chat) gets it once.
+      io.to([userRoom(message.recipientId), userRoom(message.senderId)]).emit("message:new", message);
+      return;
+    }
+    case "read.updated":
+      // The reader's other tabs update unread counts; the peer shows "Seen".
+      io.to([userRoom(push.data.userId), userRoom(push.data.peerId)]).emit("read:updated", push.data);
+      return;
+    case "session.revoked": {
+      const { userId, sessionId } = push.data;
+      const sockets = await io.in(userRoom(userId)).fetchSockets();
+      for (const socket of sockets) {
+        if (sessionId !== null && socket.data.sessionId !== sessionId) continue;
+        socket.emit("auth:error", { code: "signed_out" });
+        socket.disconnect(true);
+      }
+      return;
+    }
+  }
 }
 
 function errorMessage(error: unknown): string {

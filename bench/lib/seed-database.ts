@@ -1,0 +1,116 @@
+/**
+ * Seeds users, sessions and (optionally) one long conversation straight into the database,
+ * before the web app starts: no magic links, no API. Opens the database the way the web app
+ * does (`openEmbeddedDatabase` / `openPostgres`, which also migrate it), so the schema is the
+ * product's own. Run as its own process from web/ (tsconfig paths) with
+ * `node --conditions=react-server --import tsx` (`server-only` resolves to a no-op), via
+ * `seedDatabase()` in bench/lib/web-app.ts: PGlite allows one process per data folder, and
+ * this one exits before `next start`.
+ *
+ *   seed-database.ts <spec.json> <result.json>
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { openEmbeddedDatabase } from "../../web/server/store/pglite.js";
+import { openPostgres } from "../../web/server/store/postgres.js";
+import type { SqlClient } from "../../web/server/store/sql/client.js";
+
+export interface SeedUser {
+  id: string;
+  email: string;
+  /** sha256 hex of the `chat_session` cookie value. */
+  tokenHash: string;
+}
+
+export interface SeedSpec {
+  mode: "embedded" | "postgres";
+  dataDir?: string;
+  databaseUrl?: string;
+  migrationsDir: string;
+  users: SeedUser[];
+  /** One conversation between two of the users with `messages` rows. */
+  history?: { userA: string; userB: string; messages: number };
+}
+
+export interface SeedResult {
+  users: number;
+  seconds: number;
+  historySeconds?: number;
+  conversationId?: string;
+}
+
+const CHUNK = 500;
+
+async function seedUsers(db: SqlClient, users: SeedUser[]): Promise<void> {
+  for (let start = 0; start < users.length; start += CHUNK) {
+    const chunk = users.slice(start, start + CHUNK);
+    // profiles rows come from the on_auth_user_created trigger.
+    await db.query(
+      `insert into auth.users (id, email) values ${chunk.map((_, i) => `($${i * 2 + 1}::uuid, $${i * 2 + 2})`).join(", ")}`,
+      chunk.flatMap((user) => [user.id, user.email]),
+    );
+    await db.query(
+      `insert into embedded_auth.sessions (user_id, token_hash, expires_at)
+       values ${chunk.map((_, i) => `($${i * 2 + 1}::uuid, $${i * 2 + 2}, now() + interval '1 day')`).join(", ")}`,
+      chunk.flatMap((user) => [user.id, user.tokenHash]),
+    );
+  }
+}
+
+/**
+ * Inserts the conversation and its messages with explicit seq in one statement.
+ * IMPORTANT: `session_replication_role = replica` skips the per-row position trigger (and FK
+ * checks); last_seq is set to match, so later sends continue the sequence.
+ */
+async function seedHistory(db: SqlClient, { userA, userB, messages }: NonNullable<SeedSpec["history"]>): Promise<string> {
+  return db.transaction(async (tx) => {
+    await tx.query("set local session_replication_role = replica");
+    await tx.query("set local synchronous_commit = off");
+    const [conversation] = await tx.query<{ id: string }>(
+      `insert into public.conversations (user_a, user_b, last_seq, last_message_at)
+       values (least($1::uuid, $2::uuid), greatest($1::uuid, $2::uuid), $3, now()) returning id`,
+      [userA, userB, messages],
+    );
+    await tx.query(
+      `insert into public.messages (conversation_id, seq, sender_id, recipient_id, content, client_id, created_at)
+       select $1::uuid, g,
+              case when g % 2 = 0 then $2::uuid else $3::uuid end,
+              case when g % 2 = 0 then $3::uuid else $2::uuid end,
+              'history message number ' || g, gen_random_uuid(), now() - make_interval(secs => $4::int - g)
+       from generate_series(1, $4::int) g`,
+      [conversation!.id, userA, userB, messages],
+    );
+    return conversation!.id;
+  });
+}
+
+async function main(): Promise<void> {
+  const [specFile, resultFile] = process.argv.slice(2);
+  if (!specFile || !resultFile) throw new Error("usage: seed-database.ts <spec.json> <result.json>");
+  const spec = JSON.parse(readFileSync(specFile, "utf8")) as SeedSpec;
+  const started = performance.now();
+  const log = (line: string) => console.error(line);
+  const db =
+    spec.mode === "embedded"
+      ? await openEmbeddedDatabase({ dataDir: spec.dataDir!, migrationsDir: spec.migrationsDir, log })
+      : await openPostgres({ connectionString: spec.databaseUrl!, migrationsDir: spec.migrationsDir, max: 2, log });
+  try {
+    await seedUsers(db, spec.users);
+    const result: SeedResult = { users: spec.users.length, seconds: 0 };
+    if (spec.history) {
+      const historyStarted = performance.now();
+      result.conversationId = await seedHistory(db, spec.history);
+      await db.query("vacuum (analyze) public.messages");
+      await db.query("analyze public.conversations");
+      result.historySeconds = (performance.now() - historyStarted) / 1000;
+    }
+    result.seconds = (performance.now() - started) / 1000;
+    writeFileSync(resultFile, JSON.stringify(result));
+  } finally {
+    await db.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

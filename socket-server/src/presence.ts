@@ -1,0 +1,93 @@
+import { z } from "zod";
+import type { ChatServer, ChatSocket } from "./app.js";
+import { userRoom } from "./auth.js";
+import type { PresenceState } from "./events.js";
+import type { Logger } from "./logger.js";
+
+/** When each user's last socket left. Memory for one instance, Redis for several. */
+export interface LastSeenStore {
+  get(userIds: string[]): Promise<Map<string, string>>;
+  set(userId: string, at: string): Promise<void>;
+}
+
+export function createMemoryLastSeenStore(maxUsers = 100_000): LastSeenStore {
+  const seen = new Map<string, string>();
+  return {
+    async get(userIds) {
+      return new Map(userIds.flatMap((id) => (seen.has(id) ? [[id, seen.get(id)!] as const] : [])));
+    },
+    async set(userId, at) {
+      seen.delete(userId); // re-insert: the Map keeps insertion order, oldest first
+      if (seen.size >= maxUsers) seen.delete(seen.keys().next().value!);
+      seen.set(userId, at);
+    },
+  };
+}
+
+const presenceRoom = (userId: string) => `presence:${userId}`;
+const MAX_SUBSCRIPTIONS = 200;
+const userIdsSchema = z.array(z.guid()).max(MAX_SUBSCRIPTIONS);
+const typingSchema = z.object({ to: z.guid() });
+
+/**
+ * Presence and typing. A user is online while any of their sockets is connected on any
+ * instance: counted with `fetchSockets()` on their room, which the Redis adapter answers
+ * across instances. Typing is relayed to the named peer only and never stored.
+ */
+export function attachPresence(io: ChatServer, { lastSeen, logger }: { lastSeen: LastSeenStore; logger: Logger }) {
+  async function isOnline(userId: string): Promise<boolean> {
+    return (await io.in(userRoom(userId)).fetchSockets()).length > 0;
+  }
+
+  async function states(userIds: string[]): Promise<PresenceState[]> {
+    const seen = await lastSeen.get(userIds);
+    const online = await Promise.all(userIds.map((id) => isOnline(id).catch(() => false)));
+    return userIds.map((userId, i) => ({ userId, online: online[i]!, lastSeenAt: online[i] ? null : (seen.get(userId) ?? null) }));
+  }
+
+  const announce = (state: PresenceState) => io.to(presenceRoom(state.userId)).emit("presence:update", state);
+
+  return function onConnection(socket: ChatSocket): void {
+    const { userId } = socket.data;
+    let subscribed: string[] = [];
+
+    // The first socket of a user brings them online for everyone following them.
+    void isOnline(userId)
+      .then((online) => online && announce({ userId, online: true, lastSeenAt: null }))
+      .catch((error: unknown) => logger.warn("presence check failed", { error: String(error) }));
+
+    socket.on("presence:subscribe", async (userIds, ack) => {
+      if (typeof ack !== "function") return;
+      const parsed = userIdsSchema.safeParse(userIds);
+      if (!parsed.success) return ack([]);
+      for (const id of subscribed) void socket.leave(presenceRoom(id));
+      subscribed = [...new Set(parsed.data)];
+      for (const id of subscribed) void socket.join(presenceRoom(id));
+      try {
+        ack(await states(subscribed));
+      } catch (error) {
+        logger.warn("presence lookup failed", { error: String(error) });
+        ack([]);
+      }
+    });
+
+    const relayTyping = (typing: boolean) => (payload: unknown) => {
+      const parsed = typingSchema.safeParse(payload);
+      if (!parsed.success || parsed.data.to === userId) return;
+      io.to(userRoom(parsed.data.to)).emit("typing:update", { from: userId, typing });
+    };
+    socket.on("typing:start", relayTyping(true));
+    socket.on("typing:stop", relayTyping(false));
+
+    socket.once("disconnect", async () => {
+      try {
+        if (await isOnline(userId)) return; // another tab or device is still here
+        const at = new Date().toISOString();
+        await lastSeen.set(userId, at);
+        announce({ userId, online: false, lastSeenAt: at });
+      } catch (error) {
+        logger.warn("presence update failed", { error: String(error) });
+      }
+    });
+  };
+}
