@@ -8,6 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "./lib/cli.js";
+import { useSource } from "./lib/source.js";
 import { readRssBytes } from "./lib/proc-stats.js";
 import { runMain, sleep } from "./lib/processes.js";
 import { fmt, kb, printTable, runBenchmark, type Target } from "./lib/report.js";
@@ -42,6 +43,7 @@ interface ServerRun {
 
 export async function runMemory(argv = process.argv.slice(2)) {
   const args = parseArgs(argv);
+  useSource(args.string("source"));
   const levels = args.numbers("levels", args.quick ? [1_000, 2_000] : [5_000, 10_000]);
   const settleMs = args.number("settle-seconds", 3) * 1000;
 

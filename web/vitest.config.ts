@@ -13,7 +13,7 @@ export default defineConfig({
   },
   test: {
     include: ["**/*.test.ts"],
-    exclude: ["e2e/**", "node_modules/**", ".next/**"],
+    exclude: ["e2e/**", "node_modules/**", ".next*/**"],
     globalSetup: ["./test/support/global-setup.ts"],
     setupFiles: ["./test/support/setup.ts"],
     testTimeout: 30_000,

@@ -10,8 +10,9 @@
  *   seed-database.ts <spec.json> <result.json>
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { openEmbeddedDatabase } from "../../web/server/store/pglite.js";
-import { openPostgres } from "../../web/server/store/postgres.js";
+import path from "node:path";
+import type { openEmbeddedDatabase as OpenEmbedded } from "../../web/server/store/pglite.js";
+import type { openPostgres as OpenPostgres } from "../../web/server/store/postgres.js";
 import type { SqlClient } from "../../web/server/store/sql/client.js";
 
 export interface SeedUser {
@@ -23,6 +24,8 @@ export interface SeedUser {
 
 export interface SeedSpec {
   mode: "embedded" | "postgres";
+  /** The repo (or snapshot) whose web/ opens the database. */
+  sourceRoot: string;
   dataDir?: string;
   databaseUrl?: string;
   migrationsDir: string;
@@ -89,6 +92,10 @@ async function main(): Promise<void> {
   const spec = JSON.parse(readFileSync(specFile, "utf8")) as SeedSpec;
   const started = performance.now();
   const log = (line: string) => console.error(line);
+  // From the code under test, which may be a snapshot (--source=head) rather than this tree.
+  const store = path.join(spec.sourceRoot, "web", "server", "store");
+  const { openEmbeddedDatabase } = (await import(path.join(store, "pglite.ts"))) as { openEmbeddedDatabase: typeof OpenEmbedded };
+  const { openPostgres } = (await import(path.join(store, "postgres.ts"))) as { openPostgres: typeof OpenPostgres };
   const db =
     spec.mode === "embedded"
       ? await openEmbeddedDatabase({ dataDir: spec.dataDir!, migrationsDir: spec.migrationsDir, log })

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { BENCH_DIR, REPO_ROOT } from "./paths.js";
+import { BENCH_DIR, sourceRoot } from "./paths.js";
 import { findFreePort } from "./ports.js";
 import { startProcess, waitForHttp, type ManagedProcess } from "./processes.js";
 
@@ -37,7 +37,7 @@ export async function startSocketServer({
 }: StartSocketServerOptions): Promise<StartedSocketServer> {
   const port = await findFreePort();
   const entry =
-    kind === "socket-server" ? path.join(REPO_ROOT, "socket-server", "src", "index.ts") : path.join(BENCH_DIR, "baseline", "bare-socket-server.ts");
+    kind === "socket-server" ? path.join(sourceRoot(), "socket-server", "src", "index.ts") : path.join(BENCH_DIR, "baseline", "bare-socket-server.ts");
   const nodeFlags = heapProbe
     ? ["--expose-gc", "--import", "tsx", "--import", path.join(BENCH_DIR, "lib", "heap-probe.ts")]
     : ["--import", "tsx"];

@@ -1,6 +1,6 @@
-import type { ChatMessage } from "socket-server/events";
+import type { ChatMessage, ReadState } from "socket-server/events";
 
-export type { ChatMessage };
+export type { ChatMessage, ReadState };
 
 export interface AuthUser {
   id: string;
@@ -18,6 +18,12 @@ export interface ConversationSummary {
   peer: UserProfile;
   lastMessage: ChatMessage;
   lastMessageAt: string;
+  /** Messages from the peer after my read position. */
+  unreadCount: number;
+  /** My read position (seq). */
+  lastReadSeq: number;
+  /** The peer's read position: my messages with seq ≤ this are "Seen". */
+  peerLastReadSeq: number;
 }
 
 export interface HistoryPage {

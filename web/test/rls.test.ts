@@ -119,6 +119,27 @@ describe.each(drivers)("row level security on $name", ({ open, skip }) => {
     expect(bobRow?.display_name).toBeNull();
   });
 
+  it("when read state is written, then only one's own position moves and only members see it", async () => {
+    const [own] = await as(bob, (tx) => tx.query<{ last_read_seq: number | string }>("select * from public.mark_read($1, 1)", [alice]));
+    expect(Number(own!.last_read_seq)).toBe(1);
+    expect(await as(carol, (tx) => tx.query("select * from public.conversation_reads"))).toEqual([]);
+    expect(await as(alice, (tx) => tx.query("select * from public.conversation_reads"))).toHaveLength(1);
+    const forged = await errorCode(
+      as(carol, (tx) =>
+        tx.query("insert into public.conversation_reads (conversation_id, user_id, last_read_seq) values ($1, $2, 99)", [
+          aliceToBob.conversation_id,
+          alice,
+        ]),
+      ),
+    );
+    expect(forged).toBe("42501");
+    const moved = await as(carol, (tx) =>
+      tx.query("update public.conversation_reads set last_read_seq = 0 where conversation_id = $1 returning 1", [aliceToBob.conversation_id]),
+    );
+    expect(moved).toEqual([]);
+    expect(await as(carol, (tx) => tx.query("select * from public.mark_read($1, 5)", [alice]))).toEqual([]);
+  });
+
   it("when the anon role asks, then it can read nothing", async () => {
     const code = await errorCode(
       db.transaction(async (tx) => {

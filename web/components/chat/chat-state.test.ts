@@ -97,7 +97,15 @@ describe("chatReducer", () => {
 
   it("when a conversation list arrives older than a live message, then the newer last message wins", () => {
     const first = fromPeer(1);
-    const summary: ConversationSummary = { id: CONVERSATION, peer: PEER, lastMessage: first, lastMessageAt: first.createdAt };
+    const summary: ConversationSummary = {
+      id: CONVERSATION,
+      peer: PEER,
+      lastMessage: first,
+      lastMessageAt: first.createdAt,
+      unreadCount: 1,
+      lastReadSeq: 0,
+      peerLastReadSeq: 0,
+    };
     let state = chatReducer(createChatState(ME), { type: "conversations/loaded", conversations: [summary] });
     const second = fromPeer(2, { createdAt: new Date(Date.now() + 1000).toISOString() });
     state = chatReducer(state, { type: "message/received", message: second });
@@ -109,7 +117,15 @@ describe("chatReducer", () => {
     const message = fromMe(1);
     const state = chatReducer(openWith(), { type: "message/received", message });
     expect(state.conversations).toEqual([
-      { id: CONVERSATION, peer: PEER, lastMessage: message, lastMessageAt: message.createdAt },
+      {
+        id: CONVERSATION,
+        peer: PEER,
+        lastMessage: message,
+        lastMessageAt: message.createdAt,
+        unreadCount: 0,
+        lastReadSeq: 0,
+        peerLastReadSeq: 0,
+      },
     ]);
     expect(state.conversationsStale).toBe(false);
   });

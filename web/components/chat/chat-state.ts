@@ -1,13 +1,12 @@
+import type { OutboxItem } from "@/lib/client/outbox";
 import type { ChatMessage, ConversationSummary, UserProfile } from "@/lib/types";
 
-/** A message of ours the server has not confirmed yet. */
-export interface OutboxItem {
-  clientId: string;
-  recipientId: string;
-  content: string;
-  createdAt: string;
-  status: "sending" | "failed";
-  error?: string;
+export type { OutboxItem };
+
+/** A position in a conversation. */
+export interface Position {
+  id: string;
+  seq: number;
 }
 
 /** The open conversation. */
@@ -18,12 +17,18 @@ export interface ConversationView {
   hasOlder: boolean;
   loading: "initial" | "older" | null;
   error: string | null;
+  /**
+   * Every message up to here is held: catch-up asks for what comes `after` it. Live messages
+   * move it only while they are contiguous (seq + 1), so one that arrives past a lost push
+   * leaves it in place, and the next catch-up fetches the gap. Null until a page arrives.
+   */
+  synced: Position | null;
 }
 
 export interface ChatState {
   me: string;
   view: ConversationView | null;
-  /** Pending and failed sends for every conversation, oldest first. */
+  /** Pending and failed sends for every conversation, in queue order (a copy of the durable outbox). */
   outbox: OutboxItem[];
   /** Newest activity first. */
   conversations: ConversationSummary[];
@@ -34,8 +39,11 @@ export interface ChatState {
   unread: string[];
 }
 
-/** `initial`: the latest page; `older`: scrolling back; `after`: catching up after a reconnect. */
-export type HistoryMode = "initial" | "older" | "after";
+/**
+ * `initial`: the latest page; `older`: scrolling back; `after`: catching up after a reconnect;
+ * `reset`: the latest page again, replacing what is held after a gap too long to catch up.
+ */
+export type HistoryMode = "initial" | "older" | "after" | "reset";
 
 export type ChatAction =
   | { type: "open"; peer: UserProfile }
@@ -44,9 +52,7 @@ export type ChatAction =
   | { type: "history/loaded"; peerId: string; mode: HistoryMode; messages: ChatMessage[]; hasOlder?: boolean }
   | { type: "history/failed"; peerId: string; mode: HistoryMode; error: string }
   | { type: "message/received"; message: ChatMessage }
-  | { type: "send/started"; item: OutboxItem }
-  | { type: "send/failed"; clientId: string; error: string }
-  | { type: "send/discarded"; clientId: string }
+  | { type: "outbox/synced"; items: OutboxItem[] }
   | { type: "conversations/loaded"; conversations: ConversationSummary[] };
 
 export function createChatState(me: string): ChatState {
@@ -81,6 +87,30 @@ export function mergeMessages(current: ChatMessage[], incoming: ChatMessage[]): 
   return [...byId.values()].sort((a, b) => a.seq - b.seq);
 }
 
+/**
+ * Moves `synced` forward over the held messages that follow it without a gap, and never back.
+ * `page`: a history page that answered `after` synced (or the newest page), so it is gapless up to its end.
+ */
+export function advanceSynced(messages: ChatMessage[], synced: Position | null, page: ChatMessage[] = []): Position | null {
+  let position = synced;
+  const pageLast = page.at(-1);
+  if (pageLast && (!position || pageLast.seq > position.seq)) position = { id: pageLast.id, seq: pageLast.seq };
+  if (!position) return null;
+  let index = messages.findIndex((message) => message.id === position!.id);
+  if (index < 0) return position;
+  while (index + 1 < messages.length && messages[index + 1]!.seq === messages[index]!.seq + 1) index += 1;
+  const last = messages[index]!;
+  return last.id === position.id ? position : { id: last.id, seq: last.seq };
+}
+
+/** The view holds messages past its synced position (a push was lost or is late), or never synced. */
+export function needsCatchUp(view: ConversationView): boolean {
+  if (view.loading === "initial") return false;
+  const last = view.messages.at(-1);
+  if (!view.synced) return last !== undefined || view.error !== null;
+  return last !== undefined && last.seq > view.synced.seq;
+}
+
 const byActivity = (a: ConversationSummary, b: ConversationSummary) =>
   Date.parse(b.lastMessageAt) - Date.parse(a.lastMessageAt);
 
@@ -98,7 +128,15 @@ function touchConversation(state: ChatState, message: ChatMessage): ChatState {
   const peerId = peerOf(message, state.me);
   // A first message with the open peer: we already know who they are.
   if (state.view?.peer.id === peerId) {
-    const created = { id: message.conversationId, peer: state.view.peer, lastMessage: message, lastMessageAt: message.createdAt };
+    const created: ConversationSummary = {
+      id: message.conversationId,
+      peer: state.view.peer,
+      lastMessage: message,
+      lastMessageAt: message.createdAt,
+      unreadCount: 0,
+      lastReadSeq: 0,
+      peerLastReadSeq: 0,
+    };
     return { ...state, conversations: [created, ...state.conversations].sort(byActivity) };
   }
   return { ...state, conversationsStale: true };
@@ -110,7 +148,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       const seen = state.conversations.filter((c) => c.peer.id === action.peer.id).map((c) => c.id);
       return {
         ...state,
-        view: { peer: action.peer, messages: [], hasOlder: false, loading: "initial", error: null },
+        view: { peer: action.peer, messages: [], hasOlder: false, loading: "initial", error: null, synced: null },
         unread: state.unread.filter((id) => !seen.includes(id)),
       };
     }
@@ -125,7 +163,14 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       const view = state.view;
       if (view?.peer.id !== action.peerId) return state;
       // Merged, never replaced: live messages may have arrived while the page was in flight.
-      const messages = mergeMessages(view.messages, action.messages);
+      // A reset keeps only what is newer than the page: older held messages may sit past a gap.
+      const first = action.messages[0];
+      const kept = action.mode === "reset" && first ? view.messages.filter((m) => m.seq >= first.seq) : view.messages;
+      const messages = mergeMessages(kept, action.messages);
+      const synced =
+        action.mode === "older"
+          ? view.synced
+          : advanceSynced(messages, action.mode === "reset" ? null : view.synced, action.messages);
       const confirmed = new Set(action.messages.filter((m) => m.senderId === state.me).map((m) => m.clientId));
       return {
         ...state,
@@ -135,6 +180,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
           hasOlder: action.hasOlder ?? view.hasOlder,
           loading: view.loading === action.mode ? null : view.loading,
           error: null,
+          synced,
         },
         outbox: confirmed.size > 0 ? state.outbox.filter((item) => !confirmed.has(item.clientId)) : state.outbox,
       };
@@ -154,26 +200,17 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       }
       if (next.view?.peer.id === peerId) {
         const messages = mergeMessages(next.view.messages, [message]);
-        if (messages !== next.view.messages) next = { ...next, view: { ...next.view, messages } };
+        if (messages !== next.view.messages) {
+          next = { ...next, view: { ...next.view, messages, synced: advanceSynced(messages, next.view.synced) } };
+        }
       } else if (message.senderId !== state.me && !next.unread.includes(message.conversationId)) {
         next = { ...next, unread: [...next.unread, message.conversationId] };
       }
       return touchConversation(next, message);
     }
 
-    case "send/started": {
-      const rest = state.outbox.filter((item) => item.clientId !== action.item.clientId);
-      return { ...state, outbox: [...rest, action.item] };
-    }
-    case "send/failed":
-      return {
-        ...state,
-        outbox: state.outbox.map((item) =>
-          item.clientId === action.clientId ? { ...item, status: "failed", error: action.error } : item,
-        ),
-      };
-    case "send/discarded":
-      return { ...state, outbox: state.outbox.filter((item) => item.clientId !== action.clientId) };
+    case "outbox/synced":
+      return state.outbox === action.items ? state : { ...state, outbox: action.items };
 
     case "conversations/loaded": {
       // Keep a newer last message we got live while the list was in flight.

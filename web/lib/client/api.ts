@@ -5,14 +5,26 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly details?: unknown;
+  /** From a `Retry-After` header (429, 503): how long to wait before trying again. */
+  readonly retryAfterMs?: number;
 
-  constructor(status: number, code: string, message: string, details?: unknown) {
+  constructor(status: number, code: string, message: string, details?: unknown, retryAfterMs?: number) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.details = details;
+    this.retryAfterMs = retryAfterMs;
   }
+}
+
+/** `Retry-After` as milliseconds: delay-seconds or an HTTP date; undefined when absent or malformed. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 export interface ApiFetchOptions extends Omit<RequestInit, "body"> {
@@ -68,6 +80,7 @@ export async function apiFetch<T>(path: string, options: ApiFetchOptions = {}): 
     error?.code ?? "http_error",
     error?.message ?? `Request failed (${response.status}).`,
     error?.details,
+    parseRetryAfter(response.headers.get("retry-after")),
   );
 }
 

@@ -1,5 +1,5 @@
 import { io, type Socket } from "socket.io-client";
-import type { ClientToServerEvents, ServerToClientEvents } from "socket-server/events";
+import type { ClientToServerEvents, RateLimitedPayload, ServerToClientEvents } from "socket-server/events";
 import type { ChatMessage } from "@/lib/types";
 import { SessionEndedError, type TokenSource } from "./session";
 
@@ -8,30 +8,49 @@ export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 /** `connecting` before the first connect, `reconnecting` after a drop, `signed-out` for good. */
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "signed-out";
 
+/** Why the session ended for good: signed out (here or on another device), or it expired. */
+export type SessionEndReason = "signed_out" | "expired";
+
 export interface ChatConnectionHandlers {
   onState(state: ConnectionState): void;
   /** Every (re)connect: the moment to fetch what was missed while down. */
   onConnect(): void;
   onMessage(message: ChatMessage): void;
-  onSessionEnded(): void;
+  /** The connection will not come back: the user must sign in again. */
+  onSessionEnded(reason: SessionEndReason): void;
+  /** The server dropped an event we sent (we send none today; kept for when we do). */
+  onRateLimited?(payload: RateLimitedPayload): void;
+}
+
+export interface ChatConnection {
+  /** The Socket.IO client, e.g. to listen to more events. */
+  readonly socket: ChatSocket;
+  /** The network or the tab is back: try now instead of waiting out the backoff. */
+  reconnectNow(): void;
+  close(): void;
 }
 
 const MAX_RETRY_DELAY_MS = 10_000;
+// Spreads reconnects after a server restart a little more than the server already does.
+const SHUTDOWN_JITTER_MS = 500;
 
 /**
- * Opens the realtime connection and keeps it open across token expiry and outages.
- * Returns a function that closes it.
+ * Opens the realtime connection and keeps it open across token expiry, server restarts and
+ * outages, until `close()` or the end of the session.
  *
  * IMPORTANT: Socket.IO retries transport failures by itself, but not a refusal by the
  * server's auth middleware (`connect_error` "unauthorized") nor a server-side disconnect
- * (sent after `auth:error`). Those two paths fetch a fresh token and reconnect here.
+ * (after `auth:error` or `server:shutdown`). Those paths reconnect here: with a fresh token,
+ * after the delay `server:shutdown` asked for, or never (`auth:error` `signed_out`).
  */
-export function connectChatSocket(url: string, tokens: TokenSource, handlers: ChatConnectionHandlers): () => void {
+export function connectChatSocket(url: string, tokens: TokenSource, handlers: ChatConnectionHandlers): ChatConnection {
   let closed = false;
   let sessionEnded = false;
   let hasConnected = false;
   let attempts = 0;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  // Set by server:shutdown, used by the disconnect that follows it.
+  let shutdownDelayMs: number | null = null;
 
   const socket: ChatSocket = io(url, {
     autoConnect: false,
@@ -53,18 +72,22 @@ export function connectChatSocket(url: string, tokens: TokenSource, handlers: Ch
 
   const setDown = () => handlers.onState(hasConnected ? "reconnecting" : "connecting");
 
-  const endSession = () => {
+  const endSession = (reason: SessionEndReason) => {
+    if (closed) return;
+    closed = true;
+    sessionEnded = true;
     clearTimeout(retryTimer);
     socket.disconnect();
     handlers.onState("signed-out");
-    handlers.onSessionEnded();
+    handlers.onSessionEnded(reason);
   };
 
-  const scheduleReconnect = () => {
-    if (closed) return;
+  const scheduleReconnect = (delayMs?: number) => {
+    if (closed || sessionEnded) return;
     clearTimeout(retryTimer);
     // First retry at once (typically a fresh token fixes it); then back off with jitter.
-    const delay = attempts === 0 ? 0 : Math.min(MAX_RETRY_DELAY_MS, 500 * 2 ** attempts) * (0.5 + Math.random() / 2);
+    const delay =
+      delayMs ?? (attempts === 0 ? 0 : Math.min(MAX_RETRY_DELAY_MS, 500 * 2 ** attempts) * (0.5 + Math.random() / 2));
     attempts += 1;
     retryTimer = setTimeout(() => {
       if (!closed && !socket.connected) socket.connect();
@@ -73,21 +96,28 @@ export function connectChatSocket(url: string, tokens: TokenSource, handlers: Ch
 
   socket.on("connect", () => {
     attempts = 0;
+    shutdownDelayMs = null;
     hasConnected = true;
     handlers.onState("connected");
     handlers.onConnect();
   });
 
   socket.on("disconnect", (reason) => {
-    if (closed) return;
+    if (closed || sessionEnded) return;
     setDown();
-    // The server hung up on purpose (e.g. after auth:error): Socket.IO will not retry this.
-    if (reason === "io server disconnect") scheduleReconnect();
+    // The server hung up on purpose (auth:error, server:shutdown): Socket.IO will not retry this.
+    if (reason === "io server disconnect") {
+      const delay = shutdownDelayMs;
+      shutdownDelayMs = null;
+      if (delay === null) return scheduleReconnect();
+      attempts = 0;
+      scheduleReconnect(delay + Math.random() * SHUTDOWN_JITTER_MS);
+    }
   });
 
   socket.on("connect_error", (error) => {
     if (closed) return;
-    if (sessionEnded) return endSession();
+    if (sessionEnded) return endSession("expired");
     setDown();
     // socket.active is false when the server refused us (not a network failure).
     if (!socket.active) {
@@ -96,27 +126,38 @@ export function connectChatSocket(url: string, tokens: TokenSource, handlers: Ch
     }
   });
 
-  socket.on("auth:error", () => tokens.invalidate());
+  socket.on("auth:error", (error) => {
+    // Read as a string: the payload's code union may not list every code this client knows.
+    const code: string = error.code;
+    if (code === "signed_out") return endSession("signed_out");
+    // token_expired (or anything else): the next connect fetches a fresh token.
+    tokens.invalidate();
+  });
+  socket.on("server:shutdown", ({ reconnectInMs }) => {
+    shutdownDelayMs = Math.max(0, Math.min(reconnectInMs, 60_000));
+  });
+  socket.on("error:rate_limited", (payload) => handlers.onRateLimited?.(payload));
   socket.on("message:new", (message) => handlers.onMessage(message));
-
-  // Come back quickly when the network returns instead of waiting out our backoff
-  // (Socket.IO's own retries, when socket.active, are left alone).
-  const onOnline = () => {
-    if (!closed && !sessionEnded && !socket.active) {
-      attempts = 0;
-      scheduleReconnect();
-    }
-  };
-  window.addEventListener("online", onOnline);
 
   handlers.onState("connecting");
   socket.connect();
 
-  return () => {
-    closed = true;
-    clearTimeout(retryTimer);
-    window.removeEventListener("online", onOnline);
-    socket.removeAllListeners();
-    socket.disconnect();
+  return {
+    socket,
+    reconnectNow() {
+      if (closed || sessionEnded || socket.connected) return;
+      attempts = 0;
+      if (socket.active) {
+        // Socket.IO is waiting out its own backoff: restart the attempt now.
+        socket.disconnect();
+      }
+      scheduleReconnect(0);
+    },
+    close() {
+      closed = true;
+      clearTimeout(retryTimer);
+      socket.removeAllListeners();
+      socket.disconnect();
+    },
   };
 }

@@ -49,3 +49,21 @@ export const userSearchQuerySchema = z.strictObject({
     .max(254, "q is too long")
     .refine((value) => !value.includes("\u0000"), "q must not contain NUL characters"),
 });
+
+export const markReadSchema = z.strictObject({
+  peerId: z.uuid({ error: "peerId must be a user id (UUID)" }),
+  /** The seq of the newest message the user has seen. */
+  seq: z.number({ error: "seq must be a number" }).int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
+export type MarkReadInput = z.infer<typeof markReadSchema>;
+
+export const DISPLAY_NAME_MAX = 80;
+
+export const updateProfileSchema = z.strictObject({
+  displayName: z
+    .string()
+    .refine((value) => value.isWellFormed() && !/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/.test(value), "displayName has characters that are not allowed")
+    .transform((value) => value.trim())
+    .refine((value) => [...value].length <= DISPLAY_NAME_MAX, `displayName must be at most ${DISPLAY_NAME_MAX} characters`)
+    .nullable(),
+});

@@ -130,13 +130,14 @@ export function createEmbeddedAuth({ db, mailer, config, cookies, now = () => ne
 
     async signOut() {
       const token = cookies.get(SESSION_COOKIE);
-      if (token) {
-        await db.query("update embedded_auth.sessions set revoked_at = $2 where token_hash = $1 and revoked_at is null", [
-          hashToken(token),
-          now(),
-        ]);
-      }
+      const [revoked] = token
+        ? await db.query<{ id: string; user_id: string }>(
+            "update embedded_auth.sessions set revoked_at = $2 where token_hash = $1 and revoked_at is null returning id, user_id",
+            [hashToken(token), now()],
+          )
+        : [];
       cookies.set(SESSION_COOKIE, "", { httpOnly: true, sameSite: "lax", secure: config.secureCookies, path: "/", maxAge: 0 });
+      return revoked ? { userId: revoked.user_id, sessionId: revoked.id } : null;
     },
   };
 }

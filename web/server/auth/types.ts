@@ -41,5 +41,6 @@ export interface AuthProvider {
   getUser(): Promise<AuthUser | null>;
   /** A short-lived JWT for the socket server, fresh enough to use right away. */
   getAccessToken(): Promise<AccessToken | null>;
-  signOut(): Promise<void>;
+  /** Ends this session; says whose and which, so their live sockets can be closed. */
+  signOut(): Promise<{ userId: string; sessionId: string | null } | null>;
 }

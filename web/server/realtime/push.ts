@@ -1,10 +1,16 @@
 import { Webhook } from "standardwebhooks";
-import type { MessagePush } from "socket-server/events";
-import type { ChatMessage } from "@/lib/types";
+import type { Push } from "socket-server/events";
+import type { ChatMessage, ReadState } from "@/lib/types";
 
-/** Tells the socket server about stored messages. Never throws: a lost push is repaired by catch-up. */
+/**
+ * Tells the socket server what happened. Never throws: a lost message push is repaired by
+ * catch-up, a lost read push by the next conversation list.
+ */
 export interface RealtimePush {
   messageCreated(message: ChatMessage): void;
+  readUpdated(state: ReadState): void;
+  /** Disconnects the sockets of that session (null: every session of the user). */
+  sessionRevoked(data: { userId: string; sessionId: string | null }): void;
 }
 
 export interface WebhookPushOptions {
@@ -23,11 +29,24 @@ export interface WebhookPushOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The webhook id of a push: the socket server emits each id once, so retries and re-sends
+ * of the same event collapse, while distinct events get distinct ids.
+ */
+export function pushId(push: Push): string {
+  switch (push.type) {
+    case "message.created":
+      return `msg_${push.data.id}`;
+    case "read.updated":
+      return `read_${push.data.conversationId}_${push.data.userId}_${push.data.lastReadSeq}`;
+    case "session.revoked":
+      return `revoke_${push.data.userId}_${push.data.sessionId ?? "all"}_${Date.now()}`;
+  }
+}
+
 /** Signs a push in the Standard Webhooks format and returns the headers and body to send. */
-export function signPush(secret: string, message: ChatMessage, now = new Date()) {
-  const body = JSON.stringify({ type: "message.created", data: message } satisfies MessagePush);
-  // The message id makes the webhook id: retries and re-sends are emitted once by the server.
-  const id = `msg_${message.id}`;
+export function signPush(secret: string, push: Push, id = pushId(push), now = new Date()) {
+  const body = JSON.stringify(push);
   const signature = new Webhook(secret).sign(id, now, body);
   return {
     body,
@@ -53,10 +72,10 @@ export function createWebhookPush({
 }: WebhookPushOptions): RealtimePush {
   const endpoint = `${url}/webhooks/messages`;
 
-  async function deliver(message: ChatMessage): Promise<void> {
+  async function deliver(push: Push, id: string): Promise<void> {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       // Signed per attempt: a retry after a long wait must not carry a stale timestamp.
-      const { body, headers } = signPush(secret, message);
+      const { body, headers } = signPush(secret, push, id);
       try {
         const response = await fetchImpl(endpoint, { method: "POST", headers, body, signal: AbortSignal.timeout(timeoutMs) });
         if (response.ok) return;
@@ -73,9 +92,13 @@ export function createWebhookPush({
     }
   }
 
+  const send = (push: Push) => {
+    const id = pushId(push); // fixed before the first attempt, so every retry carries the same id
+    defer(() => deliver(push, id));
+  };
   return {
-    messageCreated(message) {
-      defer(() => deliver(message));
-    },
+    messageCreated: (message) => send({ type: "message.created", data: message }),
+    readUpdated: (state) => send({ type: "read.updated", data: state }),
+    sessionRevoked: (data) => send({ type: "session.revoked", data }),
   };
 }

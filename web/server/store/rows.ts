@@ -1,4 +1,4 @@
-import type { ChatMessage, ConversationSummary, UserProfile } from "@/lib/types";
+import type { ChatMessage, ConversationSummary, ReadState, UserProfile } from "@/lib/types";
 
 // Rows as the schema's functions return them. Drivers differ in types: pg returns int8 as a
 // string, PGlite as a number, PostgREST as JSON; timestamps come as Date or ISO strings.
@@ -26,6 +26,16 @@ export interface ConversationRow extends Omit<MessageRow, "id"> {
   peer_email: string;
   peer_display_name: string | null;
   message_id: string;
+  last_read_seq: number | string;
+  peer_last_read_seq: number | string;
+  unread_count: number | string;
+}
+
+export interface ReadRow {
+  conversation_id: string;
+  user_id: string;
+  peer_id: string;
+  last_read_seq: number | string;
 }
 
 const toIso = (value: Date | string) => new Date(value).toISOString();
@@ -51,5 +61,15 @@ export function toConversation(row: ConversationRow): ConversationSummary {
     peer: { id: row.peer_id, email: row.peer_email, displayName: row.peer_display_name },
     lastMessage: toMessage({ ...row, id: row.message_id }),
     lastMessageAt: toIso(row.last_message_at),
+    unreadCount: Number(row.unread_count),
+    lastReadSeq: Number(row.last_read_seq),
+    peerLastReadSeq: Number(row.peer_last_read_seq),
   };
 }
+
+export const toReadState = (row: ReadRow): ReadState => ({
+  conversationId: row.conversation_id,
+  userId: row.user_id,
+  peerId: row.peer_id,
+  lastReadSeq: Number(row.last_read_seq),
+});

@@ -2,7 +2,16 @@ import type { UserProfile } from "@/lib/types";
 import { notFound } from "@/server/errors";
 import { asUser, pgErrorCode, PG_ERRORS, type SqlClient } from "./sql/client";
 import type { ChatStore } from "./types";
-import { toConversation, toMessage, toProfile, type ConversationRow, type MessageRow, type ProfileRow } from "./rows";
+import {
+  toConversation,
+  toMessage,
+  toProfile,
+  toReadState,
+  type ConversationRow,
+  type MessageRow,
+  type ProfileRow,
+  type ReadRow,
+} from "./rows";
 
 /**
  * The chat store on any Postgres reached by SQL: the embedded PGlite or `pg`. Every call runs
@@ -47,6 +56,17 @@ export function createSqlChatStore(db: SqlClient): ChatStore {
         tx.query<ProfileRow>("select * from public.get_profile($1)", [profileId]),
       );
       return row ? toProfile(row) : null;
+    },
+
+    async markRead(userId, peerId, seq) {
+      const [row] = await asUser(db, userId, (tx) => tx.query<ReadRow>("select * from public.mark_read($1, $2)", [peerId, seq]));
+      return row ? toReadState(row) : null;
+    },
+
+    async updateProfile(userId, displayName) {
+      const [row] = await asUser(db, userId, (tx) => tx.query<ProfileRow>("select * from public.update_profile($1)", [displayName]));
+      if (!row) throw new Error("update_profile returned no row");
+      return toProfile(row);
     },
 
     async searchProfiles(userId, emailPrefix, limit) {

@@ -1,4 +1,4 @@
-import type { ChatMessage, ConversationSummary, UserProfile } from "@/lib/types";
+import type { ChatMessage, ConversationSummary, ReadState, UserProfile } from "@/lib/types";
 
 export interface NewMessage {
   recipientId: string;
@@ -25,4 +25,8 @@ export interface ChatStore {
   listConversations(userId: string, limit: number): Promise<ConversationSummary[]>;
   findProfile(userId: string, profileId: string): Promise<UserProfile | null>;
   searchProfiles(userId: string, emailPrefix: string, limit: number): Promise<UserProfile[]>;
+  /** Moves the user's read position forward; null when there is no such conversation. */
+  markRead(userId: string, peerId: string, seq: number): Promise<ReadState | null>;
+  /** Sets the user's own display name (null clears it). */
+  updateProfile(userId: string, displayName: string | null): Promise<UserProfile>;
 }

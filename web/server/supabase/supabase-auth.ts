@@ -52,8 +52,12 @@ export function createSupabaseAuth(supabase: SupabaseClient, { appUrl }: { appUr
     },
 
     async signOut() {
+      const { data } = await supabase.auth.getClaims();
       const { error } = await supabase.auth.signOut({ scope: "local" });
       if (error && error.status !== 401 && error.status !== 403) throw mapAuthError(error);
+      const claims = data?.claims;
+      if (!claims?.sub) return null;
+      return { userId: claims.sub, sessionId: typeof claims.session_id === "string" ? claims.session_id : null };
     },
   };
 }

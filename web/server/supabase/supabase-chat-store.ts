@@ -1,6 +1,15 @@
 import type { SupabaseClient } from "@supabase/supabase-js";
 import { notFound } from "@/server/errors";
-import { toConversation, toMessage, toProfile, type ConversationRow, type MessageRow, type ProfileRow } from "@/server/store/rows";
+import {
+  toConversation,
+  toMessage,
+  toProfile,
+  toReadState,
+  type ConversationRow,
+  type MessageRow,
+  type ProfileRow,
+  type ReadRow,
+} from "@/server/store/rows";
 import { PG_ERRORS } from "@/server/store/sql/client";
 import type { ChatStore } from "@/server/store/types";
 import { mapPostgrestError } from "./errors";
@@ -56,6 +65,17 @@ export function createSupabaseChatStore(supabase: SupabaseClient): ChatStore {
     async findProfile(_userId, profileId) {
       const [row] = await rpc<ProfileRow>("get_profile", { p_profile_id: profileId });
       return row ? toProfile(row) : null;
+    },
+
+    async markRead(_userId, peerId, seq) {
+      const [row] = await rpc<ReadRow>("mark_read", { p_peer_id: peerId, p_seq: seq });
+      return row ? toReadState(row) : null;
+    },
+
+    async updateProfile(_userId, displayName) {
+      const [row] = await rpc<ProfileRow>("update_profile", { p_display_name: displayName });
+      if (!row) throw new Error("update_profile returned no row");
+      return toProfile(row);
     },
 
     async searchProfiles(_userId, emailPrefix, limit) {

@@ -6,13 +6,17 @@ import * as send from "@/app/api/chat/send/route";
 import * as history from "@/app/api/chat/history/route";
 import * as conversations from "@/app/api/chat/conversations/route";
 import * as users from "@/app/api/users/route";
+import * as read from "@/app/api/chat/read/route";
+import * as profile from "@/app/api/profile/route";
 import * as mailbox from "@/app/api/dev/mailbox/route";
 import * as confirm from "@/app/auth/confirm/route";
 import * as callback from "@/app/auth/callback/route";
 
 type Handler = (request: NextRequest) => Response | Promise<Response>;
 
-const routes: Record<string, Partial<Record<"GET" | "POST", Handler>>> = {
+type Method = "GET" | "POST" | "PATCH";
+
+const routes: Record<string, Partial<Record<Method, Handler>>> = {
   "/api/auth/login": login,
   "/api/auth/logout": logout,
   "/api/auth/session": session,
@@ -20,6 +24,8 @@ const routes: Record<string, Partial<Record<"GET" | "POST", Handler>>> = {
   "/api/chat/history": history,
   "/api/chat/conversations": conversations,
   "/api/users": users,
+  "/api/chat/read": read,
+  "/api/profile": profile,
   "/api/dev/mailbox": mailbox,
   "/auth/confirm": confirm,
   "/auth/callback": callback,
@@ -43,7 +49,7 @@ export interface CallResult {
 }
 
 /** Calls a route handler module the way Next.js would, with a real Request. */
-export async function call(method: "GET" | "POST", path: string, options: CallOptions = {}): Promise<CallResult> {
+export async function call(method: Method, path: string, options: CallOptions = {}): Promise<CallResult> {
   const url = new URL(path, ORIGIN);
   const handler = routes[url.pathname]?.[method];
   if (!handler) throw new Error(`no ${method} handler for ${url.pathname}`);

@@ -3,6 +3,7 @@ import type { ConfirmInput, LoginInput } from "@/lib/validations/auth";
 import { unauthorized } from "@/server/errors";
 import type { AuthProvider } from "@/server/auth/types";
 import type { RateLimits } from "@/server/rate-limit";
+import type { RealtimePush } from "@/server/realtime/push";
 
 /**
  * Sends a magic link. Answers the same whether or not the account exists, so the
@@ -37,6 +38,8 @@ export async function getSession(auth: AuthProvider): Promise<SessionInfo> {
   return { user, accessToken: token.accessToken, expiresAt: token.expiresAt.toISOString() };
 }
 
-export async function logout(auth: AuthProvider): Promise<void> {
-  await auth.signOut();
+/** Ends the session and disconnects its live sockets. */
+export async function logout({ auth, push }: { auth: AuthProvider; push: RealtimePush }): Promise<void> {
+  const ended = await auth.signOut();
+  if (ended) push.sessionRevoked(ended);
 }

@@ -34,7 +34,7 @@ let carol: string;
 
 beforeAll(async () => {
   ({ db, close } = await open());
-  deps = { store: createSqlChatStore(db), push: { messageCreated: (message) => pushed.push(message) }, limits: unlimited };
+  deps = { store: createSqlChatStore(db), push: { messageCreated: (message) => pushed.push(message), readUpdated: () => {}, sessionRevoked: () => {} }, limits: unlimited };
   alice = await createUser(db, "alice@example.com");
   bob = await createUser(db, "bob@example.com");
   carol = await createUser(db, "carol@example.com");

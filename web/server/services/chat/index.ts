@@ -1,5 +1,5 @@
-import type { ChatMessage, ConversationSummary, HistoryPage, UserProfile } from "@/lib/types";
-import type { HistoryQuery, SendMessageInput } from "@/lib/validations/chat";
+import type { ChatMessage, ConversationSummary, HistoryPage, ReadState, UserProfile } from "@/lib/types";
+import type { HistoryQuery, MarkReadInput, SendMessageInput } from "@/lib/validations/chat";
 import { USER_SEARCH_LIMIT } from "@/lib/validations/chat";
 import { badRequest, notFound } from "@/server/errors";
 import type { RealtimePush } from "@/server/realtime/push";
@@ -54,4 +54,24 @@ export function listConversations({ store }: Pick<ChatDeps, "store">, userId: st
 
 export function searchUsers({ store }: Pick<ChatDeps, "store">, userId: string, prefix: string): Promise<UserProfile[]> {
   return store.searchProfiles(userId, prefix, USER_SEARCH_LIMIT);
+}
+
+/**
+ * Marks the conversation with `peerId` read up to `seq` and tells both participants' tabs
+ * (the peer shows "Seen", the user's other tabs clear the unread count).
+ */
+export async function markRead({ store, push }: Pick<ChatDeps, "store" | "push">, userId: string, input: MarkReadInput): Promise<ReadState> {
+  if (input.peerId === userId) throw badRequest("cannot_message_self", "There is no conversation with yourself.");
+  const state = await store.markRead(userId, input.peerId, input.seq);
+  if (!state) throw notFound("conversation_not_found", "There is no conversation with that user yet.");
+  push.readUpdated(state);
+  return state;
+}
+
+export function getProfile({ store }: Pick<ChatDeps, "store">, userId: string): Promise<UserProfile | null> {
+  return store.findProfile(userId, userId);
+}
+
+export function updateProfile({ store }: Pick<ChatDeps, "store">, userId: string, displayName: string | null): Promise<UserProfile> {
+  return store.updateProfile(userId, displayName || null);
 }

@@ -1,0 +1,142 @@
+import { runOpenLoop, type OpenLoopOutcome } from "./load.js";
+import { cpuMeter } from "./proc-stats.js";
+import { sleep } from "./processes.js";
+import { summarize, type Summary } from "./stats.js";
+
+/**
+ * Message content that carries its own send time: `<step>:<process.hrtime.bigint()>`. The
+ * receiving socket lives in the same process, so one monotonic clock measures send → delivery.
+ */
+export const stampContent = (step: number) => `${step}:${process.hrtime.bigint()}`;
+
+interface Recording {
+  step: number;
+  latencies: number[];
+  delivered: number;
+  deliveredInWindow: number;
+  windowEndNs: bigint;
+}
+
+/** Collects send → delivery latencies for the step in progress; deliveries of other steps are ignored. */
+export function createDeliveryTracker() {
+  let current: Recording | undefined;
+  return {
+    begin(step: number, durationMs: number) {
+      current = { step, latencies: [], delivered: 0, deliveredInWindow: 0, windowEndNs: process.hrtime.bigint() + BigInt(durationMs) * 1_000_000n };
+    },
+    /** Call from the socket's `message:new` handler with the message content. */
+    record(content: string) {
+      const now = process.hrtime.bigint();
+      const separator = content.indexOf(":");
+      if (!current || separator < 0 || Number(content.slice(0, separator)) !== current.step) return;
+      current.latencies.push(Number(now - BigInt(content.slice(separator + 1))) / 1e6);
+      current.delivered++;
+      if (now <= current.windowEndNs) current.deliveredInWindow++;
+    },
+    delivered: () => current?.delivered ?? 0,
+    end(): Recording {
+      const done = current!;
+      current = undefined;
+      return done;
+    },
+  };
+}
+
+export type DeliveryTracker = ReturnType<typeof createDeliveryTracker>;
+
+export interface StepResult {
+  offered: number;
+  /** 2xx answers per second inside the window. */
+  achieved: number;
+  deliveredPerSecond: number;
+  /** send → delivery on the receiving socket. */
+  latency: Summary;
+  /** Request → response, when the benchmark records it. */
+  responseLatency?: Summary;
+  /** Failed, skipped (backlog full) or unanswered requests. */
+  errors: number;
+  /** Answered 2xx but never delivered. */
+  lost: number;
+  /** Percent of one core, per process under test. */
+  cpu: Record<string, number>;
+  generatorCpu: number;
+  holds: boolean;
+  outcome: OpenLoopOutcome;
+}
+
+export interface SteppedRunOptions {
+  rates: number[];
+  stepSeconds: number;
+  tracker: DeliveryTracker;
+  /** Processes whose CPU is reported, by label. */
+  processes: Record<string, number>;
+  /** A step holds when this share of offered is answered and delivered in the window… */
+  holdShare: number;
+  /** …and send → delivery p99 is at most this. */
+  holdP99Ms: number;
+  maxInFlight?: number;
+  /** Sends one request for `step`; resolves true on 2xx (or throws). */
+  fire(step: number): Promise<boolean>;
+  /** Per-step response latencies the benchmark collected, if any; reset per step. */
+  takeResponseLatencies?(): number[];
+  label: string;
+  /** Stop after this many failing steps in a row. */
+  stopAfterMisses?: number;
+}
+
+/** Runs open-loop steps of increasing rate, stopping after consecutive misses. */
+export async function runSteps(options: SteppedRunOptions): Promise<StepResult[]> {
+  const { rates, stepSeconds, tracker, holdShare, holdP99Ms, fire, label, stopAfterMisses = 2 } = options;
+  const meters = Object.fromEntries(Object.entries(options.processes).map(([name, pid]) => [name, cpuMeter(pid)]));
+  const steps: StepResult[] = [];
+  let misses = 0;
+  for (const [index, rate] of rates.entries()) {
+    const durationMs = stepSeconds * 1000;
+    options.takeResponseLatencies?.();
+    tracker.begin(index, durationMs);
+    for (const meter of Object.values(meters)) meter.lap();
+    const generatorStart = process.cpuUsage();
+    const wallStart = process.hrtime.bigint();
+    const outcome = await runOpenLoop({ rate, durationMs, maxInFlight: options.maxInFlight ?? Math.max(2_000, rate), fire: () => fire(index) });
+    const generatorUse = process.cpuUsage(generatorStart);
+    const generatorCpu = ((generatorUse.user + generatorUse.system) / 1000 / (Number(process.hrtime.bigint() - wallStart) / 1e6)) * 100;
+    // Deliveries still on their way.
+    const deadline = Date.now() + 3_000;
+    while (tracker.delivered() < outcome.ok && Date.now() < deadline) await sleep(20);
+    const cpu = Object.fromEntries(Object.entries(meters).map(([name, meter]) => [name, meter.lap()]));
+    const recording = tracker.end();
+    const latency = summarize(recording.latencies);
+    const responses = options.takeResponseLatencies?.();
+    const deliveredPerSecond = recording.deliveredInWindow / stepSeconds;
+    const step: StepResult = {
+      offered: rate,
+      achieved: outcome.achievedPerSecond,
+      deliveredPerSecond,
+      latency,
+      ...(responses && { responseLatency: summarize(responses) }),
+      errors: outcome.failed + outcome.skipped + outcome.unanswered,
+      lost: Math.max(0, outcome.ok - recording.delivered),
+      cpu,
+      generatorCpu,
+      holds: outcome.achievedPerSecond >= holdShare * rate && deliveredPerSecond >= holdShare * rate && latency.p99 <= holdP99Ms,
+      outcome,
+    };
+    steps.push(step);
+    const sample = outcome.errorSamples[0] ? ` (${outcome.errorSamples[0]})` : "";
+    console.log(
+      `  ${label} ${rate}/s: ${Math.round(step.achieved)} 2xx/s, ${Math.round(deliveredPerSecond)} delivered/s, ` +
+        `p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, errors ${step.errors}${sample}${step.holds ? "" : "  ← misses"}`,
+    );
+    misses = step.holds ? 0 : misses + 1;
+    if (misses >= stopAfterMisses) break;
+    await sleep(1_000);
+  }
+  return steps;
+}
+
+/** Highest offered rate that held, and whether it was the top of the ladder (the real ceiling may be higher). */
+export function ceilingOf(steps: StepResult[], rates: number[]): { ceiling: number | null; lowerBound: boolean } {
+  const holding = steps.filter((step) => step.holds).map((step) => step.offered);
+  const ceiling = holding.length ? Math.max(...holding) : null;
+  return { ceiling, lowerBound: ceiling !== null && ceiling === rates[rates.length - 1] };
+}
