@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ConversationSummary, UserProfile } from "@/lib/types";
 import { buildMessage } from "@/test/support/factories";
-import { chatReducer, createChatState, mergeMessages, type ChatState, type OutboxItem } from "./chat-state";
+import { advanceSynced, chatReducer, createChatState, mergeMessages, needsCatchUp, type ChatState, type OutboxItem } from "./chat-state";
 
 const ME = "00000000-0000-4000-8000-000000000001";
 const PEER: UserProfile = { id: "00000000-0000-4000-8000-000000000002", email: "peer@example.test", displayName: null };
@@ -23,7 +23,10 @@ function buildOutboxItem(overrides: Partial<OutboxItem> = {}): OutboxItem {
     recipientId: PEER.id,
     content: "hi",
     createdAt: new Date().toISOString(),
-    status: "sending",
+    order: Date.now(),
+    status: "pending",
+    attempts: 0,
+    nextAttemptAt: 0,
     ...overrides,
   };
 }
@@ -45,7 +48,7 @@ describe("chatReducer", () => {
   it("when the send answer comes after the socket event, then the message shows once", () => {
     const item = buildOutboxItem();
     const message = fromMe(1, { clientId: item.clientId, content: item.content });
-    let state = chatReducer(openWith(), { type: "send/started", item });
+    let state = chatReducer(openWith(), { type: "outbox/synced", items: [item] });
     state = chatReducer(state, { type: "message/received", message }); // socket first
     state = chatReducer(state, { type: "message/received", message }); // then the HTTP answer
     expect(state.outbox).toEqual([]);
@@ -53,22 +56,19 @@ describe("chatReducer", () => {
   });
 
   it("when a catch-up page holds a pending message, then it is reconciled by clientId", () => {
-    const item = buildOutboxItem({ status: "failed", error: "timeout" });
-    let state = chatReducer(openWith(), { type: "send/started", item });
+    const item = buildOutboxItem({ attempts: 2, error: "timeout" });
+    let state = chatReducer(openWith(), { type: "outbox/synced", items: [item] });
     const stored = fromMe(4, { clientId: item.clientId });
     state = chatReducer(state, { type: "history/loaded", peerId: PEER.id, mode: "after", messages: [stored] });
     expect(state.outbox).toEqual([]);
     expect(state.view?.messages).toEqual([stored]);
   });
 
-  it("when a send fails and is retried, then the same clientId is kept", () => {
-    const item = buildOutboxItem();
-    let state = chatReducer(openWith(), { type: "send/started", item });
-    state = chatReducer(state, { type: "send/failed", clientId: item.clientId, error: "offline" });
-    expect(state.outbox[0]).toMatchObject({ clientId: item.clientId, status: "failed", error: "offline" });
-    state = chatReducer(state, { type: "send/started", item: { ...item, status: "sending" } });
-    expect(state.outbox).toHaveLength(1);
-    expect(state.outbox[0]).toMatchObject({ clientId: item.clientId, status: "sending" });
+  it("when the durable outbox changes, then the state holds a copy of it in queue order", () => {
+    const items = [buildOutboxItem({ order: 1 }), buildOutboxItem({ order: 2, status: "failed", error: "Too long" })];
+    const state = chatReducer(openWith(), { type: "outbox/synced", items });
+    expect(state.outbox).toBe(items);
+    expect(chatReducer(state, { type: "outbox/synced", items })).toBe(state);
   });
 
   it("when a message for another conversation arrives, then the open one is untouched and that one is unread", () => {
@@ -128,5 +128,74 @@ describe("chatReducer", () => {
       },
     ]);
     expect(state.conversationsStale).toBe(false);
+  });
+
+  it("when live messages arrive without a gap, then the synced position follows them", () => {
+    let state = chatReducer(openWith(), { type: "history/loaded", peerId: PEER.id, mode: "initial", messages: [fromPeer(1), fromPeer(2)], hasOlder: false });
+    expect(state.view?.synced?.seq).toBe(2);
+    state = chatReducer(state, { type: "message/received", message: fromPeer(3) });
+    expect(state.view?.synced?.seq).toBe(3);
+    expect(needsCatchUp(state.view!)).toBe(false);
+  });
+
+  it("when a live message arrives past a lost push, then the synced position stays before the gap until a catch-up fills it", () => {
+    const page = [fromPeer(1), fromPeer(2)];
+    let state = chatReducer(openWith(), { type: "history/loaded", peerId: PEER.id, mode: "initial", messages: page, hasOlder: false });
+    state = chatReducer(state, { type: "message/received", message: fromPeer(5) });
+    expect(state.view?.synced).toEqual({ id: page[1]!.id, seq: 2 });
+    expect(needsCatchUp(state.view!)).toBe(true);
+    // The late push for 3 arrives: still a hole at 4.
+    state = chatReducer(state, { type: "message/received", message: fromPeer(3) });
+    expect(state.view?.synced?.seq).toBe(3);
+    // Catch-up after 3 returns 4 and 5 again: 5 is deduped, the position jumps to the page's end.
+    const caught = [fromPeer(4), state.view!.messages.at(-1)!];
+    state = chatReducer(state, { type: "history/loaded", peerId: PEER.id, mode: "after", messages: caught });
+    expect(state.view?.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(state.view?.synced?.seq).toBe(5);
+    expect(needsCatchUp(state.view!)).toBe(false);
+  });
+
+  it("when a catch-up page ends past a burned position, then the page's end is trusted (seq may skip)", () => {
+    let state = chatReducer(openWith(), { type: "history/loaded", peerId: PEER.id, mode: "initial", messages: [fromPeer(1)], hasOlder: false });
+    state = chatReducer(state, { type: "message/received", message: fromPeer(3) });
+    expect(needsCatchUp(state.view!)).toBe(true);
+    state = chatReducer(state, { type: "history/loaded", peerId: PEER.id, mode: "after", messages: [state.view!.messages[1]!] });
+    expect(state.view?.synced?.seq).toBe(3);
+  });
+
+  it("when the gap is too long to catch up, then a reset keeps only what is newer than the newest page", () => {
+    let state = chatReducer(openWith(), { type: "history/loaded", peerId: PEER.id, mode: "initial", messages: [fromPeer(1), fromPeer(2)], hasOlder: false });
+    state = chatReducer(state, { type: "message/received", message: fromPeer(500) });
+    const newest = Array.from({ length: 50 }, (_, i) => fromPeer(451 + i));
+    state = chatReducer(state, { type: "history/loaded", peerId: PEER.id, mode: "reset", messages: newest, hasOlder: true });
+    expect(state.view?.messages.map((m) => m.seq)).toEqual(newest.map((m) => m.seq));
+    expect(state.view?.hasOlder).toBe(true);
+    expect(state.view?.synced?.seq).toBe(500);
+  });
+
+  it("when the first page failed and a live message came, then a catch-up is needed", () => {
+    let state = chatReducer(openWith(), { type: "history/failed", peerId: PEER.id, mode: "initial", error: "offline" });
+    expect(needsCatchUp(state.view!)).toBe(true);
+    state = chatReducer(state, { type: "history/loaded", peerId: PEER.id, mode: "reset", messages: [fromPeer(1)], hasOlder: false });
+    expect(state.view).toMatchObject({ error: null, synced: { seq: 1 } });
+    expect(needsCatchUp(state.view!)).toBe(false);
+  });
+
+  it("when older pages load, then the synced position does not move", () => {
+    let state = chatReducer(openWith(), { type: "history/loaded", peerId: PEER.id, mode: "initial", messages: [fromPeer(51)], hasOlder: true });
+    state = chatReducer(state, { type: "history/loading", peerId: PEER.id, mode: "older" });
+    state = chatReducer(state, { type: "history/loaded", peerId: PEER.id, mode: "older", messages: [fromPeer(50)], hasOlder: false });
+    expect(state.view?.synced?.seq).toBe(51);
+  });
+});
+
+describe("advanceSynced", () => {
+  it("when nothing was synced and no page came, then there is no position", () => {
+    expect(advanceSynced([fromPeer(7)], null)).toBeNull();
+  });
+
+  it("when a page answers, then its end wins only if it is further", () => {
+    const held = [fromPeer(1), fromPeer(2), fromPeer(3)];
+    expect(advanceSynced(held, { id: held[2]!.id, seq: 3 }, [held[0]!])).toEqual({ id: held[2]!.id, seq: 3 });
   });
 });

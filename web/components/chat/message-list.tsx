@@ -20,8 +20,10 @@ type Row =
       mine: boolean;
       content: string;
       createdAt: string;
-      status: "sent" | "sending" | "failed";
+      status: "sent" | "pending" | "failed";
       error?: string;
+      /** Failed attempts of a pending message (it is being retried). */
+      attempts: number;
       /** Follows a message of the same group. */
       continued: boolean;
       /** Last of its group (or not sent yet): shows time and status. */
@@ -29,9 +31,11 @@ type Row =
     };
 
 function buildRows(me: string, messages: ChatMessage[], pending: OutboxItem[]): Row[] {
+  // The outbox copy may lag the confirmation by a moment (another tab): one bubble per clientId.
+  const confirmed = new Set(messages.filter((m) => m.senderId === me).map((m) => m.clientId));
   const all = [
-    ...messages.map((m) => ({ ...m, status: "sent" as const, error: undefined })),
-    ...pending.map((p) => ({ ...p, id: undefined, senderId: me })),
+    ...messages.map((m) => ({ ...m, status: "sent" as const, error: undefined, attempts: 0 })),
+    ...pending.filter((p) => !confirmed.has(p.clientId)).map((p) => ({ ...p, id: undefined, senderId: me })),
   ];
   const rows: Row[] = [];
   let lastDay = "";
@@ -61,6 +65,7 @@ function buildRows(me: string, messages: ChatMessage[], pending: OutboxItem[]): 
       createdAt: message.createdAt,
       status: message.status,
       error: message.error,
+      attempts: message.attempts,
       continued,
       showMeta: true,
     };
@@ -158,14 +163,25 @@ export function MessageList(props: MessageListProps) {
               </div>
               <div className="message-meta" hidden={!row.showMeta}>
                 <time dateTime={row.createdAt}>{formatTime(row.createdAt)}</time>
-                {row.status === "sending" ? <span> · Sending…</span> : null}
+                {row.status === "pending" && row.attempts === 0 ? <span> · Sending…</span> : null}
+                {row.status === "pending" && row.attempts > 0 ? (
+                  <span className="message-waiting" title={row.error}>
+                    {" · "}Not sent yet, retrying…
+                    <button type="button" className="link-button" data-testid="retry" onClick={() => onRetry(row.clientId)}>
+                      Retry now
+                    </button>
+                    <button type="button" className="link-button" data-testid="discard" onClick={() => onDiscard(row.clientId)}>
+                      Discard
+                    </button>
+                  </span>
+                ) : null}
                 {row.status === "failed" ? (
                   <span className="message-failed" role="alert">
                     {" · "}Failed{row.error ? `: ${row.error}` : ""}
                     <button type="button" className="link-button" data-testid="retry" onClick={() => onRetry(row.clientId)}>
                       Retry
                     </button>
-                    <button type="button" className="link-button" onClick={() => onDiscard(row.clientId)}>
+                    <button type="button" className="link-button" data-testid="discard" onClick={() => onDiscard(row.clientId)}>
                       Discard
                     </button>
                   </span>

@@ -1,14 +1,19 @@
-import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from "@/lib/validations/chat";
 import type { AuthUser, ChatMessage, ConversationSummary, HistoryPage, UserProfile } from "@/lib/types";
 import { apiFetch, isUnauthorized } from "@/lib/client/api";
-import { createClientId } from "@/lib/client/client-id";
+import { createBrowserOutbox, type Outbox } from "@/lib/client/outbox";
+import { watchResume } from "@/lib/client/resume";
 import { createTokenSource } from "@/lib/client/session";
-import { connectChatSocket, type ConnectionState } from "@/lib/client/socket";
-import { chatReducer, createChatState, type OutboxItem } from "./chat-state";
+import { connectChatSocket, type ChatConnection, type ConnectionState } from "@/lib/client/socket";
+import { chatReducer, createChatState, needsCatchUp, type ChatAction, type ChatState } from "./chat-state";
 
-// Bounds a catch-up after a long outage; past it the user scrolls like for any older page.
+// Past this many full pages a catch-up gives up paging and reloads the newest page instead
+// (older messages are then a scroll away, like any older page): never a gap in the middle.
 const MAX_CATCH_UP_PAGES = 20;
+// A live message past a gap waits this long for the missing one (pushes can overtake each other)
+// before a catch-up fetches it.
+const GAP_WAIT_MS = 1_500;
 
 function fetchHistory(query: { with: string; limit: number; before?: string; after?: string }) {
   return apiFetch<HistoryPage>("/api/chat/history", { query });
@@ -18,20 +23,74 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : "Something went wrong.";
 }
 
-/** All chat state and actions for one signed-in user: HTTP calls, the socket and reconciliation. */
+/** The open conversation survives a reload of this tab (sessionStorage is per tab). */
+function openConversationKey(userId: string): string {
+  return `chat:open:v1:${userId}`;
+}
+
+function rememberOpen(userId: string, peer: UserProfile | null): void {
+  try {
+    if (peer) sessionStorage.setItem(openConversationKey(userId), JSON.stringify(peer));
+    else sessionStorage.removeItem(openConversationKey(userId));
+  } catch {
+    // Storage blocked: a reload shows the list instead.
+  }
+}
+
+function recallOpen(userId: string): UserProfile | null {
+  try {
+    const peer = JSON.parse(sessionStorage.getItem(openConversationKey(userId)) ?? "null") as Partial<UserProfile> | null;
+    if (typeof peer?.id !== "string" || typeof peer.email !== "string") return null;
+    return { id: peer.id, email: peer.email, displayName: typeof peer.displayName === "string" ? peer.displayName : null };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * All chat state and actions for one signed-in user: HTTP calls, the socket, the durable
+ * outbox, and catch-up after anything that may have made us miss messages.
+ */
 export function useChat(user: AuthUser, socketUrl: string) {
-  const [state, dispatch] = useReducer(chatReducer, user.id, createChatState);
+  // The reducer runs here, not in React: async work reads the state it just produced
+  // (stateRef) instead of waiting for a render.
+  const stateRef = useRef<ChatState | null>(null);
+  stateRef.current ??= createChatState(user.id);
+  const [state, setState] = useState<ChatState>(stateRef.current);
+  const dispatch = useCallback((action: ChatAction) => {
+    const current = stateRef.current!;
+    const next = chatReducer(current, action);
+    if (next === current) return;
+    stateRef.current = next;
+    setState(next);
+  }, []);
+
   const [connection, setConnection] = useState<ConnectionState>("connecting");
   const [sessionEnded, setSessionEnded] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  const outboxRef = useRef<Outbox | null>(null);
+  // Bumped on every (re)connect and resume, so a first page that raced one can catch up afterwards.
+  const resyncsRef = useRef(0);
+  const catchUpFlight = useRef({ running: false, again: false });
+  const signingOut = useRef(false);
 
-  // Async work reads the latest state here rather than closing over a stale render.
-  const stateRef = useRef(state);
-  useLayoutEffect(() => {
-    stateRef.current = state;
-  });
-  // Counts socket connects, so a history load that raced a (re)connect can catch up afterwards.
-  const connectsRef = useRef(0);
+  /** Messages that reached us by any path; ours are done in the outbox. */
+  const confirmOwn = useCallback(
+    (messages: ChatMessage[]) => {
+      for (const message of messages) {
+        if (message.senderId === user.id) outboxRef.current?.confirm(message.clientId);
+      }
+    },
+    [user.id],
+  );
+
+  const receive = useCallback(
+    (message: ChatMessage) => {
+      dispatch({ type: "message/received", message });
+      confirmOwn([message]);
+    },
+    [dispatch, confirmOwn],
+  );
 
   const fail = useCallback((error: unknown, context: string) => {
     if (isUnauthorized(error)) {
@@ -46,57 +105,91 @@ export function useChat(user: AuthUser, socketUrl: string) {
       const conversations = await apiFetch<ConversationSummary[]>("/api/chat/conversations");
       dispatch({ type: "conversations/loaded", conversations });
     } catch (error) {
-      fail(error, "Could not load conversations");
+      // A refresh after a reconnect may fail too; the list on screen stays and the next one retries.
+      if (!stateRef.current!.conversationsLoaded || isUnauthorized(error)) fail(error, "Could not load conversations");
     }
-  }, [fail]);
+  }, [dispatch, fail]);
 
-  /** Fetches everything after the newest message held for the open conversation. */
-  const catchUp = useCallback(async () => {
-    const view = stateRef.current.view;
+  /** Newest page of the open conversation, replacing whatever sits past a gap. */
+  const reloadNewest = useCallback(
+    async (peerId: string) => {
+      const page = await fetchHistory({ with: peerId, limit: HISTORY_DEFAULT_LIMIT });
+      dispatch({ type: "history/loaded", peerId, mode: "reset", messages: page.messages, hasOlder: page.nextBefore !== null });
+      confirmOwn(page.messages);
+    },
+    [dispatch, confirmOwn],
+  );
+
+  /** Fetches everything after the open conversation's synced position, page by page. */
+  const catchUpOnce = useCallback(async () => {
+    const view = stateRef.current!.view;
     if (!view || view.loading === "initial") return;
     const peerId = view.peer.id;
-    let after = view.messages.at(-1)?.id;
-    try {
-      if (!after) {
-        const page = await fetchHistory({ with: peerId, limit: HISTORY_DEFAULT_LIMIT });
-        dispatch({ type: "history/loaded", peerId, mode: "after", messages: page.messages, hasOlder: page.nextBefore !== null });
-        return;
-      }
-      for (let pages = 0; pages < MAX_CATCH_UP_PAGES && after; pages += 1) {
-        const page = await fetchHistory({ with: peerId, after, limit: HISTORY_MAX_LIMIT });
-        dispatch({ type: "history/loaded", peerId, mode: "after", messages: page.messages });
-        if (page.messages.length < HISTORY_MAX_LIMIT) break;
-        after = page.messages.at(-1)?.id;
-      }
-    } catch (error) {
-      // The next connect tries again; live messages keep flowing meanwhile.
-      if (isUnauthorized(error)) setSessionEnded(true);
+    let after = view.synced?.id;
+    if (!after) return reloadNewest(peerId);
+    for (let pages = 0; pages < MAX_CATCH_UP_PAGES; pages += 1) {
+      if (stateRef.current!.view?.peer.id !== peerId) return;
+      const page = await fetchHistory({ with: peerId, after, limit: HISTORY_MAX_LIMIT });
+      dispatch({ type: "history/loaded", peerId, mode: "after", messages: page.messages });
+      confirmOwn(page.messages);
+      if (page.messages.length < HISTORY_MAX_LIMIT) return;
+      after = page.messages.at(-1)!.id;
     }
-  }, []);
+    await reloadNewest(peerId);
+  }, [dispatch, confirmOwn, reloadNewest]);
+
+  /** One catch-up at a time; a request during one runs another right after it. */
+  const catchUp = useCallback(async () => {
+    const flight = catchUpFlight.current;
+    if (flight.running) {
+      flight.again = true;
+      return;
+    }
+    flight.running = true;
+    try {
+      do {
+        flight.again = false;
+        try {
+          await catchUpOnce();
+        } catch (error) {
+          // The next reconnect or resume tries again; live messages keep flowing meanwhile.
+          if (isUnauthorized(error)) setSessionEnded(true);
+          return;
+        }
+      } while (flight.again);
+    } finally {
+      flight.running = false;
+    }
+  }, [catchUpOnce]);
 
   const openConversation = useCallback(
     async (peer: UserProfile) => {
-      if (stateRef.current.view?.peer.id === peer.id) return;
+      if (stateRef.current!.view?.peer.id === peer.id) return;
       dispatch({ type: "open", peer });
-      const connectsBefore = connectsRef.current;
+      rememberOpen(user.id, peer);
+      const resyncsBefore = resyncsRef.current;
       try {
         const page = await fetchHistory({ with: peer.id, limit: HISTORY_DEFAULT_LIMIT });
         dispatch({ type: "history/loaded", peerId: peer.id, mode: "initial", messages: page.messages, hasOlder: page.nextBefore !== null });
+        confirmOwn(page.messages);
       } catch (error) {
         if (isUnauthorized(error)) setSessionEnded(true);
         dispatch({ type: "history/failed", peerId: peer.id, mode: "initial", error: describeError(error) });
         return;
       }
-      // The socket came up while the page was in flight: fetch whatever fell in between.
-      if (connectsRef.current !== connectsBefore) await catchUp();
+      // The socket came (back) up while the page was in flight: fetch whatever fell in between.
+      if (resyncsRef.current !== resyncsBefore) await catchUp();
     },
-    [catchUp],
+    [dispatch, confirmOwn, catchUp, user.id],
   );
 
-  const closeConversation = useCallback(() => dispatch({ type: "close" }), []);
+  const closeConversation = useCallback(() => {
+    dispatch({ type: "close" });
+    rememberOpen(user.id, null);
+  }, [dispatch, user.id]);
 
   const loadOlder = useCallback(async () => {
-    const view = stateRef.current.view;
+    const view = stateRef.current!.view;
     const oldest = view?.messages[0];
     if (!view || !oldest || !view.hasOlder || view.loading) return;
     const peerId = view.peer.id;
@@ -104,96 +197,127 @@ export function useChat(user: AuthUser, socketUrl: string) {
     try {
       const page = await fetchHistory({ with: peerId, limit: HISTORY_DEFAULT_LIMIT, before: oldest.id });
       dispatch({ type: "history/loaded", peerId, mode: "older", messages: page.messages, hasOlder: page.nextBefore !== null });
+      confirmOwn(page.messages);
     } catch (error) {
       if (isUnauthorized(error)) setSessionEnded(true);
       dispatch({ type: "history/failed", peerId, mode: "older", error: describeError(error) });
     }
+  }, [dispatch, confirmOwn]);
+
+  /** Queues the message in the durable outbox, which sends it (and retries) with one clientId. */
+  const sendMessage = useCallback((content: string) => {
+    const peer = stateRef.current!.view?.peer;
+    if (!peer) return;
+    outboxRef.current?.add({ recipientId: peer.id, content });
   }, []);
 
-  const deliver = useCallback(async (item: OutboxItem) => {
-    try {
-      const message = await apiFetch<ChatMessage>("/api/chat/send", {
-        method: "POST",
-        json: { recipientId: item.recipientId, content: item.content, clientId: item.clientId },
-      });
-      dispatch({ type: "message/received", message });
-    } catch (error) {
-      if (isUnauthorized(error)) setSessionEnded(true);
-      dispatch({ type: "send/failed", clientId: item.clientId, error: describeError(error) });
-    }
-  }, []);
-
-  const sendMessage = useCallback(
-    (content: string) => {
-      const peer = stateRef.current.view?.peer;
-      if (!peer) return;
-      const item: OutboxItem = {
-        clientId: createClientId(),
-        recipientId: peer.id,
-        content,
-        createdAt: new Date().toISOString(),
-        status: "sending",
-      };
-      dispatch({ type: "send/started", item });
-      void deliver(item);
-    },
-    [deliver],
-  );
-
-  /** Sends a failed message again with the same clientId, so the server stores it at most once. */
-  const retryMessage = useCallback(
-    (clientId: string) => {
-      const failed = stateRef.current.outbox.find((item) => item.clientId === clientId);
-      if (!failed || failed.status !== "failed") return;
-      const item: OutboxItem = { ...failed, status: "sending", error: undefined };
-      dispatch({ type: "send/started", item });
-      void deliver(item);
-    },
-    [deliver],
-  );
-
-  const discardMessage = useCallback((clientId: string) => dispatch({ type: "send/discarded", clientId }), []);
+  const retryMessage = useCallback((clientId: string) => outboxRef.current?.retry(clientId), []);
+  const discardMessage = useCallback((clientId: string) => outboxRef.current?.discard(clientId), []);
   const dismissNotice = useCallback(() => setNotice(null), []);
 
   const signOut = useCallback(async () => {
+    const unsent = outboxRef.current?.items().length ?? 0;
+    if (unsent > 0) {
+      const what = unsent === 1 ? "1 message has" : `${unsent} messages have`;
+      if (!window.confirm(`${what} not been sent yet and will be deleted. Sign out anyway?`)) return;
+    }
+    signingOut.current = true;
     try {
       await apiFetch("/api/auth/logout", { method: "POST" });
     } catch (error) {
       // Already signed out is as good as signing out now.
       if (!isUnauthorized(error)) {
+        signingOut.current = false;
         setNotice(`Could not sign out: ${describeError(error)}`);
         return;
       }
     }
+    // Signing out on purpose deletes what is unsent; a session ended elsewhere keeps it for the next sign-in.
+    outboxRef.current?.clear();
+    rememberOpen(user.id, null);
     // A full navigation drops the socket and every bit of state in memory.
     window.location.assign("/login");
-  }, []);
+  }, [user.id]);
+
+  // The outbox, the socket and the resume watcher live as long as the page (per user).
+  useEffect(() => {
+    const outbox = createBrowserOutbox(user.id, {
+      onSent: (message) => dispatch({ type: "message/received", message }),
+      onUnauthorized: () => setSessionEnded(true),
+    });
+    outboxRef.current = outbox;
+    const unsubscribe = outbox.subscribe((items) => dispatch({ type: "outbox/synced", items }));
+    dispatch({ type: "outbox/synced", items: outbox.items() });
+    // What an earlier page (or a reload while offline) left behind goes out now.
+    void outbox.flush();
+
+    /** Anything after which we may have missed messages: fetch them, the list, and send what waits. */
+    const resync = () => {
+      resyncsRef.current += 1;
+      void catchUp();
+      void loadConversations();
+      void outbox.flush({ resetBackoff: true });
+    };
+
+    const tokens = createTokenSource();
+    let connection: ChatConnection | null = null;
+    connection = connectChatSocket(socketUrl, tokens, {
+      onState: setConnection,
+      onConnect: resync,
+      onMessage: receive,
+      onSessionEnded: (reason) => {
+        setSessionEnded(true);
+        outbox.dispose();
+        // Signed out (here, in another tab or on another device): the sign-in page, now.
+        if (reason === "signed_out" && !signingOut.current) window.location.assign("/login");
+      },
+      onRateLimited: (payload) => console.warn(`socket event ${payload.event} rate limited; retry in ${payload.retryAfterMs} ms`),
+    });
+    const stopWatching = watchResume(() => {
+      connection?.reconnectNow();
+      resync();
+    });
+
+    return () => {
+      stopWatching();
+      connection?.close();
+      tokens.dispose();
+      unsubscribe();
+      outbox.dispose();
+      if (outboxRef.current === outbox) outboxRef.current = null;
+    };
+  }, [user.id, socketUrl, dispatch, receive, catchUp, loadConversations]);
 
   useEffect(() => {
     void loadConversations();
-  }, [loadConversations]);
+    // Back where this tab was before a reload.
+    const peer = recallOpen(user.id);
+    if (peer) void openConversation(peer);
+  }, [user.id, loadConversations, openConversation]);
 
   useEffect(() => {
     if (state.conversationsStale) void loadConversations();
   }, [state.conversationsStale, loadConversations]);
 
+  // A live message past a gap (a lost or late push): catch up if the gap is still there shortly.
+  const view = state.view;
+  const gap = view ? needsCatchUp(view) : false;
+  const lastId = view?.messages.at(-1)?.id;
+  const gapTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => {
-    const tokens = createTokenSource();
-    const close = connectChatSocket(socketUrl, tokens, {
-      onState: setConnection,
-      onConnect: () => {
-        connectsRef.current += 1;
-        void catchUp();
-        void loadConversations();
-      },
-      onMessage: (message) => dispatch({ type: "message/received", message }),
-      onSessionEnded: () => setSessionEnded(true),
-    });
-    return () => {
-      close();
-      tokens.dispose();
-    };
-  }, [socketUrl, catchUp, loadConversations]);
+    if (!gap || gapTimer.current) return;
+    gapTimer.current = setTimeout(() => {
+      gapTimer.current = null;
+      if (stateRef.current!.view && needsCatchUp(stateRef.current!.view)) void catchUp();
+    }, GAP_WAIT_MS);
+  }, [gap, lastId, catchUp]);
+  useEffect(
+    () => () => {
+      if (gapTimer.current) clearTimeout(gapTimer.current);
+      gapTimer.current = null;
+    },
+    [],
+  );
 
   return {
     state,

@@ -12,6 +12,9 @@ export const messageContentSchema = z
   .string({ error: "content must be a string" })
   .refine((value) => value.isWellFormed(), "content must be valid Unicode (no lone surrogates)")
   .refine((value) => !value.includes("\u0000"), "content must not contain NUL characters")
+  // Explicit bidi overrides and isolates are how "evil\u202Etxt.exe" spoofing works; natural
+  // right-to-left text never needs them.
+  .refine((value) => !/[\u202a-\u202e\u2066-\u2069]/.test(value), "content must not contain bidirectional override characters")
   .transform((value) => value.trim())
   .refine((value) => value.length > 0, "content must not be empty")
   .refine((value) => codePoints(value) <= MAX_CONTENT_LENGTH, `content must be at most ${MAX_CONTENT_LENGTH} characters`);
