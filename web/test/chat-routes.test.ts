@@ -38,7 +38,7 @@ describe("POST /api/chat/send", () => {
       clientId,
       createdAt: expect.any(String),
     });
-    const push = await waitFor(() => app.receiver.received.find((p) => p.push.data.id === res.body.data.id));
+    const push = await waitFor(() => app.receiver.received.find((p) => p.id === `msg_${res.body.data.id}`));
     expect(push.id).toBe(`msg_${res.body.data.id}`);
     expect(push.push).toEqual({ type: "message.created", data: res.body.data });
   });

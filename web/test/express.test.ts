@@ -179,7 +179,7 @@ describe.each([
     expect(sent.status, sent.text).toBe(201);
     expect(sent.body.data).toMatchObject({ senderId: ann.userId, recipientId: bob.userId, content: "hi bob", clientId });
     // Outside Next.js, `after()` is unavailable: the push runs right away instead.
-    await waitFor(() => app.receiver.received.find((p) => p.push.data.id === sent.body.data.id));
+    await waitFor(() => app.receiver.received.find((p) => p.id === `msg_${sent.body.data.id}`));
 
     const again = await mount.chat("POST", "/api/chat/send", { cookie: ann.cookie, json: { recipientId: bob.userId, content: "hi bob", clientId } });
     expect([again.status, again.body.data.id]).toEqual([200, sent.body.data.id]);

@@ -129,7 +129,7 @@ describe("Supabase mode", () => {
     expect(sent.body.data).toMatchObject({ senderId: ann.userId, recipientId: bob.userId, content: "hi bob", clientId, seq: 1 });
     const again = await ann.browser.call("POST", "/api/chat/send", { json: { recipientId: bob.userId, content: "hi bob", clientId } });
     expect([again.status, again.body.data.id]).toEqual([200, sent.body.data.id]);
-    await waitFor(() => receiver.received.some((p) => p.push.data.id === sent.body.data.id));
+    await waitFor(() => receiver.received.some((p) => p.id === `msg_${sent.body.data.id}`));
 
     const history = await bob.browser.call("GET", `/api/chat/history?with=${ann.userId}`);
     expect(history.body.data.messages.map((m: { content: string }) => m.content)).toEqual(["hi bob"]);

@@ -165,8 +165,9 @@ describe("chatReducer", () => {
 
   it("when the gap is too long to catch up, then a reset keeps only what is newer than the newest page", () => {
     let state = chatReducer(openWith(), { type: "history/loaded", peerId: PEER.id, mode: "initial", messages: [fromPeer(1), fromPeer(2)], hasOlder: false });
-    state = chatReducer(state, { type: "message/received", message: fromPeer(500) });
-    const newest = Array.from({ length: 50 }, (_, i) => fromPeer(451 + i));
+    const live = fromPeer(500);
+    state = chatReducer(state, { type: "message/received", message: live });
+    const newest = [...Array.from({ length: 49 }, (_, i) => fromPeer(451 + i)), live];
     state = chatReducer(state, { type: "history/loaded", peerId: PEER.id, mode: "reset", messages: newest, hasOlder: true });
     expect(state.view?.messages.map((m) => m.seq)).toEqual(newest.map((m) => m.seq));
     expect(state.view?.hasOlder).toBe(true);

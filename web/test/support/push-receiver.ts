@@ -1,18 +1,18 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
-import type { MessagePush } from "socket-server/events";
+import type { Push } from "socket-server/events";
 
 /** A stand-in socket server endpoint that verifies signatures and records the pushes. */
 export async function startPushReceiver(secret: string, status = () => 202) {
-  const received: { id: string; push: MessagePush }[] = [];
+  const received: { id: string; push: Push }[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8");
       try {
-        const push = new Webhook(secret).verify(body, req.headers as Record<string, string>) as MessagePush;
+        const push = new Webhook(secret).verify(body, req.headers as Record<string, string>) as Push;
         const code = status();
         if (code < 300) received.push({ id: String(req.headers["webhook-id"]), push });
         res.writeHead(code).end();
