@@ -4,8 +4,8 @@
 // Vercel would and asks it a few questions. Run after `npm ci`: `npm run test:deploy`.
 //
 // IMPORTANT: it writes web/.next (like `npm run build -w web`) and .vercel/ (git-ignored). Vercel's
-// install step (`npm ci` from vercel.json) is skipped, because it would replace the node_modules this
-// script runs from; pass --install to run it too, as Vercel does.
+// install step (vercel.json's `npm ci`) is skipped: it would replace the node_modules this script
+// and the CLI run from, and CI has just run that very command. `--install` runs it too.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
@@ -99,14 +99,22 @@ function linkStubProject() {
   };
 }
 
+/** vercel.json as is, or (without --install) with an empty install command, which Vercel skips. */
+function buildConfigArgs() {
+  if (withInstall) return [];
+  const config = JSON.parse(fs.readFileSync(path.join(root, "vercel.json"), "utf8"));
+  const file = path.join(root, ".vercel", "vercel.check.json");
+  fs.writeFileSync(file, JSON.stringify({ ...config, installCommand: "" }, null, 2) + "\n");
+  return ["--local-config", file];
+}
+
 function runBuild(bin) {
   const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", VERCEL_TELEMETRY_DISABLED: "1", FORCE_COLOR: "0" };
   // vercel.json's outputDirectory is web/.next: a test build's NEXT_DIST_DIR must not move it.
   delete env.NEXT_DIST_DIR;
-  // The Vercel builders skip their install step when this is set (the caller ran `npm ci`).
-  if (!withInstall) env.VERCEL_INSTALL_COMPLETED = "1";
   const log = fs.openSync(logFile, "w");
-  const child = spawn(process.execPath, [bin, "build", "--yes"], { cwd: root, env, stdio: ["ignore", log, log], detached: true });
+  const args = [bin, "build", "--yes", ...buildConfigArgs()];
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ["ignore", log, log], detached: true });
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       fail(`vercel build did not finish within ${BUILD_TIMEOUT_MS / 1000}s`);
