@@ -6,17 +6,17 @@ import { createBrowserOutbox, type Outbox } from "@/lib/client/outbox";
 import { watchResume } from "@/lib/client/resume";
 import { createTokenSource } from "@/lib/client/session";
 import { connectChatSocket, type ChatConnection, type ConnectionState } from "@/lib/client/socket";
+import { catchUpView, type HistoryQuery } from "./catch-up";
 import { chatReducer, createChatState, needsCatchUp, type ChatAction, type ChatState } from "./chat-state";
 
-// Past this many full pages a catch-up gives up paging and reloads the newest page instead
-// (older messages are then a scroll away, like any older page): never a gap in the middle.
+// Bounds a catch-up after a long outage (see catchUpView).
 const MAX_CATCH_UP_PAGES = 20;
 // A live message past a gap waits this long for the missing one (pushes can overtake each other)
 // before a catch-up fetches it.
 const GAP_WAIT_MS = 1_500;
 
-function fetchHistory(query: { with: string; limit: number; before?: string; after?: string }) {
-  return apiFetch<HistoryPage>("/api/chat/history", { query });
+function fetchHistory(query: HistoryQuery) {
+  return apiFetch<HistoryPage>("/api/chat/history", { query: { ...query } });
 }
 
 function describeError(error: unknown): string {
@@ -110,33 +110,14 @@ export function useChat(user: AuthUser, socketUrl: string) {
     }
   }, [dispatch, fail]);
 
-  /** Newest page of the open conversation, replacing whatever sits past a gap. */
-  const reloadNewest = useCallback(
-    async (peerId: string) => {
-      const page = await fetchHistory({ with: peerId, limit: HISTORY_DEFAULT_LIMIT });
-      dispatch({ type: "history/loaded", peerId, mode: "reset", messages: page.messages, hasOlder: page.nextBefore !== null });
-      confirmOwn(page.messages);
-    },
+  const catchUpOnce = useCallback(
+    () =>
+      catchUpView(
+        { getView: () => stateRef.current!.view, fetchHistory, dispatch, onMessages: confirmOwn },
+        { pageSize: HISTORY_MAX_LIMIT, newestPageSize: HISTORY_DEFAULT_LIMIT, maxPages: MAX_CATCH_UP_PAGES },
+      ),
     [dispatch, confirmOwn],
   );
-
-  /** Fetches everything after the open conversation's synced position, page by page. */
-  const catchUpOnce = useCallback(async () => {
-    const view = stateRef.current!.view;
-    if (!view || view.loading === "initial") return;
-    const peerId = view.peer.id;
-    let after = view.synced?.id;
-    if (!after) return reloadNewest(peerId);
-    for (let pages = 0; pages < MAX_CATCH_UP_PAGES; pages += 1) {
-      if (stateRef.current!.view?.peer.id !== peerId) return;
-      const page = await fetchHistory({ with: peerId, after, limit: HISTORY_MAX_LIMIT });
-      dispatch({ type: "history/loaded", peerId, mode: "after", messages: page.messages });
-      confirmOwn(page.messages);
-      if (page.messages.length < HISTORY_MAX_LIMIT) return;
-      after = page.messages.at(-1)!.id;
-    }
-    await reloadNewest(peerId);
-  }, [dispatch, confirmOwn, reloadNewest]);
 
   /** One catch-up at a time; a request during one runs another right after it. */
   const catchUp = useCallback(async () => {

@@ -51,6 +51,10 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** How long each process may take to answer (default 60 s). */
   startTimeoutMs?: number;
+  /** The socket server's port (default: a free one), e.g. for a proxy started first. */
+  socketPort?: number;
+  /** Where the web app sends pushes (default: straight to the socket server), e.g. a fault-injecting proxy. */
+  pushUrl?: string;
 }
 
 /** A port that was free a moment ago (the OS picks it). */
@@ -185,7 +189,7 @@ async function answers(url: string, accept: (status: number) => boolean): Promis
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   assertWebBuild();
   const startTimeoutMs = options.startTimeoutMs ?? 60_000;
-  const [webPort, socketPort] = await Promise.all([getFreePort(), getFreePort()]);
+  const [webPort, socketPort] = await Promise.all([getFreePort(), options.socketPort ?? getFreePort()]);
   const baseUrl = `http://${HOST}:${webPort}`;
   const socketUrl = `http://${HOST}:${socketPort}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), "chat-e2e-data-"));
@@ -220,7 +224,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...shared,
         DATA_DIR: dataDir,
         APP_URL: baseUrl,
-        SOCKET_SERVER_URL: socketUrl,
+        SOCKET_SERVER_URL: options.pushUrl ?? socketUrl,
         SOCKET_PUBLIC_URL: socketUrl,
         NEXT_TELEMETRY_DISABLED: "1",
       },

@@ -32,13 +32,18 @@ export async function startSocketServerProcess(env: Record<string, string>) {
     if (Date.now() > deadline) throw new Error(`socket server did not start:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  const signal = async (name: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill(name);
+    await exited;
+  };
   return {
     url,
     output: () => output,
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill("SIGTERM");
-      await new Promise((resolve) => child.once("exit", resolve));
-    },
+    /** Graceful: SIGTERM, as a deploy would. */
+    stop: () => signal("SIGTERM"),
+    /** A crash: SIGKILL, nothing cleaned up. */
+    kill: () => signal("SIGKILL"),
   };
 }
