@@ -4,20 +4,21 @@ import path from "node:path";
 import { REPO_ROOT, RESULTS_DIR } from "./paths.js";
 
 /**
- * `--source=worktree` (default) benchmarks the working tree. `--source=head` benchmarks the
- * last commit instead, from a snapshot in bench/results/source-<sha>/ made with `git archive`
- * (read-only for the repo): useful while the working tree is mid-edit and does not build.
- * Packages still resolve from the repo's node_modules, two folders up.
+ * `--source=worktree` (default) benchmarks the working tree. `--source=head` (or any commit,
+ * `--source=4827e2c`) benchmarks that commit instead, from a snapshot in
+ * bench/results/source-<sha>/ made with `git archive` (read-only for the repo): useful while
+ * the working tree is mid-edit, or to compare commits. Packages still resolve from the repo's
+ * node_modules, three folders up.
  */
 export function useSource(kind: string | undefined): string {
   if (kind === undefined || kind === "worktree") return REPO_ROOT;
-  if (kind !== "head") throw new Error(`--source must be worktree or head, not ${kind}`);
-  const sha = execFileSync("git", ["-C", REPO_ROOT, "rev-parse", "HEAD"], { encoding: "utf8" }).trim();
+  if (!/^[\w./~^-]+$/.test(kind)) throw new Error(`--source must be worktree or a commit, not ${kind}`);
+  const sha = execFileSync("git", ["-C", REPO_ROOT, "rev-parse", "--verify", `${kind}^{commit}`], { encoding: "utf8" }).trim();
   const dir = path.join(RESULTS_DIR, `source-${sha.slice(0, 12)}`);
   if (!existsSync(path.join(dir, ".complete"))) {
     mkdirSync(dir, { recursive: true });
     // No lockfile in the snapshot: Next then takes the repo as its root and finds node_modules there.
-    execFileSync("sh", ["-c", `git -C "${REPO_ROOT}" archive --format=tar HEAD web socket-server supabase | tar -x -C "${dir}"`]);
+    execFileSync("sh", ["-c", `git -C "${REPO_ROOT}" archive --format=tar ${sha} web socket-server supabase | tar -x -C "${dir}"`]);
     writeFileSync(path.join(dir, ".complete"), `${sha}\n`);
   }
   process.env.BENCH_SOURCE_ROOT = dir;

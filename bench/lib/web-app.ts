@@ -145,12 +145,14 @@ export interface StartWebAppOptions {
   socketServerUrl: string;
   /** Extra or overriding env. */
   env?: Record<string, string | undefined>;
+  /** Default: a free one. */
+  port?: number;
   cpuProf?: boolean;
 }
 
 /** `next start` on the bench build, in production mode, on a free port; resolves once /readyz is 200. */
-export async function startWebApp({ database, jwtSecret, webhookSecret, socketServerUrl, env = {}, cpuProf = false }: StartWebAppOptions): Promise<StartedWebApp> {
-  const port = await findFreePort();
+export async function startWebApp({ database, jwtSecret, webhookSecret, socketServerUrl, env = {}, port: chosenPort, cpuProf = false }: StartWebAppOptions): Promise<StartedWebApp> {
+  const port = chosenPort ?? (await findFreePort());
   const url = `http://127.0.0.1:${port}`;
   const server = startProcess({
     name: `web-${database.mode}`,
