@@ -10,6 +10,8 @@ const nextConfig: NextConfig = {
   distDir: process.env.NEXT_DIST_DIR || ".next",
   // PGlite loads its WASM and data files from its own folder: keep it out of the bundle.
   serverExternalPackages: ["@electric-sql/pglite", "nodemailer", "pino", "pino-pretty"],
+  // The migrations and the shim are read at run time: ship them with the server functions.
+  outputFileTracingIncludes: { "/*": ["../supabase/migrations/*.sql", "./server/store/sql/*.sql"] },
   poweredByHeader: false,
   reactStrictMode: true,
   // Security headers on every response (the CSP, which needs a per-request nonce, is set in proxy.ts).

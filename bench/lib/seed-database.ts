@@ -11,9 +11,18 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { openEmbeddedDatabase as OpenEmbedded } from "../../web/server/store/pglite.js";
-import type { openPostgres as OpenPostgres } from "../../web/server/store/postgres.js";
-import type { SqlClient } from "../../web/server/store/sql/client.js";
+
+// The slice of web/server/store/sql/client.ts used here (declared, not imported: web/ is
+// type-checked with its own bundler settings).
+interface SqlExecutor {
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+}
+interface SqlClient extends SqlExecutor {
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+type OpenEmbedded = (options: { dataDir: string; migrationsDir: string; log?: (line: string) => void }) => Promise<SqlClient>;
+type OpenPostgres = (options: { connectionString: string; migrationsDir: string; max?: number; log?: (line: string) => void }) => Promise<SqlClient>;
 
 export interface SeedUser {
   id: string;
@@ -94,8 +103,8 @@ async function main(): Promise<void> {
   const log = (line: string) => console.error(line);
   // From the code under test, which may be a snapshot (--source=head) rather than this tree.
   const store = path.join(spec.sourceRoot, "web", "server", "store");
-  const { openEmbeddedDatabase } = (await import(path.join(store, "pglite.ts"))) as { openEmbeddedDatabase: typeof OpenEmbedded };
-  const { openPostgres } = (await import(path.join(store, "postgres.ts"))) as { openPostgres: typeof OpenPostgres };
+  const { openEmbeddedDatabase } = (await import(path.join(store, "pglite.ts"))) as { openEmbeddedDatabase: OpenEmbedded };
+  const { openPostgres } = (await import(path.join(store, "postgres.ts"))) as { openPostgres: OpenPostgres };
   const db =
     spec.mode === "embedded"
       ? await openEmbeddedDatabase({ dataDir: spec.dataDir!, migrationsDir: spec.migrationsDir, log })

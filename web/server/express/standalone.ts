@@ -40,7 +40,8 @@ try {
   getEnv();
   await getServices();
 } catch (error) {
-  logger.fatal(error instanceof ConfigError ? error.message : { err: error }, "could not start the services");
+  if (error instanceof ConfigError) logger.fatal(error.message);
+  else logger.fatal({ err: error }, "could not start the services");
   process.exit(1);
 }
 

@@ -1,0 +1,148 @@
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { checkChromium, launchUser, loginViaMailbox, startStack, type BrowserUser, type Stack } from "./support/stack";
+
+const chromium = checkChromium();
+const required = process.env.CI === "true";
+if (!chromium.available && !required) console.warn(`[e2e] Skipping browser tests: ${chromium.message}`);
+
+const OUTBOX_PREFIX = "chat:outbox:v1:";
+
+const waitUntilLive = (page: Page) => page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
+const bubbles = (page: Page) => page.getByTestId("message");
+const texts = (page: Page) => page.getByTestId("message-content").allInnerTexts();
+
+async function send(page: Page, text: string) {
+  const composer = page.getByTestId("composer");
+  await composer.fill(text);
+  await composer.press("Enter");
+}
+
+/** The outbox entries this page's origin holds in localStorage. */
+function readOutbox(page: Page) {
+  return page.evaluate((prefix) => {
+    const entries: { content: string; status: string; clientId: string }[] = [];
+    for (let index = 0; index < localStorage.length; index += 1) {
+      const key = localStorage.key(index)!;
+      if (key.startsWith(prefix)) entries.push(JSON.parse(localStorage.getItem(key)!));
+    }
+    return entries.sort((a, b) => (a as unknown as { order: number }).order - (b as unknown as { order: number }).order);
+  }, OUTBOX_PREFIX);
+}
+
+/**
+ * Cuts this browser off from the API and the socket server while pages still load: the
+ * app shell comes from the web app, but every `/api/**` call and the WebSocket fail as if the
+ * network were down. `setOffline` cannot do this: a reload while offline loads nothing.
+ */
+async function installNetworkSwitch(context: BrowserContext, socketUrl: string) {
+  const socketPort = new URL(socketUrl).port;
+  let blocked = false;
+  await context.route("**/api/**", (route) => (blocked ? route.abort("internetdisconnected") : route.continue()));
+  await context.routeWebSocket(
+    (url) => url.port === socketPort,
+    (ws) => {
+      if (blocked) return ws.close();
+      ws.connectToServer();
+    },
+  );
+  return {
+    set blocked(value: boolean) {
+      blocked = value;
+    },
+  };
+}
+
+describe.skipIf(!chromium.available && !required)("offline sending in the browser", () => {
+  let stack: Stack | undefined;
+  let alice: BrowserUser | undefined;
+  let bob: BrowserUser | undefined;
+
+  beforeAll(async () => {
+    if (!chromium.available) throw new Error(`${chromium.message} Browser tests must run when CI=true.`);
+    stack = await startStack();
+    [alice, bob] = await Promise.all([launchUser("alice"), launchUser("bob")]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([alice?.close(), bob?.close()]);
+    await stack?.stop();
+  });
+
+  it("when messages are sent offline and the page reloads before the network returns, then they arrive once, in order", async ({
+    onTestFailed,
+  }) => {
+    if (!stack || !alice || !bob) throw new Error("the stack did not start");
+    const { baseUrl, socketUrl } = stack;
+    onTestFailed(() => console.error([...(alice?.errors ?? []), ...(bob?.errors ?? []), stack?.logs() ?? ""].join("\n")));
+    const run = Date.now().toString(36);
+    const aliceEmail = `alice-${run}@example.test`;
+    const bobEmail = `bob-${run}@example.test`;
+    const a = alice.page;
+    const b = bob.page;
+
+    await loginViaMailbox(b, baseUrl, bobEmail);
+    await loginViaMailbox(a, baseUrl, aliceEmail);
+    await Promise.all([waitUntilLive(a), waitUntilLive(b)]);
+    const network = await installNetworkSwitch(alice.context, socketUrl);
+
+    // Online first: Alice opens the conversation and says hello; Bob opens it too.
+    await a.getByTestId("user-search").fill(bobEmail);
+    await a.getByTestId("user-result").filter({ hasText: bobEmail }).click();
+    await send(a, "hello");
+    await bubbles(a).filter({ hasText: "hello" }).and(a.locator('[data-status="sent"]')).waitFor();
+    await b.getByTestId("conversation-item").filter({ hasText: aliceEmail }).click();
+    await bubbles(b).filter({ hasText: "hello" }).waitFor();
+
+    // A second tab of Alice's, on the same conversation: it must not send anything twice.
+    const a2 = await alice.context.newPage();
+    await a2.goto(`${baseUrl}/chat`);
+    await a2.getByTestId("conversation-item").filter({ hasText: bobEmail }).click();
+    await bubbles(a2).filter({ hasText: "hello" }).waitFor();
+
+    // Offline: two messages wait as pending, in the durable outbox.
+    await alice.context.setOffline(true);
+    await send(a, "offline one");
+    await send(a, "offline two");
+    const pending = bubbles(a).and(a.locator('[data-status="pending"]'));
+    await expect.poll(() => pending.getByTestId("message-content").allInnerTexts()).toEqual(["offline one", "offline two"]);
+    const stored = await readOutbox(a);
+    expect(stored.map((entry) => [entry.content, entry.status])).toEqual([
+      ["offline one", "pending"],
+      ["offline two", "pending"],
+    ]);
+    // The other tab sees them pending as well (storage events).
+    await expect.poll(() => bubbles(a2).and(a2.locator('[data-status="pending"]')).count()).toBe(2);
+
+    // Still cut off from the API and the socket server, but pages load: reload.
+    network.blocked = true;
+    await alice.context.setOffline(false);
+    await a.reload();
+    await a.getByTestId("conversation-header").filter({ hasText: bobEmail }).waitFor();
+    await expect.poll(() => pending.count()).toBe(2);
+    expect((await readOutbox(a)).map((entry) => entry.clientId)).toEqual(stored.map((entry) => entry.clientId));
+    expect(await texts(b)).toEqual(["hello"]);
+
+    // The network returns: sent by themselves, each once, in order, everywhere.
+    network.blocked = false;
+    const expected = ["hello", "offline one", "offline two"];
+    for (const page of [a, a2, b]) {
+      await expect.poll(() => texts(page), { timeout: 30_000 }).toEqual(expected);
+    }
+    for (const page of [a, a2]) {
+      await expect.poll(() => bubbles(page).and(page.locator('[data-status="sent"]')).count()).toBe(3);
+    }
+    await expect.poll(() => readOutbox(a)).toEqual([]);
+    await waitUntilLive(a);
+
+    // The database holds each once, with the clientIds chosen offline.
+    const history = await a.evaluate(async (peerEmail) => {
+      const users = await (await fetch(`/api/users?q=${encodeURIComponent(peerEmail)}`)).json();
+      const page = await (await fetch(`/api/chat/history?with=${users.data[0].id}`)).json();
+      return page.data.messages.map((message: { content: string; clientId: string }) => [message.content, message.clientId]);
+    }, bobEmail);
+    expect(history.slice(1)).toEqual(stored.map((entry) => [entry.content, entry.clientId]));
+    expect(history.map((entry: string[]) => entry[0])).toEqual(expected);
+    await a2.close();
+  });
+});
