@@ -78,7 +78,7 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
     for (const run of runs) {
       printTable(
         `End-to-end send — ${run.mode}, ${fmt(run.users)} users connected, ${stepSeconds} s steps`,
-        ["offered/s", "201/s", "delivered/s", "p50 ms", "p99 ms", "max ms", "HTTP p50", "HTTP p99", "errors", "lost", "web CPU %", "socket CPU %", "gen CPU %", "holds"],
+        ["offered/s", "201/s", "delivered/s", "p50 ms", "p99 ms", "max ms", "HTTP p50", "HTTP p99", "errors", "lost", "web CPU %", "socket CPU %", "gen CPU %", "other CPU %", "holds"],
         run.steps.map((step) => [
           step.offered,
           Math.round(step.achieved),
@@ -93,7 +93,8 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
           Math.round(step.cpu.web ?? 0),
           Math.round(step.cpu.socket ?? 0),
           Math.round(step.generatorCpu),
-          step.holds ? "yes" : "no",
+          Math.round(step.otherCpu),
+          step.holds ? "yes" : step.attempts > 1 ? "no (×2)" : "no",
         ]),
       );
       console.log(

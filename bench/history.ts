@@ -12,7 +12,7 @@ import pg from "pg";
 import { parseArgs } from "./lib/cli.js";
 import { createHttpClient } from "./lib/http-client.js";
 import { createDatabase, dropDatabase, scratchDatabaseName } from "./lib/postgres.js";
-import { cpuMeter } from "./lib/proc-stats.js";
+import { cpuMeter, otherCpuMeter } from "./lib/proc-stats.js";
 import { runMain } from "./lib/processes.js";
 import { fmt, printTable, runBenchmark, type Target } from "./lib/report.js";
 import { createSecrets } from "./lib/secrets.js";
@@ -32,6 +32,8 @@ interface Measurement {
   latency: Summary;
   /** Web app CPU, percent of one core (API rows only). */
   webCpu?: number;
+  /** Everything else on the machine (not the web app, not this process), percent of one core. */
+  otherCpu: number;
 }
 
 export async function runHistory(argv = process.argv.slice(2)) {
@@ -114,17 +116,18 @@ export async function runHistory(argv = process.argv.slice(2)) {
           ["raw keyset (pg)", callRaw],
         ] as const) {
           webCpu.lap();
+          const other = otherCpuMeter([app.process.pid]);
           const measured = await closedLoop(concurrency, requests, cursors, call);
           const cpu = webCpu.lap();
-          results.push({ path: label, concurrency, requests, ...measured, ...(label === "API" && { webCpu: cpu }) });
+          results.push({ path: label, concurrency, requests, ...measured, ...(label === "API" && { webCpu: cpu }), otherCpu: other.lap() });
           console.log(`  ${label}, ${concurrency} in flight: p50 ${fmt(measured.latency.p50, 2)} ms, p99 ${fmt(measured.latency.p99, 2)} ms, ${Math.round(measured.perSecond)}/s`);
         }
       }
 
       printTable(
         `History — ${PAGE}-message pages before random cursors in a ${fmt(messages)}-message conversation (Postgres), ${fmt(requests)} requests per row`,
-        ["path", "in flight", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "web CPU %"],
-        results.map((row) => [row.path, row.concurrency, Math.round(row.perSecond), fmt(row.latency.p50, 2), fmt(row.latency.p90, 2), fmt(row.latency.p99, 2), fmt(row.latency.max, 2), row.webCpu === undefined ? "" : Math.round(row.webCpu)]),
+        ["path", "in flight", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "web CPU %", "other CPU %"],
+        results.map((row) => [row.path, row.concurrency, Math.round(row.perSecond), fmt(row.latency.p50, 2), fmt(row.latency.p90, 2), fmt(row.latency.p99, 2), fmt(row.latency.max, 2), row.webCpu === undefined ? "" : Math.round(row.webCpu), Math.round(row.otherCpu)]),
       );
 
       const targets: Target[] = concurrencies.map((concurrency) => {

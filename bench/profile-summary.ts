@@ -3,7 +3,7 @@
  * grouped by package, so a miss can be explained without opening DevTools.
  *
  *   node --import tsx bench/profile-summary.ts bench/results/profiles/<file>.cpuprofile [--top=25]
- *   node --import tsx bench/profile-summary.ts --latest=socket-server [--stacks] [--skip-seconds=3]   (newest profile of that server)
+ *   node --import tsx bench/profile-summary.ts --latest=socket-server [--stacks] [--inclusive] [--skip-seconds=3]   (newest profile of that server)
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
@@ -71,6 +71,25 @@ export function summarizeProfile(file: string, skipMs = 0) {
     .filter(([name]) => name !== "(idle)")
     .map(([name, ms]) => ({ name, ms, share: ms / busyMs }))
     .sort((a, b) => b.ms - a.ms);
+  // Inclusive ("total") time per function: each sample counts once for every distinct frame on its stack.
+  const inclusive = new Map<string, { frame: string; location: string; totalMs: number }>();
+  for (const [id, us] of selfUs) {
+    if (byId.get(id)!.callFrame.functionName === "(idle)") continue;
+    const seen = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+      const { functionName, url, lineNumber } = byId.get(at)!.callFrame;
+      if (functionName === "(root)") break;
+      const location = shortLocation(url, lineNumber);
+      const key = `${functionName || "(anonymous)"} ${location}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const entry = inclusive.get(key) ?? { frame: functionName || "(anonymous)", location, totalMs: 0 };
+      entry.totalMs += us / 1000;
+      inclusive.set(key, entry);
+    }
+  }
+  const totals = [...inclusive.values()].sort((a, b) => b.totalMs - a.totalMs);
+
   // The heaviest call paths (leaf first), to tell e.g. which writes a `writev` belongs to.
   const stacks = [...selfUs.entries()]
     .filter(([id]) => byId.get(id)!.callFrame.functionName !== "(idle)")
@@ -85,7 +104,7 @@ export function summarizeProfile(file: string, skipMs = 0) {
       }
       return { selfMs: us / 1000, share: us / 1000 / busyMs, chain };
     });
-  return { file, wallMs: totalUs / 1000, busyMs, top, byPackage, stacks };
+  return { file, wallMs: totalUs / 1000, busyMs, top, byPackage, stacks, totals };
 }
 
 function shortLocation(url: string, line: number): string {
@@ -118,7 +137,7 @@ export function newestProfile(prefix: string): string {
   throw new Error(`no main-thread profile in ${PROFILES_DIR}/${prefix}-*/ (did the server exit cleanly?)`);
 }
 
-export function printProfileSummary(file: string, { top: topCount = 25, stacks: showStacks = false, skipMs = 0 } = {}) {
+export function printProfileSummary(file: string, { top: topCount = 25, stacks: showStacks = false, inclusive: showInclusive = false, skipMs = 0 } = {}) {
   const summary = summarizeProfile(file, skipMs);
   console.log(`\n${path.relative(REPO_ROOT, file)}: ${fmt(summary.wallMs / 1000)} s wall, ${fmt(summary.busyMs / 1000)} s on CPU`);
   printTable(
@@ -131,6 +150,13 @@ export function printProfileSummary(file: string, { top: topCount = 25, stacks: 
     ["self ms", "% of busy", "package"],
     summary.byPackage.slice(0, 15).map((entry) => [Math.round(entry.ms), fmt(entry.share * 100), entry.name]),
   );
+  if (showInclusive) {
+    printTable(
+      "Top frames by total (inclusive) time",
+      ["total ms", "% of busy", "function", "where"],
+      summary.totals.slice(0, topCount).map((entry) => [Math.round(entry.totalMs), fmt((entry.totalMs / summary.busyMs) * 100), entry.frame, entry.location]),
+    );
+  }
   if (showStacks) {
     console.log("\nHeaviest call paths (leaf first)");
     for (const stack of summary.stacks) console.log(`${fmt(stack.selfMs, 0)} ms (${fmt(stack.share * 100)}%)  ${stack.chain.join("  <  ")}`);
@@ -144,5 +170,5 @@ runMain(import.meta.url, async () => {
   const latest = args.string("latest");
   const file = positional ?? (latest ? newestProfile(latest) : undefined);
   if (!file) throw new Error("usage: profile-summary.ts <file.cpuprofile> | --latest=<server name>");
-  printProfileSummary(file, { top: args.number("top", 25), stacks: args.has("stacks"), skipMs: args.has("skip-seconds") ? args.number("skip-seconds", 0) * 1000 : 0 });
+  printProfileSummary(file, { top: args.number("top", 25), stacks: args.has("stacks"), inclusive: args.has("inclusive"), skipMs: args.has("skip-seconds") ? args.number("skip-seconds", 0) * 1000 : 0 });
 });

@@ -34,3 +34,43 @@ export function cpuMeter(pid: number) {
     },
   };
 }
+
+/** CPU seconds the whole machine spent busy so far (all cores), from /proc/stat. */
+export function readMachineBusySeconds(): number {
+  const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!;
+  // cpu user nice system idle iowait irq softirq steal …
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number) as number[];
+  return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * CPU used by everything else on the machine over an interval (percent of one core): the
+ * machine's busy time minus the processes we account for. Other work skews a benchmark; this
+ * says by how much.
+ */
+export function otherCpuMeter(ownPids: number[]) {
+  const own = () => ownPids.reduce((sum, pid) => sum + safeCpu(pid), 0) + process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6;
+  let lastBusy = readMachineBusySeconds();
+  let lastOwn = own();
+  let lastAt = process.hrtime.bigint();
+  return {
+    lap(): number {
+      const busy = readMachineBusySeconds();
+      const mine = own();
+      const at = process.hrtime.bigint();
+      const percent = (((busy - lastBusy) - (mine - lastOwn)) / (Number(at - lastAt) / 1e9)) * 100;
+      lastBusy = busy;
+      lastOwn = mine;
+      lastAt = at;
+      return Math.max(0, percent);
+    },
+  };
+}
+
+function safeCpu(pid: number): number {
+  try {
+    return readCpuSeconds(pid);
+  } catch {
+    return 0; // exited
+  }
+}

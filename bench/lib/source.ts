@@ -13,7 +13,8 @@ import { REPO_ROOT, RESULTS_DIR } from "./paths.js";
 export function useSource(kind: string | undefined): string {
   if (kind === undefined || kind === "worktree") return REPO_ROOT;
   if (!/^[\w./~^-]+$/.test(kind)) throw new Error(`--source must be worktree or a commit, not ${kind}`);
-  const sha = execFileSync("git", ["-C", REPO_ROOT, "rev-parse", "--verify", `${kind}^{commit}`], { encoding: "utf8" }).trim();
+  const ref = kind === "head" ? "HEAD" : kind;
+  const sha = execFileSync("git", ["-C", REPO_ROOT, "rev-parse", "--verify", `${ref}^{commit}`], { encoding: "utf8" }).trim();
   const dir = path.join(RESULTS_DIR, `source-${sha.slice(0, 12)}`);
   if (!existsSync(path.join(dir, ".complete"))) {
     mkdirSync(dir, { recursive: true });

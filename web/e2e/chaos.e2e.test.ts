@@ -221,7 +221,7 @@ describe("delivery under chaos", () => {
     const api = apiProxy.stats;
     const figures = [
       `chaos: ${USERS} users, ${chaosSeconds} s of sending; messages written ${written.length}, stored ${stored.length}`,
-      `chaos: socket server restarts ${restarts} (kill and graceful alternating), client drops ${drops}, socket connects ${sum((u) => u.stats.connects)}`,
+      `chaos: socket server restarts ${restarts} (kill and graceful alternating), client drops ${drops}, socket connects ${sum((u) => u.stats.connects)}, server:shutdown notices ${sum((u) => u.stats.shutdownNotices)}, token expiries ${sum((u) => u.stats.tokenExpiries)}`,
       `chaos: pushes ${push.eligible} through the proxy: delayed ${push.delayed}, failed 503 ${push.failed}, cut before ${push.droppedBefore}, answer cut ${push.droppedAfter}, socket server down ${push.targetDown}`,
       `chaos: API calls ${api.eligible} through the proxy: delayed ${api.delayed}, failed 503 ${api.failed}, cut before ${api.droppedBefore}, answer cut ${api.droppedAfter}`,
       `chaos: send attempts ${sum((u) => u.stats.sendAttempts)} for ${written.length} messages; failures ${JSON.stringify(failures)}`,

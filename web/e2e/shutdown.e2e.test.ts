@@ -40,7 +40,7 @@ describe("web app shutdown", () => {
         body: JSON.stringify({ recipientId: bob.userId, content: `m${i}`, clientId: randomUUID() }),
       }).then(
         async (response) => ({ status: response.status, body: (await response.json()) as { data?: { id: string } } }),
-        () => ({ status: 0, body: {} }), // the connection was refused or cut: never acknowledged
+        () => ({ status: 0, body: {} as { data?: { id: string } } }), // the connection was refused or cut: never acknowledged
       );
 
     const inFlight = Array.from({ length: 40 }, (_, i) => send(i));

@@ -117,6 +117,10 @@ export async function readConversation(http: SimHttp, peerId: string): Promise<C
 
 export interface SimStats {
   connects: number;
+  /** auth:error token_expired: the server dropped the socket when its token expired. */
+  tokenExpiries: number;
+  /** server:shutdown notices (graceful restarts). */
+  shutdownNotices: number;
   /** message:new events received. */
   liveDeliveries: number;
   /** Deliveries (live or in a page) of a message already held: dropped by id. */
@@ -165,6 +169,8 @@ export interface SimUserOptions {
 export function startSimUser({ http, user, socketUrl, backoff }: SimUserOptions): SimUser {
   const stats: SimStats = {
     connects: 0,
+    tokenExpiries: 0,
+    shutdownNotices: 0,
     liveDeliveries: 0,
     repeatsDropped: 0,
     lateArrivals: 0,
@@ -361,6 +367,13 @@ export function startSimUser({ http, user, socketUrl, backoff }: SimUserOptions)
     onSessionEnded: (reason) => {
       stats.sessionEnded = reason;
     },
+  });
+
+  connection.socket.on("auth:error", (error) => {
+    if (error.code === "token_expired") stats.tokenExpiries += 1;
+  });
+  connection.socket.on("server:shutdown", () => {
+    stats.shutdownNotices += 1;
   });
 
   return {

@@ -232,8 +232,11 @@ export function createOutbox(options: OutboxOptions): Outbox {
   }
 
   function changed(): void {
-    snapshot = readAll();
-    for (const item of snapshot) lastOrder = Math.max(lastOrder, item.order);
+    const next = readAll();
+    for (const item of next) lastOrder = Math.max(lastOrder, item.order);
+    // Same items as before: keep the array, so nothing re-renders.
+    if (JSON.stringify(next) === JSON.stringify(snapshot)) return;
+    snapshot = next;
     for (const listener of listeners) listener(snapshot);
   }
 

@@ -127,9 +127,8 @@ export function connectChatSocket(url: string, tokens: TokenSource, handlers: Ch
   });
 
   socket.on("auth:error", (error) => {
-    // Read as a string: the payload's code union may not list every code this client knows.
-    const code: string = error.code;
-    if (code === "signed_out") return endSession("signed_out");
+    // The session ended (logout here, in another tab or elsewhere): never reconnect.
+    if (error.code === "signed_out") return endSession("signed_out");
     // token_expired (or anything else): the next connect fetches a fresh token.
     tokens.invalidate();
   });

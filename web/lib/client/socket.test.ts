@@ -1,0 +1,121 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+// The socket server's own dependency: a real Socket.IO server in this process.
+import { Server, type Socket as ServerSocket } from "socket.io";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ClientToServerEvents, ServerToClientEvents } from "socket-server/events";
+import { connectChatSocket, type ChatConnection, type ConnectionState, type SessionEndReason } from "./socket";
+import type { TokenSource } from "./session";
+
+type TestServer = Server<ClientToServerEvents, ServerToClientEvents>;
+
+let io: TestServer;
+let url: string;
+let connection: ChatConnection | undefined;
+const handshakes: { token: unknown; at: number }[] = [];
+
+beforeEach(async () => {
+  handshakes.length = 0;
+  const http = createServer();
+  io = new Server(http, { transports: ["websocket"] });
+  io.use((socket, next) => {
+    handshakes.push({ token: socket.handshake.auth.token, at: Date.now() });
+    next();
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+});
+
+afterEach(async () => {
+  connection?.close();
+  connection = undefined;
+  await io.close();
+});
+
+function buildTokens(): TokenSource & { invalidate: ReturnType<typeof vi.fn> } {
+  let issued = 0;
+  let current: string | null = null;
+  return {
+    getToken: async () => (current ??= `token-${++issued}`),
+    invalidate: vi.fn(() => {
+      current = null;
+    }),
+    dispose: () => {},
+  };
+}
+
+function connect(tokens = buildTokens()) {
+  const states: ConnectionState[] = [];
+  const ended: SessionEndReason[] = [];
+  let connects = 0;
+  connection = connectChatSocket(url, tokens, {
+    onState: (state) => states.push(state),
+    onConnect: () => {
+      connects += 1;
+    },
+    onMessage: () => {},
+    onSessionEnded: (reason) => ended.push(reason),
+  });
+  return { tokens, states, ended, connects: () => connects };
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const serverSocket = async (): Promise<ServerSocket<ClientToServerEvents, ServerToClientEvents>> => {
+  const sockets = await io.fetchSockets();
+  return sockets[0] as unknown as ServerSocket<ClientToServerEvents, ServerToClientEvents>;
+};
+
+describe("connectChatSocket", () => {
+  it("when the server says it shuts down and hangs up, then the client reconnects after the delay it asked for", async () => {
+    const client = connect();
+    await waitFor(() => client.connects() === 1);
+    const socket = await serverSocket();
+    const hungUpAt = Date.now();
+    socket.emit("server:shutdown", { reconnectInMs: 400 });
+    socket.disconnect(true);
+    await waitFor(() => client.connects() === 2);
+    expect(handshakes.at(-1)!.at - hungUpAt).toBeGreaterThanOrEqual(390);
+    expect(client.states).toContain("reconnecting");
+    expect(client.states.at(-1)).toBe("connected");
+  });
+
+  it("when the token expires on a live socket, then the client reconnects with a fresh token", async () => {
+    const client = connect();
+    await waitFor(() => client.connects() === 1);
+    const socket = await serverSocket();
+    socket.emit("auth:error", { code: "token_expired" });
+    socket.disconnect(true);
+    await waitFor(() => client.connects() === 2);
+    expect(client.tokens.invalidate).toHaveBeenCalled();
+    expect(handshakes.map((handshake) => handshake.token)).toEqual(["token-1", "token-2"]);
+  });
+
+  it("when the server signs the session out, then the client stops for good and says why", async () => {
+    const client = connect();
+    await waitFor(() => client.connects() === 1);
+    const socket = await serverSocket();
+    socket.emit("auth:error", { code: "signed_out" });
+    socket.disconnect(true);
+    await waitFor(() => client.ended.length === 1);
+    expect(client.ended).toEqual(["signed_out"]);
+    expect(client.states.at(-1)).toBe("signed-out");
+    connection!.reconnectNow();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(handshakes).toHaveLength(1);
+  });
+
+  it("when the network comes back, then reconnectNow connects at once", async () => {
+    const client = connect();
+    await waitFor(() => client.connects() === 1);
+    connection!.socket.disconnect(); // as if the connection had been lost and given up on
+    connection!.reconnectNow();
+    await waitFor(() => client.connects() === 2, 1_000);
+  });
+});
