@@ -87,6 +87,14 @@ begin
   do update set last_seq = c.last_seq + 1, last_message_at = now()
   returning c.id, c.last_seq into new.conversation_id, new.seq;
 
+  -- A concurrent twin (same sender and client_id) may have committed while we waited for the
+  -- row lock: give the position back, so a retry race leaves no gap.
+  if exists (select 1 from public.messages m where m.sender_id = new.sender_id and m.client_id = new.client_id) then
+    update public.conversations set last_seq = last_seq - 1 where id = new.conversation_id;
+    new.seq := 0;
+    return new;
+  end if;
+
   new.created_at := now();
   return new;
 end;

@@ -110,5 +110,18 @@ as $$
   returning *;
 $$;
 
-revoke execute on function public.mark_read, public.list_conversations, public.update_profile from public, anon;
-grant execute on function public.mark_read, public.list_conversations, public.update_profile to authenticated;
+-- The caller's own message with this client_id: lets a retry learn that its send went through.
+create function public.get_sent_message(p_client_id uuid)
+returns setof public.messages
+language sql
+stable
+security invoker
+set search_path = ''
+as $$
+  select m.* from public.messages m where m.sender_id = (select auth.uid()) and m.client_id = p_client_id;
+$$;
+
+revoke execute on function public.mark_read, public.list_conversations, public.update_profile, public.get_sent_message
+  from public, anon;
+grant execute on function public.mark_read, public.list_conversations, public.update_profile, public.get_sent_message
+  to authenticated;

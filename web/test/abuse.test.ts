@@ -61,6 +61,15 @@ describe("rate limits", () => {
     expect(limited).toHaveLength(2);
     expect(limited[0]!.headers.get("retry-after")).toMatch(/^\d+$/);
     expect((await messageCount()) - before).toBe(60);
+
+    // Over the limit, a retry of a message that was stored still gets its answer (and stores nothing).
+    const stored = results[0]!.body.data;
+    const retry = await call("POST", "/api/chat/send", {
+      cookie: sender.cookie,
+      json: { recipientId: peer.userId, content: stored.content, clientId: stored.clientId },
+    });
+    expect([retry.status, retry.body]).toEqual([200, { data: stored }]);
+    expect((await messageCount()) - before).toBe(60);
   });
 });
 

@@ -46,7 +46,7 @@ describe("webhook push", () => {
     const { push, settled, log } = pushTo("http://127.0.0.1:9", SECRET);
     push.messageCreated(buildMessage());
     await settled();
-    expect(log.filter((line) => line.includes("failed"))).toHaveLength(3);
+    expect(log.filter((line) => line.includes("failed"))).toHaveLength(5);
   });
 
   it("when pushes are deferred, then messageCreated returns before delivery", async () => {

@@ -64,7 +64,9 @@ export function createWebhookPush({
   url,
   secret,
   defer,
-  attempts = 3,
+  // About 10 s in all (0.25 + 0.75 + 2.25 + 6.75 s of waits): long enough to ride out a
+  // socket-server restart, short enough for a serverless function's after().
+  attempts = 5,
   timeoutMs = 2_000,
   backoffMs = 250,
   fetchImpl = fetch,
@@ -88,7 +90,7 @@ export function createWebhookPush({
       } catch (error) {
         log(`push ${headers["webhook-id"]} attempt ${attempt}/${attempts} failed: ${(error as Error).message}`);
       }
-      if (attempt < attempts) await sleep(backoffMs * 4 ** (attempt - 1));
+      if (attempt < attempts) await sleep(backoffMs * 3 ** (attempt - 1));
     }
   }
 

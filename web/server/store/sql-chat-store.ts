@@ -34,6 +34,11 @@ export function createSqlChatStore(db: SqlClient): ChatStore {
       }
     },
 
+    async findSentMessage(userId, clientId) {
+      const [row] = await asUser(db, userId, (tx) => tx.query<MessageRow>("select * from public.get_sent_message($1)", [clientId]));
+      return row ? toMessage(row) : null;
+    },
+
     async listMessages(userId, { peerId, limit, before, after }) {
       try {
         const rows = await asUser(db, userId, (tx) =>

@@ -20,6 +20,8 @@ export interface HistoryRequest {
 export interface ChatStore {
   /** Stores the message once per (sender, clientId); `created` is false for a repeat. */
   insertMessage(userId: string, input: NewMessage): Promise<{ message: ChatMessage; created: boolean }>;
+  /** The user's own message with this clientId, if stored. */
+  findSentMessage(userId: string, clientId: string): Promise<ChatMessage | null>;
   /** `null` when the cursor is not a message of this conversation. */
   listMessages(userId: string, request: HistoryRequest): Promise<ChatMessage[] | null>;
   listConversations(userId: string, limit: number): Promise<ConversationSummary[]>;

@@ -43,6 +43,11 @@ export function createSupabaseChatStore(supabase: SupabaseClient): ChatStore {
       }
     },
 
+    async findSentMessage(_userId, clientId) {
+      const [row] = await rpc<MessageRow>("get_sent_message", { p_client_id: clientId });
+      return row ? toMessage(row) : null;
+    },
+
     async listMessages(_userId, { peerId, limit, before, after }) {
       try {
         const rows = await rpc<MessageRow>("get_messages", {

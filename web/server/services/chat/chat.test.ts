@@ -74,6 +74,9 @@ describe("sendMessage", () => {
     const results = await Promise.all(Array.from({ length: 8 }, () => send(bob, carol, "race", clientId)));
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(results.map((r) => r.message.id)).size).toBe(1);
+    // The losers gave their positions back: the next message follows without a gap.
+    const next = await send(bob, carol, "after the race");
+    expect(next.message.seq).toBe(results[0]!.message.seq + 1);
   });
 
   it("when two senders use the same clientId, then both messages are stored (the key is per sender)", async () => {

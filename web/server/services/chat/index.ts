@@ -24,7 +24,15 @@ export async function sendMessage(
   senderId: string,
   input: SendMessageInput,
 ): Promise<{ message: ChatMessage; created: boolean }> {
-  await limits.consume("sendPerUser", senderId);
+  try {
+    await limits.consume("sendPerUser", senderId);
+  } catch (error) {
+    // A retry of a message that is already stored is answered even over the limit: it stores
+    // nothing, and the client's outbox must be able to learn that its send went through.
+    const stored = await store.findSentMessage(senderId, input.clientId);
+    if (!stored) throw error;
+    return { message: stored, created: false };
+  }
   if (input.recipientId === senderId) throw badRequest("cannot_message_self", "You cannot send a message to yourself.");
   const recipient = await store.findProfile(senderId, input.recipientId);
   if (!recipient) throw notFound("user_not_found", "That user does not exist.");
