@@ -5,9 +5,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { closeServices } from "@/server/context";
 import { TEST_WEBHOOK_SECRET } from "./support/app-env";
 import { openTestDatabase } from "./support/db";
-import { startPushReceiver, waitFor } from "./support/push-receiver";
 import { call, type CallOptions } from "./support/routes";
 import { createSupabaseEmulator } from "./support/supabase-emulator";
+import type { AddressInfo } from "node:net";
+import { io as connectSocket } from "socket.io-client";
+import type { ChatMessage } from "socket-server/events";
+import { createApp } from "../../socket-server/src/app";
+import { createSupabaseVerifier } from "../../socket-server/src/auth";
+import { silentLogger } from "../../socket-server/src/logger";
+import { createMemorySeenIdStore } from "../../socket-server/src/webhook";
 
 // Supabase mode end to end through the route handlers, against Supabase's HTTP API emulated
 // by msw (it cannot run here). Any request to an unhandled external address fails the test.
@@ -15,18 +21,27 @@ const SUPABASE_URL = "https://emulated.supabase.co";
 
 let database: Awaited<ReturnType<typeof openTestDatabase>>;
 let emulator: Awaited<ReturnType<typeof createSupabaseEmulator>>;
-let receiver: Awaited<ReturnType<typeof startPushReceiver>>;
+// The real socket server app, verifying Supabase tokens by the (emulated) project JWKS.
+let socketServer: ReturnType<typeof createApp>;
+let socketUrl: string;
 const unhandled: string[] = [];
 const server = setupServer();
 
 beforeAll(async () => {
   database = await openTestDatabase();
   emulator = await createSupabaseEmulator({ url: SUPABASE_URL, db: database.db });
-  receiver = await startPushReceiver(TEST_WEBHOOK_SECRET);
+  socketServer = createApp({
+    config: { webhookSecrets: [TEST_WEBHOOK_SECRET], webOrigins: ["http://localhost:3000"] },
+    verifier: createSupabaseVerifier(SUPABASE_URL),
+    seenIds: createMemorySeenIdStore(),
+    logger: silentLogger,
+  });
+  await new Promise<void>((resolve) => socketServer.httpServer.listen(0, "127.0.0.1", resolve));
+  socketUrl = `http://127.0.0.1:${(socketServer.httpServer.address() as AddressInfo).port}`;
   server.use(...emulator.handlers);
   server.listen({
     onUnhandledRequest(request, print) {
-      // The push receiver is a real local server; everything else must be emulated.
+      // The socket server is a real local server; everything else must be emulated.
       if (new URL(request.url).hostname === "127.0.0.1") return;
       unhandled.push(`${request.method} ${request.url}`);
       print.error();
@@ -36,7 +51,7 @@ beforeAll(async () => {
     NEXT_PUBLIC_SUPABASE_URL: SUPABASE_URL,
     NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: "sb_publishable_test",
     APP_URL: "http://localhost:3000",
-    SOCKET_SERVER_URL: receiver.url,
+    SOCKET_SERVER_URL: socketUrl,
     WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     DATA_DIR: "/nonexistent/never-used-in-supabase-mode",
     RATE_LIMIT_LOGIN_EMAIL: "1000/60",
@@ -50,7 +65,7 @@ afterEach(() => {
 afterAll(async () => {
   server.close();
   await closeServices();
-  await receiver.close();
+  await socketServer.close();
   await database.close();
 });
 
@@ -120,7 +135,7 @@ describe("Supabase mode", () => {
     expect(landed.text).toContain('href="/login"');
   });
 
-  it("when users send and read, then messages go through PostgREST as the user and are pushed", async () => {
+  it("when users send and read, then messages go through PostgREST as the user", async () => {
     const ann = await signIn("ann2@example.com");
     const bob = await signIn("bob2@example.com");
     const clientId = randomUUID();
@@ -129,7 +144,6 @@ describe("Supabase mode", () => {
     expect(sent.body.data).toMatchObject({ senderId: ann.userId, recipientId: bob.userId, content: "hi bob", clientId, seq: 1 });
     const again = await ann.browser.call("POST", "/api/chat/send", { json: { recipientId: bob.userId, content: "hi bob", clientId } });
     expect([again.status, again.body.data.id]).toEqual([200, sent.body.data.id]);
-    await waitFor(() => receiver.received.some((p) => p.id === `msg_${sent.body.data.id}`));
 
     const history = await bob.browser.call("GET", `/api/chat/history?with=${ann.userId}`);
     expect(history.body.data.messages.map((m: { content: string }) => m.content)).toEqual(["hi bob"]);
@@ -145,6 +159,28 @@ describe("Supabase mode", () => {
       json: { recipientId: randomUUID(), content: "anyone?", clientId: randomUUID() },
     });
     expect([unknown.status, unknown.body.error.code]).toEqual([404, "user_not_found"]);
+  });
+
+  it("when a user is connected with Supabase's access token, then messages arrive live through the socket server", async () => {
+    const ann = await signIn("live-ann@example.com");
+    const bob = await signIn("live-bob@example.com");
+    const socket = connectSocket(socketUrl, { auth: { token: bob.session.accessToken }, transports: ["websocket"], reconnection: false });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once("connect", resolve);
+        socket.once("connect_error", reject);
+      });
+      const received = new Promise<ChatMessage>((resolve) => socket.once("message:new", resolve));
+      const sent = await ann.browser.call("POST", "/api/chat/send", {
+        json: { recipientId: bob.userId, content: "live over Supabase", clientId: randomUUID() },
+      });
+      expect(await received).toEqual(sent.body.data);
+    } finally {
+      socket.close();
+    }
+    const anon = connectSocket(socketUrl, { auth: { token: "sb_publishable_test" }, transports: ["websocket"], reconnection: false });
+    await expect(new Promise((_, reject) => anon.once("connect_error", reject))).rejects.toThrow("unauthorized");
+    anon.close();
   });
 
   it("when the access token is near expiry, then the session is refreshed transparently", async () => {
