@@ -3,7 +3,8 @@ import { defineConfig } from "vitest/config";
 // Browser tests against the real stack (see e2e/support/stack.ts). They need a prior `next build`.
 export default defineConfig({
   test: {
-    include: ["e2e/**/*.e2e.test.ts"],
+    // README_SCREENSHOT=1 renders docs/chat.png instead (npm run screenshot:readme); it is a tool, not a test.
+    include: process.env.README_SCREENSHOT === "1" ? ["e2e/readme-screenshot.shot.ts"] : ["e2e/**/*.e2e.test.ts"],
     // One stack per file and real ports: run files one after another.
     fileParallelism: false,
     testTimeout: 90_000,

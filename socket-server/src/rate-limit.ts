@@ -4,8 +4,9 @@ import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 
 /**
- * Client→server events each socket may send: 20 per 10 s. There are none yet; typing
- * indicators (a few per second at most while typing) are the first expected.
+ * Client→server events each socket may send: 20 per 10 s. The page sends `typing:start` at
+ * most every 2 s while typing, `typing:stop`, and `presence:subscribe` on (re)connect and
+ * when its conversation list changes: well within it.
  */
 export const SOCKET_EVENT_LIMIT = { points: 20, duration: 10 } as const;
 

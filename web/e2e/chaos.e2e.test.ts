@@ -7,8 +7,7 @@ import { getFreePort, startStack, type Stack } from "./support/stack";
 /**
  * Delivery guarantees under chaos, without a browser: simulated users (the page's own outbox,
  * socket client, reducer and catch-up code) send a few thousand messages at random while the
- * socket server is killed and restarted, client connections are dropped, access tokens expire,
- * and a proxy delays, fails and cuts pushes (web app → socket server) and API calls (users →
+ * socket server is killed and restarted, client connections are dropped, and a proxy delays, fails and cuts pushes (web app → socket server) and API calls (users →
  * web app). Afterwards every user's view must equal the database: nothing lost, nothing twice,
  * every conversation in seq order, every sender's messages in the order they were written.
  */
@@ -19,7 +18,6 @@ const MESSAGES = 2_400;
 const SEND_INTERVAL_MS = 220;
 const RESTART_EVERY_MS = 9_000;
 const DROP_EVERY_MS = 600;
-const TOKEN_TTL_SECONDS = 30;
 
 // Pushes: some late (longer than the web app's 2 s push timeout, so it retries while the first
 // copy is still on its way), some refused, some cut before or after reaching the socket server.
@@ -63,11 +61,7 @@ describe("delivery under chaos", () => {
       target: `http://127.0.0.1:${socketPort}`,
       applies: (request) => request.url?.startsWith("/webhooks/") ?? false,
     });
-    stack = await startStack({
-      socketPort,
-      pushUrl: pushProxy.url,
-      env: { ACCESS_TOKEN_TTL_SECONDS: String(TOKEN_TTL_SECONDS) },
-    });
+    stack = await startStack({ socketPort, pushUrl: pushProxy.url });
     const { baseUrl, socketUrl } = stack;
     apiProxy = await startFaultProxy({ target: baseUrl, applies: (request) => request.url?.startsWith("/api/") ?? false });
 
@@ -128,9 +122,13 @@ describe("delivery under chaos", () => {
       }
     })();
 
-    await Promise.all(senders);
-    sending = false;
-    await Promise.all([restarter, dropper]);
+    try {
+      await Promise.all(senders);
+    } finally {
+      // Bounded: the chaos loops end with the senders, whatever happened.
+      sending = false;
+      await Promise.all([restarter, dropper]);
+    }
     const chaosSeconds = Math.round((Date.now() - startedAt) / 1000);
 
     // Calm: faults off, socket server up, every outbox empty, everyone connected and caught up.
@@ -221,7 +219,7 @@ describe("delivery under chaos", () => {
     const api = apiProxy.stats;
     const figures = [
       `chaos: ${USERS} users, ${chaosSeconds} s of sending; messages written ${written.length}, stored ${stored.length}`,
-      `chaos: socket server restarts ${restarts} (kill and graceful alternating), client drops ${drops}, socket connects ${sum((u) => u.stats.connects)}, server:shutdown notices ${sum((u) => u.stats.shutdownNotices)}, token expiries ${sum((u) => u.stats.tokenExpiries)}`,
+      `chaos: socket server restarts ${restarts} (kill and graceful alternating), client drops ${drops}, socket connects ${sum((u) => u.stats.connects)}, server:shutdown notices ${sum((u) => u.stats.shutdownNotices)}`,
       `chaos: pushes ${push.eligible} through the proxy: delayed ${push.delayed}, failed 503 ${push.failed}, cut before ${push.droppedBefore}, answer cut ${push.droppedAfter}, socket server down ${push.targetDown}`,
       `chaos: API calls ${api.eligible} through the proxy: delayed ${api.delayed}, failed 503 ${api.failed}, cut before ${api.droppedBefore}, answer cut ${api.droppedAfter}`,
       `chaos: send attempts ${sum((u) => u.stats.sendAttempts)} for ${written.length} messages; failures ${JSON.stringify(failures)}`,

@@ -78,7 +78,7 @@ describe.skipIf(!chromium.available && !required)("chat in the browser", () => {
     expect(await hello.count()).toBe(1);
 
     // Bob's conversation list shows it live; he opens the conversation and reads it.
-    const fromAlice = b.getByTestId("conversation-item").filter({ hasText: aliceEmail });
+    const fromAlice = b.locator(`[data-testid="conversation-item"][data-peer-email="${aliceEmail}"]`);
     await fromAlice.filter({ hasText: "Hi Bob!" }).waitFor();
     await fromAlice.click();
     await message(b, "Hi Bob!").waitFor();

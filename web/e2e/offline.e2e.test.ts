@@ -85,13 +85,13 @@ describe.skipIf(!chromium.available && !required)("offline sending in the browse
     await a.getByTestId("user-result").filter({ hasText: bobEmail }).click();
     await send(a, "hello");
     await bubbles(a).filter({ hasText: "hello" }).and(a.locator('[data-status="sent"]')).waitFor();
-    await b.getByTestId("conversation-item").filter({ hasText: aliceEmail }).click();
+    await b.locator(`[data-testid="conversation-item"][data-peer-email="${aliceEmail}"]`).click();
     await bubbles(b).filter({ hasText: "hello" }).waitFor();
 
     // A second tab of Alice's, on the same conversation: it must not send anything twice.
     const a2 = await alice.context.newPage();
     await a2.goto(`${baseUrl}/chat`);
-    await a2.getByTestId("conversation-item").filter({ hasText: bobEmail }).click();
+    await a2.locator(`[data-testid="conversation-item"][data-peer-email="${bobEmail}"]`).click();
     await bubbles(a2).filter({ hasText: "hello" }).waitFor();
 
     // Offline: two messages wait as pending, in the durable outbox.
@@ -143,6 +143,7 @@ describe.skipIf(!chromium.available && !required)("offline sending in the browse
 
     // Signing out in one tab ends the other tab's live connection too: it goes to the sign-in page.
     await waitUntilLive(a2);
+    await a.getByTestId("profile-button").click();
     await a.getByTestId("sign-out").click();
     await a.waitForURL(`${baseUrl}/login`);
     await a2.waitForURL(`${baseUrl}/login`, { timeout: 15_000 });

@@ -3,7 +3,8 @@ import { redirect } from "next/navigation";
 import { ChatApp } from "@/components/chat/chat-app";
 import { getClientConfig, getPageUser } from "@/server/page-session";
 
-export const metadata: Metadata = { title: "Messages" };
+// Just "Chat": the page keeps it as "(3) Chat" while messages are unread.
+export const metadata: Metadata = { title: { absolute: "Chat" } };
 
 export default async function ChatPage() {
   const user = await getPageUser();

@@ -1,12 +1,17 @@
 "use client";
 
+import { useEffect, useRef } from "react";
 import type { AuthUser } from "@/lib/types";
 import { Avatar } from "./avatar";
+import { conversationWith, documentTitle, seenMessageId, totalUnread } from "./chat-state";
 import { Composer } from "./composer";
 import { ConnectionStatus } from "./connection-status";
 import { ConversationList } from "./conversation-list";
 import { displayName } from "./format";
 import { MessageList } from "./message-list";
+import { PresenceText } from "./presence";
+import { ProfileMenu } from "./profile-menu";
+import { TypingIndicator } from "./typing-indicator";
 import { useChat } from "./use-chat";
 import { UserSearch } from "./user-search";
 
@@ -16,12 +21,26 @@ interface ChatAppProps {
   socketUrl: string;
 }
 
-/** The whole chat screen: conversation list on the left, the open conversation on the right. */
+/**
+ * The whole chat screen: conversation list on the left, the open conversation on the right.
+ * On a phone (CSS, under 720 px) one of the two at a time, with a back button.
+ */
 export function ChatApp({ user, socketUrl }: ChatAppProps) {
   const chat = useChat(user, socketUrl);
   const { state } = chat;
   const view = state.view;
   const pending = view ? state.outbox.filter((item) => item.recipientId === view.peer.id) : [];
+  const searchRef = useRef<HTMLInputElement>(null);
+  const unread = totalUnread(state);
+
+  useEffect(() => {
+    document.title = documentTitle(unread);
+  }, [unread]);
+
+  const conversation = view ? conversationWith(state, view.peer.id) : undefined;
+  const peer = view ? (conversation?.peer ?? view.peer) : null;
+  const seenId = view ? seenMessageId(view.messages, user.id, conversation?.peerLastReadSeq ?? 0) : null;
+  const peerTyping = view ? state.typing.includes(view.peer.id) : false;
 
   return (
     <div className="chat-shell" data-view={view ? "conversation" : "list"}>
@@ -32,12 +51,13 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
         </div>
         <ConnectionStatus state={chat.connection} />
         <div className="app-bar-user">
-          <span className="app-bar-email" data-testid="current-user">
-            {user.email}
-          </span>
-          <button type="button" className="button button-quiet" data-testid="sign-out" onClick={() => void chat.signOut()}>
-            Sign out
-          </button>
+          <ProfileMenu
+            profile={chat.profile}
+            notifications={chat.notifications}
+            onSaveName={chat.updateDisplayName}
+            onNotifications={chat.setNotificationsEnabled}
+            onSignOut={() => void chat.signOut()}
+          />
         </div>
       </header>
 
@@ -57,52 +77,74 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
 
       <div className="chat-body">
         <aside className="sidebar" aria-label="Conversations and people">
-          <UserSearch onSelect={(peer) => void chat.openConversation(peer)}>
+          <UserSearch inputRef={searchRef} onSelect={(found) => void chat.openConversation(found)}>
             <ConversationList
               me={user.id}
               conversations={state.conversations}
               loaded={state.conversationsLoaded}
+              error={state.conversationsError}
               activePeerId={view?.peer.id ?? null}
-              unread={state.unread}
-              onOpen={(conversation) => void chat.openConversation(conversation.peer)}
+              presence={state.presence}
+              typing={state.typing}
+              onOpen={(item) => void chat.openConversation(item.peer)}
+              onRetry={chat.retryConversations}
+              onFindPeople={() => searchRef.current?.focus()}
             />
           </UserSearch>
         </aside>
 
         <main className="conversation-pane">
-          {view ? (
+          {view && peer ? (
             <>
-              <header className="conversation-header" data-testid="conversation-header" data-peer-id={view.peer.id}>
-                <button type="button" className="button button-quiet back-button" onClick={chat.closeConversation}>
-                  <span aria-hidden="true">←</span>
+              <header className="conversation-header" data-testid="conversation-header" data-peer-id={peer.id}>
+                <button type="button" className="icon-button back-button" data-testid="back-button" onClick={chat.closeConversation}>
+                  <svg viewBox="0 0 20 20" width="20" height="20" aria-hidden="true" focusable="false">
+                    <path d="M12.5 4.5L7 10l5.5 5.5" stroke="currentColor" strokeWidth="2" fill="none" strokeLinecap="round" strokeLinejoin="round" />
+                  </svg>
                   <span className="sr-only">Back to conversations</span>
                 </button>
-                <Avatar user={view.peer} />
+                <Avatar user={peer} online={state.presence[peer.id]?.online ?? false} />
                 <div className="conversation-title">
-                  <h1>{displayName(view.peer)}</h1>
-                  {view.peer.displayName ? <p>{view.peer.email}</p> : null}
+                  <h1>{displayName(peer)}</h1>
+                  <p className="conversation-subtitle">
+                    <PresenceText presence={state.presence[peer.id]} />
+                    <span className="conversation-email">{peer.email}</span>
+                  </p>
                 </div>
               </header>
-              {/* Keyed by peer: scroll position and draft belong to one conversation. */}
-              <MessageList
-                key={`list-${view.peer.id}`}
-                me={user.id}
-                peer={view.peer}
-                messages={view.messages}
-                pending={pending}
-                hasOlder={view.hasOlder}
-                loading={view.loading}
-                error={view.error}
-                onLoadOlder={() => void chat.loadOlder()}
-                onRetry={chat.retryMessage}
-                onDiscard={chat.discardMessage}
+              <div className="conversation-body">
+                {/* Keyed by peer: scroll position belongs to one conversation. */}
+                <MessageList
+                  key={`list-${peer.id}`}
+                  me={user.id}
+                  peer={peer}
+                  messages={view.messages}
+                  pending={pending}
+                  hasOlder={view.hasOlder}
+                  loading={view.loading}
+                  error={view.error}
+                  seenId={seenId}
+                  onLoadOlder={() => void chat.loadOlder()}
+                  onReload={chat.retryHistory}
+                  onRetry={chat.retryMessage}
+                  onDiscard={chat.discardMessage}
+                />
+                <TypingIndicator name={peerTyping ? displayName(peer) : null} />
+              </div>
+              <Composer
+                key={`composer-${peer.id}`}
+                recipientName={displayName(peer)}
+                initialDraft={chat.draftFor(peer.id)}
+                onSend={chat.sendMessage}
+                onDraftChange={chat.changeDraft}
+                onBlur={chat.stopTyping}
               />
-              <Composer key={`composer-${view.peer.id}`} recipientName={displayName(view.peer)} onSend={chat.sendMessage} />
             </>
           ) : (
-            <div className="conversation-empty">
+            <div className="conversation-empty" data-testid="no-conversation">
+              <span className="empty-illustration empty-illustration-lg" aria-hidden="true" />
               <h1>Your messages</h1>
-              <p>Pick a conversation, or search for someone by email to start one.</p>
+              <p>Pick a conversation on the left, or find someone by email to start a new one.</p>
             </div>
           )}
         </main>

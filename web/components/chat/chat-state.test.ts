@@ -1,7 +1,19 @@
 import { describe, expect, it } from "vitest";
 import type { ConversationSummary, UserProfile } from "@/lib/types";
 import { buildMessage } from "@/test/support/factories";
-import { advanceSynced, chatReducer, createChatState, mergeMessages, needsCatchUp, type ChatState, type OutboxItem } from "./chat-state";
+import {
+  advanceSynced,
+  chatReducer,
+  createChatState,
+  documentTitle,
+  mergeMessages,
+  needsCatchUp,
+  readTarget,
+  seenMessageId,
+  totalUnread,
+  type ChatState,
+  type OutboxItem,
+} from "./chat-state";
 
 const ME = "00000000-0000-4000-8000-000000000001";
 const PEER: UserProfile = { id: "00000000-0000-4000-8000-000000000002", email: "peer@example.test", displayName: null };
@@ -75,7 +87,6 @@ describe("chatReducer", () => {
     const elsewhere = buildMessage({ senderId: OTHER.id, recipientId: ME, seq: 1 });
     const state = chatReducer(openWith(), { type: "message/received", message: elsewhere });
     expect(state.view?.messages).toEqual([]);
-    expect(state.unread).toEqual([elsewhere.conversationId]);
     // Unknown conversation: the list must be fetched again to learn who wrote.
     expect(state.conversationsStale).toBe(true);
   });
@@ -198,5 +209,200 @@ describe("advanceSynced", () => {
   it("when a page answers, then its end wins only if it is further", () => {
     const held = [fromPeer(1), fromPeer(2), fromPeer(3)];
     expect(advanceSynced(held, { id: held[2]!.id, seq: 3 }, [held[0]!])).toEqual({ id: held[2]!.id, seq: 3 });
+  });
+});
+
+function buildSummary(overrides: Partial<ConversationSummary> = {}): ConversationSummary {
+  const last = overrides.lastMessage ?? fromPeer(3);
+  return {
+    id: CONVERSATION,
+    peer: PEER,
+    lastMessage: last,
+    lastMessageAt: last.createdAt,
+    unreadCount: 0,
+    lastReadSeq: last.seq,
+    peerLastReadSeq: 0,
+    ...overrides,
+  };
+}
+
+function listed(summaries: ConversationSummary[], base = createChatState(ME)): ChatState {
+  return chatReducer(base, { type: "conversations/loaded", conversations: summaries });
+}
+
+const later = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
+
+describe("unread counts", () => {
+  it("when a peer's message arrives in a conversation that is not open, then its count and the total go up", () => {
+    let state = listed([buildSummary({ unreadCount: 2, lastReadSeq: 1 })]);
+    state = chatReducer(state, { type: "message/received", message: fromPeer(4, { createdAt: later(1) }) });
+    expect(state.conversations[0]?.unreadCount).toBe(3);
+    expect(totalUnread(state)).toBe(3);
+    expect(documentTitle(totalUnread(state))).toBe("(3) Chat");
+  });
+
+  it("when the same message arrives twice (push and catch-up), then it counts once", () => {
+    let state = listed([buildSummary()]);
+    const message = fromPeer(4, { createdAt: later(1) });
+    state = chatReducer(state, { type: "message/received", message });
+    state = chatReducer(state, { type: "message/received", message });
+    expect(state.conversations[0]?.unreadCount).toBe(1);
+  });
+
+  it("when my own message arrives (another tab), then nothing becomes unread", () => {
+    let state = listed([buildSummary()]);
+    state = chatReducer(state, { type: "message/received", message: fromMe(4, { createdAt: later(1) }) });
+    expect(state.conversations[0]?.unreadCount).toBe(0);
+  });
+
+  it("when the conversation is open and the tab visible, then its new messages are not counted", () => {
+    let state = listed([buildSummary()], openWith());
+    state = chatReducer(state, { type: "message/received", message: fromPeer(4, { createdAt: later(1) }) });
+    expect(state.conversations[0]?.unreadCount).toBe(0);
+  });
+
+  it("when the conversation is open but the tab is hidden, then its new messages are counted", () => {
+    let state = listed([buildSummary()], openWith());
+    state = chatReducer(state, { type: "visibility/changed", visible: false });
+    state = chatReducer(state, { type: "message/received", message: fromPeer(4, { createdAt: later(1) }) });
+    expect(state.conversations[0]?.unreadCount).toBe(1);
+    expect(documentTitle(totalUnread(state))).toBe("(1) Chat");
+  });
+
+  it("when I read the conversation in another tab, then the count clears here", () => {
+    let state = listed([buildSummary({ unreadCount: 2, lastReadSeq: 1 })]);
+    state = chatReducer(state, { type: "read/updated", state: { conversationId: CONVERSATION, userId: ME, peerId: PEER.id, lastReadSeq: 3 } });
+    expect(state.conversations[0]).toMatchObject({ unreadCount: 0, lastReadSeq: 3 });
+    expect(documentTitle(totalUnread(state))).toBe("Chat");
+  });
+
+  it("when another tab read only part of it, then the list is fetched again for the exact count", () => {
+    let state = listed([buildSummary({ unreadCount: 2, lastReadSeq: 1 })]);
+    state = chatReducer(state, { type: "read/updated", state: { conversationId: CONVERSATION, userId: ME, peerId: PEER.id, lastReadSeq: 2 } });
+    expect(state.conversations[0]?.lastReadSeq).toBe(2);
+    expect(state.conversationsStale).toBe(true);
+  });
+
+  it("when a read position arrives that is behind the one held, then nothing moves back", () => {
+    let state = listed([buildSummary({ lastReadSeq: 3, peerLastReadSeq: 3 })]);
+    const before = state;
+    state = chatReducer(state, { type: "read/updated", state: { conversationId: CONVERSATION, userId: ME, peerId: PEER.id, lastReadSeq: 2 } });
+    state = chatReducer(state, { type: "read/updated", state: { conversationId: CONVERSATION, userId: PEER.id, peerId: ME, lastReadSeq: 1 } });
+    expect(state).toBe(before);
+  });
+
+  it("when a stale list arrives after a live message and a read, then the live count and positions win", () => {
+    const summary = buildSummary({ unreadCount: 0, lastReadSeq: 3, peerLastReadSeq: 2 });
+    let state = listed([summary]);
+    state = chatReducer(state, { type: "message/received", message: fromPeer(4, { createdAt: later(1) }) });
+    state = chatReducer(state, { type: "read/updated", state: { conversationId: CONVERSATION, userId: PEER.id, peerId: ME, lastReadSeq: 3 } });
+    state = listed([summary], state);
+    expect(state.conversations[0]).toMatchObject({ unreadCount: 1, lastReadSeq: 3, peerLastReadSeq: 3, lastMessage: { seq: 4 } });
+    // …and a list that already includes my read of it clears the count.
+    state = listed([buildSummary({ lastMessage: state.conversations[0]!.lastMessage, lastReadSeq: 4 })], state);
+    expect(state.conversations[0]?.unreadCount).toBe(0);
+  });
+
+  it("when the peer's first message starts a conversation while it is open in a hidden tab, then it is counted", () => {
+    let state = chatReducer(openWith(), { type: "visibility/changed", visible: false });
+    state = chatReducer(state, { type: "message/received", message: fromPeer(1) });
+    expect(state.conversations[0]?.unreadCount).toBe(1);
+  });
+
+  it("when there are more than 99 unread, then the title says 99+", () => {
+    expect(documentTitle(0)).toBe("Chat");
+    expect(documentTitle(150)).toBe("(99+) Chat");
+  });
+});
+
+describe("read state", () => {
+  const loaded = (messages: ReturnType<typeof fromPeer>[], base = openWith()) =>
+    chatReducer(base, { type: "history/loaded", peerId: PEER.id, mode: "initial", messages, hasOlder: false });
+
+  it("when a conversation with unread messages is opened, then it is marked read up to the newest message shown", () => {
+    let state = listed([buildSummary({ lastMessage: fromMe(3), unreadCount: 1, lastReadSeq: 1 })], openWith());
+    expect(readTarget(state)).toBeNull(); // still loading
+    state = loaded([fromPeer(1), fromPeer(2), fromMe(3)], state);
+    expect(readTarget(state)).toEqual({ peerId: PEER.id, seq: 3 });
+  });
+
+  it("when everything shown is already read, then there is nothing to mark", () => {
+    const state = loaded([fromPeer(1), fromPeer(2)], listed([buildSummary({ lastMessage: fromPeer(2), lastReadSeq: 2 })], openWith()));
+    expect(readTarget(state)).toBeNull();
+  });
+
+  it("when only my own messages are new, then there is nothing to mark", () => {
+    const state = loaded([fromPeer(1), fromMe(2)], listed([buildSummary({ lastMessage: fromMe(2), lastReadSeq: 1 })], openWith()));
+    expect(readTarget(state)).toBeNull();
+  });
+
+  it("when a message arrives while the conversation is open, then it is marked read, but only while the tab is visible", () => {
+    let state = loaded([fromPeer(1)], listed([buildSummary({ lastMessage: fromPeer(1), lastReadSeq: 1 })], openWith()));
+    state = chatReducer(state, { type: "visibility/changed", visible: false });
+    state = chatReducer(state, { type: "message/received", message: fromPeer(2, { createdAt: later(1) }) });
+    expect(readTarget(state)).toBeNull();
+    state = chatReducer(state, { type: "visibility/changed", visible: true });
+    expect(readTarget(state)).toEqual({ peerId: PEER.id, seq: 2 });
+    // The server's answer moves my position: done.
+    state = chatReducer(state, { type: "read/updated", state: { conversationId: CONVERSATION, userId: ME, peerId: PEER.id, lastReadSeq: 2 } });
+    expect(readTarget(state)).toBeNull();
+    expect(state.conversations[0]?.unreadCount).toBe(0);
+  });
+
+  it("when the peer reads my messages, then the newest one they read shows Seen", () => {
+    const messages = [fromPeer(1), fromMe(2), fromMe(3), fromMe(4)];
+    expect(seenMessageId(messages, ME, 1)).toBeNull();
+    expect(seenMessageId(messages, ME, 3)).toBe(messages[2]!.id);
+    expect(seenMessageId(messages, ME, 4)).toBe(messages[3]!.id);
+  });
+
+  it("when the peer replied after reading, then no Seen is shown (the reply says it)", () => {
+    const messages = [fromMe(1), fromPeer(2)];
+    expect(seenMessageId(messages, ME, 2)).toBeNull();
+    expect(seenMessageId([...messages, fromMe(3)], ME, 2)).toBeNull();
+  });
+
+  it("when the peer's read position arrives live, then the list entry carries it", () => {
+    let state = listed([buildSummary({ lastMessage: fromMe(3), peerLastReadSeq: 1 })]);
+    state = chatReducer(state, { type: "read/updated", state: { conversationId: CONVERSATION, userId: PEER.id, peerId: ME, lastReadSeq: 3 } });
+    expect(state.conversations[0]?.peerLastReadSeq).toBe(3);
+  });
+
+  it("when a read position arrives for a conversation not listed yet, then the list is fetched again", () => {
+    const state = chatReducer(createChatState(ME), {
+      type: "read/updated",
+      state: { conversationId: CONVERSATION, userId: PEER.id, peerId: ME, lastReadSeq: 1 },
+    });
+    expect(state.conversationsStale).toBe(true);
+  });
+});
+
+describe("presence and typing", () => {
+  it("when presence answers and then changes, then each peer's latest state is kept", () => {
+    let state = chatReducer(createChatState(ME), {
+      type: "presence/loaded",
+      states: [
+        { userId: PEER.id, online: true, lastSeenAt: null },
+        { userId: OTHER.id, online: false, lastSeenAt: "2024-01-01T10:00:00.000Z" },
+      ],
+    });
+    state = chatReducer(state, { type: "presence/updated", state: { userId: PEER.id, online: false, lastSeenAt: "2024-01-02T10:00:00.000Z" } });
+    expect(state.presence[PEER.id]).toEqual({ userId: PEER.id, online: false, lastSeenAt: "2024-01-02T10:00:00.000Z" });
+    expect(state.presence[OTHER.id]?.online).toBe(false);
+  });
+
+  it("when the peer types and then their message arrives, then the indicator goes away", () => {
+    let state = chatReducer(openWith(), { type: "typing/updated", from: PEER.id, typing: true });
+    expect(state.typing).toEqual([PEER.id]);
+    expect(chatReducer(state, { type: "typing/updated", from: PEER.id, typing: true })).toBe(state);
+    state = chatReducer(state, { type: "message/received", message: fromPeer(1) });
+    expect(state.typing).toEqual([]);
+  });
+
+  it("when the peer stops typing, then the indicator goes away", () => {
+    let state = chatReducer(openWith(), { type: "typing/updated", from: PEER.id, typing: true });
+    state = chatReducer(state, { type: "typing/updated", from: OTHER.id, typing: true });
+    state = chatReducer(state, { type: "typing/updated", from: PEER.id, typing: false });
+    expect(state.typing).toEqual([OTHER.id]);
   });
 });

@@ -1,5 +1,6 @@
 import type { OutboxItem } from "@/lib/client/outbox";
-import type { ChatMessage, ConversationSummary, UserProfile } from "@/lib/types";
+import type { PresenceState } from "socket-server/events";
+import type { ChatMessage, ConversationSummary, ReadState, UserProfile } from "@/lib/types";
 
 export type { OutboxItem };
 
@@ -30,13 +31,19 @@ export interface ChatState {
   view: ConversationView | null;
   /** Pending and failed sends for every conversation, in queue order (a copy of the durable outbox). */
   outbox: OutboxItem[];
-  /** Newest activity first. */
+  /** Newest activity first; each with its unread count and both read positions. */
   conversations: ConversationSummary[];
   conversationsLoaded: boolean;
-  /** A message arrived for a conversation the list does not have yet: fetch the list again. */
+  /** The list could not be loaded (shown with a retry while nothing is loaded). */
+  conversationsError: string | null;
+  /** The list lacks something we were told about (a new conversation, a read position): fetch it again. */
   conversationsStale: boolean;
-  /** Conversation ids with messages from the peer not seen yet. */
-  unread: string[];
+  /** This tab is visible: messages arriving in the open conversation are read as they come. */
+  visible: boolean;
+  /** Online state of the peers we follow, by user id. */
+  presence: Record<string, PresenceState>;
+  /** Peers typing to us right now. */
+  typing: string[];
 }
 
 /**
@@ -53,17 +60,26 @@ export type ChatAction =
   | { type: "history/failed"; peerId: string; mode: HistoryMode; error: string }
   | { type: "message/received"; message: ChatMessage }
   | { type: "outbox/synced"; items: OutboxItem[] }
-  | { type: "conversations/loaded"; conversations: ConversationSummary[] };
+  | { type: "conversations/loaded"; conversations: ConversationSummary[] }
+  | { type: "conversations/failed"; error: string }
+  | { type: "read/updated"; state: ReadState }
+  | { type: "visibility/changed"; visible: boolean }
+  | { type: "presence/loaded"; states: PresenceState[] }
+  | { type: "presence/updated"; state: PresenceState }
+  | { type: "typing/updated"; from: string; typing: boolean };
 
-export function createChatState(me: string): ChatState {
+export function createChatState(me: string, visible = true): ChatState {
   return {
     me,
     view: null,
     outbox: [],
     conversations: [],
     conversationsLoaded: false,
+    conversationsError: null,
     conversationsStale: false,
-    unread: [],
+    visible,
+    presence: {},
+    typing: [],
   };
 }
 
@@ -114,18 +130,33 @@ export function needsCatchUp(view: ConversationView): boolean {
 const byActivity = (a: ConversationSummary, b: ConversationSummary) =>
   Date.parse(b.lastMessageAt) - Date.parse(a.lastMessageAt);
 
-/** Records `message` as the latest of its conversation, unless the list already holds a newer one. */
+/** The conversation with `peerId` is on screen: its new messages are read as they arrive. */
+export function isReading(state: ChatState, peerId: string): boolean {
+  return state.visible && state.view?.peer.id === peerId;
+}
+
+/**
+ * Records `message` as the latest of its conversation, unless the list already holds a newer
+ * one. A new message from the peer counts as unread unless the conversation is being read.
+ */
 function touchConversation(state: ChatState, message: ChatMessage): ChatState {
   const existing = state.conversations.find((conversation) => conversation.id === message.conversationId);
+  const peerId = peerOf(message, state.me);
+  const unread = message.senderId !== state.me && !isReading(state, peerId);
   if (existing) {
     if (existing.lastMessage.seq >= message.seq) return state;
-    const updated = { ...existing, lastMessage: message, lastMessageAt: message.createdAt };
+    const counts = unread && message.seq > existing.lastReadSeq;
+    const updated = {
+      ...existing,
+      lastMessage: message,
+      lastMessageAt: message.createdAt,
+      unreadCount: existing.unreadCount + (counts ? 1 : 0),
+    };
     return {
       ...state,
       conversations: state.conversations.map((c) => (c.id === existing.id ? updated : c)).sort(byActivity),
     };
   }
-  const peerId = peerOf(message, state.me);
   // A first message with the open peer: we already know who they are.
   if (state.view?.peer.id === peerId) {
     const created: ConversationSummary = {
@@ -133,7 +164,7 @@ function touchConversation(state: ChatState, message: ChatMessage): ChatState {
       peer: state.view.peer,
       lastMessage: message,
       lastMessageAt: message.createdAt,
-      unreadCount: 0,
+      unreadCount: unread ? 1 : 0,
       lastReadSeq: 0,
       peerLastReadSeq: 0,
     };
@@ -144,14 +175,12 @@ function touchConversation(state: ChatState, message: ChatMessage): ChatState {
 
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
   switch (action.type) {
-    case "open": {
-      const seen = state.conversations.filter((c) => c.peer.id === action.peer.id).map((c) => c.id);
+    case "open":
+      // Unread counts clear once the read position moves (read/updated), not merely on opening.
       return {
         ...state,
         view: { peer: action.peer, messages: [], hasOlder: false, loading: "initial", error: null, synced: null },
-        unread: state.unread.filter((id) => !seen.includes(id)),
       };
-    }
     case "close":
       return { ...state, view: null };
 
@@ -203,9 +232,9 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         if (messages !== next.view.messages) {
           next = { ...next, view: { ...next.view, messages, synced: advanceSynced(messages, next.view.synced) } };
         }
-      } else if (message.senderId !== state.me && !next.unread.includes(message.conversationId)) {
-        next = { ...next, unread: [...next.unread, message.conversationId] };
       }
+      // Their message is what they were typing.
+      if (next.typing.includes(message.senderId)) next = { ...next, typing: next.typing.filter((id) => id !== message.senderId) };
       return touchConversation(next, message);
     }
 
@@ -213,17 +242,109 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return state.outbox === action.items ? state : { ...state, outbox: action.items };
 
     case "conversations/loaded": {
-      // Keep a newer last message we got live while the list was in flight.
+      // What we learned live while the list was in flight wins: a newer last message (with the
+      // unread count that came with it) and read positions further on (they only move forward).
       const held = new Map(state.conversations.map((c) => [c.id, c]));
       const conversations = action.conversations
         .map((fetched) => {
           const current = held.get(fetched.id);
-          return current && current.lastMessage.seq > fetched.lastMessage.seq
-            ? { ...fetched, lastMessage: current.lastMessage, lastMessageAt: current.lastMessageAt }
-            : fetched;
+          if (!current) return fetched;
+          const newerHeld = current.lastMessage.seq > fetched.lastMessage.seq;
+          const merged: ConversationSummary = {
+            ...fetched,
+            ...(newerHeld && { lastMessage: current.lastMessage, lastMessageAt: current.lastMessageAt, unreadCount: current.unreadCount }),
+            lastReadSeq: Math.max(fetched.lastReadSeq, current.lastReadSeq),
+            peerLastReadSeq: Math.max(fetched.peerLastReadSeq, current.peerLastReadSeq),
+          };
+          return merged.lastReadSeq >= merged.lastMessage.seq ? { ...merged, unreadCount: 0 } : merged;
         })
         .sort(byActivity);
-      return { ...state, conversations, conversationsLoaded: true, conversationsStale: false };
+      return { ...state, conversations, conversationsLoaded: true, conversationsError: null, conversationsStale: false };
+    }
+    case "conversations/failed":
+      return { ...state, conversationsError: action.error, conversationsStale: false };
+
+    case "read/updated": {
+      const read = action.state;
+      const existing = state.conversations.find((c) => c.id === read.conversationId);
+      // A conversation we do not list yet: the list fetched again will carry the position.
+      if (!existing) return { ...state, conversationsStale: true };
+      let updated = existing;
+      if (read.userId === state.me && read.lastReadSeq > existing.lastReadSeq) {
+        updated = { ...existing, lastReadSeq: read.lastReadSeq };
+        if (read.lastReadSeq >= existing.lastMessage.seq) updated.unreadCount = 0;
+        // Read part of the way (rare: another tab read up to an older message): the server knows how many remain.
+        else if (existing.unreadCount > 0) return replaceConversation({ ...state, conversationsStale: true }, updated);
+      } else if (read.userId !== state.me && read.lastReadSeq > existing.peerLastReadSeq) {
+        updated = { ...existing, peerLastReadSeq: read.lastReadSeq };
+      }
+      return updated === existing ? state : replaceConversation(state, updated);
+    }
+
+    case "visibility/changed":
+      return state.visible === action.visible ? state : { ...state, visible: action.visible };
+
+    case "presence/loaded": {
+      if (action.states.length === 0) return state;
+      const presence = { ...state.presence };
+      for (const entry of action.states) presence[entry.userId] = entry;
+      return { ...state, presence };
+    }
+    case "presence/updated":
+      return { ...state, presence: { ...state.presence, [action.state.userId]: action.state } };
+
+    case "typing/updated": {
+      const has = state.typing.includes(action.from);
+      if (has === action.typing) return state;
+      return { ...state, typing: action.typing ? [...state.typing, action.from] : state.typing.filter((id) => id !== action.from) };
     }
   }
+}
+
+function replaceConversation(state: ChatState, updated: ConversationSummary): ChatState {
+  return { ...state, conversations: state.conversations.map((c) => (c.id === updated.id ? updated : c)) };
+}
+
+/** The list entry for the conversation with `peerId`, if it has one yet. */
+export function conversationWith(state: ChatState, peerId: string): ConversationSummary | undefined {
+  return state.conversations.find((conversation) => conversation.peer.id === peerId);
+}
+
+/** Unread messages across every conversation (the tab title's count). */
+export function totalUnread(state: ChatState): number {
+  return state.conversations.reduce((sum, conversation) => sum + conversation.unreadCount, 0);
+}
+
+/** The tab title carries the unread total, as every chat does: "(3) Chat". */
+export function documentTitle(unread: number): string {
+  return unread > 0 ? `(${unread > 99 ? "99+" : unread}) Chat` : "Chat";
+}
+
+/**
+ * What to mark read now: the open conversation up to its newest message, when it is on
+ * screen and holds a message from the peer past our read position (or the list says unread).
+ */
+export function readTarget(state: ChatState): { peerId: string; seq: number } | null {
+  const view = state.view;
+  if (!view || !state.visible || view.loading === "initial") return null;
+  const newest = view.messages.at(-1);
+  if (!newest) return null;
+  const conversation = conversationWith(state, view.peer.id);
+  const lastReadSeq = conversation?.lastReadSeq ?? 0;
+  if (newest.seq <= lastReadSeq) return null;
+  const unseen = (conversation?.unreadCount ?? 0) > 0 || view.messages.some((m) => m.senderId !== state.me && m.seq > lastReadSeq);
+  return unseen ? { peerId: view.peer.id, seq: newest.seq } : null;
+}
+
+/**
+ * The message that carries "Seen": my newest message the peer has read, unless the peer
+ * wrote after it (their reply says as much).
+ */
+export function seenMessageId(messages: ChatMessage[], me: string, peerLastReadSeq: number): string | null {
+  for (let index = messages.length - 1; index >= 0; index -= 1) {
+    const message = messages[index]!;
+    if (message.senderId !== me) return null;
+    if (message.seq <= peerLastReadSeq) return message.id;
+  }
+  return null;
 }

@@ -7,11 +7,17 @@ const COUNTER_FROM = MAX_CONTENT_LENGTH - 500;
 
 interface ComposerProps {
   recipientName: string;
+  /** The draft this conversation had when it was last left. */
+  initialDraft?: string;
   onSend(content: string): void;
+  /** Every edit (keeps the draft, and tells the peer we are typing). */
+  onDraftChange?(draft: string): void;
+  /** Focus left the box: we are no longer typing. */
+  onBlur?(): void;
 }
 
-export function Composer({ recipientName, onSend }: ComposerProps) {
-  const [draft, setDraft] = useState("");
+export function Composer({ recipientName, initialDraft = "", onSend, onDraftChange, onBlur }: ComposerProps) {
+  const [draft, setDraft] = useState(initialDraft);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const hintId = useId();
   const inputId = useId();
@@ -22,14 +28,21 @@ export function Composer({ recipientName, onSend }: ComposerProps) {
   const canSend = length > 0 && !tooLong;
 
   useEffect(() => {
-    inputRef.current?.focus();
+    // On touch screens focusing would pop the keyboard over the conversation the user just opened.
+    if (window.matchMedia("(pointer: fine)").matches) inputRef.current?.focus();
   }, []);
+
+  const update = (value: string) => {
+    setDraft(value);
+    onDraftChange?.(value);
+  };
 
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
     if (!canSend) return;
     onSend(content);
     setDraft("");
+    inputRef.current?.focus();
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -54,13 +67,17 @@ export function Composer({ recipientName, onSend }: ComposerProps) {
           rows={1}
           placeholder={`Message ${recipientName}`}
           value={draft}
-          onChange={(event) => setDraft(event.target.value)}
+          onChange={(event) => update(event.target.value)}
           onKeyDown={onKeyDown}
+          onBlur={onBlur}
           aria-describedby={hintId}
           aria-invalid={tooLong || undefined}
         />
-        <button type="submit" className="button button-primary" data-testid="send-button" disabled={!canSend}>
-          Send
+        <button type="submit" className="button button-primary composer-send" data-testid="send-button" disabled={!canSend}>
+          <svg viewBox="0 0 20 20" width="18" height="18" aria-hidden="true" focusable="false">
+            <path d="M3.4 2.6a.9.9 0 0 0-1.2 1.1L4.3 9.2a.9.9 0 0 0 .8.6l6.4.2-6.4.2a.9.9 0 0 0-.8.6l-2.1 5.5a.9.9 0 0 0 1.2 1.1l14.2-6.6a.9.9 0 0 0 0-1.6z" fill="currentColor" />
+          </svg>
+          <span className="composer-send-label">Send</span>
         </button>
       </div>
       <p id={hintId} className="composer-hint" data-testid="composer-hint" data-too-long={tooLong || undefined} aria-live="polite">

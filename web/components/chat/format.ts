@@ -1,7 +1,14 @@
 import type { UserProfile } from "@/lib/types";
 
-export function displayName(user: UserProfile): string {
-  return user.displayName?.trim() || user.email;
+/** The email's local part: what a user is called until they choose a display name. */
+export function emailName(email: string): string {
+  const local = email.split("@")[0]?.trim();
+  return local || email;
+}
+
+/** How a user is shown: their display name, else their email's local part. */
+export function displayName(user: Pick<UserProfile, "email" | "displayName">): string {
+  return user.displayName?.trim() || emailName(user.email);
 }
 
 /** Up to two letters for an avatar: from the display name, else the email's local part. */
@@ -61,4 +68,25 @@ export function formatDay(iso: string, now = new Date()): string {
 export function dayKey(iso: string): string {
   const date = new Date(iso);
   return `${date.getFullYear()}-${date.getMonth()}-${date.getDate()}`;
+}
+
+/**
+ * "Last seen …" for an offline user, precise while recent: just now, minutes, hours,
+ * then a day and time.
+ */
+export function formatLastSeen(iso: string, now = new Date()): string {
+  const date = new Date(iso);
+  const minutes = Math.floor((now.getTime() - date.getTime()) / 60_000);
+  if (minutes < 1) return "last seen just now";
+  if (minutes < 60) return `last seen ${minutes} min ago`;
+  const days = Math.round((startOfDay(now) - startOfDay(date)) / DAY_MS);
+  if (minutes < 6 * 60 && days === 0) {
+    const hours = Math.floor(minutes / 60);
+    return `last seen ${hours} ${hours === 1 ? "hour" : "hours"} ago`;
+  }
+  if (days <= 0) return `last seen today at ${formatTime(iso)}`;
+  if (days === 1) return `last seen yesterday at ${formatTime(iso)}`;
+  if (days < 7) return `last seen ${date.toLocaleDateString(undefined, { weekday: "long" })}`;
+  const sameYear = date.getFullYear() === now.getFullYear();
+  return `last seen ${date.toLocaleDateString(undefined, { month: "short", day: "numeric", year: sameYear ? undefined : "numeric" })}`;
 }

@@ -84,13 +84,25 @@ interface MessageListProps {
   hasOlder: boolean;
   loading: "initial" | "older" | null;
   error: string | null;
+  /** My message that shows "Seen" (see seenMessageId), if any. */
+  seenId: string | null;
   onLoadOlder(): void;
+  /** The first page failed: load it again. */
+  onReload(): void;
   onRetry(clientId: string): void;
   onDiscard(clientId: string): void;
 }
 
+const SKELETON_BUBBLES = [
+  { mine: false, width: "42%" },
+  { mine: false, width: "28%" },
+  { mine: true, width: "36%" },
+  { mine: false, width: "52%" },
+  { mine: true, width: "24%" },
+];
+
 export function MessageList(props: MessageListProps) {
-  const { me, peer, messages, pending, hasOlder, loading, error, onLoadOlder, onRetry, onDiscard } = props;
+  const { me, peer, messages, pending, hasOlder, loading, error, seenId, onLoadOlder, onReload, onRetry, onDiscard } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const previous = useRef<{ firstId?: string; height: number; pending: number }>({ height: 0, pending: 0 });
@@ -112,7 +124,7 @@ export function MessageList(props: MessageListProps) {
       element.scrollTop = element.scrollHeight;
     }
     previous.current = { firstId, height: element.scrollHeight, pending: pending.length };
-  }, [messages, pending]);
+  }, [messages, pending, seenId, loading]);
 
   const onScroll = () => {
     const element = scrollRef.current;
@@ -122,23 +134,49 @@ export function MessageList(props: MessageListProps) {
   };
 
   return (
-    <div className="message-scroll" ref={scrollRef} onScroll={onScroll}>
+    // Focusable, so keyboard users can scroll the history with the arrow keys.
+    <div className="message-scroll" ref={scrollRef} onScroll={onScroll} tabIndex={0} role="region" aria-label={`Conversation with ${name}`}>
       <div className="message-history-edge">
         {hasOlder ? (
           <button type="button" className="button button-quiet" onClick={onLoadOlder} disabled={loading === "older"}>
-            {loading === "older" ? "Loading…" : "Load earlier messages"}
+            {loading === "older" ? (
+              <>
+                <span className="spinner" aria-hidden="true" /> Loading…
+              </>
+            ) : (
+              "Load earlier messages"
+            )}
           </button>
         ) : loading === "initial" ? (
-          <span className="muted">Loading messages…</span>
+          <span className="sr-only" role="status">
+            Loading messages…
+          </span>
         ) : rows.length === 0 && !error ? (
-          <span className="muted">This is the start of your conversation with {name}. Say hello!</span>
+          <div className="conversation-start" data-testid="conversation-start">
+            <p>
+              This is the start of your conversation with <strong>{name}</strong>.
+            </p>
+            <p className="muted">Say hello!</p>
+          </div>
         ) : null}
         {error ? (
-          <span className="error-text" role="alert">
-            Could not load messages: {error}
-          </span>
+          <div className="history-error" role="alert" data-testid="history-error">
+            <span>Could not load messages: {error}</span>
+            <button type="button" className="button" onClick={hasOlder ? onLoadOlder : onReload}>
+              Try again
+            </button>
+          </div>
         ) : null}
       </div>
+      {loading === "initial" && rows.length === 0 ? (
+        <div className="message-list" aria-hidden="true" data-testid="messages-loading">
+          {SKELETON_BUBBLES.map((bubble, index) => (
+            <div key={index} className="message" data-mine={bubble.mine}>
+              <span className="skeleton skeleton-bubble" style={{ width: bubble.width }} />
+            </div>
+          ))}
+        </div>
+      ) : null}
       <div className="message-list" role="log" aria-live="polite" aria-label={`Messages with ${name}`} data-testid="message-list">
         {rows.map((row) =>
           row.kind === "day" ? (
@@ -161,8 +199,16 @@ export function MessageList(props: MessageListProps) {
               <div className="bubble" data-testid="message-content">
                 {row.content}
               </div>
-              <div className="message-meta" hidden={!row.showMeta}>
+              <div className="message-meta" hidden={!row.showMeta && row.id !== seenId}>
                 <time dateTime={row.createdAt}>{formatTime(row.createdAt)}</time>
+                {row.id !== undefined && row.id === seenId ? (
+                  <>
+                    {" · "}
+                    <span className="message-receipt" data-testid="seen-marker">
+                      Seen
+                    </span>
+                  </>
+                ) : null}
                 {row.status === "pending" && row.attempts === 0 ? <span> · Sending…</span> : null}
                 {row.status === "pending" && row.attempts > 0 ? (
                   <span className="message-waiting" title={row.error}>

@@ -1,19 +1,34 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from "@/lib/validations/chat";
-import type { AuthUser, ChatMessage, ConversationSummary, HistoryPage, UserProfile } from "@/lib/types";
+import type { AuthUser, ChatMessage, ConversationSummary, HistoryPage, ReadState, UserProfile } from "@/lib/types";
 import { apiFetch, isUnauthorized } from "@/lib/client/api";
+import {
+  notificationBody,
+  notificationSupport,
+  readNotifyPreference,
+  requestNotifications,
+  showNotification,
+  writeNotifyPreference,
+  type NotificationSupport,
+} from "@/lib/client/notifications";
 import { createBrowserOutbox, type Outbox } from "@/lib/client/outbox";
 import { watchResume } from "@/lib/client/resume";
 import { createTokenSource } from "@/lib/client/session";
 import { connectChatSocket, type ChatConnection, type ConnectionState } from "@/lib/client/socket";
+import { createTypingSender, createTypingWatcher, type TypingSender } from "@/lib/client/typing";
 import { catchUpView, type HistoryQuery } from "./catch-up";
-import { chatReducer, createChatState, needsCatchUp, type ChatAction, type ChatState } from "./chat-state";
+import { chatReducer, conversationWith, createChatState, needsCatchUp, readTarget, type ChatAction, type ChatState } from "./chat-state";
+import { displayName } from "./format";
 
 // Bounds a catch-up after a long outage (see catchUpView).
 const MAX_CATCH_UP_PAGES = 20;
 // A live message past a gap waits this long for the missing one (pushes can overtake each other)
 // before a catch-up fetches it.
 const GAP_WAIT_MS = 1_500;
+// Messages arriving in a burst are marked read once.
+const READ_DEBOUNCE_MS = 400;
+// A failed read mark is tried again after this long (while the conversation stays on screen).
+const READ_RETRY_MS = 5_000;
 
 function fetchHistory(query: HistoryQuery) {
   return apiFetch<HistoryPage>("/api/chat/history", { query: { ...query } });
@@ -73,6 +88,19 @@ export function useChat(user: AuthUser, socketUrl: string) {
   const resyncsRef = useRef(0);
   const catchUpFlight = useRef({ running: false, again: false });
   const signingOut = useRef(false);
+  const connectionRef = useRef<ChatConnection | null>(null);
+  // Bumped on every connect: presence must be subscribed again on each new socket.
+  const [connects, setConnects] = useState(0);
+  const typingRef = useRef<TypingSender | null>(null);
+  const drafts = useRef(new Map<string, string>());
+  const [profile, setProfile] = useState<UserProfile>({ id: user.id, email: user.email, displayName: null });
+  const [notifications, setNotifications] = useState<{ support: NotificationSupport; enabled: boolean }>({
+    support: "default",
+    enabled: false,
+  });
+  const notificationsRef = useRef(notifications);
+  notificationsRef.current = notifications;
+  const notified = useRef(new Set<string>());
 
   /** Messages that reached us by any path; ours are done in the outbox. */
   const confirmOwn = useCallback(
@@ -92,23 +120,16 @@ export function useChat(user: AuthUser, socketUrl: string) {
     [dispatch, confirmOwn],
   );
 
-  const fail = useCallback((error: unknown, context: string) => {
-    if (isUnauthorized(error)) {
-      setSessionEnded(true);
-      return;
-    }
-    setNotice(`${context}: ${describeError(error)}`);
-  }, []);
-
   const loadConversations = useCallback(async () => {
     try {
       const conversations = await apiFetch<ConversationSummary[]>("/api/chat/conversations");
       dispatch({ type: "conversations/loaded", conversations });
     } catch (error) {
+      if (isUnauthorized(error)) return setSessionEnded(true);
       // A refresh after a reconnect may fail too; the list on screen stays and the next one retries.
-      if (!stateRef.current!.conversationsLoaded || isUnauthorized(error)) fail(error, "Could not load conversations");
+      if (!stateRef.current!.conversationsLoaded) dispatch({ type: "conversations/failed", error: describeError(error) });
     }
-  }, [dispatch, fail]);
+  }, [dispatch]);
 
   const catchUpOnce = useCallback(
     () =>
@@ -146,6 +167,7 @@ export function useChat(user: AuthUser, socketUrl: string) {
   const openConversation = useCallback(
     async (peer: UserProfile) => {
       if (stateRef.current!.view?.peer.id === peer.id) return;
+      typingRef.current?.stop();
       dispatch({ type: "open", peer });
       rememberOpen(user.id, peer);
       const resyncsBefore = resyncsRef.current;
@@ -165,6 +187,7 @@ export function useChat(user: AuthUser, socketUrl: string) {
   );
 
   const closeConversation = useCallback(() => {
+    typingRef.current?.stop();
     dispatch({ type: "close" });
     rememberOpen(user.id, null);
   }, [dispatch, user.id]);
@@ -189,8 +212,63 @@ export function useChat(user: AuthUser, socketUrl: string) {
   const sendMessage = useCallback((content: string) => {
     const peer = stateRef.current!.view?.peer;
     if (!peer) return;
+    typingRef.current?.stop();
+    drafts.current.delete(peer.id);
     outboxRef.current?.add({ recipientId: peer.id, content });
   }, []);
+
+  /** The open conversation's draft changed: kept per conversation, and tells the peer we type. */
+  const changeDraft = useCallback((text: string) => {
+    const peer = stateRef.current!.view?.peer;
+    if (!peer) return;
+    if (text) drafts.current.set(peer.id, text);
+    else drafts.current.delete(peer.id);
+    typingRef.current?.input(peer.id, text);
+  }, []);
+  const stopTyping = useCallback(() => typingRef.current?.stop(), []);
+  const draftFor = useCallback((peerId: string) => drafts.current.get(peerId) ?? "", []);
+
+  /** Loads the open conversation again after its first page failed. */
+  const retryHistory = useCallback(() => void catchUp(), [catchUp]);
+  const retryConversations = useCallback(() => void loadConversations(), [loadConversations]);
+
+  const updateDisplayName = useCallback(async (name: string) => {
+    const updated = await apiFetch<UserProfile>("/api/profile", { method: "PATCH", json: { displayName: name.trim() || null } });
+    setProfile(updated);
+    return updated;
+  }, []);
+
+  /** From a button only: the browser's permission prompt, then our own switch. */
+  const setNotificationsEnabled = useCallback(
+    async (enabled: boolean) => {
+      let support = notificationSupport();
+      if (enabled && support === "default") support = await requestNotifications();
+      const on = enabled && support === "granted";
+      writeNotifyPreference(user.id, enabled ? on : false);
+      setNotifications({ support, enabled: on });
+    },
+    [user.id],
+  );
+
+  /** A peer's message while this tab is hidden: a system notification, if allowed. */
+  const notify = useCallback(
+    (message: ChatMessage) => {
+      if (message.senderId === user.id || document.visibilityState !== "hidden") return;
+      if (!notificationsRef.current.enabled || notified.current.has(message.id)) return;
+      notified.current.add(message.id);
+      const peer = conversationWith(stateRef.current!, message.senderId)?.peer;
+      showNotification({
+        title: peer ? displayName(peer) : "New message",
+        body: notificationBody(message.content),
+        tag: message.conversationId,
+        onClick: () => {
+          const known = conversationWith(stateRef.current!, message.senderId)?.peer;
+          if (known) void openConversation(known);
+        },
+      });
+    },
+    [user.id, openConversation],
+  );
 
   const retryMessage = useCallback((clientId: string) => outboxRef.current?.retry(clientId), []);
   const discardMessage = useCallback((clientId: string) => outboxRef.current?.discard(clientId), []);
@@ -240,12 +318,28 @@ export function useChat(user: AuthUser, socketUrl: string) {
       void outbox.flush({ resetBackoff: true });
     };
 
+    const typingWatcher = createTypingWatcher({ onChange: (from, typing) => dispatch({ type: "typing/updated", from, typing }) });
+    typingRef.current = createTypingSender({ emit: (to, typing) => connectionRef.current?.sendTyping(to, typing) });
+
     const tokens = createTokenSource();
     let connection: ChatConnection | null = null;
     connection = connectChatSocket(socketUrl, tokens, {
-      onState: setConnection,
-      onConnect: resync,
-      onMessage: receive,
+      onState: (next) => {
+        setConnection(next);
+        // Whoever was typing may have stopped while we could not hear it.
+        if (next !== "connected") typingWatcher.clear();
+      },
+      onConnect: () => {
+        setConnects((count) => count + 1);
+        resync();
+      },
+      onMessage: (message) => {
+        receive(message);
+        notify(message);
+      },
+      onReadUpdated: (read) => dispatch({ type: "read/updated", state: read }),
+      onPresence: (presence) => dispatch({ type: "presence/updated", state: presence }),
+      onTyping: ({ from, typing }) => typingWatcher.update(from, typing),
       onSessionEnded: (reason) => {
         setSessionEnded(true);
         outbox.dispose();
@@ -254,20 +348,80 @@ export function useChat(user: AuthUser, socketUrl: string) {
       },
       onRateLimited: (payload) => console.warn(`socket event ${payload.event} rate limited; retry in ${payload.retryAfterMs} ms`),
     });
+    connectionRef.current = connection;
     const stopWatching = watchResume(() => {
       connection?.reconnectNow();
       resync();
     });
+    const onVisibility = () => dispatch({ type: "visibility/changed", visible: document.visibilityState === "visible" });
+    onVisibility();
+    document.addEventListener("visibilitychange", onVisibility);
 
     return () => {
+      document.removeEventListener("visibilitychange", onVisibility);
       stopWatching();
+      typingRef.current?.stop();
+      typingRef.current = null;
+      typingWatcher.dispose();
+      if (connectionRef.current === connection) connectionRef.current = null;
       connection?.close();
       tokens.dispose();
       unsubscribe();
       outbox.dispose();
       if (outboxRef.current === outbox) outboxRef.current = null;
     };
-  }, [user.id, socketUrl, dispatch, receive, catchUp, loadConversations]);
+  }, [user.id, socketUrl, dispatch, receive, notify, catchUp, loadConversations]);
+
+  useEffect(() => {
+    const support = notificationSupport();
+    setNotifications({ support, enabled: support === "granted" && readNotifyPreference(user.id) });
+    apiFetch<UserProfile>("/api/profile").then(setProfile, () => {
+      // The email stands in until a later load works.
+    });
+  }, [user.id]);
+
+  // Follow the presence of every listed peer and the open one; again on each new socket.
+  const peerIds = useMemo(() => {
+    const ids = new Set(state.conversations.map((conversation) => conversation.peer.id));
+    if (state.view) ids.add(state.view.peer.id);
+    return [...ids].sort().join(",");
+  }, [state.conversations, state.view]);
+  useEffect(() => {
+    const connection = connectionRef.current;
+    if (!connection || !peerIds || connects === 0) return;
+    let current = true;
+    void connection.subscribePresence(peerIds.split(",")).then((states) => {
+      if (current && states) dispatch({ type: "presence/loaded", states });
+    });
+    return () => {
+      current = false;
+    };
+  }, [peerIds, connects, dispatch]);
+
+  // The open conversation on screen is read: tell the server (and so the peer and our other tabs).
+  const target = readTarget(state);
+  const targetPeer = target?.peerId;
+  const targetSeq = target?.seq;
+  const readsInFlight = useRef(new Map<string, number>());
+  const [readRetries, setReadRetries] = useState(0);
+  useEffect(() => {
+    if (targetPeer === undefined || targetSeq === undefined) return;
+    const timer = setTimeout(async () => {
+      const inFlight = readsInFlight.current;
+      if ((inFlight.get(targetPeer) ?? -1) >= targetSeq) return;
+      inFlight.set(targetPeer, targetSeq);
+      try {
+        const read = await apiFetch<ReadState>("/api/chat/read", { method: "POST", json: { peerId: targetPeer, seq: targetSeq } });
+        dispatch({ type: "read/updated", state: read });
+      } catch (error) {
+        if (isUnauthorized(error)) setSessionEnded(true);
+        else setTimeout(() => setReadRetries((count) => count + 1), READ_RETRY_MS);
+      } finally {
+        if (inFlight.get(targetPeer) === targetSeq) inFlight.delete(targetPeer);
+      }
+    }, READ_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [targetPeer, targetSeq, readRetries, dispatch]);
 
   useEffect(() => {
     void loadConversations();
@@ -302,16 +456,25 @@ export function useChat(user: AuthUser, socketUrl: string) {
 
   return {
     state,
+    profile,
     connection: sessionEnded ? ("signed-out" as const) : connection,
     sessionEnded,
     notice,
+    notifications,
     dismissNotice,
     openConversation,
     closeConversation,
     loadOlder,
+    retryHistory,
+    retryConversations,
     sendMessage,
+    changeDraft,
+    stopTyping,
+    draftFor,
     retryMessage,
     discardMessage,
+    updateDisplayName,
+    setNotificationsEnabled,
     signOut,
   };
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode, type RefObject } from "react";
 import type { UserProfile } from "@/lib/types";
 import { apiFetch } from "@/lib/client/api";
 import { Avatar } from "./avatar";
@@ -13,10 +13,11 @@ interface UserSearchProps {
   onSelect(user: UserProfile): void;
   /** Shown while the search box is empty (the conversation list). */
   children: ReactNode;
+  inputRef?: RefObject<HTMLInputElement | null>;
 }
 
 /** Finds people by email prefix; picking one opens (or starts) the conversation. */
-export function UserSearch({ onSelect, children }: UserSearchProps) {
+export function UserSearch({ onSelect, children, inputRef }: UserSearchProps) {
   const [query, setQuery] = useState("");
   const [answer, setAnswer] = useState<SearchResult | null>(null);
   const trimmed = query.trim();
@@ -52,11 +53,12 @@ export function UserSearch({ onSelect, children }: UserSearchProps) {
           Find people by email
         </label>
         <input
+          ref={inputRef}
           id="user-search-input"
           type="search"
           className="input"
           data-testid="user-search"
-          placeholder="Search people by email…"
+          placeholder="Find people by email…"
           autoComplete="off"
           spellCheck={false}
           value={query}
@@ -69,13 +71,17 @@ export function UserSearch({ onSelect, children }: UserSearchProps) {
       {trimmed ? (
         <section className="search-results" aria-label="People" aria-busy={!result}>
           {!result ? (
-            <p className="sidebar-empty">Searching…</p>
+            <p className="sidebar-empty" role="status">
+              <span className="spinner" aria-hidden="true" /> Searching…
+            </p>
           ) : result.status === "error" ? (
             <p className="sidebar-empty" role="alert">
-              {result.message}
+              Search failed: {result.message}
             </p>
           ) : result.users.length === 0 ? (
-            <p className="sidebar-empty">No one found with an email starting with “{trimmed}”.</p>
+            <p className="sidebar-empty" role="status">
+              No one found with an email starting with “{trimmed}”. People appear here once they have signed in.
+            </p>
           ) : (
             <ul className="conversation-list">
               {result.users.map((user) => (
@@ -91,7 +97,7 @@ export function UserSearch({ onSelect, children }: UserSearchProps) {
                     <Avatar user={user} />
                     <span className="conversation-text">
                       <span className="conversation-name">{displayName(user)}</span>
-                      {user.displayName ? <span className="conversation-preview">{user.email}</span> : null}
+                      <span className="conversation-preview">{user.email}</span>
                     </span>
                   </button>
                 </li>

@@ -117,8 +117,6 @@ export async function readConversation(http: SimHttp, peerId: string): Promise<C
 
 export interface SimStats {
   connects: number;
-  /** auth:error token_expired: the server dropped the socket when its token expired. */
-  tokenExpiries: number;
   /** server:shutdown notices (graceful restarts). */
   shutdownNotices: number;
   /** message:new events received. */
@@ -169,7 +167,6 @@ export interface SimUserOptions {
 export function startSimUser({ http, user, socketUrl, backoff }: SimUserOptions): SimUser {
   const stats: SimStats = {
     connects: 0,
-    tokenExpiries: 0,
     shutdownNotices: 0,
     liveDeliveries: 0,
     repeatsDropped: 0,
@@ -369,9 +366,6 @@ export function startSimUser({ http, user, socketUrl, backoff }: SimUserOptions)
     },
   });
 
-  connection.socket.on("auth:error", (error) => {
-    if (error.code === "token_expired") stats.tokenExpiries += 1;
-  });
   connection.socket.on("server:shutdown", () => {
     stats.shutdownNotices += 1;
   });

@@ -75,9 +75,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Fails with a clear message when the production build the harness serves is missing. */
 export function assertWebBuild(): void {
-  if (!existsSync(path.join(WEB_DIR, ".next", "BUILD_ID"))) {
+  // NEXT_DIST_DIR (see next.config.ts) reaches `next start` through the env as well.
+  const distDir = process.env.NEXT_DIST_DIR || ".next";
+  if (!existsSync(path.join(WEB_DIR, distDir, "BUILD_ID"))) {
     throw new Error(
-      "web/.next/BUILD_ID is missing: the e2e tests serve the production build. Run `npm run build -w web` (next build) first.",
+      `web/${distDir}/BUILD_ID is missing: the e2e tests serve the production build. Run \`npm run build -w web\` (next build) first.`,
     );
   }
 }

@@ -118,4 +118,34 @@ describe("connectChatSocket", () => {
     connection!.reconnectNow();
     await waitFor(() => client.connects() === 2, 1_000);
   });
+
+  it("when presence is subscribed, then the server's answer comes back; typing goes out only while connected", async () => {
+    const client = connect();
+    await waitFor(() => client.connects() === 1);
+    const socket = await serverSocket();
+    const typing: [string, string][] = [];
+    socket.on("presence:subscribe", (ids, ack) => ack(ids.map((userId) => ({ userId, online: true, lastSeenAt: null }))));
+    socket.on("typing:start", ({ to }) => typing.push(["start", to]));
+    socket.on("typing:stop", ({ to }) => typing.push(["stop", to]));
+
+    expect(await connection!.subscribePresence(["u1", "u2"])).toEqual([
+      { userId: "u1", online: true, lastSeenAt: null },
+      { userId: "u2", online: true, lastSeenAt: null },
+    ]);
+    connection!.sendTyping("u1", true);
+    connection!.sendTyping("u1", false);
+    await waitFor(() => typing.length === 2);
+    expect(typing).toEqual([
+      ["start", "u1"],
+      ["stop", "u1"],
+    ]);
+
+    connection!.socket.disconnect();
+    connection!.sendTyping("u1", true); // dropped, not queued for later
+    expect(await connection!.subscribePresence(["u1"])).toBeNull();
+    connection!.reconnectNow();
+    await waitFor(() => client.connects() === 2);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(typing).toHaveLength(2);
+  });
 });

@@ -1,5 +1,12 @@
 import { io, type Socket } from "socket.io-client";
-import type { ClientToServerEvents, RateLimitedPayload, ServerToClientEvents } from "socket-server/events";
+import type {
+  ClientToServerEvents,
+  PresenceState,
+  RateLimitedPayload,
+  ReadState,
+  ServerToClientEvents,
+  TypingPayload,
+} from "socket-server/events";
 import type { ChatMessage } from "@/lib/types";
 import { SessionEndedError, type TokenSource } from "./session";
 
@@ -18,7 +25,13 @@ export interface ChatConnectionHandlers {
   onMessage(message: ChatMessage): void;
   /** The connection will not come back: the user must sign in again. */
   onSessionEnded(reason: SessionEndReason): void;
-  /** The server dropped an event we sent (we send none today; kept for when we do). */
+  /** A read position moved: mine (another tab) or the peer's ("Seen"). */
+  onReadUpdated?(state: ReadState): void;
+  /** A user we follow (`subscribePresence`) went online or offline. */
+  onPresence?(state: PresenceState): void;
+  /** A peer started or stopped typing to us. */
+  onTyping?(payload: TypingPayload): void;
+  /** The server dropped an event we sent (too many typing events). */
   onRateLimited?(payload: RateLimitedPayload): void;
 }
 
@@ -27,10 +40,19 @@ export interface ChatConnection {
   readonly socket: ChatSocket;
   /** The network or the tab is back: try now instead of waiting out the backoff. */
   reconnectNow(): void;
+  /**
+   * Follows these users' presence (replacing the previous list) and answers their current
+   * state; null when not connected or no answer came. The server forgets the list when the
+   * socket drops: subscribe again after every connect.
+   */
+  subscribePresence(userIds: string[]): Promise<PresenceState[] | null>;
+  /** Tells `to` we started or stopped typing; dropped (never queued) while disconnected. */
+  sendTyping(to: string, typing: boolean): void;
   close(): void;
 }
 
 const MAX_RETRY_DELAY_MS = 10_000;
+const PRESENCE_ACK_TIMEOUT_MS = 5_000;
 // Spreads reconnects after a server restart a little more than the server already does.
 const SHUTDOWN_JITTER_MS = 500;
 
@@ -137,6 +159,9 @@ export function connectChatSocket(url: string, tokens: TokenSource, handlers: Ch
   });
   socket.on("error:rate_limited", (payload) => handlers.onRateLimited?.(payload));
   socket.on("message:new", (message) => handlers.onMessage(message));
+  socket.on("read:updated", (state) => handlers.onReadUpdated?.(state));
+  socket.on("presence:update", (state) => handlers.onPresence?.(state));
+  socket.on("typing:update", (payload) => handlers.onTyping?.(payload));
 
   handlers.onState("connecting");
   socket.connect();
@@ -151,6 +176,20 @@ export function connectChatSocket(url: string, tokens: TokenSource, handlers: Ch
         socket.disconnect();
       }
       scheduleReconnect(0);
+    },
+    subscribePresence(userIds) {
+      if (closed || !socket.connected) return Promise.resolve(null);
+      return new Promise((resolve) => {
+        socket.timeout(PRESENCE_ACK_TIMEOUT_MS).emit("presence:subscribe", userIds, (error, states) => {
+          resolve(error || !Array.isArray(states) ? null : states);
+        });
+      });
+    },
+    sendTyping(to, typing) {
+      // Not queued while down (stale by the time it went out). Not volatile either: that drops an
+      // event while the previous one is still being written, e.g. the stop right after a start.
+      if (closed || !socket.connected) return;
+      socket.emit(typing ? "typing:start" : "typing:stop", { to });
     },
     close() {
       closed = true;
