@@ -94,7 +94,11 @@ export async function openEmbeddedDatabase({ dataDir, migrationsDir, log = conso
     const pg = await PGlite.create(dbDir);
     const db: SqlClient = {
       ...wrap(pg),
-      transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+      transaction: (fn, { prelude } = {}) =>
+        pg.transaction(async (tx) => {
+          if (prelude) await tx.exec(prelude);
+          return fn(wrap(tx));
+        }),
       async close() {
         try {
           await pg.close();

@@ -38,10 +38,11 @@ export async function openPostgres({
   pool.on("error", (error) => log(`Postgres pool error: ${error.message}`));
   const db: SqlClient = {
     ...wrap(pool),
-    async transaction(fn) {
+    async transaction(fn, { prelude } = {}) {
       const client = await pool.connect();
       try {
-        await client.query("begin");
+        // One round trip for BEGIN and the prelude (the simple query protocol takes both).
+        await client.query(prelude ? `begin; ${prelude}` : "begin");
         const result = await fn(wrap(client));
         await client.query("commit");
         return result;

@@ -34,8 +34,8 @@ export async function sendMessage(
     return { message: stored, created: false };
   }
   if (input.recipientId === senderId) throw badRequest("cannot_message_self", "You cannot send a message to yourself.");
-  const recipient = await store.findProfile(senderId, input.recipientId);
-  if (!recipient) throw notFound("user_not_found", "That user does not exist.");
+  // No separate lookup of the recipient: the insert's foreign key refuses an unknown one, and
+  // the store turns that into user_not_found (one transaction per send instead of two).
   const result = await store.insertMessage(senderId, input);
   push.messageCreated(result.message);
   return result;

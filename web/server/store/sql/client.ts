@@ -9,21 +9,24 @@ export interface SqlExecutor {
 }
 
 export interface SqlClient extends SqlExecutor {
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in a transaction. `prelude` (parameterless SQL) runs right after BEGIN, in the
+   * same round trip where the driver allows it.
+   */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: { prelude?: string }): Promise<T>;
   close(): Promise<void>;
 }
+
+const quoteLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /**
  * Runs `fn` in a transaction as the signed-in user: role `authenticated` and the JWT claims
  * that `auth.uid()` reads, exactly as Supabase's API does. Row level security is the guard.
  */
 export function asUser<T>(db: SqlClient, userId: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
-    await tx.query("select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)", [
-      JSON.stringify({ sub: userId, role: "authenticated" }),
-    ]);
-    return fn(tx);
-  });
+  const claims = quoteLiteral(JSON.stringify({ sub: userId, role: "authenticated" }));
+  const prelude = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claims}, true)`;
+  return db.transaction(fn, { prelude });
 }
 
 /** Postgres error codes the store translates into domain errors. */
