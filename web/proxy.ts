@@ -46,8 +46,9 @@ function contentSecurityPolicy(nonce: string): string {
 export const config = {
   matcher: [
     {
-      // Pages and route handlers; not static files, images, or link prefetches.
-      source: "/((?!_next/static|_next/image|favicon.ico|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico)$).*)",
+      // Pages only: not the API (JSON needs no CSP, and its route handlers refresh a Supabase
+      // session themselves), static files, images, or link prefetches.
+      source: "/((?!api/|_next/static|_next/image|favicon.ico|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico)$).*)",
       missing: [
         { type: "header", key: "next-router-prefetch" },
         { type: "header", key: "purpose", value: "prefetch" },
