@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
-import { MAX_CONTENT_LENGTH } from "@/lib/validations/chat";
+import { MAX_CONTENT_LENGTH } from "@/lib/limits";
 import { codePointLength } from "./format";
 
 // Show the counter once the text gets this close to the limit.

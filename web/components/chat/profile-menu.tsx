@@ -2,7 +2,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import { ApiError } from "@/lib/client/api";
 import type { NotificationSupport } from "@/lib/client/notifications";
 import type { UserProfile } from "@/lib/types";
-import { DISPLAY_NAME_MAX } from "@/lib/validations/chat";
+import { DISPLAY_NAME_MAX } from "@/lib/limits";
 import { Avatar } from "./avatar";
 import { displayName, emailName } from "./format";
 

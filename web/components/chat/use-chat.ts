@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from "@/lib/validations/chat";
+import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from "@/lib/limits";
 import type { AuthUser, ChatMessage, ConversationSummary, HistoryPage, ReadState, UserProfile } from "@/lib/types";
 import { apiFetch, isUnauthorized } from "@/lib/client/api";
 import {

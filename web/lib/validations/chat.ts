@@ -1,10 +1,8 @@
 import { z } from "zod";
 
-/** Longest message, in Unicode code points (what Postgres' char_length counts). */
-export const MAX_CONTENT_LENGTH = 4000;
-export const HISTORY_DEFAULT_LIMIT = 50;
-export const HISTORY_MAX_LIMIT = 100;
-export const USER_SEARCH_LIMIT = 20;
+import { DISPLAY_NAME_MAX, HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, MAX_CONTENT_LENGTH } from "@/lib/limits";
+
+export { DISPLAY_NAME_MAX, HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, MAX_CONTENT_LENGTH, USER_SEARCH_LIMIT } from "@/lib/limits";
 
 const codePoints = (value: string) => [...value].length;
 
@@ -59,8 +57,6 @@ export const markReadSchema = z.strictObject({
   seq: z.number({ error: "seq must be a number" }).int().min(0).max(Number.MAX_SAFE_INTEGER),
 });
 export type MarkReadInput = z.infer<typeof markReadSchema>;
-
-export const DISPLAY_NAME_MAX = 80;
 
 export const updateProfileSchema = z.strictObject({
   displayName: z
