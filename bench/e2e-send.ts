@@ -58,7 +58,7 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
   const args = parseArgs(argv);
   useSource(args.string("source"));
   const users = args.number("users", args.quick ? 200 : 1_000);
-  const rates = args.numbers("rates", args.quick ? [50, 100, 200] : [100, 200, 300, 400, 600, 800, 1_000, 1_250, 1_500]);
+  const rates = args.numbers("rates", args.quick ? [50, 100, 200] : [50, 100, 150, 200, 300, 400, 600, 800, 1_000, 1_250, 1_500]);
   const stepSeconds = args.number("step-seconds", args.quick ? 2 : 5);
   const connections = args.number("connections", 64);
   const modes = (args.string("modes")?.split(",") ?? ["postgres", "embedded"]) as Mode[];
@@ -78,7 +78,7 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
     for (const run of runs) {
       printTable(
         `End-to-end send — ${run.mode}, ${fmt(run.users)} users connected, ${stepSeconds} s steps`,
-        ["offered/s", "201/s", "delivered/s", "p50 ms", "p99 ms", "max ms", "HTTP p50", "HTTP p99", "errors", "lost", "web CPU %", "socket CPU %", "gen CPU %", "other CPU %", "holds"],
+        ["offered/s", "201/s", "delivered/s", "p50 ms", "p99 ms", "max ms", "HTTP p50", "HTTP p99", "errors", "lost", "web CPU %", "web ms/send", "socket CPU %", "Postgres CPU %", "gen CPU %", "other CPU %", "holds"],
         run.steps.map((step) => [
           step.offered,
           Math.round(step.achieved),
@@ -91,14 +91,19 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
           step.errors,
           step.lost,
           Math.round(step.cpu.web ?? 0),
+          fmt(step.cpuMsPerOp.web ?? Number.NaN, 2),
           Math.round(step.cpu.socket ?? 0),
+          run.mode === "postgres" ? Math.round(step.postgresCpu) : "",
           Math.round(step.generatorCpu),
           Math.round(step.otherCpu),
           step.holds ? "yes" : step.attempts > 1 ? "no (×2)" : "no",
         ]),
       );
+      const costs = run.steps.filter((step) => step.holds).map((step) => step.cpuMsPerOp.web ?? Number.NaN);
+      const cost = costs.length ? costs[costs.length - 1]! : Number.NaN;
       console.log(
-        `ceiling (highest step with ≥ ${HOLD_SHARE * 100}% answered and delivered, send→delivery p99 ≤ ${GOALS[run.mode].p99Ms} ms): ${ceilingText(run)}`,
+        `ceiling (highest step with ≥ ${HOLD_SHARE * 100}% answered and delivered, send→delivery p99 ≤ ${GOALS[run.mode].p99Ms} ms): ${ceilingText(run)}; ` +
+          `the web app spends ${fmt(cost, 2)} ms of CPU per send there, so one core sustains about ${fmt(Math.round(1000 / cost))} sends/s`,
       );
     }
     printTable(
@@ -208,6 +213,7 @@ async function runMode(mode: Mode, options: ModeOptions): Promise<{ result: Mode
       processes: { web: app.process.pid, socket: socketServer.process.pid },
       holdShare: HOLD_SHARE,
       holdP99Ms: GOALS[mode].p99Ms,
+      separatePostgres: true,
       fire: send,
       takeResponseLatencies: () => {
         const taken = responseLatencies;

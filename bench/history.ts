@@ -12,7 +12,7 @@ import pg from "pg";
 import { parseArgs } from "./lib/cli.js";
 import { createHttpClient } from "./lib/http-client.js";
 import { createDatabase, dropDatabase, scratchDatabaseName } from "./lib/postgres.js";
-import { cpuMeter, otherCpuMeter } from "./lib/proc-stats.js";
+import { otherCpuMeter, readCpuSeconds } from "./lib/proc-stats.js";
 import { runMain } from "./lib/processes.js";
 import { fmt, printTable, runBenchmark, type Target } from "./lib/report.js";
 import { createSecrets } from "./lib/secrets.js";
@@ -30,9 +30,12 @@ interface Measurement {
   requests: number;
   perSecond: number;
   latency: Summary;
-  /** Web app CPU, percent of one core (API rows only). */
+  /** Web app CPU, percent of one core, and CPU ms per request (API rows only). */
   webCpu?: number;
-  /** Everything else on the machine (not the web app, not this process), percent of one core. */
+  webCpuMsPerRequest?: number;
+  /** The local Postgres cluster, percent of one core. */
+  postgresCpu: number;
+  /** Everything else on the machine (not Postgres, the web app or this process), percent of one core. */
   otherCpu: number;
 }
 
@@ -49,8 +52,10 @@ export async function runHistory(argv = process.argv.slice(2)) {
     const databaseUrl = await createDatabase(databaseName);
     const cleanups: (() => Promise<void> | void)[] = [() => dropDatabase(databaseName)];
     try {
-      const [alice, bob] = createBenchUsers(2, "history") as [ReturnType<typeof createBenchUsers>[number], ReturnType<typeof createBenchUsers>[number]];
-      const seeded = await seedDatabase({ mode: "postgres", databaseUrl }, [alice, bob], { userA: alice.id, userB: bob.id, messages });
+      const users = createBenchUsers(2, "history");
+      const alice = users[0]!;
+      const bob = users[1]!;
+      const seeded = await seedDatabase({ mode: "postgres", databaseUrl }, users, { userA: alice.id, userB: bob.id, messages });
       console.log(`history: seeded ${fmt(messages)} messages in ${fmt(seeded.historySeconds ?? 0)} s (conversation ${seeded.conversationId})`);
 
       const { jwtSecret, webhookSecret } = createSecrets();
@@ -108,26 +113,26 @@ export async function runHistory(argv = process.argv.slice(2)) {
       for (const call of [callApi, callAppSql, callRaw]) await closedLoop(4, 300, cursors, call);
 
       const results: Measurement[] = [];
-      const webCpu = cpuMeter(app.process.pid);
       for (const concurrency of concurrencies) {
         for (const [label, call] of [
           ["API", callApi],
           ["app SQL (pg)", callAppSql],
           ["raw keyset (pg)", callRaw],
         ] as const) {
-          webCpu.lap();
-          const other = otherCpuMeter([app.process.pid]);
+          const cpuBefore = readCpuSeconds(app.process.pid);
+          const other = otherCpuMeter([app.process.pid], { separatePostgres: true });
           const measured = await closedLoop(concurrency, requests, cursors, call);
-          const cpu = webCpu.lap();
-          results.push({ path: label, concurrency, requests, ...measured, ...(label === "API" && { webCpu: cpu }), otherCpu: other.lap() });
+          const cpuSeconds = readCpuSeconds(app.process.pid) - cpuBefore;
+          const web = { webCpu: ((cpuSeconds * measured.perSecond) / requests) * 100, webCpuMsPerRequest: (cpuSeconds * 1000) / requests };
+          results.push({ path: label, concurrency, requests, ...measured, ...(label === "API" && web), otherCpu: other.lap(), postgresCpu: other.postgresPercent });
           console.log(`  ${label}, ${concurrency} in flight: p50 ${fmt(measured.latency.p50, 2)} ms, p99 ${fmt(measured.latency.p99, 2)} ms, ${Math.round(measured.perSecond)}/s`);
         }
       }
 
       printTable(
         `History — ${PAGE}-message pages before random cursors in a ${fmt(messages)}-message conversation (Postgres), ${fmt(requests)} requests per row`,
-        ["path", "in flight", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "web CPU %", "other CPU %"],
-        results.map((row) => [row.path, row.concurrency, Math.round(row.perSecond), fmt(row.latency.p50, 2), fmt(row.latency.p90, 2), fmt(row.latency.p99, 2), fmt(row.latency.max, 2), row.webCpu === undefined ? "" : Math.round(row.webCpu), Math.round(row.otherCpu)]),
+        ["path", "in flight", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "web CPU %", "web ms/req", "Postgres CPU %", "other CPU %"],
+        results.map((row) => [row.path, row.concurrency, Math.round(row.perSecond), fmt(row.latency.p50, 2), fmt(row.latency.p90, 2), fmt(row.latency.p99, 2), fmt(row.latency.max, 2), row.webCpu === undefined ? "" : Math.round(row.webCpu), row.webCpuMsPerRequest === undefined ? "" : fmt(row.webCpuMsPerRequest, 2), Math.round(row.postgresCpu), Math.round(row.otherCpu)]),
       );
 
       const targets: Target[] = concurrencies.map((concurrency) => {

@@ -8,6 +8,7 @@
  *
  *   node --import tsx bench/page-weight.ts [--source=head] [--rebuild]
  */
+import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { chromium, type Browser } from "playwright-core";
 import { parseArgs } from "./lib/cli.js";
@@ -18,7 +19,6 @@ import { createSecrets } from "./lib/secrets.js";
 import { startSocketServer } from "./lib/socket-servers.js";
 import { useSource } from "./lib/source.js";
 import { createBenchUsers, ensureBuild, scratchDataDir, seedDatabase, startWebApp } from "./lib/web-app.js";
-import path from "node:path";
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** kB as Next.js prints them: 1,000 bytes. */

@@ -54,7 +54,7 @@ export function summarizeProfile(file: string, skipMs = 0) {
   for (const [id, us] of selfUs) {
     const { callFrame } = byId.get(id)!;
     const location = shortLocation(callFrame.url, callFrame.lineNumber);
-    const name = callFrame.functionName || "(anonymous)";
+    const name = shortName(callFrame.functionName || "(anonymous)");
     const key = `${name} ${location}`;
     const entry = frames.get(key) ?? { frame: name, location, selfMs: 0, selfShare: 0 };
     entry.selfMs += us / 1000;
@@ -80,10 +80,11 @@ export function summarizeProfile(file: string, skipMs = 0) {
       const { functionName, url, lineNumber } = byId.get(at)!.callFrame;
       if (functionName === "(root)") break;
       const location = shortLocation(url, lineNumber);
-      const key = `${functionName || "(anonymous)"} ${location}`;
+      const frame = shortName(functionName || "(anonymous)");
+      const key = `${frame} ${location}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const entry = inclusive.get(key) ?? { frame: functionName || "(anonymous)", location, totalMs: 0 };
+      const entry = inclusive.get(key) ?? { frame, location, totalMs: 0 };
       entry.totalMs += us / 1000;
       inclusive.set(key, entry);
     }
@@ -100,12 +101,15 @@ export function summarizeProfile(file: string, skipMs = 0) {
       for (let at: number | undefined = id; at !== undefined && chain.length < 10; at = parentOf.get(at)) {
         const { functionName, url, lineNumber } = byId.get(at)!.callFrame;
         if (functionName === "(root)") break;
-        chain.push(`${functionName || "(anonymous)"} ${shortLocation(url, lineNumber)}`.trim());
+        chain.push(`${shortName(functionName || "(anonymous)")} ${shortLocation(url, lineNumber)}`.trim());
       }
       return { selfMs: us / 1000, share: us / 1000 / busyMs, chain };
     });
   return { file, wallMs: totalUs / 1000, busyMs, top, byPackage, stacks, totals };
 }
+
+/** Bundlers can give a function a name thousands of characters long. */
+const shortName = (name: string) => (name.length > 60 ? `${name.slice(0, 57)}…` : name);
 
 function shortLocation(url: string, line: number): string {
   if (!url) return "";

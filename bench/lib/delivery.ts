@@ -1,5 +1,5 @@
 import { runOpenLoop, type OpenLoopOutcome } from "./load.js";
-import { cpuMeter, otherCpuMeter } from "./proc-stats.js";
+import { otherCpuMeter, readCpuSeconds } from "./proc-stats.js";
 import { sleep } from "./processes.js";
 import { summarize, type Summary } from "./stats.js";
 
@@ -59,9 +59,13 @@ export interface StepResult {
   lost: number;
   /** Percent of one core, per process under test. */
   cpu: Record<string, number>;
+  /** CPU milliseconds per 2xx request, per process under test: what sets the ceiling, and robust to other load. */
+  cpuMsPerOp: Record<string, number>;
   generatorCpu: number;
-  /** Everything else on the machine, percent of one core: other work skews the step. */
+  /** Everything else on the machine (not Postgres, not the processes above, not the generator), percent of one core: other work skews the step. */
   otherCpu: number;
+  /** The local Postgres cluster, percent of one core. */
+  postgresCpu: number;
   holds: boolean;
   /** A missed step is run once more and the better attempt kept: a stall from other work on the machine should not end the ladder. */
   attempts: number;
@@ -86,6 +90,8 @@ export interface SteppedRunOptions {
   label: string;
   /** Stop after this many failing steps in a row. */
   stopAfterMisses?: number;
+  /** Report the local Postgres cluster's CPU apart from "other" (it is part of the system under test). */
+  separatePostgres?: boolean;
 }
 
 /** Runs open-loop steps of increasing rate, stopping after consecutive misses. */
@@ -123,8 +129,8 @@ function better(a: StepResult, b: StepResult): StepResult {
 
 async function runStep(options: SteppedRunOptions, index: number, rate: number): Promise<StepResult> {
   const { stepSeconds, tracker, holdShare, holdP99Ms, fire } = options;
-  const meters = Object.fromEntries(Object.entries(options.processes).map(([name, pid]) => [name, cpuMeter(pid)]));
-  const other = otherCpuMeter(Object.values(options.processes));
+  const cpuBefore = Object.fromEntries(Object.entries(options.processes).map(([name, pid]) => [name, readCpuSeconds(pid)]));
+  const other = otherCpuMeter(Object.values(options.processes), { separatePostgres: options.separatePostgres });
   const durationMs = stepSeconds * 1000;
   options.takeResponseLatencies?.();
   tracker.begin(index, durationMs);
@@ -136,8 +142,12 @@ async function runStep(options: SteppedRunOptions, index: number, rate: number):
   // Deliveries still on their way.
   const deadline = Date.now() + 3_000;
   while (tracker.delivered() < outcome.ok && Date.now() < deadline) await sleep(20);
-  const cpu = Object.fromEntries(Object.entries(meters).map(([name, meter]) => [name, meter.lap()]));
+  const wallSeconds = Number(process.hrtime.bigint() - wallStart) / 1e9;
+  const cpuSeconds = Object.fromEntries(Object.entries(options.processes).map(([name, pid]) => [name, readCpuSeconds(pid) - cpuBefore[name]!]));
+  const cpu = Object.fromEntries(Object.entries(cpuSeconds).map(([name, seconds]) => [name, (seconds / wallSeconds) * 100]));
+  const cpuMsPerOp = Object.fromEntries(Object.entries(cpuSeconds).map(([name, seconds]) => [name, outcome.ok ? (seconds * 1000) / outcome.ok : Number.NaN]));
   const otherCpu = other.lap();
+  const postgresCpu = other.postgresPercent;
   const recording = tracker.end();
   const latency = summarize(recording.latencies);
   const responses = options.takeResponseLatencies?.();
@@ -151,8 +161,10 @@ async function runStep(options: SteppedRunOptions, index: number, rate: number):
     errors: outcome.failed + outcome.skipped + outcome.unanswered,
     lost: Math.max(0, outcome.ok - recording.delivered),
     cpu,
+    cpuMsPerOp,
     generatorCpu,
     otherCpu,
+    postgresCpu,
     holds: outcome.achievedPerSecond >= holdShare * rate && deliveredPerSecond >= holdShare * rate && latency.p99 <= holdP99Ms,
     attempts: 1,
     outcome,

@@ -8,7 +8,9 @@ export interface HttpResponse {
 /** Keep-alive HTTP/1.1 client over a few connections (requests beyond them queue in the agent). */
 export function createHttpClient(baseUrl: string, { connections = 32, timeoutMs = 10_000 } = {}) {
   const url = new URL(baseUrl);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
+  // FIFO: every connection stays in use. With the default LIFO the spare ones idle past the
+  // server's keep-alive timeout (5 s) and a request racing its close fails with ECONNRESET.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections, scheduling: "fifo" });
 
   function request(method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<HttpResponse> {
     return new Promise((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 // Linux reports utime/stime in clock ticks; USER_HZ is 100 on every mainstream kernel.
 const CLOCK_TICKS_PER_SECOND = 100;
@@ -18,23 +18,6 @@ export function readCpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
-/** Measures a process's CPU use over an interval as a percentage of one core. */
-export function cpuMeter(pid: number) {
-  let lastCpu = readCpuSeconds(pid);
-  let lastAt = process.hrtime.bigint();
-  return {
-    /** Percent of one core since the previous call (or since creation). */
-    lap(): number {
-      const cpu = readCpuSeconds(pid);
-      const at = process.hrtime.bigint();
-      const percent = ((cpu - lastCpu) / (Number(at - lastAt) / 1e9)) * 100;
-      lastCpu = cpu;
-      lastAt = at;
-      return percent;
-    },
-  };
-}
-
 /** CPU seconds the whole machine spent busy so far (all cores), from /proc/stat. */
 export function readMachineBusySeconds(): number {
   const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!;
@@ -43,27 +26,51 @@ export function readMachineBusySeconds(): number {
   return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / CLOCK_TICKS_PER_SECOND;
 }
 
+/** CPU seconds used so far by every process whose command name is `name` (e.g. the Postgres cluster's). */
+export function readCpuSecondsByName(name: string): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() === name) total += readCpuSeconds(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return total;
+}
+
 /**
- * CPU used by everything else on the machine over an interval (percent of one core): the
- * machine's busy time minus the processes we account for. Other work skews a benchmark; this
- * says by how much.
+ * Splits the machine's CPU over an interval (percent of one core): with `separatePostgres`,
+ * Postgres (the whole local cluster: part of the system under test where a benchmark uses it),
+ * and everything else that is not one of the processes we account for. Other work skews a benchmark; `other` says by how much.
  */
-export function otherCpuMeter(ownPids: number[]) {
-  const own = () => ownPids.reduce((sum, pid) => sum + safeCpu(pid), 0) + process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6;
+export function otherCpuMeter(ownPids: number[], { separatePostgres = false } = {}) {
+  const own = () => {
+    const usage = process.cpuUsage();
+    return ownPids.reduce((sum, pid) => sum + safeCpu(pid), 0) + (usage.user + usage.system) / 1e6;
+  };
   let lastBusy = readMachineBusySeconds();
   let lastOwn = own();
+  const readPostgres = () => (separatePostgres ? readCpuSecondsByName("postgres") : 0);
+  let lastPostgres = readPostgres();
   let lastAt = process.hrtime.bigint();
   return {
+    /** Percent of one core used by other work since the previous lap; `postgres()` then has Postgres' share. */
     lap(): number {
       const busy = readMachineBusySeconds();
       const mine = own();
-      const at = process.hrtime.bigint();
-      const percent = (((busy - lastBusy) - (mine - lastOwn)) / (Number(at - lastAt) / 1e9)) * 100;
+      const postgres = readPostgres();
+      const seconds = Number(process.hrtime.bigint() - lastAt) / 1e9;
+      this.postgresPercent = Math.max(0, ((postgres - lastPostgres) / seconds) * 100);
+      const percent = ((busy - lastBusy - (mine - lastOwn) - (postgres - lastPostgres)) / seconds) * 100;
       lastBusy = busy;
       lastOwn = mine;
-      lastAt = at;
+      lastPostgres = postgres;
+      lastAt = process.hrtime.bigint();
       return Math.max(0, percent);
     },
+    postgresPercent: 0,
   };
 }
 

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { RESULTS_DIR, timestampForFile } from "./paths.js";
+import { describeSource } from "./source.js";
 
 export type Cell = string | number | null | undefined;
 
@@ -20,6 +21,8 @@ export interface BenchResult {
   startedAt: string;
   finishedAt: string;
   machine: MachineInfo;
+  /** The code under test: a commit (--source) or "worktree". */
+  source: string;
   /** Load average (1 min) before and after: other work on the machine skews results. */
   load: { before: number; after: number };
   targets: Target[];
@@ -101,6 +104,7 @@ export async function runBenchmark(
     startedAt,
     finishedAt: new Date().toISOString(),
     machine: machineInfo(),
+    source: describeSource(),
     load: { before, after: loadAverage() },
     targets,
     data,

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { REPO_ROOT, RESULTS_DIR } from "./paths.js";
 
@@ -25,4 +25,15 @@ export function useSource(kind: string | undefined): string {
   process.env.BENCH_SOURCE_ROOT = dir;
   console.log(`source: commit ${sha.slice(0, 12)} (snapshot in ${path.relative(REPO_ROOT, dir)})`);
   return dir;
+}
+
+/** The commit under test, or "worktree at <HEAD>" (which may carry uncommitted changes). */
+export function describeSource(): string {
+  const root = process.env.BENCH_SOURCE_ROOT;
+  if (root && existsSync(path.join(root, ".complete"))) return readFileSync(path.join(root, ".complete"), "utf8").trim();
+  try {
+    return `worktree at ${execFileSync("git", ["-C", REPO_ROOT, "rev-parse", "HEAD"], { encoding: "utf8" }).trim()}`;
+  } catch {
+    return "worktree";
+  }
 }
