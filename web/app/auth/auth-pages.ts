@@ -1,7 +1,5 @@
 import { NextResponse } from "next/server";
-
-export const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
+import { escapeHtml } from "@/lib/html";
 
 // Self-contained pages: they must work before (and without) any client JavaScript.
 export function page(status: number, title: string, body: string): NextResponse {

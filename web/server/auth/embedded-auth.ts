@@ -125,7 +125,8 @@ export function createEmbeddedAuth({ db, mailer, config, cookies, now = () => ne
 
     async getAccessToken() {
       const session = await currentSession();
-      return session ? signAccessToken(session, config, now()) : null;
+      if (!session) return null;
+      return { ...(await signAccessToken(session, config, now())), user: { id: session.id, email: session.email } };
     },
 
     async signOut() {

@@ -39,8 +39,8 @@ export interface AuthProvider {
   /** The PKCE flow (`/auth/callback?code=`): trades the code for a session. */
   exchangeCode(code: string): Promise<AuthUser>;
   getUser(): Promise<AuthUser | null>;
-  /** A short-lived JWT for the socket server, fresh enough to use right away. */
-  getAccessToken(): Promise<AccessToken | null>;
+  /** A short-lived JWT for the socket server, fresh enough to use right away, with its user. */
+  getAccessToken(): Promise<(AccessToken & { user: AuthUser }) | null>;
   /** Ends this session; says whose and which, so their live sockets can be closed. */
   signOut(): Promise<{ userId: string; sessionId: string | null } | null>;
 }

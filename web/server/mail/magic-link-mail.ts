@@ -1,7 +1,5 @@
+import { escapeHtml } from "@/lib/html";
 import type { MailMessage } from "./types";
-
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
 
 export function buildMagicLinkMail(to: string, link: string): MailMessage {
   return {

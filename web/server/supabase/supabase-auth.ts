@@ -48,7 +48,7 @@ export function createSupabaseAuth(supabase: SupabaseClient, { appUrl }: { appUr
       const { data } = await supabase.auth.getSession();
       const session = data.session;
       if (!session?.access_token || session.user.id !== user.id) return null;
-      return { accessToken: session.access_token, expiresAt: new Date((session.expires_at ?? 0) * 1000) };
+      return { accessToken: session.access_token, expiresAt: new Date((session.expires_at ?? 0) * 1000), user };
     },
 
     async signOut() {

@@ -4,7 +4,8 @@ import { getRequestServices } from "@/server/context";
 import { DomainError } from "@/server/errors";
 import { logger } from "@/server/logger";
 import { clientIp, requestCookieJar } from "@/server/http";
-import { escapeHtml, invalidLinkPage, page, redirectTo } from "../auth-pages";
+import { invalidLinkPage, page, redirectTo } from "../auth-pages";
+import { escapeHtml } from "@/lib/html";
 
 /**
  * Supabase's PKCE flow: its default email template sends the browser here with `?code=`.

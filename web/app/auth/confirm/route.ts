@@ -5,7 +5,8 @@ import { DomainError } from "@/server/errors";
 import { logger } from "@/server/logger";
 import { assertSameOrigin, clientIp, requestCookieJar } from "@/server/http";
 import { confirmLogin } from "@/server/services/auth";
-import { escapeHtml, invalidLinkPage, page, redirectTo } from "../auth-pages";
+import { invalidLinkPage, page, redirectTo } from "../auth-pages";
+import { escapeHtml } from "@/lib/html";
 
 /**
  * GET only shows a button: mail scanners open links, and must not use up the token.

@@ -32,10 +32,10 @@ export async function requireUser(auth: AuthProvider): Promise<AuthUser> {
 }
 
 export async function getSession(auth: AuthProvider): Promise<SessionInfo> {
-  const user = await requireUser(auth);
+  // One session lookup: the token comes with the user it was issued for.
   const token = await auth.getAccessToken();
   if (!token) throw unauthorized();
-  return { user, accessToken: token.accessToken, expiresAt: token.expiresAt.toISOString() };
+  return { user: token.user, accessToken: token.accessToken, expiresAt: token.expiresAt.toISOString() };
 }
 
 /** Ends the session and disconnects its live sockets. */
