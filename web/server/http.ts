@@ -3,7 +3,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import type { z } from "zod";
 import type { CookieJar, CookieOptions } from "@/server/auth/types";
 import { getRequestServices, type RequestServices } from "@/server/context";
-import { DomainError } from "@/server/errors";
+import { DomainError, isDomainError } from "@/server/errors";
 import type { AuthProvider } from "@/server/auth/types";
 import type { AuthUser } from "@/lib/types";
 import { requireUser } from "@/server/services/auth";
@@ -22,7 +22,7 @@ export function errorJson(status: number, code: string, message: string, details
 
 /** Maps any thrown value to the error shape; unknown errors are logged and stay generic. */
 export function toErrorResponse(error: unknown): NextResponse {
-  if (error instanceof DomainError) return errorJson(error.status, error.code, error.message, error.details, error.headers);
+  if (isDomainError(error)) return errorJson(error.status, error.code, error.message, error.details, error.headers);
   logger.error({ err: error }, "unhandled error in route handler");
   return errorJson(500, "internal_error", "Something went wrong on our side. Try again.");
 }

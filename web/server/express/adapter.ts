@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import type { RequestHandler } from "express";
 import { NextRequest } from "next/server";
-import { DomainError } from "@/server/errors";
+import { DomainError, isDomainError } from "@/server/errors";
 import { MAX_JSON_BODY_BYTES } from "@/server/http";
 
 /**

@@ -1,7 +1,7 @@
 import type { NextRequest } from "next/server";
 import { safeNextPath } from "@/lib/validations/auth";
 import { getRequestServices } from "@/server/context";
-import { DomainError } from "@/server/errors";
+import { isDomainError } from "@/server/errors";
 import { logger } from "@/server/logger";
 import { clientIp, requestCookieJar } from "@/server/http";
 import { invalidLinkPage, page, redirectTo } from "../auth-pages";
@@ -25,14 +25,14 @@ export async function GET(request: NextRequest) {
     await auth.exchangeCode(code);
     return cookies.applyTo(redirectTo(next));
   } catch (error) {
-    if (error instanceof DomainError && error.code === "pkce_verifier_missing") {
+    if (isDomainError(error) && error.code === "pkce_verifier_missing") {
       return page(
         400,
         "Open the link in the same browser",
         `<p>${escapeHtml(error.message)}</p><p><a href="/login">Send a new sign-in link</a></p>`,
       );
     }
-    if (error instanceof DomainError && error.status < 500) return invalidLinkPage(error.message, error.status);
+    if (isDomainError(error) && error.status < 500) return invalidLinkPage(error.message, error.status);
     logger.error({ err: error }, "sign-in callback failed");
     return page(503, "Sign-in is unavailable", `<p>Try again in a moment.</p><p><a href="/login">Back to sign in</a></p>`);
   }

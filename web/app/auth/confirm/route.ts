@@ -1,7 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { confirmSchema, safeNextPath } from "@/lib/validations/auth";
 import { getRequestServices } from "@/server/context";
-import { DomainError } from "@/server/errors";
+import { isDomainError } from "@/server/errors";
 import { logger } from "@/server/logger";
 import { assertSameOrigin, clientIp, requestCookieJar } from "@/server/http";
 import { confirmLogin } from "@/server/services/auth";
@@ -59,7 +59,7 @@ export async function POST(request: NextRequest) {
     // 303: the browser follows with a GET, and the token leaves the address bar and history.
     return cookies.applyTo(redirectTo(safeNextPath(next)));
   } catch (error) {
-    if (error instanceof DomainError && error.status < 500) return invalidLinkPage(error.message, error.status);
+    if (isDomainError(error) && error.status < 500) return invalidLinkPage(error.message, error.status);
     logger.error({ err: error }, "sign-in confirmation failed");
     return page(503, "Sign-in is unavailable", `<p>Try again in a moment.</p><p><a href="/login">Back to sign in</a></p>`);
   }
