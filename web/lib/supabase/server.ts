@@ -2,6 +2,7 @@ import "server-only";
 import { createServerClient as createSsrServerClient } from "@supabase/ssr";
 import ws from "ws";
 import type { CookieJar } from "@/server/auth/types";
+import type { Database } from "@/lib/database.types";
 
 export interface SupabaseConfig {
   url: string;
@@ -13,7 +14,7 @@ export interface SupabaseConfig {
  * writing the auth cookies through `cookies`. IMPORTANT: create one per request, never share.
  */
 export function createServerClient(config: SupabaseConfig, cookies: CookieJar, { ip }: { ip?: string } = {}) {
-  return createSsrServerClient(config.url, config.publishableKey, {
+  return createSsrServerClient<Database>(config.url, config.publishableKey, {
     cookies: {
       getAll: () => cookies.getAll(),
       setAll: (toSet) => {
