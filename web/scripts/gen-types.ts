@@ -53,6 +53,10 @@ async function generate(serverUrl: string): Promise<string> {
 
 async function main(): Promise<number> {
   const serverUrl = process.env.GEN_TYPES_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  if (!serverUrl && process.argv.includes("--check") && process.env.CI !== "true") {
+    console.warn("[skip] database types check: no TEST_DATABASE_URL (a Postgres server) is set.");
+    return 0;
+  }
   if (!serverUrl) {
     console.error("gen:types needs a Postgres server: set TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres).");
     return 1;
