@@ -1,13 +1,9 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { AxeBuilder } from "@axe-core/playwright";
 import type { Page } from "playwright-core";
-import type { AxeResults, Result } from "axe-core";
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 export interface AxeViolation {
   id: string;
-  impact: Result["impact"];
+  impact: string | null | undefined;
   help: string;
   /** CSS selectors of the offending nodes (first few). */
   targets: string[];
@@ -16,19 +12,14 @@ export interface AxeViolation {
 }
 
 /**
- * Runs axe-core in the page (WCAG 2.x A/AA rules) and returns its serious and critical
- * violations. The script goes in through `page.evaluate` (DevTools), which the page's CSP
- * does not govern: an inline `<script>` from `addScriptTag` would be refused, as it should be.
+ * Runs axe-core in the page (WCAG 2.x A/AA rules and best practices) through
+ * @axe-core/playwright and returns its serious and critical violations. The builder injects
+ * axe through DevTools (`frame.evaluate`), which the page's CSP does not govern.
  */
 export async function findSeriousViolations(page: Page): Promise<AxeViolation[]> {
-  await page.evaluate(AXE_SOURCE);
-  const results = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<AxeResults> } }).axe;
-    return axe.run(document, {
-      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"] },
-      resultTypes: ["violations"],
-    });
-  });
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
+    .analyze();
   return results.violations
     .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
     .map((violation) => ({
