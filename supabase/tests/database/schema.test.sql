@@ -1,7 +1,7 @@
 -- The shape every backend relies on: tables, keys, constraints, and row level security on
 -- every table. Run by `supabase test db` (Supabase CLI) and `npm run test:db` (pg_prove).
 begin;
-select plan(19);
+select plan(20);
 
 select has_table('public', 'profiles', 'profiles exists');
 select has_table('public', 'conversations', 'conversations exists');
@@ -26,6 +26,15 @@ select is_empty(
      where n.nspname = 'public' and has_function_privilege('anon', p.oid, 'execute')
        and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e') $$,
   'anon can execute no function in public'
+);
+
+-- auth.uid() wrapped in a sub-select is evaluated once per statement, not once per row.
+select is_empty(
+  $$ select policyname from pg_policies
+     where schemaname = 'public'
+       and concat(qual, ' ', with_check) ~ 'auth\.uid\(\)'
+       and concat(qual, ' ', with_check) !~* '\(\s*select auth\.uid\(\)' $$,
+  'policies read the caller through (select auth.uid())'
 );
 
 select col_is_pk('public', 'messages', 'id', 'messages are keyed by id');
