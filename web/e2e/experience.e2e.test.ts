@@ -25,7 +25,7 @@ const headerPresence = (page: Page) => page.getByTestId("conversation-header").g
 const textOf = async (page: Page, testId: string) => ((await page.getByTestId(testId).count()) > 0 ? page.getByTestId(testId).first().innerText() : null);
 
 /** Colour scheme through the CSS media feature only, as the system setting would set it. */
-async function useScheme(page: Page, colorScheme: "light" | "dark") {
+async function applyColorScheme(page: Page, colorScheme: "light" | "dark") {
   await page.emulateMedia({ colorScheme });
   // Let colour transitions (120 ms) settle, or axe measures contrast mid-fade.
   await page.waitForTimeout(300);
@@ -61,11 +61,11 @@ describe.skipIf(!chromium.available && !required)("the chat experience in the br
     await page.goto(`${stack.baseUrl}/login`);
     await page.getByTestId("login-email").waitFor();
     for (const scheme of ["light", "dark"] as const) {
-      await useScheme(page, scheme);
+      await applyColorScheme(page, scheme);
       expect(await findSeriousViolations(page), `login, ${scheme}`).toEqual([]);
       await shot(page, `login-${scheme}`);
     }
-    await useScheme(page, "light");
+    await applyColorScheme(page, "light");
   });
 
   it("when a new user signs in, then an empty state explains how to start, and a display name can be set", async ({ onTestFailed }) => {
@@ -214,13 +214,13 @@ describe.skipIf(!chromium.available && !required)("the chat experience in the br
     const a = ann.page;
     await a.getByTestId("message").filter({ hasText: "What's up?" }).waitFor();
     for (const scheme of ["light", "dark"] as const) {
-      await useScheme(a, scheme);
+      await applyColorScheme(a, scheme);
       const background = await a.evaluate(() => getComputedStyle(document.body).backgroundColor);
       expect(background, scheme).toBe(scheme === "dark" ? "rgb(15, 17, 21)" : "rgb(244, 245, 248)");
       expect(await findSeriousViolations(a), `chat, ${scheme}`).toEqual([]);
       await shot(a, `chat-${scheme}`);
     }
-    await useScheme(a, "light");
+    await applyColorScheme(a, "light");
   });
 
   it("when only the keyboard is used, then a conversation can be opened and answered, with a visible focus ring", async ({ onTestFailed }) => {
@@ -275,7 +275,7 @@ describe.skipIf(!chromium.available && !required)("the chat experience in the br
     await b.getByRole("button", { name: "Back to conversations" }).click();
     await conversationWith(b, annEmail).waitFor();
 
-    await useScheme(b, "dark");
+    await applyColorScheme(b, "dark");
     await shot(b, "phone-list-dark");
     expect(await findSeriousViolations(b), "phone, dark").toEqual([]);
   });
