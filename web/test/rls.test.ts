@@ -56,7 +56,7 @@ describe.each(drivers)("row level security on $name", ({ open, skip }) => {
     alice = await createUser(db, "alice@rls.test");
     bob = await createUser(db, "bob@rls.test");
     carol = await createUser(db, "carol@rls.test");
-    [aliceToBob] = (await sendAs(alice, bob, "private to bob")) as [typeof aliceToBob];
+    aliceToBob = (await sendAs(alice, bob, "private to bob"))[0]!;
     await sendAs(bob, alice, "private to alice");
   });
   afterAll(() => close());
