@@ -1,5 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { createClient } from "@supabase/supabase-js";
 import { http, HttpResponse } from "msw";
+import ws from "ws";
+import { createSupabaseChatStore } from "@/server/supabase/supabase-chat-store";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { closeServices } from "@/server/context";
@@ -204,6 +207,26 @@ describe("Supabase mode", () => {
     await bob.browser.call("POST", "/api/chat/send", { json: { recipientId: ann.userId, content: "hello", clientId: randomUUID() } });
     expect(await search(bob, "dir-ann")).toEqual(["dir-ann@example.com"]);
     expect(await search(ann, "dir-")).toEqual(["dir-bob@example.com"]);
+  });
+
+  it("when rules are broken past the schema, then the Supabase store maps the SQL's errors to the documented codes", async () => {
+    const ann = await signIn("store-ann@example.com");
+    const bob = await signIn("store-bob@example.com");
+    const supabase = createClient(SUPABASE_URL, "sb_publishable_test", {
+      global: { headers: { Authorization: `Bearer ${ann.session.accessToken}` } },
+      auth: { persistSession: false, autoRefreshToken: false },
+      realtime: { transport: ws as never },
+    });
+    const store = createSupabaseChatStore(supabase);
+    const message = (content: string, recipientId = bob.userId) => ({ recipientId, content, clientId: randomUUID() });
+    await expect(store.insertMessage(ann.userId, message("\u200b\u200c"))).rejects.toMatchObject({
+      status: 422,
+      code: "validation_failed",
+      details: [{ path: "content", message: "content must not be only invisible characters" }],
+    });
+    await expect(store.updateProfile(ann.userId, "x".repeat(81))).rejects.toMatchObject({ status: 422, details: [{ path: "displayName" }] });
+    await expect(store.insertMessage(ann.userId, message("me", ann.userId))).rejects.toMatchObject({ status: 400, code: "cannot_message_self" });
+    expect((await store.updateProfile(ann.userId, "  Ann  ")).displayName).toBe("Ann");
   });
 
   it("when a user calls PostgREST directly with their JWT, then the SQL still enforces the app's rules", async () => {
