@@ -120,10 +120,20 @@ begin
 end;
 $$;
 
+-- Settings of the database itself, changed by the operator with SQL; users can neither read
+-- nor write them (row level security on, no policies, no grants).
+create table public.app_settings (
+  name text primary key,
+  value text not null
+);
+alter table public.app_settings enable row level security;
+revoke all on public.app_settings from public, anon, authenticated;
+-- The send limit as 'points/seconds': RATE_LIMIT_SEND's default.
+insert into public.app_settings (name, value) values ('send_limit', '60/10');
+
 -- The per-user send limit: at most `points` stored messages per `seconds`, sliding window.
--- `chat.send_limit` ('points/seconds') is set per transaction by the app's SQL store from
--- RATE_LIMIT_SEND; in Supabase mode it is 60/10 (RATE_LIMIT_SEND's default) unless the operator
--- sets it: `alter database postgres set chat.send_limit = '120/10'`. Users cannot set it.
+-- The app's SQL store sets `chat.send_limit` per transaction from RATE_LIMIT_SEND; otherwise
+-- (Supabase mode) the 'send_limit' row of app_settings applies. Users can set neither.
 create function public.enforce_send_limit(p_user_id uuid)
 returns void
 language plpgsql
@@ -131,7 +141,10 @@ volatile
 set search_path = ''
 as $$
 declare
-  v_rule text := current_setting('chat.send_limit', true);
+  v_rule text := coalesce(
+    nullif(current_setting('chat.send_limit', true), ''),
+    (select s.value from public.app_settings s where s.name = 'send_limit')
+  );
   v_points integer := 60;
   v_seconds integer := 10;
   v_oldest timestamptz;

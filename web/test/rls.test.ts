@@ -325,6 +325,20 @@ describe.each(drivers)("row level security on $name", ({ open, skip }) => {
       expect(await countMessages(frank)).toBe(3);
     });
 
+    it("when the operator changes app_settings, then it is the send limit for callers without the store's setting; users cannot touch it", async () => {
+      const gus = await createUser(db, "gus@rls.test");
+      await db.query("update public.app_settings set value = '1/10' where name = 'send_limit'");
+      try {
+        expect(await refusal(sendAs(gus, alice, "first"))).toBe("ok");
+        expect(await refusal(sendAs(gus, alice, "second"))).toMatchObject({ code: "PT429", hint: "rate_limited" });
+      } finally {
+        await db.query("update public.app_settings set value = '60/10' where name = 'send_limit'");
+      }
+      for (const sql of ["select * from public.app_settings", "update public.app_settings set value = '100000/1'"]) {
+        expect(await errorCode(as(gus, (tx) => tx.query(sql)))).toBe("42501");
+      }
+    });
+
     it("when a conversation has more than 100 messages, then get_messages clamps the limit to 1..100", async () => {
       const gina = await createUser(db, "gina@rls.test");
       const hank = await createUser(db, "hank@rls.test");

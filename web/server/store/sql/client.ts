@@ -21,7 +21,7 @@ const quoteLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
 /** Settings the schema's functions read for this transaction only. */
 export interface UserTransactionSettings {
-  /** The send limit the SQL enforces (`chat.send_limit`); the schema's default (60/10 s) otherwise. */
+  /** The send limit the SQL enforces (`chat.send_limit`); otherwise the database's `app_settings` row (60/10 s). */
   sendLimit?: { points: number; durationSeconds: number };
 }
 
