@@ -51,6 +51,7 @@ const schema = z.object({
   RATE_LIMIT_LOGIN_EMAIL: rateRule("1/60"),
   RATE_LIMIT_LOGIN_IP: rateRule("20/600"),
   RATE_LIMIT_SEND: rateRule("60/10"),
+  RATE_LIMIT_USERS: rateRule("30/60"),
   NEXT_PUBLIC_SUPABASE_URL: optionalString.pipe(urlString.optional()),
   NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: optionalString,
   // The older name of the same public key.
@@ -160,7 +161,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     devMailbox,
     supabase,
     redisUrl: raw.REDIS_URL,
-    rateLimits: { loginPerEmail: raw.RATE_LIMIT_LOGIN_EMAIL, loginPerIp: raw.RATE_LIMIT_LOGIN_IP, sendPerUser: raw.RATE_LIMIT_SEND },
+    rateLimits: { loginPerEmail: raw.RATE_LIMIT_LOGIN_EMAIL, loginPerIp: raw.RATE_LIMIT_LOGIN_IP, sendPerUser: raw.RATE_LIMIT_SEND, usersSearch: raw.RATE_LIMIT_USERS },
   };
 }
 

@@ -105,7 +105,8 @@ async function buildServices(): Promise<AppServices> {
     env,
     push,
     limits,
-    local: { db, store: createSqlChatStore(db), mailer },
+    // The SQL enforces the same send limit as the app (see enforce_send_limit in the migrations).
+    local: { db, store: createSqlChatStore(db, { sendLimit: env.rateLimits.sendPerUser }), mailer },
     devMailbox,
     ping: async () => ({
       database: await withTimeout(db.query("select 1")).then(() => "ok", (error: Error) => error.message),

@@ -12,6 +12,7 @@ export interface RateLimitRules {
   loginPerEmail: RateLimitRule;
   loginPerIp: RateLimitRule;
   sendPerUser: RateLimitRule;
+  usersSearch: RateLimitRule;
 }
 
 export type RateLimitName = keyof RateLimitRules;

@@ -71,6 +71,23 @@ describe("rate limits", () => {
     expect([retry.status, retry.body]).toEqual([200, { data: stored }]);
     expect((await messageCount()) - before).toBe(60);
   });
+
+  it("when a user searches the directory more than 30 times a minute, then 429 with Retry-After", async () => {
+    const searcher = await signIn("searcher@example.com");
+    const statuses: number[] = [];
+    let limited: Awaited<ReturnType<typeof call>> | undefined;
+    for (let i = 0; i < 31; i++) {
+      const res = await call("GET", `/api/users?q=someone${i}@example.com`, { cookie: searcher.cookie });
+      statuses.push(res.status);
+      if (res.status === 429) limited = res;
+    }
+    expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
+    expect(statuses[30]).toBe(429);
+    expect(limited!.body.error.code).toBe("rate_limited");
+    const retryAfter = Number(limited!.headers.get("retry-after"));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+  });
 });
 
 describe("cross-site requests", () => {

@@ -11,7 +11,7 @@ let app: Awaited<ReturnType<typeof startTestApp>>;
 let ann: { cookie: string; userId: string };
 let bob: { cookie: string; userId: string };
 // A conversation must exist, so a forged cursor is checked against it, not short-circuited.
-let annToBob: { id: string };
+let annToBob: { id: string; clientId: string };
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -76,6 +76,12 @@ const cases: Case[] = [
   ["a lone low surrogate", "POST", "/api/chat/send", send({ content: "\ude00bad" }), 422, "validation_failed"],
   ["a right-to-left override", "POST", "/api/chat/send", send({ content: "invoice\u202Efdp.exe" }), 422, "validation_failed"],
   ["a bidi isolate", "POST", "/api/chat/send", send({ content: "a\u2067b" }), 422, "validation_failed"],
+  ["zero-width-space-only content", "POST", "/api/chat/send", send({ content: "\u200b\u200b\u200b" }), 422, "validation_failed"],
+  ["joiners, word joiner and NBSP only", "POST", "/api/chat/send", send({ content: "\u200d\u2060\u00a0\u200c" }), 422, "validation_failed"],
+  ["a BOM and soft hyphens only", "POST", "/api/chat/send", send({ content: "\ufeff\u00ad\u00ad" }), 422, "validation_failed"],
+  ["invisible tag characters only", "POST", "/api/chat/send", send({ content: "\u{e0001}\u{e0068}\u{e0069}" }), 422, "validation_failed"],
+  ["a reused clientId with other content", "POST", "/api/chat/send", send(() => ({ clientId: annToBob.clientId, content: "rewritten" })), 409, "client_id_conflict"],
+  ["a reused clientId for another recipient", "POST", "/api/chat/send", send(() => ({ clientId: annToBob.clientId, content: "hi", recipientId: randomUUID() })), 409, "client_id_conflict"],
   ["an invalid recipient UUID", "POST", "/api/chat/send", send({ recipientId: "not-a-uuid" }), 422, "validation_failed"],
   ["a SQL-looking recipient", "POST", "/api/chat/send", send({ recipientId: "' or 1=1 --" }), 422, "validation_failed"],
   ["an invalid clientId", "POST", "/api/chat/send", send({ clientId: "1234" }), 422, "validation_failed"],

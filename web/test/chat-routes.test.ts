@@ -53,6 +53,32 @@ describe("POST /api/chat/send", () => {
     expect(await messageCount()).toBe(before);
   });
 
+  it("when the same clientId comes with other content or another recipient, then 409 client_id_conflict and nothing is stored", async () => {
+    const clientId = randomUUID();
+    const first = await sendAs(alice, { recipientId: bob.userId, content: "the original", clientId });
+    expect(first.status).toBe(201);
+    const before = await messageCount();
+    for (const json of [
+      { recipientId: bob.userId, content: "the original, edited", clientId },
+      { recipientId: carol.userId, content: "the original", clientId },
+    ]) {
+      const res = await sendAs(alice, json);
+      expect([res.status, res.body.error.code]).toEqual([409, "client_id_conflict"]);
+      expect(res.body.error.message).toEqual(expect.any(String));
+    }
+    expect(await messageCount()).toBe(before);
+    // Another sender's clientId space is their own.
+    expect((await sendAs(bob, { recipientId: alice.userId, content: "same id, other sender", clientId })).status).toBe(201);
+  });
+
+  it("when the content is only invisible characters, then 422 on path content and nothing is stored", async () => {
+    const before = await messageCount();
+    const res = await sendAs(alice, { recipientId: bob.userId, content: "\u200b\u2060", clientId: randomUUID() });
+    expect([res.status, res.body.error.code]).toEqual([422, "validation_failed"]);
+    expect(res.body.error.details).toEqual([{ path: "content", message: "content must not be only invisible characters" }]);
+    expect(await messageCount()).toBe(before);
+  });
+
   it("when the socket server is down, then the send still succeeds and the message is stored", async () => {
     const { env } = await getServices();
     const original = env.socketServerUrl;
@@ -78,6 +104,9 @@ describe("POST /api/chat/send", () => {
 
   const invalid: [string, unknown, number, string][] = [
     ["empty content", { content: "   " }, 422, "validation_failed"],
+    ["only zero-width spaces", { content: "\u200b\u200b\u200b" }, 422, "validation_failed"],
+    ["only whitespace and format characters", { content: " \u00a0\u2060\ufeff\u200d\u3000 " }, 422, "validation_failed"],
+    ["a bidi override", { content: "evil\u202etxt.exe" }, 422, "validation_failed"],
     ["content over 4000 characters", { content: "x".repeat(4001) }, 422, "validation_failed"],
     ["a NUL byte", { content: "a\u0000b" }, 422, "validation_failed"],
     ["a lone surrogate", { content: "a\ud800b" }, 422, "validation_failed"],
@@ -195,11 +224,27 @@ describe("conversations and user search", () => {
     expect(forAlice.body.data.map((c: { peer: { email: string } }) => c.peer.email)).toContain("bob@example.com");
   });
 
-  it("when searching users by prefix, then matches come back without the searcher", async () => {
+  it("when searching users by prefix, then people one has a conversation with come back, without the searcher", async () => {
     const res = await call("GET", "/api/users?q=BO", { cookie: alice.cookie });
     expect(res.body.data).toEqual([{ id: bob.userId, email: "bob@example.com", displayName: null }]);
     const none = await call("GET", "/api/users?q=alice", { cookie: alice.cookie });
     expect(none.body.data).toEqual([]);
+  });
+
+  it("when a stranger searches, then only an exact email address finds someone; after a message, the prefix does", async () => {
+    const dora = await signIn("dora@example.com");
+    const search = async (who: { cookie: string }, q: string) => {
+      const res = await call("GET", `/api/users?q=${encodeURIComponent(q)}`, { cookie: who.cookie });
+      expect(res.status).toBe(200);
+      return res.body.data as { email: string }[];
+    };
+    expect(await search(dora, "a")).toEqual([]);
+    expect(await search(dora, "alice@example.co")).toEqual([]);
+    expect(await search(dora, "ALICE@example.com")).toEqual([{ id: alice.userId, email: "alice@example.com", displayName: null }]);
+    expect(await search(alice, "dor")).toEqual([]);
+    expect((await sendAs(dora, { recipientId: alice.userId, content: "hi, found you", clientId: randomUUID() })).status).toBe(201);
+    expect((await search(alice, "dor")).map((u) => u.email)).toEqual(["dora@example.com"]);
+    expect((await search(dora, "a")).map((u) => u.email)).toEqual(["alice@example.com"]);
   });
 
   it("when the query is empty or the user signed out, then 422 or 401", async () => {

@@ -1,5 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { createClient } from "@supabase/supabase-js";
 import { http, HttpResponse } from "msw";
+import ws from "ws";
+import { createSupabaseChatStore } from "@/server/supabase/supabase-chat-store";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { closeServices } from "@/server/context";
@@ -55,6 +58,9 @@ beforeAll(async () => {
     WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     DATA_DIR: "/nonexistent/never-used-in-supabase-mode",
     RATE_LIMIT_LOGIN_EMAIL: "1000/60",
+    // Far above the SQL's own send limit (60 per 10 s), so the SQL is the one that answers.
+    RATE_LIMIT_SEND: "1000/10",
+    RATE_LIMIT_USERS: "1000/60",
   });
 });
 afterEach(() => {
@@ -159,6 +165,94 @@ describe("Supabase mode", () => {
       json: { recipientId: randomUUID(), content: "anyone?", clientId: randomUUID() },
     });
     expect([unknown.status, unknown.body.error.code]).toEqual([404, "user_not_found"]);
+  });
+
+  it("when the same clientId comes with other content, then 409 client_id_conflict from the SQL, nothing stored", async () => {
+    const ann = await signIn("conflict-ann@example.com");
+    const bob = await signIn("conflict-bob@example.com");
+    const clientId = randomUUID();
+    const send = (json: object) => ann.browser.call("POST", "/api/chat/send", { json: { recipientId: bob.userId, clientId, ...json } });
+    expect((await send({ content: "first words" })).status).toBe(201);
+    const conflict = await send({ content: "other words" });
+    expect([conflict.status, conflict.body.error.code]).toEqual([409, "client_id_conflict"]);
+    const history = await bob.browser.call("GET", `/api/chat/history?with=${ann.userId}`);
+    expect(history.body.data.messages.map((m: { content: string }) => m.content)).toEqual(["first words"]);
+  });
+
+  it("when a user sends past the SQL's send limit, then 429 rate_limited with Retry-After, nothing stored", async () => {
+    const ann = await signIn("fast-ann@example.com");
+    const bob = await signIn("fast-bob@example.com");
+    const statuses: number[] = [];
+    let limited: Awaited<ReturnType<Browser["call"]>> | undefined;
+    for (let i = 0; i < 61; i++) {
+      const res = await ann.browser.call("POST", "/api/chat/send", { json: { recipientId: bob.userId, content: `m${i}`, clientId: randomUUID() } });
+      statuses.push(res.status);
+      if (res.status !== 201) limited = res;
+    }
+    expect(statuses.filter((status) => status === 201)).toHaveLength(60);
+    expect([limited?.status, limited?.body.error.code]).toEqual([429, "rate_limited"]);
+    expect(Number(limited!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(Number(limited!.headers.get("retry-after"))).toBeLessThanOrEqual(10);
+    const [row] = await database.db.query<{ n: number }>("select count(*)::int as n from public.messages where sender_id = $1", [ann.userId]);
+    expect(row!.n).toBe(60);
+  });
+
+  it("when a stranger searches, then only the exact email finds someone; the peer's prefix works once they talk", async () => {
+    const ann = await signIn("dir-ann@example.com");
+    const bob = await signIn("dir-bob@example.com");
+    const search = async (who: typeof ann, q: string) =>
+      ((await who.browser.call("GET", `/api/users?q=${encodeURIComponent(q)}`)).body.data as { email: string }[]).map((u) => u.email);
+    expect(await search(bob, "dir-ann")).toEqual([]);
+    expect(await search(bob, "DIR-ANN@example.com")).toEqual(["dir-ann@example.com"]);
+    await bob.browser.call("POST", "/api/chat/send", { json: { recipientId: ann.userId, content: "hello", clientId: randomUUID() } });
+    expect(await search(bob, "dir-ann")).toEqual(["dir-ann@example.com"]);
+    expect(await search(ann, "dir-")).toEqual(["dir-bob@example.com"]);
+  });
+
+  it("when rules are broken past the schema, then the Supabase store maps the SQL's errors to the documented codes", async () => {
+    const ann = await signIn("store-ann@example.com");
+    const bob = await signIn("store-bob@example.com");
+    const supabase = createClient(SUPABASE_URL, "sb_publishable_test", {
+      global: { headers: { Authorization: `Bearer ${ann.session.accessToken}` } },
+      auth: { persistSession: false, autoRefreshToken: false },
+      realtime: { transport: ws as never },
+    });
+    const store = createSupabaseChatStore(supabase);
+    const message = (content: string, recipientId = bob.userId) => ({ recipientId, content, clientId: randomUUID() });
+    await expect(store.insertMessage(ann.userId, message("\u200b\u200c"))).rejects.toMatchObject({
+      status: 422,
+      code: "validation_failed",
+      details: [{ path: "content", message: "content must not be only invisible characters" }],
+    });
+    await expect(store.updateProfile(ann.userId, "x".repeat(81))).rejects.toMatchObject({ status: 422, details: [{ path: "displayName" }] });
+    await expect(store.insertMessage(ann.userId, message("me", ann.userId))).rejects.toMatchObject({ status: 400, code: "cannot_message_self" });
+    expect((await store.updateProfile(ann.userId, "  Ann  ")).displayName).toBe("Ann");
+  });
+
+  it("when a user calls PostgREST directly with their JWT, then the SQL still enforces the app's rules", async () => {
+    const ann = await signIn("direct-ann@example.com");
+    const bob = await signIn("direct-bob@example.com");
+    const rpc = async (fn: string, args: object) => {
+      const response = await fetch(`${SUPABASE_URL}/rest/v1/rpc/${fn}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${ann.session.accessToken}`, "content-type": "application/json", apikey: "sb_publishable_test" },
+        body: JSON.stringify(args),
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    const send = (content: string, clientId = randomUUID()) => rpc("send_message", { p_recipient_id: bob.userId, p_content: content, p_client_id: clientId });
+    expect(await send("\u200b\u2060\ufeff")).toMatchObject({ status: 422, body: { code: "PT422", details: "content", hint: "validation_failed" } });
+    expect(await send("x".repeat(4001))).toMatchObject({ status: 422, body: { details: "content" } });
+    expect(await send("evil\u202etxt")).toMatchObject({ status: 422, body: { details: "content" } });
+    expect(await rpc("update_profile", { p_display_name: "a\u0007b" })).toMatchObject({ status: 422, body: { details: "displayName" } });
+    const clientId = randomUUID();
+    expect((await send("  padded  ", clientId)).body[0]).toMatchObject({ content: "padded", created: true });
+    expect(await send("rewritten", clientId)).toMatchObject({ status: 409, body: { hint: "client_id_conflict" } });
+    expect((await rpc("get_messages", { p_peer_id: bob.userId, p_limit: 100000 })).body).toHaveLength(1);
+    expect((await rpc("search_profiles", { p_query: "direct-", p_limit: 1000 })).body).toEqual([
+      expect.objectContaining({ email: "direct-bob@example.com" }),
+    ]);
+    expect((await rpc("search_profiles", { p_query: "dir-", p_limit: 1000 })).body).toEqual([]);
   });
 
   it("when a user is connected with Supabase's access token, then messages arrive live through the socket server", async () => {

@@ -16,7 +16,10 @@ interface UserSearchProps {
   inputRef?: RefObject<HTMLInputElement | null>;
 }
 
-/** Finds people by email prefix; picking one opens (or starts) the conversation. */
+/**
+ * Finds people: anyone by their exact email address, people one has talked to also by email
+ * prefix (the server decides); picking one opens (or starts) the conversation.
+ */
 export function UserSearch({ onSelect, children, inputRef }: UserSearchProps) {
   const [query, setQuery] = useState("");
   const [answer, setAnswer] = useState<SearchResult | null>(null);
@@ -80,7 +83,8 @@ export function UserSearch({ onSelect, children, inputRef }: UserSearchProps) {
             </p>
           ) : result.users.length === 0 ? (
             <p className="sidebar-empty" role="status">
-              No one found with an email starting with “{trimmed}”. People appear here once they have signed in.
+              No one found for “{trimmed}”. Type a person’s full email address to find them; people you have talked to are
+              also found by the start of their email. People appear once they have signed in.
             </p>
           ) : (
             <ul className="conversation-list">

@@ -15,6 +15,9 @@ export const messageContentSchema = z
   .refine((value) => !/[\u202a-\u202e\u2066-\u2069]/.test(value), "content must not contain bidirectional override characters")
   .transform((value) => value.trim())
   .refine((value) => value.length > 0, "content must not be empty")
+  // Zero-width spaces and other format characters look like nothing: an empty message in disguise.
+  // The SQL (checked_message_content) enforces the same rule for direct PostgREST callers.
+  .refine((value) => value.length === 0 || !/^[\s\p{Cf}]*$/u.test(value), "content must not be only invisible characters")
   .refine((value) => codePoints(value) <= MAX_CONTENT_LENGTH, `content must be at most ${MAX_CONTENT_LENGTH} characters`);
 
 export const sendMessageSchema = z.strictObject({
@@ -42,6 +45,7 @@ export const historyQuerySchema = z
   .refine((query) => !(query.before && query.after), { message: "use either before or after, not both", path: ["after"] });
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 
+/** `q`: an exact email address finds anyone; a prefix finds people you already have a conversation with. */
 export const userSearchQuerySchema = z.strictObject({
   q: z
     .string()

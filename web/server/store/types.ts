@@ -26,7 +26,8 @@ export interface ChatStore {
   listMessages(userId: string, request: HistoryRequest): Promise<ChatMessage[] | null>;
   listConversations(userId: string, limit: number): Promise<ConversationSummary[]>;
   findProfile(userId: string, profileId: string): Promise<UserProfile | null>;
-  searchProfiles(userId: string, emailPrefix: string, limit: number): Promise<UserProfile[]>;
+  /** Exact email for anyone, email prefix among people the user already has a conversation with. */
+  searchProfiles(userId: string, query: string, limit: number): Promise<UserProfile[]>;
   /** Moves the user's read position forward; null when there is no such conversation. */
   markRead(userId: string, peerId: string, seq: number): Promise<ReadState | null>;
   /** Sets the user's own display name (null clears it). */

@@ -11,6 +11,7 @@ import {
   type ReadRow,
 } from "@/server/store/rows";
 import { PG_ERRORS } from "@/server/store/sql/client";
+import { toDomainError } from "@/server/store/sql/errors";
 import type { ChatStore } from "@/server/store/types";
 import { mapPostgrestError } from "./errors";
 
@@ -21,7 +22,8 @@ import { mapPostgrestError } from "./errors";
 export function createSupabaseChatStore(supabase: SupabaseClient): ChatStore {
   async function rpc<Row>(fn: string, args: Record<string, unknown>): Promise<Row[]> {
     const { data, error, status } = await supabase.rpc(fn, args);
-    if (error) throw mapPostgrestError(error, status);
+    // The schema's deliberate errors (PT4xx: validation, conflicts, limits) first, as in the SQL store.
+    if (error) throw toDomainError(error) ?? mapPostgrestError(error, status);
     return (data ?? []) as Row[];
   }
 
@@ -83,8 +85,8 @@ export function createSupabaseChatStore(supabase: SupabaseClient): ChatStore {
       return toProfile(row);
     },
 
-    async searchProfiles(_userId, emailPrefix, limit) {
-      return (await rpc<ProfileRow>("search_profiles", { p_prefix: emailPrefix, p_limit: limit })).map(toProfile);
+    async searchProfiles(_userId, query, limit) {
+      return (await rpc<ProfileRow>("search_profiles", { p_query: query, p_limit: limit })).map(toProfile);
     },
   };
 }

@@ -18,7 +18,7 @@ export async function startTestApp({ socketServerUrl, productionLimits = false }
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
   });
   // Tests sign the same address in many times; the limits have their own test.
-  const limits = { RATE_LIMIT_LOGIN_EMAIL: "1000/60", RATE_LIMIT_LOGIN_IP: "1000/60", RATE_LIMIT_SEND: "1000/10" };
+  const limits = { RATE_LIMIT_LOGIN_EMAIL: "1000/60", RATE_LIMIT_LOGIN_IP: "1000/60", RATE_LIMIT_SEND: "1000/10", RATE_LIMIT_USERS: "1000/60" };
   for (const [name, value] of Object.entries(limits)) {
     if (productionLimits) delete process.env[name];
     else process.env[name] = value;

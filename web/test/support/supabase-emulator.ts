@@ -158,9 +158,18 @@ export async function createSupabaseEmulator({ url, db }: { url: string; db: Sql
         const rows = await asUser(db, claims.sub!, (tx) => tx.query(sql, names.map((name) => args[name])));
         return HttpResponse.json(rows);
       } catch (error) {
-        const { code, message } = error as { code?: string; message?: string };
-        const status = code === "42501" ? 403 : code?.startsWith("22") || code?.startsWith("23") ? 400 : 500;
-        return HttpResponse.json({ code, message, details: null, hint: null }, { status });
+        // PostgREST's mapping: SQLSTATE PTxyz answers HTTP xyz; DETAIL and HINT go to the body.
+        const { code, message, detail, hint } = error as { code?: string; message?: string; detail?: string; hint?: string };
+        const status = /^PT\d{3}$/.test(code ?? "")
+          ? Number(code!.slice(2))
+          : code === "42501"
+            ? 403
+            : code === "23503" || code === "23505"
+              ? 409
+              : code?.startsWith("22") || code?.startsWith("23")
+                ? 400
+                : 500;
+        return HttpResponse.json({ code, message, details: detail ?? null, hint: hint ?? null }, { status });
       }
     }),
   ];

@@ -4,12 +4,15 @@ import type { ChatMessage } from "@/lib/types";
 import { historyQuerySchema, sendMessageSchema } from "@/lib/validations/chat";
 import { DomainError } from "@/server/errors";
 import type { RealtimePush } from "@/server/realtime/push";
-import { unlimited, type RateLimits } from "@/server/rate-limit";
+import { createRateLimits, unlimited, type RateLimitRules, type RateLimits } from "@/server/rate-limit";
 import { createSqlChatStore } from "@/server/store/sql-chat-store";
 import type { SqlClient } from "@/server/store/sql/client";
 import { createUser, openTestDatabase } from "@/test/support/db";
 import { notePostgresSkip, openPostgresTestDatabase, TEST_DATABASE_URL } from "@/test/support/postgres";
 import { getHistory, listConversations, searchUsers, sendMessage } from ".";
+
+const lots = { points: 1_000_000, durationSeconds: 1 };
+const noLimits: RateLimitRules = { loginPerEmail: lots, loginPerIp: lots, sendPerUser: lots, usersSearch: lots };
 
 // One SQL store, two drivers: the same behaviour on the embedded PGlite and on a real Postgres.
 const drivers = [
@@ -60,7 +63,7 @@ describe("sendMessage", () => {
   it("when the same clientId is sent again, then the original comes back and nothing new is stored", async () => {
     const clientId = randomUUID();
     const first = await send(alice, bob, "once", clientId);
-    const again = await send(alice, bob, "once (edited on retry)", clientId);
+    const again = await send(alice, bob, " once ", clientId);
     expect(again.created).toBe(false);
     expect(again.message).toEqual(first.message);
     const [{ count }] = (await db.query<{ count: number }>("select count(*)::int as count from messages where client_id = $1", [
@@ -77,6 +80,72 @@ describe("sendMessage", () => {
     // The losers gave their positions back: the next message follows without a gap.
     const next = await send(bob, carol, "after the race");
     expect(next.message.seq).toBe(results[0]!.message.seq + 1);
+  });
+
+  it("when the same clientId comes with other content or another recipient, then 409 client_id_conflict and nothing is stored or pushed", async () => {
+    const clientId = randomUUID();
+    const first = await send(alice, bob, "the original", clientId);
+    pushed = [];
+    await expect(send(alice, bob, "the original, edited", clientId)).rejects.toMatchObject({ status: 409, code: "client_id_conflict" });
+    await expect(send(alice, carol, "the original", clientId)).rejects.toMatchObject({ status: 409, code: "client_id_conflict" });
+    expect(pushed).toEqual([]);
+    const stored = await db.query<{ id: string }>("select id from messages where sender_id = $1 and client_id = $2", [alice, clientId]);
+    expect(stored).toEqual([{ id: first.message.id }]);
+  });
+
+  it("when the app's send limit is spent, then a repeat still answers but a conflicting clientId is 409", async () => {
+    const overLimit: RateLimits = { consume: () => Promise.reject(new DomainError(429, "rate_limited", "slow down", undefined, { "retry-after": "5" })) };
+    const limited = { ...deps, limits: overLimit };
+    const clientId = randomUUID();
+    const first = await send(carol, bob, "before the limit", clientId);
+    const input = (content: string) => sendMessageSchema.parse({ recipientId: bob, content, clientId });
+    expect(await sendMessage(limited, carol, input("before the limit"))).toEqual({ message: first.message, created: false });
+    await expect(sendMessage(limited, carol, input("other words"))).rejects.toMatchObject({ status: 409, code: "client_id_conflict" });
+    await expect(sendMessage(limited, carol, { ...input("x"), clientId: randomUUID() })).rejects.toMatchObject({ status: 429 });
+  });
+
+  it.each([["   "], ["\u200b\u200b"], ["\u00a0\u2060\ufeff\t"]])(
+    "when the content %j is blank or invisible, then the schema refuses it on path content (422)",
+    (content) => {
+      const result = sendMessageSchema.safeParse({ recipientId: bob, content, clientId: randomUUID() });
+      expect(result.success).toBe(false);
+      expect(result.error?.issues.map((issue) => issue.path.join("."))).toEqual(["content"]);
+    },
+  );
+
+  it("when invisible-only content reaches the store past the schema, then the SQL refuses it: 422 validation_failed on content", async () => {
+    const error = await deps.store.insertMessage(alice, { recipientId: bob, content: "\u200b \u200d", clientId: randomUUID() }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error).toMatchObject({
+      status: 422,
+      code: "validation_failed",
+      details: [{ path: "content", message: "content must not be only invisible characters" }],
+    });
+  });
+
+  it("when a user sends past the store's send limit, then the SQL answers 429 rate_limited with Retry-After", async () => {
+    const store = createSqlChatStore(db, { sendLimit: { points: 2, durationSeconds: 30 } });
+    const ken = await createUser(db, "ken@example.com");
+    const limitedDeps = { ...deps, store };
+    const input = () => sendMessageSchema.parse({ recipientId: bob, content: "hi", clientId: randomUUID() });
+    await sendMessage(limitedDeps, ken, input());
+    await sendMessage(limitedDeps, ken, input());
+    const error = await sendMessage(limitedDeps, ken, input()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error).toMatchObject({ status: 429, code: "rate_limited" });
+    const retryAfter = Number((error as DomainError).headers?.["retry-after"]);
+    expect(retryAfter).toBeGreaterThanOrEqual(28);
+    expect(retryAfter).toBeLessThanOrEqual(30);
+  });
+
+  it("when a display name breaks the rules past the schema, then the SQL refuses it: 422 on displayName", async () => {
+    await expect(deps.store.updateProfile(carol, "x".repeat(81))).rejects.toMatchObject({
+      status: 422,
+      code: "validation_failed",
+      details: [{ path: "displayName" }],
+    });
+    expect((await deps.store.updateProfile(carol, "  Carol  ")).displayName).toBe("Carol");
+    expect((await deps.store.updateProfile(carol, null)).displayName).toBeNull();
   });
 
   it("when two senders use the same clientId, then both messages are stored (the key is per sender)", async () => {
@@ -206,11 +275,29 @@ describe("conversations and users", () => {
     ]);
   });
 
-  it("when searching by email prefix, then matches come without the searcher and wildcards are literal", async () => {
+  it("when searching by email prefix, then only people one has a conversation with match, without the searcher; wildcards are literal", async () => {
+    await createUser(db, "bobby@example.com");
     expect((await searchUsers(deps, alice, "B")).map((u) => u.email)).toEqual(["bob@example.com"]);
     expect(await searchUsers(deps, alice, "alice")).toEqual([]);
     expect(await searchUsers(deps, alice, "%")).toEqual([]);
     expect(await searchUsers(deps, alice, "_ob")).toEqual([]);
+  });
+
+  it("when searching by an exact email address, then a stranger is found (case-insensitive), and only then", async () => {
+    const stranger = await createUser(db, "stranger@example.com");
+    expect(await searchUsers(deps, alice, "strang")).toEqual([]);
+    expect(await searchUsers(deps, alice, "Stranger@Example.com")).toEqual([{ id: stranger, email: "stranger@example.com", displayName: null }]);
+    expect(await searchUsers(deps, alice, "alice@example.com")).toEqual([]);
+  });
+
+  it("when a user searches past the usersSearch limit, then 429 rate_limited with Retry-After", async () => {
+    const limits = createRateLimits({ ...noLimits, usersSearch: { points: 2, durationSeconds: 60 } });
+    await searchUsers({ ...deps, limits }, alice, "bob@example.com");
+    await searchUsers({ ...deps, limits }, alice, "bob@example.com");
+    const error = await searchUsers({ ...deps, limits }, alice, "bob@example.com").catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 429, code: "rate_limited", headers: { "retry-after": "60" } });
+    // The budget is per user.
+    expect(await searchUsers({ ...deps, limits }, bob, "alice@example.com")).toHaveLength(1);
   });
 });
 });

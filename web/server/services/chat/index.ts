@@ -1,7 +1,7 @@
 import type { ChatMessage, ConversationSummary, HistoryPage, ReadState, UserProfile } from "@/lib/types";
 import type { HistoryQuery, MarkReadInput, SendMessageInput } from "@/lib/validations/chat";
 import { USER_SEARCH_LIMIT } from "@/lib/validations/chat";
-import { badRequest, notFound } from "@/server/errors";
+import { badRequest, DomainError, notFound } from "@/server/errors";
 import type { RealtimePush } from "@/server/realtime/push";
 import type { RateLimits } from "@/server/rate-limit";
 import type { ChatStore } from "@/server/store/types";
@@ -14,10 +14,14 @@ export interface ChatDeps {
 
 const CONVERSATION_LIST_LIMIT = 100;
 
+/** The same message as the SQL raises (send_message): another message already has this clientId. */
+const clientIdConflict = () => new DomainError(409, "client_id_conflict", "This clientId was already used for another message.");
+
 /**
  * Stores a message once per (sender, clientId) and pushes it to the socket server.
  * A repeat returns the stored message with `created: false` and pushes again: the socket
- * server drops the duplicate webhook id, and an earlier lost push gets another chance.
+ * server drops the duplicate webhook id, and an earlier lost push gets another chance. The same
+ * clientId with another recipient or content is 409 `client_id_conflict` (the store raises it).
  */
 export async function sendMessage(
   { store, push, limits }: ChatDeps,
@@ -31,6 +35,7 @@ export async function sendMessage(
     // nothing, and the client's outbox must be able to learn that its send went through.
     const stored = await store.findSentMessage(senderId, input.clientId);
     if (!stored) throw error;
+    if (stored.recipientId !== input.recipientId || stored.content !== input.content) throw clientIdConflict();
     return { message: stored, created: false };
   }
   if (input.recipientId === senderId) throw badRequest("cannot_message_self", "You cannot send a message to yourself.");
@@ -60,8 +65,14 @@ export function listConversations({ store }: Pick<ChatDeps, "store">, userId: st
   return store.listConversations(userId, CONVERSATION_LIST_LIMIT);
 }
 
-export function searchUsers({ store }: Pick<ChatDeps, "store">, userId: string, prefix: string): Promise<UserProfile[]> {
-  return store.searchProfiles(userId, prefix, USER_SEARCH_LIMIT);
+/**
+ * People to talk to: anyone by their exact email address, people the user already has a
+ * conversation with also by email prefix. Rate-limited per user, since it answers whether an
+ * address has an account.
+ */
+export async function searchUsers({ store, limits }: Pick<ChatDeps, "store" | "limits">, userId: string, query: string): Promise<UserProfile[]> {
+  await limits.consume("usersSearch", userId);
+  return store.searchProfiles(userId, query, USER_SEARCH_LIMIT);
 }
 
 /**

@@ -19,13 +19,29 @@ export interface SqlClient extends SqlExecutor {
 
 const quoteLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
+/** Settings the schema's functions read for this transaction only. */
+export interface UserTransactionSettings {
+  /** The send limit the SQL enforces (`chat.send_limit`); otherwise the database's `app_settings` row (60/10 s). */
+  sendLimit?: { points: number; durationSeconds: number };
+}
+
 /**
  * Runs `fn` in a transaction as the signed-in user: role `authenticated` and the JWT claims
  * that `auth.uid()` reads, exactly as Supabase's API does. Row level security is the guard.
  */
-export function asUser<T>(db: SqlClient, userId: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+export function asUser<T>(
+  db: SqlClient,
+  userId: string,
+  fn: (tx: SqlExecutor) => Promise<T>,
+  settings: UserTransactionSettings = {},
+): Promise<T> {
   const claims = quoteLiteral(JSON.stringify({ sub: userId, role: "authenticated" }));
-  const prelude = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claims}, true)`;
+  let prelude = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claims}, true)`;
+  const { sendLimit } = settings;
+  if (sendLimit) {
+    const rule = `${Math.trunc(sendLimit.points)}/${Math.trunc(sendLimit.durationSeconds)}`;
+    prelude += `, set_config('chat.send_limit', ${quoteLiteral(rule)}, true)`;
+  }
   return db.transaction(fn, { prelude });
 }
 
