@@ -12,6 +12,21 @@ export type Json =
 export type Database = {
   public: {
     Tables: {
+      app_settings: {
+        Row: {
+          name: string
+          value: string
+        }
+        Insert: {
+          name: string
+          value: string
+        }
+        Update: {
+          name?: string
+          value?: string
+        }
+        Relationships: []
+      }
       conversation_reads: {
         Row: {
           conversation_id: string
@@ -171,6 +186,13 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
+      chat_trim: { Args: { p_value: string }; Returns: string }
+      checked_display_name: {
+        Args: { p_display_name: string }
+        Returns: string
+      }
+      checked_message_content: { Args: { p_content: string }; Returns: string }
+      enforce_send_limit: { Args: { p_user_id: string }; Returns: undefined }
       get_messages: {
         Args: {
           p_after?: string
@@ -229,6 +251,7 @@ export type Database = {
           isSetofReturn: true
         }
       }
+      is_invisible_text: { Args: { p_value: string }; Returns: boolean }
       list_conversations: {
         Args: { p_limit: number }
         Returns: {
@@ -258,8 +281,13 @@ export type Database = {
           user_id: string
         }[]
       }
+      raise_invalid: {
+        Args: { p_field: string; p_message: string }
+        Returns: undefined
+      }
+      require_user: { Args: Record<PropertyKey, never>; Returns: string }
       search_profiles: {
-        Args: { p_limit: number; p_prefix: string }
+        Args: { p_limit?: number; p_query: string }
         Returns: {
           created_at: string
           display_name: string | null
