@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import type { ContractStack, WebMode } from "./support/contract-stack";
-import { call, type Reply, type RequestOptions, type SignedInUser } from "./support/http-client";
+import { call, freshEmail, type Reply, type RequestOptions, type SignedInUser } from "./support/http-client";
 import { connectSocket, messagePush, signPush, signToken, unsignedToken } from "./support/realtime";
 
 /**
@@ -139,7 +139,7 @@ function chunked(totalBytes: number, chunkBytes = 16 * 1024): ReadableStream<Uin
  * A chunked body that never ends: the answer must come while it still streams (the server
  * counts as it reads), not after the client gives up. Resolves with the status, or "no answer".
  */
-export function streamWithoutEnd(baseUrl: string, path: string, user: SignedInUser, bytes: number, waitMs = 8_000): Promise<Outcome> {
+export function streamWithoutEnd(baseUrl: string, path: string, user: SignedInUser, bytes: number, waitMs = 5_000): Promise<Outcome> {
   const url = new URL(path, baseUrl);
   return new Promise((resolvePromise) => {
     const req = httpRequest(url, {
@@ -240,10 +240,10 @@ export const CASES: Case[] = [
   api("auth", "login: malformed JSON", "POST", LOGIN, anonymous(rawSend('{"email":')), 400, "invalid_json"),
   api("auth", "login: an empty body", "POST", LOGIN, anonymous(rawSend("")), 400, "invalid_json"),
   api("auth", "login: bytes that are not UTF-8", "POST", LOGIN, anonymous(rawSend(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]))), 400, "invalid_json"),
-  api("auth", "login: text/plain (the CSRF shape)", "POST", LOGIN, anonymous(rawSend('{"email":"a@example.com"}', "text/plain")), 415, "unsupported_media_type"),
-  api("auth", "login: a form-encoded body", "POST", LOGIN, anonymous(rawSend("email=a%40example.com", "application/x-www-form-urlencoded")), 415, "unsupported_media_type"),
-  api("auth", "login: no content type", "POST", LOGIN, anonymous(rawSend('{"email":"a@example.com"}', null)), 415, "unsupported_media_type"),
-  api("auth", "login: application/jsonx", "POST", LOGIN, anonymous(rawSend('{"email":"a@example.com"}', "application/jsonx")), 415, "unsupported_media_type"),
+  api("auth", "login: text/plain (the CSRF shape)", "POST", LOGIN, () => anonymous(rawSend(JSON.stringify({ email: freshEmail("csrf") }), "text/plain")), 415, "unsupported_media_type"),
+  api("auth", "login: a form-encoded body", "POST", LOGIN, () => anonymous(rawSend(`email=${encodeURIComponent(freshEmail("form"))}`, "application/x-www-form-urlencoded")), 415, "unsupported_media_type"),
+  api("auth", "login: no content type", "POST", LOGIN, () => anonymous(rawSend(JSON.stringify({ email: freshEmail("csrf") }), null)), 415, "unsupported_media_type"),
+  api("auth", "login: application/jsonx", "POST", LOGIN, () => anonymous(rawSend(JSON.stringify({ email: freshEmail("csrf") }), "application/jsonx")), 415, "unsupported_media_type"),
   api("auth", "login: a JSON array", "POST", LOGIN, anonymous({ json: [] }), 400, "invalid_email"),
   api("auth", "login: JSON null", "POST", LOGIN, anonymous(rawSend("null")), 400, "invalid_email"),
   api("auth", "login: no email", "POST", LOGIN, anonymous({ json: { next: "/chat" } }), 400, "invalid_email"),
@@ -255,11 +255,11 @@ export const CASES: Case[] = [
   api("auth", "login: a NUL in the address", "POST", LOGIN, anonymous({ json: { email: "a\u0000@example.com" } }), 400, "invalid_email"),
   api("auth", "login: a bidi override in the address", "POST", LOGIN, anonymous({ json: { email: "moc.elpmaxe\u202e@a" } }), 400, "invalid_email"),
   api("auth", "login: a lone surrogate in the address", "POST", LOGIN, anonymous({ json: { email: "a\ud800@example.com" } }), 400, "invalid_email"),
-  api("auth", "login: a body over 64 KiB", "POST", LOGIN, anonymous(rawSend(JSON.stringify({ email: "a@example.com", pad: "x".repeat(70_000) }))), 413, "payload_too_large"),
-  api("auth", "login: a cross-site Origin", "POST", LOGIN, anonymous({ json: { email: "a@example.com" }, origin: "https://evil.example" }), 403, "forbidden_origin"),
-  api("auth", "login: Origin null (sandboxed frame)", "POST", LOGIN, anonymous({ json: { email: "a@example.com" }, origin: "null" }), 403, "forbidden_origin"),
-  api("auth", "login: Sec-Fetch-Site cross-site without Origin", "POST", LOGIN, anonymous({ json: { email: "a@example.com" }, origin: null, headers: { "sec-fetch-site": "cross-site" } }), 403, "forbidden_origin"),
-  api("auth", "login: a cross-site Origin with a matching X-Forwarded-Host", "POST", LOGIN, anonymous({ json: { email: "a@example.com" }, origin: "https://evil.example", headers: { "x-forwarded-host": "evil.example" } }), 403, "forbidden_origin"),
+  api("auth", "login: a body over 64 KiB", "POST", LOGIN, () => anonymous(rawSend(JSON.stringify({ email: freshEmail("csrf"), pad: "x".repeat(70_000) }))), 413, "payload_too_large"),
+  api("auth", "login: a cross-site Origin", "POST", LOGIN, () => anonymous({ json: { email: freshEmail("csrf") }, origin: "https://evil.example" }), 403, "forbidden_origin"),
+  api("auth", "login: Origin null (sandboxed frame)", "POST", LOGIN, () => anonymous({ json: { email: freshEmail("csrf") }, origin: "null" }), 403, "forbidden_origin"),
+  api("auth", "login: Sec-Fetch-Site cross-site without Origin", "POST", LOGIN, () => anonymous({ json: { email: freshEmail("csrf") }, origin: null, headers: { "sec-fetch-site": "cross-site" } }), 403, "forbidden_origin"),
+  api("auth", "login: a cross-site Origin with a matching X-Forwarded-Host", "POST", LOGIN, () => anonymous({ json: { email: freshEmail("csrf") }, origin: "https://evil.example", headers: { "x-forwarded-host": "evil.example" } }), 403, "forbidden_origin"),
   api("auth", "login: GET instead of POST", "GET", LOGIN, anonymous(), 405),
   api("auth", "session: no cookie", "GET", "/api/auth/session", anonymous(), 401, "unauthorized"),
   api("auth", "session: a forged cookie", "GET", "/api/auth/session", anonymous({ headers: { cookie: "chat_session=forged" } }), 401, "unauthorized"),

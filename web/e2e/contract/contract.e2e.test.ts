@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CASES, type CatalogueContext, type Outcome } from "./bad-input-cases";
 import { LIMITS, startContractStack, TEST_REDIS_URL, type ContractStack, type WebMode } from "./support/contract-stack";
 import { call, freshEmail, sessionCookie, signIn, type Reply, type SignedInUser } from "./support/http-client";
-import { connectSocket, signPush, waitForEvent, type Handshake } from "./support/realtime";
+import { connectSocket, signPush, signToken, waitForEvent, type Handshake } from "./support/realtime";
 
 /**
  * The contract, proven black-box: the real socket server and the web app, as `next dev` and as
@@ -40,7 +40,9 @@ const DOCUMENTED = [
 // The catalogue's tally over both modes: "mode status" → count, and what went wrong.
 const tally = new Map<string, number>();
 let catalogueCases = 0;
-const catalogueFailures: string[] = [];
+const catalogueFailures = new Map<string, string[]>();
+const noteFailure = (mode: WebMode, label: string, what: string) =>
+  catalogueFailures.set(`${mode} | ${label}`, [...(catalogueFailures.get(`${mode} | ${label}`) ?? []), what]);
 
 afterAll(() => {
   const byStatus = new Map<string, number>();
@@ -52,9 +54,12 @@ afterAll(() => {
   const fivexx = [...byStatus].filter(([status]) => /^5\d\d$/.test(status)).reduce((sum, [, count]) => sum + count, 0);
   console.log(
     `[contract] bad-input catalogue: ${catalogueCases} cases (${CASES.length} per mode × ${MODES.length} modes), 5xx: ${fivexx}, ` +
-      `not as specified: ${catalogueFailures.length}; by status: ${parts.join(", ")}`,
+      `not as specified: ${catalogueFailures.size}; by status: ${parts.join(", ")}`,
   );
-  if (catalogueFailures.length > 0) console.log(`[contract] not as specified:\n  ${catalogueFailures.join("\n  ")}`);
+  if (catalogueFailures.size > 0) {
+    const lines = [...catalogueFailures].map(([label, reasons]) => `${label}: ${reasons.join("; ")}`);
+    console.log(`[contract] not as specified:\n  ${lines.join("\n  ")}`);
+  }
 });
 
 /** The documented error body: exactly `{ error: { code, message, details? } }`, as JSON. */
@@ -71,7 +76,7 @@ function expectErrorShape(reply: Reply, status: number, code: string) {
 
 /** A Retry-After in whole seconds, 1 to `max`. */
 function expectRetryAfter(reply: Reply, max: number) {
-  const value = reply.headers.get("retry-after");
+  const value = reply.headers.get("retry-after") ?? "(none)";
   expect(value, "Retry-After").toMatch(/^\d+$/);
   expect(Number(value)).toBeGreaterThanOrEqual(1);
   expect(Number(value)).toBeLessThanOrEqual(max);
@@ -283,13 +288,16 @@ describe.each(MODES)("the contract through %s", (mode) => {
   });
 
   describe("the socket server", () => {
-    it("when the handshake has no, a bad or an expired token, then connect_error unauthorized; a fresh token connects", async () => {
+    it("when the handshake has no, a bad, a tampered or an expired token, then connect_error unauthorized; a fresh token connects", async () => {
       const outcomes = await Promise.all([
         connectSocket(stack.socketUrl, {}),
         connectSocket(stack.socketUrl, { token: "garbage" }),
         connectSocket(stack.socketUrl, { token: (await api("GET", "/api/auth/session", { user: ann })).body.data.accessToken.slice(0, -4) + "AAAA" }),
+        connectSocket(stack.socketUrl, {
+          token: await signToken(stack.authJwtSecret, { sub: ann.id, role: "authenticated", aud: "authenticated", email: ann.email, expiresIn: -30 }),
+        }),
       ]);
-      expect(outcomes.map((outcome) => (outcome.connected ? "connected" : outcome.error))).toEqual(["unauthorized", "unauthorized", "unauthorized"]);
+      expect(outcomes.map((outcome) => (outcome.connected ? "connected" : outcome.error))).toEqual(Array(4).fill("unauthorized"));
       const fresh = await connectSocket(stack.socketUrl, { token: (await api("GET", "/api/auth/session", { user: bob })).body.data.accessToken });
       expect(fresh.connected).toBe(true);
       if (fresh.connected) fresh.socket.close();
@@ -322,8 +330,12 @@ describe.each(MODES)("the contract through %s", (mode) => {
 
     let sentinelSeq = 1_000_000;
 
+    // What the previous case left: each case's "after" is the next one's "before".
+    let state: Awaited<ReturnType<typeof fingerprint>> | undefined;
+
     it.each(CASES.map((item) => [`${item.area}: ${item.name}`, item] as const))("when %s, then the specified answer, no 5xx, nothing stored", async (label, item) => {
-      const before = await fingerprint(stack, context);
+      const before = state ?? (await fingerprint(stack, context));
+      state = undefined;
       const eventsBefore = annSocket.events.length;
       const expected = item.expect(mode);
       catalogueCases += 1;
@@ -331,7 +343,7 @@ describe.each(MODES)("the contract through %s", (mode) => {
       try {
         outcome = await item.run(context);
       } catch (error) {
-        catalogueFailures.push(`${mode} | ${label}: threw ${(error as Error).message}`);
+        noteFailure(mode, label, `threw ${(error as Error).message}`);
         tally.set(`${mode} | threw`, (tally.get(`${mode} | threw`) ?? 0) + 1);
         throw error;
       }
@@ -340,16 +352,13 @@ describe.each(MODES)("the contract through %s", (mode) => {
       if (typeof outcome.status === "number" && outcome.status >= 400) reached.add(`${outcome.status} ${outcome.code ?? ""}`.trim());
       const got = `${status}${outcome.code ? ` ${outcome.code}` : ""}`;
       const want = `${expected.status}${expected.code ? ` ${expected.code}` : ""}`;
-      if (got !== want) catalogueFailures.push(`${mode} | ${label}: expected ${want}, got ${got}`);
-
-      if (typeof outcome.status === "number") expect(outcome.status, `${label}: a 5xx`).toBeLessThan(500);
-      expect(got, outcome.reply?.text.slice(0, 300)).toBe(want);
-      const reply = outcome.reply;
-      if (reply && reply.status >= 400 && (reply.headers.get("content-type") ?? "").includes("json")) expectErrorShape(reply, reply.status, expected.code!);
-      item.verify?.(outcome, context);
+      if (got !== want) noteFailure(mode, label, `expected ${want}, got ${got}`);
 
       // Nothing stored or changed, nothing emitted: a sentinel push after the case is the first event.
-      expect(await fingerprint(stack, context)).toEqual(before);
+      const after = await fingerprint(stack, context);
+      state = after;
+      const stored = JSON.stringify(after) === JSON.stringify(before);
+      if (!stored) noteFailure(mode, label, "changed what is stored");
       sentinelSeq += 1;
       const seq = sentinelSeq;
       const sentinel = signPush(
@@ -358,7 +367,21 @@ describe.each(MODES)("the contract through %s", (mode) => {
       );
       expect((await call(stack.socketUrl, "POST", "/webhooks/messages", { headers: sentinel.headers, body: sentinel.body, origin: null })).status).toBe(202);
       await waitForEvent<{ lastReadSeq: number }>(annSocket, "read:updated", (update) => update.lastReadSeq === seq);
-      expect(annSocket.events.slice(eventsBefore).map(([event, payload]) => [event, (payload as { lastReadSeq?: number }).lastReadSeq])).toEqual([["read:updated", seq]]);
+      const emitted = annSocket.events.slice(eventsBefore).map(([event, payload]) => [event, (payload as { lastReadSeq?: number }).lastReadSeq]);
+      if (emitted.length !== 1) noteFailure(mode, label, `emitted ${JSON.stringify(emitted.slice(0, -1))}`);
+
+      if (typeof outcome.status === "number") expect(outcome.status, `${label}: a 5xx`).toBeLessThan(500);
+      expect(got, outcome.reply?.text.slice(0, 300)).toBe(want);
+      const reply = outcome.reply;
+      if (reply && reply.status >= 400 && (reply.headers.get("content-type") ?? "").includes("json")) expectErrorShape(reply, reply.status, expected.code!);
+      try {
+        item.verify?.(outcome, context);
+      } catch (error) {
+        noteFailure(mode, label, (error as Error).message);
+        throw error;
+      }
+      expect(after).toEqual(before);
+      expect(emitted).toEqual([["read:updated", seq]]);
       expect((await call(stack.baseUrl, "GET", "/healthz")).status).toBe(200);
     });
   });

@@ -19,7 +19,7 @@ const HOST = "127.0.0.1";
 
 /** Small budgets, so the suite reaches each 429 with a short burst. */
 export const LIMITS = {
-  sendPerUser: 20,
+  sendPerUser: 30,
   usersSearch: 20,
 } as const;
 
@@ -94,7 +94,7 @@ export async function startContractStack(mode: WebMode): Promise<ContractStack> 
     NODE_ENV: nodeEnv,
     AUTH_JWT_SECRET: authJwtSecret,
     WEBHOOK_SECRET: webhookSecret,
-    METRICS_TOKEN: metricsToken ?? "",
+    ...(metricsToken && { METRICS_TOKEN: metricsToken }),
     LOG_LEVEL: "info",
   };
 
@@ -135,7 +135,6 @@ export async function startContractStack(mode: WebMode): Promise<ContractStack> 
         NEXT_PUBLIC_SUPABASE_URL: "",
         NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: "",
         NEXT_PUBLIC_SUPABASE_ANON_KEY: "",
-        DEV_MAILBOX: "",
         RATE_LIMIT_LOGIN_EMAIL: "1/60",
         // Every request of the suite comes from 127.0.0.1: the per-IP budget must not be what answers.
         RATE_LIMIT_LOGIN_IP: "100000/60",
