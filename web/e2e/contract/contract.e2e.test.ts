@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CASES, type CatalogueContext, type Outcome } from "./bad-input-cases";
-import { LIMITS, startContractStack, TEST_REDIS_URL, type ContractStack, type WebMode } from "./support/contract-stack";
+import { LIMITS, probeStart, startContractStack, TEST_REDIS_URL, type ContractStack, type WebMode } from "./support/contract-stack";
 import { call, freshEmail, sessionCookie, signIn, type Reply, type SignedInUser } from "./support/http-client";
 import { connectSocket, signPush, signToken, waitForEvent, type Handshake } from "./support/realtime";
 
@@ -45,6 +45,7 @@ const noteFailure = (mode: WebMode, label: string, what: string) =>
   catalogueFailures.set(`${mode} | ${label}`, [...(catalogueFailures.get(`${mode} | ${label}`) ?? []), what]);
 
 afterAll(() => {
+  if (catalogueCases === 0) return;
   const byStatus = new Map<string, number>();
   for (const [key, count] of tally) {
     const status = key.split(" | ")[1]!;
@@ -284,6 +285,14 @@ describe.each(MODES)("the contract through %s", (mode) => {
       const socketScrape = await call(stack.socketUrl, "GET", "/metrics", { headers: { authorization } });
       expect([webScrape.status, socketScrape.status]).toEqual([200, 200]);
       expect(webScrape.text).toContain("process_cpu_user_seconds_total");
+    });
+  });
+
+  describe("production start-up", () => {
+    it.runIf(mode === "next start")("when METRICS_TOKEN is missing in production, then neither process starts, and each names it", async () => {
+      const [web, socket] = await Promise.all([probeStart(stack, "web", { METRICS_TOKEN: "" }), probeStart(stack, "socket", { METRICS_TOKEN: "" })]);
+      expect(web.started ? "web started" : web.output).toMatch(/METRICS_TOKEN/);
+      expect(socket.started ? "socket started" : socket.output).toMatch(/METRICS_TOKEN/);
     });
   });
 

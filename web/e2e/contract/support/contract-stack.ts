@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { answers, assertWebBuild, getFreePort, manageProcess, SOCKET_DIR, WEB_DIR, type ManagedProcess } from "../../support/stack";
+import { answers, assertWebBuild, getFreePort, manageProcess, SOCKET_DIR, WEB_DIR, type ManagedProcess, type ProcessSpec } from "../../support/stack";
 import { startMailCatcher, type MailCatcher } from "./mail-catcher";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy";
 
@@ -28,6 +28,8 @@ export const TEST_REDIS_URL = process.env.TEST_REDIS_URL;
 
 export interface ContractStack {
   mode: WebMode;
+  /** The env each process was started with (on top of the caller's). */
+  env: { web: Record<string, string>; socket: Record<string, string> };
   baseUrl: string;
   socketUrl: string;
   /** The secrets both processes were given (tests sign pushes and forge tokens with them). */
@@ -70,6 +72,56 @@ const WARM_UP: [method: string, path: string][] = [
   ["GET", "/readyz"],
 ];
 
+function socketSpec(name: string, port: number, env: Record<string, string>): ProcessSpec {
+  const url = `http://${HOST}:${port}`;
+  return {
+    name,
+    command: process.execPath,
+    args: ["--import", "tsx", "src/index.ts"],
+    cwd: SOCKET_DIR,
+    env: { ...env, SOCKET_PORT: String(port) },
+    isReady: () => answers(`${url}/healthz`, (status) => status === 200),
+  };
+}
+
+function webSpec(mode: WebMode, port: number, env: Record<string, string>): ProcessSpec {
+  return {
+    name: mode,
+    command: process.execPath,
+    args: [NEXT_BIN, mode === "next start" ? "start" : "dev", "-p", String(port), "-H", HOST],
+    cwd: WEB_DIR,
+    env,
+    isReady: () => answers(`http://${HOST}:${port}/healthz`, (status) => status === 200),
+  };
+}
+
+/** How a start-up with a changed env ended: it answered (and was stopped again), or it exited with this output. */
+export type StartProbe = { started: true } | { started: false; output: string };
+
+/**
+ * Starts one more web app or socket server with the stack's env plus `changes` (on a fresh port
+ * and data folder) to see whether it refuses to start; stops it again if it does start.
+ */
+export async function probeStart(stack: ContractStack, which: "web" | "socket", changes: Record<string, string>): Promise<StartProbe> {
+  const port = await getFreePort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), "chat-contract-probe-"));
+  const spec =
+    which === "web"
+      ? webSpec(stack.mode, port, { ...stack.env.web, DATA_DIR: dataDir, ...changes })
+      : socketSpec(`socket probe`, port, { ...stack.env.socket, ...changes });
+  const child = manageProcess(spec, 60_000);
+  try {
+    await child.start();
+    await child.stop();
+    return { started: true };
+  } catch {
+    await child.stop();
+    return { started: false, output: child.logs() };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 export async function startContractStack(mode: WebMode): Promise<ContractStack> {
   const production = mode === "next start";
   if (production) assertWebBuild();
@@ -98,53 +150,35 @@ export async function startContractStack(mode: WebMode): Promise<ContractStack> 
     LOG_LEVEL: "info",
   };
 
-  const socket = manageProcess(
-    {
-      name: `socket (${mode})`,
-      command: process.execPath,
-      args: ["--import", "tsx", "src/index.ts"],
-      cwd: SOCKET_DIR,
-      env: { ...shared, SOCKET_PORT: String(socketPort), SOCKET_HOST: HOST, WEB_ORIGIN: baseUrl, REDIS_URL: "" },
-      isReady: () => answers(`${socketUrl}/healthz`, (status) => status === 200),
-    },
-    60_000,
-  );
+  const socketEnv: Record<string, string> = { ...shared, SOCKET_HOST: HOST, WEB_ORIGIN: baseUrl, REDIS_URL: "" };
+  const webEnv: Record<string, string> = {
+    ...shared,
+    // IMPORTANT: `next dev` writes to <distDir>/dev, so with the default distDir it sits beside
+    // `next build`'s output (Next 16). Another distDir would make `next dev` rewrite tsconfig.json.
+    // It takes a lock there: a developer's own `npm run dev` in this checkout must be stopped first.
+    NEXT_DIST_DIR: production ? (process.env.NEXT_DIST_DIR ?? "") : "",
+    NEXT_TELEMETRY_DISABLED: "1",
+    DATA_DIR: dataDir,
+    APP_URL: baseUrl,
+    SOCKET_SERVER_URL: socketUrl,
+    SOCKET_PUBLIC_URL: socketUrl,
+    SMTP_URL: mail?.url ?? "",
+    MAIL_FROM: mail ? "Chat <sign-in@contract.test>" : "",
+    REDIS_URL: redisUrl,
+    // The embedded mode, whatever the caller's shell or .env says.
+    DATABASE_URL: "",
+    NEXT_PUBLIC_SUPABASE_URL: "",
+    NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: "",
+    NEXT_PUBLIC_SUPABASE_ANON_KEY: "",
+    RATE_LIMIT_LOGIN_EMAIL: "1/60",
+    // Every request of the suite comes from 127.0.0.1: the per-IP budget must not be what answers.
+    RATE_LIMIT_LOGIN_IP: "100000/60",
+    RATE_LIMIT_SEND: `${LIMITS.sendPerUser}/60`,
+    RATE_LIMIT_USERS: `${LIMITS.usersSearch}/60`,
+  };
 
-  const web = manageProcess(
-    {
-      name: mode,
-      command: process.execPath,
-      args: [NEXT_BIN, production ? "start" : "dev", "-p", String(webPort), "-H", HOST],
-      cwd: WEB_DIR,
-      env: {
-        ...shared,
-        // IMPORTANT: `next dev` writes to <distDir>/dev, so with the default distDir it sits beside
-        // `next build`'s output (Next 16). Another distDir would make `next dev` rewrite tsconfig.json.
-        // It takes a lock there: a developer's own `npm run dev` in this checkout must be stopped first.
-        NEXT_DIST_DIR: production ? (process.env.NEXT_DIST_DIR ?? "") : "",
-        NEXT_TELEMETRY_DISABLED: "1",
-        DATA_DIR: dataDir,
-        APP_URL: baseUrl,
-        SOCKET_SERVER_URL: socketUrl,
-        SOCKET_PUBLIC_URL: socketUrl,
-        SMTP_URL: mail?.url ?? "",
-        MAIL_FROM: mail ? "Chat <sign-in@contract.test>" : "",
-        REDIS_URL: redisUrl,
-        // The embedded mode, whatever the caller's shell or .env says.
-        DATABASE_URL: "",
-        NEXT_PUBLIC_SUPABASE_URL: "",
-        NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: "",
-        NEXT_PUBLIC_SUPABASE_ANON_KEY: "",
-        RATE_LIMIT_LOGIN_EMAIL: "1/60",
-        // Every request of the suite comes from 127.0.0.1: the per-IP budget must not be what answers.
-        RATE_LIMIT_LOGIN_IP: "100000/60",
-        RATE_LIMIT_SEND: `${LIMITS.sendPerUser}/60`,
-        RATE_LIMIT_USERS: `${LIMITS.usersSearch}/60`,
-      },
-      isReady: () => answers(`${baseUrl}/healthz`, (status) => status === 200),
-    },
-    120_000,
-  );
+  const socket = manageProcess(socketSpec(`socket (${mode})`, socketPort, socketEnv), 60_000);
+  const web = manageProcess(webSpec(mode, webPort, webEnv), 120_000);
 
   const stop = async () => {
     await Promise.all([web.stop(), socket.stop()]);
@@ -172,6 +206,7 @@ export async function startContractStack(mode: WebMode): Promise<ContractStack> 
 
   return {
     mode,
+    env: { web: webEnv, socket: socketEnv },
     baseUrl,
     socketUrl,
     authJwtSecret,
