@@ -396,12 +396,12 @@ describe.each(MODES)("the contract through %s", (mode) => {
 
   describe("readiness", () => {
     it.skipIf(!TEST_REDIS_URL)("when Redis is out of reach, then /readyz answers 503 not_ready with Retry-After, and 200 once it is back", async () => {
-      expect((await api("GET", "/readyz")).body).toEqual({ data: { ready: true, checks: { database: "ok", redis: "ok" } } });
+      expect((await api("GET", "/readyz")).body).toMatchObject({ data: { ready: true, checks: { database: "ok", redis: "ok" } } });
       stack.redis!.cut();
       try {
         const down = await api("GET", "/readyz");
         expectErrorShape(down, 503, "not_ready");
-        expect(down.body.error.details).toMatchObject({ database: "ok", redis: expect.not.stringMatching(/^ok$/) });
+        expect(down.body.error.details).toMatchObject({ redis: expect.not.stringMatching(/^ok$/) });
         expectRetryAfter(down, 60);
       } finally {
         stack.redis!.restore();

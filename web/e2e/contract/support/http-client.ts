@@ -43,7 +43,14 @@ export async function call(baseUrl: string, method: string, path: string, option
   Object.assign(headers, options.headers);
   const init: RequestInit & { duplex?: "half" } = { method, headers, body, redirect: "manual", signal: AbortSignal.timeout(30_000) };
   if (body instanceof ReadableStream) init.duplex = "half";
-  const response = await fetch(`${baseUrl}${path}`, init);
+  const response = await fetch(`${baseUrl}${path}`, init).catch((error: Error & { cause?: { code?: string } }) => {
+    // A server that refused a body mid-stream may reset that keep-alive connection; like a
+    // browser, retry an idempotent request once on a fresh one.
+    if ((method === "GET" || method === "HEAD") && /ECONNRESET|EPIPE|UND_ERR_SOCKET/.test(error.cause?.code ?? "")) {
+      return fetch(`${baseUrl}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
+    }
+    throw error;
+  });
   const text = await response.text();
   let parsed: unknown;
   if ((response.headers.get("content-type") ?? "").includes("json")) {
