@@ -13,8 +13,8 @@ import { fileURLToPath } from "node:url";
 export { CHROMIUM_PATH, checkChromium, fetchMagicLink, launchUser, loginViaMailbox, type BrowserUser } from "./browser";
 
 export const WEB_DIR = fileURLToPath(new URL("../..", import.meta.url));
-const REPO_DIR = path.resolve(WEB_DIR, "..");
-const SOCKET_DIR = path.join(REPO_DIR, "socket-server");
+export const REPO_DIR = path.resolve(WEB_DIR, "..");
+export const SOCKET_DIR = path.join(REPO_DIR, "socket-server");
 const HOST = "127.0.0.1";
 const MAX_LOG_LINES = 400;
 
@@ -84,7 +84,7 @@ export function assertWebBuild(): void {
   }
 }
 
-interface ProcessSpec {
+export interface ProcessSpec {
   name: string;
   command: string;
   args: string[];
@@ -94,7 +94,8 @@ interface ProcessSpec {
   isReady(): Promise<boolean>;
 }
 
-function manageProcess(spec: ProcessSpec, startTimeoutMs: number): ManagedProcess {
+/** Runs one server process in its own process group, keeping its recent output. */
+export function manageProcess(spec: ProcessSpec, startTimeoutMs: number): ManagedProcess {
   const lines: string[] = [];
   const verbose = process.env.E2E_VERBOSE === "1";
   let child: ChildProcess | null = null;
@@ -175,7 +176,8 @@ function manageProcess(spec: ProcessSpec, startTimeoutMs: number): ManagedProces
   return handle;
 }
 
-async function answers(url: string, accept: (status: number) => boolean): Promise<boolean> {
+/** Whether `url` answers with a status `accept` likes (within 2 s). */
+export async function answers(url: string, accept: (status: number) => boolean): Promise<boolean> {
   const response = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(2_000) });
   await response.body?.cancel();
   return accept(response.status);
