@@ -138,6 +138,11 @@ export function createApp({
     socket.disconnect(true);
   };
 
+
+  io.use(authenticateSocket({ verifier, revocations, peersTicketKeys: config.webhookSecrets.map(peersTicketKey), logger }));
+  // Joins the user's room (user:<id>) once admitted.
+  io.use(limitSocketsPerUser(io, { maxPerUser: config.maxSocketsPerUser ?? DEFAULT_MAX_SOCKETS_PER_USER, logger }));
+  const presence = attachPresence(io, { lastSeen, peers, logger, onForbidden: () => metrics.eventsForbidden.inc() });
   const pushReceiver = createPushReceiver({
     io,
     webhookSecrets: config.webhookSecrets,
@@ -147,19 +152,18 @@ export function createApp({
     logger,
     metrics,
     isShuttingDown: () => shuttingDown,
+    onNewPeers: (a, b) => {
+      presence.introduce(a, b).catch((error: unknown) => logger.warn("presence introduction failed", { error: String(error) }));
+    },
   });
   receivePush = (req, res) => pushReceiver.handle(req, res);
 
-  io.use(authenticateSocket({ verifier, revocations, peersTicketKeys: config.webhookSecrets.map(peersTicketKey), logger }));
-  // Joins the user's room (user:<id>) once admitted.
-  io.use(limitSocketsPerUser(io, { maxPerUser: config.maxSocketsPerUser ?? DEFAULT_MAX_SOCKETS_PER_USER, logger }));
-  const presence = attachPresence(io, { lastSeen, peers, logger, onForbidden: () => metrics.eventsForbidden.inc() });
   io.on("connection", (socket) => {
     // Authenticated while shutdown began: send it elsewhere at once.
     if (shuttingDown) return sayGoodbye(socket);
     disconnectOnExpiry(socket);
     socket.use(limitSocketEvents(socket, { limiter: rateLimiter, metrics, logger }));
-    presence(socket);
+    presence.onConnection(socket);
     logger.debug("socket connected", { userId: socket.data.userId });
     socket.once("disconnect", (reason) => logger.debug("socket disconnected", { userId: socket.data.userId, reason }));
   });

@@ -10,8 +10,8 @@ import { webhookKey } from "./webhook-signature.js";
  * `message.created` push (a new conversation makes its two people peers at once).
  */
 export interface PeerStore {
-  /** Records that `a` and `b` share a conversation. */
-  add(a: string, b: string): Promise<void>;
+  /** Records that `a` and `b` share a conversation; resolves true when the pair was not known yet. */
+  add(a: string, b: string): Promise<boolean>;
   has(a: string, b: string): Promise<boolean>;
 }
 
@@ -36,7 +36,7 @@ export function createMemoryPeerStore({
       const time = now();
       const expiresAt = expiries.get(key);
       // Refreshed at most once a minute: the common case (an active pair) is one Map read.
-      if (expiresAt !== undefined && expiresAt - time > ttlMs - 60_000) return;
+      if (expiresAt !== undefined && expiresAt - time > ttlMs - 60_000) return false;
       for (const [oldKey, oldExpiry] of expiries) {
         if (oldExpiry > time) break;
         expiries.delete(oldKey);
@@ -44,6 +44,7 @@ export function createMemoryPeerStore({
       expiries.delete(key);
       if (expiries.size >= maxPairs) expiries.delete(expiries.keys().next().value!);
       expiries.set(key, time + ttlMs);
+      return expiresAt === undefined || expiresAt <= time;
     },
     async has(a, b) {
       return hasSync(a, b);

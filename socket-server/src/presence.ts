@@ -70,7 +70,20 @@ export function attachPresence(
 
   const announce = (state: PresenceState) => io.to(presenceRoom(state.userId)).emit("presence:update", state);
 
-  return function onConnection(socket: ChatSocket): void {
+  /**
+   * Two people just became peers (their first message): each of their sockets, on every
+   * instance, follows the other's presence from now on and is told the current state, so a
+   * conversation opened with a stranger shows presence as soon as it has a message.
+   */
+  async function introduce(a: string, b: string): Promise<void> {
+    io.in(userRoom(a)).socketsJoin(presenceRoom(b));
+    io.in(userRoom(b)).socketsJoin(presenceRoom(a));
+    const [stateOfA, stateOfB] = await states([a, b]);
+    io.to(userRoom(a)).emit("presence:update", stateOfB!);
+    io.to(userRoom(b)).emit("presence:update", stateOfA!);
+  }
+
+  function onConnection(socket: ChatSocket): void {
     const { userId } = socket.data;
     let subscribed: string[] = [];
 
@@ -119,5 +132,7 @@ export function attachPresence(
         logger.warn("presence update failed", { error: String(error) });
       }
     });
-  };
+  }
+
+  return { onConnection, introduce };
 }

@@ -209,14 +209,15 @@ export function createRedisPeerStore(
   const known = createMemoryPeerStore({ ttlMs: 60 * 60_000 });
   return {
     async add(a, b) {
-      if (known.hasSync(a, b)) return;
+      if (known.hasSync(a, b)) return false;
       if (!client.isReady) throw new Error("Redis is not connected");
-      await withTimeout(
-        client.set(`${keyPrefix}${pairKey(a, b)}`, "1", { expiration: { type: "PX", value: PEER_PAIR_TTL_MS } }),
-        timeoutMs,
-        "Redis SET timed out",
-      );
+      const key = `${keyPrefix}${pairKey(a, b)}`;
+      const expiration = { type: "PX", value: PEER_PAIR_TTL_MS } as const;
+      const created = (await withTimeout(client.set(key, "1", { condition: "NX", expiration }), timeoutMs, "Redis SET timed out")) === "OK";
+      // Known already (another instance, or before this one's memory): keep it another TTL.
+      if (!created) await withTimeout(client.pExpire(key, PEER_PAIR_TTL_MS), timeoutMs, "Redis PEXPIRE timed out");
       await known.add(a, b);
+      return created;
     },
     async has(a, b) {
       if (known.hasSync(a, b)) return true;

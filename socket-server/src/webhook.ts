@@ -142,6 +142,8 @@ export interface PushReceiverDeps {
   metrics: Metrics;
   /** True once shutdown began: new pushes get 503 so the sender retries on another instance. */
   isShuttingDown: () => boolean;
+  /** Two people exchanged their first message (a pair the peer store did not know). */
+  onNewPeers?: (a: string, b: string) => void;
 }
 
 export interface PushReceiver {
@@ -382,7 +384,7 @@ class Receiver implements PushReceiver {
         // One emit to both rooms: a socket in both (self-chat) gets it once.
         io.to([userRoom(message.recipientId), userRoom(message.senderId)]).emit("message:new", message);
         // Typing and presence between them are allowed from now on (best effort: never fails the push).
-        if (message.senderId !== message.recipientId) this.deps.peers.add(message.senderId, message.recipientId).catch(this.logPeerFailure);
+        if (message.senderId !== message.recipientId) void this.learnPeers(message.senderId, message.recipientId);
         return;
       }
       case "read.updated":
@@ -394,9 +396,14 @@ class Receiver implements PushReceiver {
     }
   }
 
-  private readonly logPeerFailure = (error: unknown) => {
-    this.deps.logger.warn("peer store unavailable", { error: errorMessage(error) });
-  };
+  /** Never rejects: a peer store failure costs typing and presence between them, never the push. */
+  private async learnPeers(a: string, b: string): Promise<void> {
+    try {
+      if (await this.deps.peers.add(a, b)) this.deps.onNewPeers?.(a, b);
+    } catch (error) {
+      this.deps.logger.warn("peer store unavailable", { error: errorMessage(error) });
+    }
+  }
 
   private reply(exchange: PushExchange, status: number, body: string): void {
     const { res } = exchange;

@@ -166,6 +166,21 @@ describe("typing and presence only between peers", () => {
     expect(await subscribe(annSocket, [carol])).toEqual([{ userId: carol, online: true, lastSeenAt: null }]);
   });
 
+  it("when two strangers exchange a first message, then each follows the other's presence without subscribing", async () => {
+    const server = await start();
+    const [ann, carol] = [randomUUID(), randomUUID()];
+    const annSocket = await connectAs(server, ann);
+    const carolSocket = await connectAs(server, carol);
+    const told = nextEvent(annSocket, "presence:update");
+
+    expect((await sendPush(server.url, buildPush({ senderId: ann, recipientId: carol, seq: 1 }))).status).toBe(202);
+
+    expect(await told).toEqual({ userId: carol, online: true, lastSeenAt: null });
+    const offline = nextEvent(annSocket, "presence:update");
+    carolSocket.close();
+    expect(await offline).toMatchObject({ userId: carol, online: false });
+  });
+
   it("when no ticket is given, then the socket connects with no peers", async () => {
     const server = await start();
     const socket = await connect(server, await signToken());
