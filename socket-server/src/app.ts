@@ -138,7 +138,6 @@ export function createApp({
     socket.disconnect(true);
   };
 
-
   io.use(authenticateSocket({ verifier, revocations, peersTicketKeys: config.webhookSecrets.map(peersTicketKey), logger }));
   // Joins the user's room (user:<id>) once admitted.
   io.use(limitSocketsPerUser(io, { maxPerUser: config.maxSocketsPerUser ?? DEFAULT_MAX_SOCKETS_PER_USER, logger }));
