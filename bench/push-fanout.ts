@@ -147,22 +147,35 @@ export async function runPushFanout(argv = process.argv.slice(2)) {
   });
 }
 
+/** The step carried its load: ≥ 95% of the offered messages answered and delivered (latency aside). */
+const carried = (step: StepResult) => step.achieved >= HOLD_SHARE * step.offered && step.deliveredPerSecond >= HOLD_SHARE * step.offered;
+
 /**
  * Messages delivered per core-second of the socket tier, ours ÷ the bare relay's: 1 s ÷ server
- * CPU per message at each one's highest step that held. (The measured ceilings' ratio is printed
- * too; on a 2-core machine the generator and other work usually run out of CPU before the
- * bare relay does, so it says less.)
+ * CPU per message, compared at the same offered rate (the highest both carried), because an
+ * idle server's fixed costs (2,000 sockets' heartbeats, timers) weigh more per message at low
+ * rates, and on a shared machine latency misses (which set the ceilings) follow other work
+ * more than the server. The ceilings' ratio is printed too.
  */
 function ratioTarget(ours: ServerRun, bare: ServerRun, target: number): Target {
-  const normalised = ours.capacityPerCore && bare.capacityPerCore ? ours.capacityPerCore / bare.capacityPerCore : 0;
+  const label = `messages per core-second ≥ ${target}× the bare relay, ${ours.label}`;
+  const rate = Math.max(
+    0,
+    ...ours.steps.filter((step) => carried(step) && bare.steps.some((other) => other.offered === step.offered && carried(other))).map((step) => step.offered),
+  );
+  const mine = ours.steps.find((step) => step.offered === rate)?.cpuMsPerOp.server;
+  const theirs = bare.steps.find((step) => step.offered === rate)?.cpuMsPerOp.server;
   const measured = ours.ceiling !== null && bare.ceiling ? ours.ceiling / bare.ceiling : 0;
+  if (!rate || !mine || !theirs) return { label, pass: false, detail: "not measured (no rate carried by both)" };
+  const ratio = theirs / mine;
   return {
-    label: `messages per core-second ≥ ${target}× the bare relay, ${ours.label}`,
-    pass: normalised >= target,
+    label,
+    pass: ratio >= target,
     detail:
-      `${fmt(normalised, 2)}× — ${fmt(Math.round(ours.capacityPerCore ?? 0))} vs ${fmt(Math.round(bare.capacityPerCore ?? 0))} messages per core-second ` +
-      `(CPU per message ${fmt(ours.capacityPerCore ? 1e6 / ours.capacityPerCore : Number.NaN, 0)} µs vs ${fmt(bare.capacityPerCore ? 1e6 / bare.capacityPerCore : Number.NaN, 0)} µs); ` +
-      `measured ceilings ${ceilingText(ours)} vs ${ceilingText(bare)} (${fmt(measured, 2)}×)`,
+      `${fmt(ratio, 2)}× at ${fmt(rate)} messages/s — ${fmt(Math.round(1000 / mine))} vs ${fmt(Math.round(1000 / theirs))} messages per core-second ` +
+      `(CPU per message ${fmt(mine * 1000, 0)} µs vs ${fmt(theirs * 1000, 0)} µs); ` +
+      `at the ceilings ${fmt(ours.capacityPerCore && bare.capacityPerCore ? ours.capacityPerCore / bare.capacityPerCore : Number.NaN, 2)}× ` +
+      `(${ceilingText(ours)} vs ${ceilingText(bare)}, ${fmt(measured, 2)}×)`,
   };
 }
 
