@@ -1,15 +1,17 @@
-import { createServer, type Server as HttpServer } from "node:http";
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
 import { Server, type ServerOptions, type Socket } from "socket.io";
-import { authenticateSocket, disconnectOnExpiry, userRoom, type AccessTokenVerifier } from "./auth.js";
+import { authenticateSocket, disconnectOnExpiry, limitSocketsPerUser, type AccessTokenVerifier } from "./auth.js";
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from "./events.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, createMetricsHandler, type Metrics } from "./metrics.js";
 import { createMemoryRateLimiter, limitSocketEvents } from "./rate-limit.js";
 import { attachPresence, createMemoryLastSeenStore, type LastSeenStore } from "./presence.js";
-import { createPushHandler, type SeenIdStore } from "./webhook.js";
+import { createMemoryPeerStore, peersTicketKey, type PeerStore } from "./peers.js";
+import { createMemoryRevocationStore, type RevocationStore } from "./revocations.js";
+import { createPushReceiver, isPushRequest, type SeenIdStore } from "./webhook.js";
 
 type InterServerEvents = Record<string, never>;
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -21,7 +23,11 @@ export interface AppConfig {
   webOrigins: string[];
   /** When set, `GET /metrics` requires `Authorization: Bearer <token>`. */
   metricsToken?: string;
+  /** Most sockets one user may hold across every instance (`SOCKET_MAX_PER_USER`); default 10. */
+  maxSocketsPerUser?: number;
 }
+
+export const DEFAULT_MAX_SOCKETS_PER_USER = 10;
 
 export interface AppDeps {
   config: AppConfig;
@@ -30,8 +36,12 @@ export interface AppDeps {
   logger?: Logger;
   /** Socket.IO adapter; the default (in memory) serves one instance, the Redis one several. */
   adapter?: ServerOptions["adapter"];
-  /** Limits client→server events per socket; in memory by default. */
+  /** Limits client→server events per user; in memory by default. */
   rateLimiter?: RateLimiterAbstract;
+  /** Signed-out sessions (from `session.revoked` pushes); in memory by default. */
+  revocations?: RevocationStore;
+  /** Pairs of users who share a conversation, learned from message pushes; in memory by default. */
+  peers?: PeerStore;
   /** Probes `/readyz` runs, by dependency name (e.g. `redis`); each rejects, quickly, when not ready. */
   readinessChecks?: Record<string, () => Promise<void>>;
   /** Runs last in `close()`, e.g. to close Redis connections. */
@@ -90,13 +100,20 @@ export function createApp({
   readinessChecks = {},
   release,
   lastSeen = createMemoryLastSeenStore(),
+  revocations = createMemoryRevocationStore(),
+  peers = createMemoryPeerStore(),
 }: AppDeps): App {
   const app = express();
   app.disable("x-powered-by");
-  const httpServer = createServer(app);
-  const allowedOrigins = new Set(config.webOrigins);
   let shuttingDown = false;
-  const pushesInFlight = createInFlightCounter();
+  // Filled in below, once io and the metrics exist; no request arrives before listen().
+  let receivePush: (req: IncomingMessage, res: ServerResponse) => void = () => {};
+  // IMPORTANT: pushes are the hot path: answered here, ahead of Express, which serves the rest.
+  const httpServer = createServer((req, res) => {
+    if (isPushRequest(req)) receivePush(req, res);
+    else app(req, res);
+  });
+  const allowedOrigins = new Set(config.webOrigins);
 
   // CORS covers the long-polling transport. WebSockets skip CORS, so allowRequest
   // checks the Origin too: a browser always sends one, and it must be ours. No Origin
@@ -121,15 +138,31 @@ export function createApp({
     socket.disconnect(true);
   };
 
-  io.use(authenticateSocket(verifier, logger));
-  const presence = attachPresence(io, { lastSeen, logger });
+  io.use(authenticateSocket({ verifier, revocations, peersTicketKeys: config.webhookSecrets.map(peersTicketKey), logger }));
+  // Joins the user's room (user:<id>) once admitted.
+  io.use(limitSocketsPerUser(io, { maxPerUser: config.maxSocketsPerUser ?? DEFAULT_MAX_SOCKETS_PER_USER, logger }));
+  const presence = attachPresence(io, { lastSeen, peers, logger, onForbidden: () => metrics.eventsForbidden.inc() });
+  const pushReceiver = createPushReceiver({
+    io,
+    webhookSecrets: config.webhookSecrets,
+    seenIds,
+    revocations,
+    peers,
+    logger,
+    metrics,
+    isShuttingDown: () => shuttingDown,
+    onNewPeers: (a, b) => {
+      presence.introduce(a, b).catch((error: unknown) => logger.warn("presence introduction failed", { error: String(error) }));
+    },
+  });
+  receivePush = (req, res) => pushReceiver.handle(req, res);
+
   io.on("connection", (socket) => {
     // Authenticated while shutdown began: send it elsewhere at once.
     if (shuttingDown) return sayGoodbye(socket);
-    void socket.join(userRoom(socket.data.userId));
     disconnectOnExpiry(socket);
     socket.use(limitSocketEvents(socket, { limiter: rateLimiter, metrics, logger }));
-    presence(socket);
+    presence.onConnection(socket);
     logger.debug("socket connected", { userId: socket.data.userId });
     socket.once("disconnect", (reason) => logger.debug("socket disconnected", { userId: socket.data.userId, reason }));
   });
@@ -159,18 +192,6 @@ export function createApp({
     res.json({ data: { ready: true } });
   });
   app.get("/metrics", createMetricsHandler(metrics.registry, config.metricsToken));
-  app.post(
-    "/webhooks/messages",
-    pushesInFlight.track,
-    createPushHandler({
-      io,
-      webhookSecrets: config.webhookSecrets,
-      seenIds,
-      logger,
-      metrics,
-      isShuttingDown: () => shuttingDown,
-    }),
-  );
   app.use(notFound);
   app.use(handleError(logger));
 
@@ -197,10 +218,10 @@ export function createApp({
     shuttingDownPromise ??= (async () => {
       shuttingDown = true;
       const sockets = [...io.of("/").sockets.values()];
-      logger.info("shutdown started", { sockets: sockets.length, pushesInFlight: pushesInFlight.count() });
+      logger.info("shutdown started", { sockets: sockets.length, pushesInFlight: pushReceiver.inFlight() });
       for (const socket of sockets) sayGoodbye(socket);
-      if (!(await pushesInFlight.idle(graceMs))) {
-        logger.warn("shutdown grace period over; cutting in-flight pushes", { pushesInFlight: pushesInFlight.count() });
+      if (!(await pushReceiver.idle(graceMs))) {
+        logger.warn("shutdown grace period over; cutting in-flight pushes", { pushesInFlight: pushReceiver.inFlight() });
         httpServer.closeAllConnections();
       }
       await close();
@@ -210,37 +231,6 @@ export function createApp({
   };
 
   return { httpServer, io, metrics, shutdown, close };
-}
-
-/** Counts requests in progress; `idle(ms)` resolves true once none are left, false on timeout. */
-function createInFlightCounter() {
-  let count = 0;
-  const waiters = new Set<() => void>();
-
-  const track: RequestHandler = (_req, res, next) => {
-    count += 1;
-    // "close" fires once the response is sent or the connection is gone.
-    res.once("close", () => {
-      count -= 1;
-      if (count === 0) for (const wake of waiters) wake();
-    });
-    next();
-  };
-
-  const idle = (timeoutMs: number) =>
-    new Promise<boolean>((resolve) => {
-      if (count === 0) return resolve(true);
-      const done = (drained: boolean) => {
-        clearTimeout(timer);
-        waiters.delete(wake);
-        resolve(drained);
-      };
-      const wake = () => done(true);
-      const timer = setTimeout(() => done(false), timeoutMs);
-      waiters.add(wake);
-    });
-
-  return { track, idle, count: () => count };
 }
 
 /** One line per request: method, path (never the query), status, duration. Nothing from headers or body. */

@@ -1,7 +1,10 @@
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from "jose";
 import { z } from "zod";
-import type { ChatSocket } from "./app.js";
+import type { ChatServer, ChatSocket } from "./app.js";
+import type { ConnectErrorCode } from "./events.js";
 import type { Logger } from "./logger.js";
+import { InvalidPeersTicketError, verifyPeersTicket } from "./peers.js";
+import type { RevocationStore } from "./revocations.js";
 
 /** What the socket server needs to know about a verified access token. */
 export interface AccessToken {
@@ -11,6 +14,8 @@ export interface AccessToken {
   /** Empty when the token carries no email (e.g. phone sign-in). */
   email: string;
   expiresAt: Date;
+  /** The `iat` claim (epoch seconds); null when absent. */
+  issuedAt: number | null;
 }
 
 /**
@@ -39,6 +44,7 @@ const claimsSchema = z.object({
   sub: z.guid(),
   role: z.literal("authenticated"),
   exp: z.number(),
+  iat: z.number().optional(),
   email: z.string().optional(),
   session_id: z.string().max(200).optional(),
 });
@@ -52,6 +58,7 @@ function toAccessToken(payload: JWTPayload): AccessToken {
     sessionId: claims.data.session_id ?? null,
     email: claims.data.email ?? "",
     expiresAt: new Date(claims.data.exp * 1000),
+    issuedAt: claims.data.iat ?? null,
   };
 }
 
@@ -130,20 +137,49 @@ export function userRoom(userId: string): `user:${string}` {
   return `user:${userId}`;
 }
 
+export interface HandshakeDeps {
+  verifier: AccessTokenVerifier;
+  revocations: RevocationStore;
+  /** Keys that verify peers tickets (one per configured webhook secret: rotation). */
+  peersTicketKeys: readonly Uint8Array[];
+  logger: Logger;
+}
+
+/** The `connect_error` a refused handshake gets: `message` and `data.code` are the same code. */
+export function refusal(code: ConnectErrorCode): Error {
+  return Object.assign(new Error(code), { data: { code } });
+}
+
 /**
- * Socket.IO middleware: refuses the connection with `connect_error`
- * message "unauthorized" unless `auth.token` verifies.
+ * Socket.IO middleware: refuses the connection with `connect_error` message "unauthorized"
+ * unless `auth.token` verifies, its session is not signed out (on any instance, through the
+ * revocation store) and `auth.peersTicket`, when given, verifies for the same user. A missing
+ * ticket connects with no peers (they are then learned from message pushes only).
  */
-export function authenticateSocket(verifier: AccessTokenVerifier, logger: Logger) {
+export function authenticateSocket({ verifier, revocations, peersTicketKeys, logger }: HandshakeDeps) {
   return async (socket: ChatSocket, next: (error?: Error) => void): Promise<void> => {
-    const token: unknown = socket.handshake.auth?.token;
+    const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+    const token = auth?.token;
+    const ticket = auth?.peersTicket;
     try {
       if (typeof token !== "string" || token === "") throw new UnauthorizedError("missing_token");
       const verified = await verifier.verifyAccessToken(token);
+      if (await revocations.isRevoked(verified)) throw new UnauthorizedError("session_revoked");
+      let peers: string[] = [];
+      if (ticket !== undefined) {
+        if (typeof ticket !== "string") throw new UnauthorizedError("invalid_peers_ticket");
+        try {
+          peers = await verifyPeersTicket(peersTicketKeys, ticket, verified.userId);
+        } catch (error) {
+          if (error instanceof InvalidPeersTicketError) throw new UnauthorizedError(`peers_ticket_${error.reason}`);
+          throw error;
+        }
+      }
       socket.data.userId = verified.userId;
       socket.data.email = verified.email;
       socket.data.sessionId = verified.sessionId;
       socket.data.expiresAt = verified.expiresAt.getTime();
+      socket.data.peers = new Set(peers);
       next();
     } catch (error) {
       const reason = error instanceof UnauthorizedError ? error.reason : "verifier_error";
@@ -151,9 +187,74 @@ export function authenticateSocket(verifier: AccessTokenVerifier, logger: Logger
         logger.error("socket auth failed", { error: error instanceof Error ? error.message : String(error) });
       }
       logger.info("socket refused", { reason });
-      next(Object.assign(new Error("unauthorized"), { data: { code: "unauthorized" } }));
+      next(refusal("unauthorized"));
     }
   };
+}
+
+// Counting a user's sockets across instances asks every instance; past this, count this one's only.
+const COUNT_TIMEOUT_MS = 1_000;
+
+/**
+ * Socket.IO middleware, after `authenticateSocket`: at most `maxPerUser` sockets per user across
+ * every instance (counted with `fetchSockets()` on the user's room, which the Redis adapter
+ * answers for all of them). The next handshake is refused with `connect_error` message
+ * `too_many_connections`. Passing sockets join their user's room here, one handshake of a user
+ * at a time per instance, so concurrent handshakes on one instance cannot both take the last
+ * place. (Two at the same moment on two instances can: the limit is exact per instance, close
+ * to it across them.)
+ */
+export function limitSocketsPerUser(io: ChatServer, { maxPerUser, logger }: { maxPerUser: number; logger: Logger }) {
+  const queues = new Map<string, Promise<void>>();
+
+  async function admit(socket: ChatSocket): Promise<boolean> {
+    const room = userRoom(socket.data.userId);
+    const namespace = io.of("/");
+    // This instance's sockets, counted from the room: it also holds handshakes admitted a
+    // moment ago that are not connected yet (fetchSockets() would miss those).
+    const local = () => namespace.adapter.rooms.get(room)?.size ?? 0;
+    if (local() >= maxPerUser) return false;
+    let count = local();
+    try {
+      const everywhere = await withTimeout(io.in(room).fetchSockets(), COUNT_TIMEOUT_MS);
+      count = local() + everywhere.filter((other) => !namespace.sockets.has(other.id)).length;
+    } catch (error) {
+      // Another instance or Redis does not answer: this instance's count is the best we know.
+      logger.warn("socket count failed", { error: error instanceof Error ? error.message : String(error) });
+    }
+    if (count >= maxPerUser) return false;
+    await socket.join(room);
+    return true;
+  }
+
+  return (socket: ChatSocket, next: (error?: Error) => void): void => {
+    const { userId } = socket.data;
+    const previous = queues.get(userId) ?? Promise.resolve();
+    const turn = previous.then(() => admit(socket)).then(
+      (admitted) => {
+        if (admitted) return next();
+        logger.info("socket refused", { reason: "too_many_connections" });
+        next(refusal("too_many_connections"));
+      },
+      (error: unknown) => {
+        logger.error("socket admission failed", { error: error instanceof Error ? error.message : String(error) });
+        next(refusal("unauthorized"));
+      },
+    );
+    queues.set(userId, turn);
+    void turn.then(() => {
+      if (queues.get(userId) === turn) queues.delete(userId);
+    });
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  promise.catch(() => {});
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 // setTimeout fires at once for delays above 2^31-1 ms (~24.8 days), so long

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { Webhook } from "standardwebhooks";
 import { z } from "zod";
 import { LOG_LEVELS, type LogLevel } from "./logger.js";
+import { webhookKey } from "./webhook-signature.js";
 
 /** Shared with the web app's dev defaults, so `npm run dev` works with no `.env`. */
 export const DEV_AUTH_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me-in-production";
@@ -9,6 +9,7 @@ export const DEV_WEBHOOK_SECRET = "whsec_ZGV2LW9ubHktaW5zZWN1cmUtd2ViaG9vay1zZWN
 
 const DEFAULT_PORT = 5003;
 const DEFAULT_HOST = "0.0.0.0";
+const DEFAULT_MAX_SOCKETS_PER_USER = 10;
 const DEFAULT_WEB_ORIGINS = ["http://localhost:3000", "http://127.0.0.1:3000"];
 
 // RFC 7518 §3.2: an HS256 key must be at least as long as the hash (256 bits).
@@ -43,6 +44,8 @@ export interface Env {
   logPretty?: boolean;
   /** When set, `GET /metrics` requires `Authorization: Bearer <token>`. */
   metricsToken?: string;
+  /** Most sockets one user may hold across every instance; the next handshake gets `too_many_connections`. */
+  maxSocketsPerUser: number;
 }
 
 export interface ParsedEnv {
@@ -80,7 +83,7 @@ function isWebhookSecret(secret: string): boolean {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64) || base64.length % 4 !== 0) return false;
   if (Buffer.from(base64, "base64").length < MIN_WEBHOOK_KEY_BYTES) return false;
   try {
-    new Webhook(secret);
+    webhookKey(secret);
     return true;
   } catch {
     return false;
@@ -162,6 +165,14 @@ const envSchema = z.object({
   REDIS_URL: optional(redisUrlSchema),
   LOG_LEVEL: optional(z.string().trim().toLowerCase().pipe(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`))),
   LOG_PRETTY: optional(booleanFlagSchema),
+  SOCKET_MAX_PER_USER: optional(
+    z
+      .string()
+      .trim()
+      .regex(/^\d+$/, "must be a whole number from 1 to 1000")
+      .transform(Number)
+      .refine((count) => count >= 1 && count <= 1000, "must be a whole number from 1 to 1000"),
+  ),
   METRICS_TOKEN: optional(
     z.string().trim().min(MIN_METRICS_TOKEN_LENGTH, `must be at least ${MIN_METRICS_TOKEN_LENGTH} characters`),
   ),
@@ -208,6 +219,7 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedEnv 
       authJwtSecret: vars.AUTH_JWT_SECRET ?? DEV_AUTH_JWT_SECRET,
       webhookSecrets: vars.WEBHOOK_SECRET ?? [DEV_WEBHOOK_SECRET],
       webOrigins: vars.WEB_ORIGIN ?? [...DEFAULT_WEB_ORIGINS],
+      maxSocketsPerUser: vars.SOCKET_MAX_PER_USER ?? DEFAULT_MAX_SOCKETS_PER_USER,
       // Optional settings stay absent when unset; their consumers own the defaults.
       ...(vars.REDIS_URL !== undefined && { redisUrl: vars.REDIS_URL }),
       ...(vars.SUPABASE_URL !== undefined && { supabaseUrl: vars.SUPABASE_URL }),

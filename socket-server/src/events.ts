@@ -43,6 +43,18 @@ export interface ReadUpdatedPush {
   data: ReadState;
 }
 export type Push = MessagePush | SessionRevokedPush | ReadUpdatedPush;
+/** One push of a batch: `id` is its dedupe key, the `webhook-id` a single push of it would carry (e.g. `msg_<message id>`). */
+export type BatchItem = Push & { id: string };
+/**
+ * Several pushes in one signed request (at most 500 items, 1 MiB). The batch's own `webhook-id`
+ * only signs it; each item is deduped by its `id`. Answered 202 `{ data: { delivered, duplicates } }`.
+ */
+export interface BatchPush {
+  type: "batch";
+  data: BatchItem[];
+}
+/** Any body `POST /webhooks/messages` accepts. */
+export type PushBody = Push | BatchPush;
 
 /** Online state of one user, across all their tabs and every socket-server instance. */
 export interface PresenceState {
@@ -78,7 +90,30 @@ export interface ServerShutdownPayload {
   reconnectInMs: number;
 }
 
-/** A client→server event was dropped: this socket sent too many. Retry after `retryAfterMs`. */
+/**
+ * What a client passes as Socket.IO's `auth` in the handshake: the access token, and the peers
+ * ticket `GET /api/auth/session` returned with it (who shares a conversation with the user).
+ */
+export interface HandshakeAuth {
+  token: string;
+  peersTicket?: string;
+}
+
+/**
+ * Why a handshake was refused: the `connect_error`'s `message` (and `data.code`).
+ * `unauthorized`: no valid token, a signed-out session, or a bad peers ticket: fetch a new
+ * session and retry. `too_many_connections`: the user already has `SOCKET_MAX_PER_USER`
+ * sockets open: close one (e.g. another tab) before retrying.
+ */
+export type ConnectErrorCode = "unauthorized" | "too_many_connections";
+
+/** A client→server event was dropped: it named someone the user shares no conversation with. */
+export interface ForbiddenPayload {
+  event: string;
+  reason: "not_a_peer";
+}
+
+/** A client→server event was dropped: this user sent too many (all their sockets together). Retry after `retryAfterMs`. */
 export interface RateLimitedPayload {
   event: string;
   retryAfterMs: number;
@@ -95,15 +130,21 @@ export interface ServerToClientEvents {
   "auth:error": (error: AuthErrorPayload) => void;
   "server:shutdown": (payload: ServerShutdownPayload) => void;
   "error:rate_limited": (payload: RateLimitedPayload) => void;
+  /** A `typing:start`/`typing:stop` to someone who is not a peer was dropped. */
+  "error:forbidden": (payload: ForbiddenPayload) => void;
 }
 
 export interface ClientToServerEvents {
   /**
-   * Follow these users' presence (replaces the previous list; at most 200 ids). The ack
-   * answers with their current state; changes then arrive as `presence:update`.
+   * Follow these users' presence (replaces the previous list; at most 200 ids). Only peers
+   * (people who share a conversation with you) are followed: the ack answers with their current
+   * state and leaves everyone else out; changes then arrive as `presence:update`.
    */
   "presence:subscribe": (userIds: string[], ack: (states: PresenceState[]) => void) => void;
-  /** Tell `to` that you are typing (throttle on the client: about one per 2 s while typing). */
+  /**
+   * Tell `to` that you are typing (throttle on the client: about one per 2 s while typing).
+   * Relayed only to a peer; otherwise dropped with `error:forbidden`.
+   */
   "typing:start": (payload: { to: string }) => void;
   "typing:stop": (payload: { to: string }) => void;
 }
@@ -115,4 +156,6 @@ export interface SocketData {
   sessionId: string | null;
   /** When the socket's access token expires (epoch ms); the server disconnects it then. */
   expiresAt: number;
+  /** Who the user shares a conversation with, from the peers ticket (and learned since). */
+  peers: Set<string>;
 }

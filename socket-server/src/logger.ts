@@ -10,6 +10,8 @@ export interface Logger {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
+  /** Whether lines of `level` are written: hot paths skip building what would be dropped. */
+  isLevelEnabled(level: Level): boolean;
 }
 
 /** Flat primitives only, so nothing large or secret rides along inside an object. */
@@ -53,6 +55,7 @@ export function createLogger({ level = "info", pretty = false, destination }: Lo
     info: (message, fields) => log.info(fields ?? {}, message),
     warn: (message, fields) => log.warn(fields ?? {}, message),
     error: (message, fields) => log.error(fields ?? {}, message),
+    isLevelEnabled: (level) => log.isLevelEnabled(level),
   };
 }
 
@@ -71,4 +74,5 @@ export const silentLogger: Logger = {
   info: () => {},
   warn: () => {},
   error: () => {},
+  isLevelEnabled: () => false,
 };

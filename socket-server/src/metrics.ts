@@ -14,6 +14,7 @@ export interface Metrics {
   /** Seconds from a push's arrival to its emit being handed to Socket.IO. */
   pushEmitSeconds: Histogram;
   eventsRateLimited: Counter;
+  eventsForbidden: Counter;
 }
 
 export function createMetrics({ countSockets }: { countSockets: () => number }): Metrics {
@@ -43,13 +44,13 @@ export function createMetrics({ countSockets }: { countSockets: () => number }):
     registry,
     pushesReceived: new Counter({
       name: "socket_server_pushes_received_total",
-      help: "Webhook pushes received (every POST /webhooks/messages)",
+      help: "Webhook requests received (every POST /webhooks/messages; a batch counts once)",
       registers: [registry],
     }),
     pushesRejected,
     pushesDuplicate: new Counter({
       name: "socket_server_pushes_duplicate_total",
-      help: "Webhook pushes acknowledged but not emitted: their webhook-id was already delivered",
+      help: "Pushes (single or batch items) acknowledged but not emitted: their id was already delivered",
       registers: [registry],
     }),
     pushEmitSeconds: new Histogram({
@@ -60,7 +61,12 @@ export function createMetrics({ countSockets }: { countSockets: () => number }):
     }),
     eventsRateLimited: new Counter({
       name: "socket_server_events_rate_limited_total",
-      help: "Client-to-server socket events dropped by the per-socket rate limit",
+      help: "Client-to-server socket events dropped by the per-user rate limit",
+      registers: [registry],
+    }),
+    eventsForbidden: new Counter({
+      name: "socket_server_events_forbidden_total",
+      help: "Typing events dropped because they named someone who shares no conversation with the sender",
       registers: [registry],
     }),
   };

@@ -3,6 +3,7 @@ import type { ChatServer, ChatSocket } from "./app.js";
 import { userRoom } from "./auth.js";
 import type { PresenceState } from "./events.js";
 import type { Logger } from "./logger.js";
+import type { PeerStore } from "./peers.js";
 
 /** When each user's last socket left. Memory for one instance, Redis for several. */
 export interface LastSeenStore {
@@ -30,11 +31,33 @@ const userIdsSchema = z.array(z.guid()).max(MAX_SUBSCRIPTIONS);
 const typingSchema = z.object({ to: z.guid() });
 
 /**
- * Presence and typing. A user is online while any of their sockets is connected on any
- * instance: counted with `fetchSockets()` on their room, which the Redis adapter answers
- * across instances. Typing is relayed to the named peer only and never stored.
+ * Is `other` a peer of the socket's user (they share a conversation)? The ticket's peers are
+ * on the socket; others are asked of the peer store (learned from message pushes), and a yes
+ * is remembered on the socket.
  */
-export function attachPresence(io: ChatServer, { lastSeen, logger }: { lastSeen: LastSeenStore; logger: Logger }) {
+async function isPeer(socket: ChatSocket, peers: PeerStore, other: string): Promise<boolean> {
+  if (other === socket.data.userId || socket.data.peers.has(other)) return true;
+  if (!(await peers.has(socket.data.userId, other))) return false;
+  socket.data.peers.add(other);
+  return true;
+}
+
+/**
+ * Presence and typing, only between peers (people who share a conversation). A user is online
+ * while any of their sockets is connected on any instance: counted with `fetchSockets()` on
+ * their room, which the Redis adapter answers across instances. Typing is relayed to the named
+ * peer only and never stored; to anyone else it is dropped with `error:forbidden`.
+ */
+export function attachPresence(
+  io: ChatServer,
+  { lastSeen, peers, logger, onForbidden }: { lastSeen: LastSeenStore; peers: PeerStore; logger: Logger; onForbidden?: () => void },
+) {
+  /** The peers among `userIds`; a store failure counts as "not a peer". */
+  async function onlyPeers(socket: ChatSocket, userIds: string[]): Promise<string[]> {
+    const allowed = await Promise.all(userIds.map((id) => isPeer(socket, peers, id).catch(() => false)));
+    return userIds.filter((_id, index) => allowed[index]);
+  }
+
   async function isOnline(userId: string): Promise<boolean> {
     return (await io.in(userRoom(userId)).fetchSockets()).length > 0;
   }
@@ -47,7 +70,20 @@ export function attachPresence(io: ChatServer, { lastSeen, logger }: { lastSeen:
 
   const announce = (state: PresenceState) => io.to(presenceRoom(state.userId)).emit("presence:update", state);
 
-  return function onConnection(socket: ChatSocket): void {
+  /**
+   * Two people just became peers (their first message): each of their sockets, on every
+   * instance, follows the other's presence from now on and is told the current state, so a
+   * conversation opened with a stranger shows presence as soon as it has a message.
+   */
+  async function introduce(a: string, b: string): Promise<void> {
+    io.in(userRoom(a)).socketsJoin(presenceRoom(b));
+    io.in(userRoom(b)).socketsJoin(presenceRoom(a));
+    const [stateOfA, stateOfB] = await states([a, b]);
+    io.to(userRoom(a)).emit("presence:update", stateOfB!);
+    io.to(userRoom(b)).emit("presence:update", stateOfA!);
+  }
+
+  function onConnection(socket: ChatSocket): void {
     const { userId } = socket.data;
     let subscribed: string[] = [];
 
@@ -61,7 +97,8 @@ export function attachPresence(io: ChatServer, { lastSeen, logger }: { lastSeen:
       const parsed = userIdsSchema.safeParse(userIds);
       if (!parsed.success) return ack([]);
       for (const id of subscribed) void socket.leave(presenceRoom(id));
-      subscribed = [...new Set(parsed.data)];
+      subscribed = await onlyPeers(socket, [...new Set(parsed.data)]);
+      if (!socket.connected) return;
       for (const id of subscribed) void socket.join(presenceRoom(id));
       try {
         ack(await states(subscribed));
@@ -71,10 +108,16 @@ export function attachPresence(io: ChatServer, { lastSeen, logger }: { lastSeen:
       }
     });
 
-    const relayTyping = (typing: boolean) => (payload: unknown) => {
+    const relayTyping = (typing: boolean) => async (payload: unknown) => {
       const parsed = typingSchema.safeParse(payload);
       if (!parsed.success || parsed.data.to === userId) return;
-      io.to(userRoom(parsed.data.to)).emit("typing:update", { from: userId, typing });
+      const { to } = parsed.data;
+      if (!(await isPeer(socket, peers, to).catch(() => false))) {
+        onForbidden?.();
+        socket.emit("error:forbidden", { event: typing ? "typing:start" : "typing:stop", reason: "not_a_peer" });
+        return;
+      }
+      io.to(userRoom(to)).emit("typing:update", { from: userId, typing });
     };
     socket.on("typing:start", relayTyping(true));
     socket.on("typing:stop", relayTyping(false));
@@ -89,5 +132,7 @@ export function attachPresence(io: ChatServer, { lastSeen, logger }: { lastSeen:
         logger.warn("presence update failed", { error: String(error) });
       }
     });
-  };
+  }
+
+  return { onConnection, introduce };
 }

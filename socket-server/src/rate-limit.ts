@@ -4,9 +4,10 @@ import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 
 /**
- * Client→server events each socket may send: 20 per 10 s. The page sends `typing:start` at
- * most every 2 s while typing, `typing:stop`, and `presence:subscribe` on (re)connect and
- * when its conversation list changes: well within it.
+ * Client→server events each user may send, all their sockets together (on every instance when
+ * the limiter lives in Redis): 20 per 10 s. A page sends `typing:start` at most every 2 s
+ * while typing, `typing:stop`, and `presence:subscribe` on (re)connect and when its
+ * conversation list changes: well within it, even with a few tabs open.
  */
 export const SOCKET_EVENT_LIMIT = { points: 20, duration: 10 } as const;
 
@@ -16,12 +17,13 @@ export function createMemoryRateLimiter(): RateLimiterMemory {
 }
 
 /**
- * `socket.use` middleware: one point per client→server event, keyed by socket id.
- * Over the limit the event is dropped and the socket gets `error:rate_limited`.
+ * `socket.use` middleware: one point per client→server event, keyed by user id (so opening
+ * more sockets buys no more events). Over the limit the event is dropped and the socket that
+ * sent it gets `error:rate_limited`.
  */
 export function limitSocketEvents(socket: ChatSocket, { limiter, metrics, logger }: { limiter: RateLimiterAbstract; metrics: Metrics; logger: Logger }) {
   return ([event]: [string, ...unknown[]], next: (error?: Error) => void): void => {
-    limiter.consume(socket.id).then(
+    limiter.consume(socket.data.userId).then(
       () => next(),
       (rejection: unknown) => {
         if (rejection instanceof RateLimiterRes) {

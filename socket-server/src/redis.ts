@@ -6,6 +6,15 @@ import type { AppDeps } from "./app.js";
 import type { Logger } from "./logger.js";
 import { createMemoryRateLimiter, SOCKET_EVENT_LIMIT } from "./rate-limit.js";
 import type { LastSeenStore } from "./presence.js";
+import { createMemoryPeerStore, pairKey, PEER_PAIR_TTL_MS, type PeerStore } from "./peers.js";
+import {
+  createMemoryRevocationStore,
+  REVOCATION_TTL_MS,
+  revokedBy,
+  sessionKey,
+  userKey,
+  type RevocationStore,
+} from "./revocations.js";
 import { DEFAULT_SEEN_TTL_MS, type SeenIdStore } from "./webhook.js";
 
 export type RedisClient = ReturnType<typeof createClient>;
@@ -17,6 +26,8 @@ export interface RedisBackend {
   seenIds: SeenIdStore;
   lastSeen: LastSeenStore;
   rateLimiter: RateLimiterRedis;
+  revocations: RevocationStore;
+  peers: PeerStore;
   /** Rejects unless both connections are up and `PING` answers within `timeoutMs`. */
   checkReady(timeoutMs?: number): Promise<void>;
   /** Closes both connections (gracefully when Redis is up). Safe to call twice. */
@@ -80,6 +91,8 @@ export function createRedisBackend({
     seenIds: createRedisSeenIdStore(pub, { keyPrefix: `${keyPrefix}push:`, timeoutMs: commandTimeoutMs }),
     lastSeen: createRedisLastSeenStore(pub, { key: `${keyPrefix}lastseen`, timeoutMs: commandTimeoutMs }),
     rateLimiter,
+    revocations: createRedisRevocationStore(pub, { keyPrefix: `${keyPrefix}revoked:`, timeoutMs: commandTimeoutMs, logger }),
+    peers: createRedisPeerStore(pub, { keyPrefix: `${keyPrefix}peers:`, timeoutMs: commandTimeoutMs }),
     async checkReady(timeoutMs = DEFAULT_PING_TIMEOUT_MS) {
       if (!pub.isReady || !sub.isReady) throw new Error("Redis is not connected");
       await withTimeout(pub.ping(), timeoutMs, "Redis PING timed out");
@@ -94,9 +107,11 @@ export function createRedisBackend({
 /** What a RedisBackend hands to `createApp`. */
 export function redisAppDeps(
   redis: RedisBackend,
-): Pick<AppDeps, "seenIds" | "lastSeen" | "adapter" | "rateLimiter" | "readinessChecks" | "release"> {
+): Pick<AppDeps, "seenIds" | "lastSeen" | "adapter" | "rateLimiter" | "revocations" | "peers" | "readinessChecks" | "release"> {
   return {
     seenIds: redis.seenIds,
+    revocations: redis.revocations,
+    peers: redis.peers,
     lastSeen: redis.lastSeen,
     adapter: redis.adapter,
     rateLimiter: redis.rateLimiter,
@@ -130,6 +145,86 @@ export function createRedisSeenIdStore(
         "Redis SET timed out",
       );
       return reply === "OK";
+    },
+    async markSeenMany(ids) {
+      if (!client.isReady) throw new Error("Redis is not connected");
+      // One round trip; SET NX runs in order, so a repeat within `ids` is seen.
+      const pipeline = client.multi();
+      for (const id of ids) pipeline.set(`${keyPrefix}${id}`, "1", { condition: "NX", expiration: { type: "PX", value: ttlMs } });
+      const replies = await withTimeout(pipeline.execAsPipeline(), timeoutMs, "Redis SET pipeline timed out");
+      return replies.map((reply) => String(reply) === "OK");
+    },
+  };
+}
+
+/**
+ * Revocations in Redis, so every instance refuses a signed-out session: `SET <prefix>s:<session> 1`
+ * or `SET <prefix>u:<user> <epoch seconds>`, each for REVOCATION_TTL_MS. A memory copy of what
+ * this instance recorded answers while Redis is away (a handshake is never held up by it).
+ */
+export function createRedisRevocationStore(
+  client: RedisClient,
+  { keyPrefix, timeoutMs = DEFAULT_COMMAND_TIMEOUT_MS, logger }: { keyPrefix: string; timeoutMs?: number; logger: Logger },
+): RevocationStore {
+  const local = createMemoryRevocationStore();
+  return {
+    async revoke(revoked) {
+      await local.revoke(revoked);
+      // A sign-out must reach the other instances: this rejects (and the push is retried) without Redis.
+      if (!client.isReady) throw new Error("Redis is not connected");
+      const key = revoked.sessionId === null ? userKey(revoked.userId) : sessionKey(revoked.sessionId);
+      const value = String(Math.floor(Date.now() / 1000));
+      await withTimeout(
+        client.set(`${keyPrefix}${key}`, value, { expiration: { type: "PX", value: REVOCATION_TTL_MS } }),
+        timeoutMs,
+        "Redis SET timed out",
+      );
+    },
+    async isRevoked(token) {
+      if (local.lookup(token)) return true;
+      if (!client.isReady) return false;
+      try {
+        const keys = [`${keyPrefix}${userKey(token.userId)}`];
+        if (token.sessionId !== null) keys.push(`${keyPrefix}${sessionKey(token.sessionId)}`);
+        const [user, session] = await withTimeout(client.mGet(keys), timeoutMs, "Redis MGET timed out");
+        return revokedBy(token, session != null, user == null ? null : Number(user));
+      } catch (error) {
+        logger.warn("revocation lookup failed; answering from this instance's memory", { error: errorMessage(error) });
+        return false;
+      }
+    },
+  };
+}
+
+/**
+ * Peer pairs in Redis (`SET <prefix><a>:<b> 1`, PEER_PAIR_TTL_MS), so a conversation started
+ * through one instance allows typing on all of them. A memory copy spares repeated writes and
+ * remembers pairs found in Redis.
+ */
+export function createRedisPeerStore(
+  client: RedisClient,
+  { keyPrefix, timeoutMs = DEFAULT_COMMAND_TIMEOUT_MS }: { keyPrefix: string; timeoutMs?: number },
+): PeerStore {
+  // Pairs this instance wrote or read within the hour: re-written (TTL refreshed) after that.
+  const known = createMemoryPeerStore({ ttlMs: 60 * 60_000 });
+  return {
+    async add(a, b) {
+      if (known.hasSync(a, b)) return false;
+      if (!client.isReady) throw new Error("Redis is not connected");
+      const key = `${keyPrefix}${pairKey(a, b)}`;
+      const expiration = { type: "PX", value: PEER_PAIR_TTL_MS } as const;
+      const created = (await withTimeout(client.set(key, "1", { condition: "NX", expiration }), timeoutMs, "Redis SET timed out")) === "OK";
+      // Known already (another instance, or before this one's memory): keep it another TTL.
+      if (!created) await withTimeout(client.pExpire(key, PEER_PAIR_TTL_MS), timeoutMs, "Redis PEXPIRE timed out");
+      await known.add(a, b);
+      return created;
+    },
+    async has(a, b) {
+      if (known.hasSync(a, b)) return true;
+      if (!client.isReady) throw new Error("Redis is not connected");
+      const found = (await withTimeout(client.exists(`${keyPrefix}${pairKey(a, b)}`), timeoutMs, "Redis EXISTS timed out")) === 1;
+      if (found) await known.add(a, b);
+      return found;
     },
   };
 }

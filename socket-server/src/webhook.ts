@@ -1,24 +1,29 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import type { RequestHandler } from "express";
-import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { z } from "zod";
 import type { ChatServer } from "./app.js";
 import { userRoom } from "./auth.js";
-import type { ChatMessage, MessagePush, Push, ReadUpdatedPush, SessionRevokedPush } from "./events.js";
+import type { BatchPush, ChatMessage, MessagePush, Push, ReadUpdatedPush, SessionRevokedPush } from "./events.js";
 import type { Logger } from "./logger.js";
 import type { Metrics, PushRejectionReason } from "./metrics.js";
+import type { PeerStore } from "./peers.js";
+import type { RevocationStore } from "./revocations.js";
+import { verifyWebhook, webhookKey } from "./webhook-signature.js";
 
-/** Largest push body accepted; a message plus its envelope is far smaller. */
+/** The receiver's path; answered ahead of Express (see `createPushReceiver`). */
+export const PUSH_PATH = "/webhooks/messages";
+/** Largest single push body; a message plus its envelope is far smaller. */
 export const MAX_PUSH_BYTES = 64 * 1024;
+/** Largest batch body, and so the most any push body may stream before it is cut. */
+export const MAX_BATCH_BYTES = 1024 * 1024;
+export const MAX_BATCH_ITEMS = 500;
 // After a 413 the rest of the body is drained so the sender can read the
 // response; past this the connection is cut instead.
-const MAX_DRAIN_BYTES = 1024 * 1024;
+const MAX_DRAIN_BYTES = 2 * MAX_BATCH_BYTES;
 
 /**
- * Remembers webhook ids so a retried or replayed push is acknowledged but not
- * delivered twice. One adapter per backend: in memory today, Redis when the
- * socket server runs as more than one instance.
+ * Remembers push ids so a retried or replayed push is acknowledged but not delivered twice.
+ * One adapter per backend: in memory for one instance, Redis for several.
  */
 export interface SeenIdStore {
   /**
@@ -27,6 +32,8 @@ export interface SeenIdStore {
    * with 503 so the sender retries, never emitted unchecked.
    */
   markSeen(id: string): Promise<boolean>;
+  /** `markSeen` for several ids in one round trip, in order (a repeat within `ids` is seen). */
+  markSeenMany(ids: readonly string[]): Promise<boolean[]>;
 }
 
 export interface MemorySeenIdStoreOptions {
@@ -49,20 +56,32 @@ export function createMemorySeenIdStore({
   // Every entry has the same TTL, so insertion order is expiry order.
   const expiries = new Map<string, number>();
 
+  const mark = (id: string, time: number) => {
+    if (expiries.has(id)) return false;
+    if (expiries.size >= maxSize) {
+      const oldest = expiries.keys().next();
+      if (!oldest.done) expiries.delete(oldest.value);
+    }
+    expiries.set(id, time + ttlMs);
+    return true;
+  };
+  const prune = (time: number) => {
+    for (const [seenId, expiresAt] of expiries) {
+      if (expiresAt > time) break;
+      expiries.delete(seenId);
+    }
+  };
+
   return {
     async markSeen(id) {
       const time = now();
-      for (const [seenId, expiresAt] of expiries) {
-        if (expiresAt > time) break;
-        expiries.delete(seenId);
-      }
-      if (expiries.has(id)) return false;
-      if (expiries.size >= maxSize) {
-        const oldest = expiries.keys().next();
-        if (!oldest.done) expiries.delete(oldest.value);
-      }
-      expiries.set(id, time + ttlMs);
-      return true;
+      prune(time);
+      return mark(id, time);
+    },
+    async markSeenMany(ids) {
+      const time = now();
+      prune(time);
+      return ids.map((id) => mark(id, time));
     },
   };
 }
@@ -95,111 +114,45 @@ const readUpdatedPushSchema = z.object({
   data: z.object({ conversationId: z.guid(), userId: z.guid(), peerId: z.guid(), lastReadSeq: z.number().int().min(0) }),
 }) satisfies z.ZodType<ReadUpdatedPush>;
 
-export const pushSchema = z.discriminatedUnion("type", [messagePushSchema, sessionRevokedPushSchema, readUpdatedPushSchema]);
+const pushIdSchema = z.string().min(1).max(200);
 
-export interface PushHeaders {
-  "webhook-id": string;
-  "webhook-timestamp": string;
-  "webhook-signature": string;
-}
+export const batchPushSchema = z.object({
+  type: z.literal("batch"),
+  data: z
+    .array(
+      z.discriminatedUnion("type", [
+        messagePushSchema.extend({ id: pushIdSchema }),
+        sessionRevokedPushSchema.extend({ id: pushIdSchema }),
+        readUpdatedPushSchema.extend({ id: pushIdSchema }),
+      ]),
+    )
+    .min(1)
+    .max(MAX_BATCH_ITEMS),
+}) satisfies z.ZodType<BatchPush>;
 
-export type PushVerification = { ok: true } | { ok: false; reason: string };
+export const pushSchema = z.discriminatedUnion("type", [messagePushSchema, sessionRevokedPushSchema, readUpdatedPushSchema, batchPushSchema]);
 
-/**
- * Checks a Standard Webhooks signature against every configured secret
- * (rotation: any may match). `body` must be the exact text that was signed.
- */
-export function verifyPush(webhooks: Webhook[], body: string, headers: PushHeaders): PushVerification {
-  // The package's parseInt would accept "123abc"; only plain seconds are valid.
-  if (!/^\d{1,15}$/.test(headers["webhook-timestamp"])) return { ok: false, reason: "malformed webhook-timestamp" };
-
-  let reason = "no matching signature";
-  for (const webhook of webhooks) {
-    try {
-      webhook.verify(body, headers, { jsonParse: false });
-      return { ok: true };
-    } catch (error) {
-      reason = error instanceof WebhookVerificationError ? error.message : "verification failed";
-      // A stale or future timestamp fails the same way for every secret.
-      if (/timestamp/i.test(reason)) break;
-    }
-  }
-  return { ok: false, reason };
-}
-
-class PayloadTooLargeError extends Error {}
-class RequestAbortedError extends Error {}
-
-/** Reads the body as raw bytes, rejecting once it passes `limit` (the rest is drained). */
-function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-
-    const cleanup = () => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onError);
-      req.off("close", onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) {
-        chunks.push(chunk);
-        return;
-      }
-      cleanup();
-      drain(req, size);
-      reject(new PayloadTooLargeError());
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(new RequestAbortedError(error.message));
-    };
-    const onClose = () => {
-      cleanup();
-      reject(new RequestAbortedError("request closed before its body ended"));
-    };
-
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onError);
-    req.on("close", onClose);
-  });
-}
-
-/** Discards the rest of a rejected body so the client can read our answer. */
-function drain(req: IncomingMessage, alreadyRead: number): void {
-  let size = alreadyRead;
-  req.on("error", () => {});
-  req.on("data", (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > MAX_DRAIN_BYTES) req.socket.destroy();
-  });
-  req.resume();
-}
-
-// fatal: bytes that are not UTF-8 cannot be the JSON text that was signed.
-// ignoreBOM keeps a BOM in the text, so the bytes verified are the bytes sent.
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-function readHeader(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-export interface PushHandlerDeps {
+export interface PushReceiverDeps {
   io: ChatServer;
-  webhookSecrets: string[];
+  webhookSecrets: readonly string[];
   seenIds: SeenIdStore;
+  revocations: RevocationStore;
+  peers: PeerStore;
   logger: Logger;
   metrics: Metrics;
   /** True once shutdown began: new pushes get 503 so the sender retries on another instance. */
   isShuttingDown: () => boolean;
+  /** Two people exchanged their first message (a pair the peer store did not know). */
+  onNewPeers?: (a: string, b: string) => void;
+}
+
+export interface PushReceiver {
+  /** The plain `node:http` handler for `POST /webhooks/messages`. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  /** Pushes whose response is not finished yet. */
+  inFlight(): number;
+  /** Resolves true once no push is in flight, false after `timeoutMs`. */
+  idle(timeoutMs: number): Promise<boolean>;
 }
 
 const REJECTION_REASONS: Record<number, PushRejectionReason> = {
@@ -210,151 +163,365 @@ const REJECTION_REASONS: Record<number, PushRejectionReason> = {
   503: "unavailable",
 };
 
-/**
- * `POST /webhooks/messages`: verifies a signed push over the raw body, then
- * emits `message:new` to both participants' rooms.
- *
- * Responses: 202 `{ data: { delivered: true } }` (accepted: handed to Socket.IO,
- * which does not confirm receipt), 200 `{ data: { duplicate: true } }` for a
- * webhook-id already seen, 401 invalid_signature, 413 payload_too_large,
- * 422 invalid_payload, 503 unavailable (the dedupe store is unreachable, or the
- * server is shutting down: retry).
- */
-export function createPushHandler({
-  io,
-  webhookSecrets,
-  seenIds,
-  logger,
-  metrics,
-  isShuttingDown,
-}: PushHandlerDeps): RequestHandler {
-  const webhooks = webhookSecrets.map((secret) => new Webhook(secret));
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" } as const;
+const JSON_CLOSE_HEADERS = { ...JSON_HEADERS, connection: "close" } as const;
+const RETRY_HEADERS = { ...JSON_HEADERS, "retry-after": "1" } as const;
+const RETRY_CLOSE_HEADERS = { ...RETRY_HEADERS, connection: "close" } as const;
+const DELIVERED_BODY = '{"data":{"delivered":true}}';
+const DUPLICATE_BODY = '{"data":{"duplicate":true}}';
 
-  return async (req, res) => {
-    const startedAt = performance.now();
+// fatal: bytes that are not UTF-8 cannot be JSON. ignoreBOM keeps a BOM in the text, so
+// JSON.parse refuses it rather than a silent strip changing what was signed.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** One push in progress. A class, not closures: the hot path allocates one object per request. */
+class PushExchange {
+  chunks: Buffer[] = [];
+  size = 0;
+  timestamp = "";
+  signature = "";
+  constructor(
+    readonly receiver: Receiver,
+    readonly res: ServerResponse,
+    readonly id: string,
+    readonly startedAt: number,
+  ) {}
+}
+
+const EXCHANGE = Symbol("pushExchange");
+type WithExchange<T> = T & { [EXCHANGE]?: PushExchange };
+
+class UnavailableError extends Error {}
+
+/** A verified push ready to deliver: its id (dedupe key) and body. */
+interface PushItem {
+  id: string;
+  push: Push;
+}
+
+class Receiver implements PushReceiver {
+  private readonly keys: Buffer[];
+  private readonly logsRequests: boolean;
+  private count = 0;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(private readonly deps: PushReceiverDeps) {
+    this.keys = deps.webhookSecrets.map(webhookKey);
+    // IMPORTANT: decided once; above `info` the hot path does no log work at all.
+    this.logsRequests = deps.logger.isLevelEnabled("info");
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const { metrics } = this.deps;
     metrics.pushesReceived.inc();
+    const startedAt = performance.now();
     const id = readHeader(req, "webhook-id");
-    // The request log line carries it (the id is not secret; the signature is).
-    res.locals.webhookId = id;
 
-    const reply = (status: number, body: object) => {
-      res.status(status).json(body);
-    };
-    const fail = (status: number, code: string, message: string, details?: unknown) => {
-      const reason = REJECTION_REASONS[status];
-      if (reason) metrics.pushesRejected.labels(reason).inc();
-      reply(status, { error: details === undefined ? { code, message } : { code, message, details } });
-    };
-    const tooLarge = () => fail(413, "payload_too_large", `Body exceeds ${MAX_PUSH_BYTES} bytes`);
-    const unavailable = (message: string) => {
-      res.setHeader("Retry-After", "1");
-      fail(503, "unavailable", message);
-    };
+    this.count += 1;
+    const exchange = new PushExchange(this, res, id ?? "", startedAt);
+    (res as WithExchange<ServerResponse>)[EXCHANGE] = exchange;
+    res.once("close", onResponseClose);
 
+    if (this.deps.isShuttingDown()) {
+      drain(req, 0);
+      return this.fail(exchange, 503, "unavailable", "Server is shutting down; retry");
+    }
+    // Cheap rejections first; the body is drained, not read.
+    const timestamp = readHeader(req, "webhook-timestamp");
+    const signature = readHeader(req, "webhook-signature");
+    if (!id || !timestamp || !signature) {
+      drain(req, 0);
+      return this.fail(exchange, 401, "invalid_signature", "Missing webhook-id, webhook-timestamp or webhook-signature header");
+    }
+    if (Number(req.headers["content-length"] ?? 0) > MAX_BATCH_BYTES) {
+      drain(req, 0);
+      return this.fail(exchange, 413, "payload_too_large", `Body exceeds ${MAX_BATCH_BYTES} bytes`);
+    }
+
+    exchange.timestamp = timestamp;
+    exchange.signature = signature;
+    (req as WithExchange<IncomingMessage>)[EXCHANGE] = exchange;
+    req.on("data", onRequestData);
+    req.on("end", onRequestEnd);
+    req.on("error", onRequestAborted);
+    req.on("close", onRequestAborted);
+  }
+
+  inFlight(): number {
+    return this.count;
+  }
+
+  idle(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (this.count === 0) return resolve(true);
+      const done = (drained: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+        resolve(drained);
+      };
+      const wake = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.waiters.add(wake);
+    });
+  }
+
+  /** The response is finished or its connection gone. */
+  settled(exchange: PushExchange): void {
+    this.count -= 1;
+    if (this.count === 0) for (const wake of this.waiters) wake();
+    if (this.logsRequests) {
+      const { res } = exchange;
+      this.deps.logger.info("http request", {
+        method: "POST",
+        path: PUSH_PATH,
+        status: res.statusCode,
+        durationMs: Math.round((performance.now() - exchange.startedAt) * 10) / 10,
+        webhookId: exchange.id || undefined,
+        aborted: res.writableFinished ? undefined : true,
+      });
+    }
+  }
+
+  tooLarge(exchange: PushExchange, limit: number): void {
+    this.fail(exchange, 413, "payload_too_large", `Body exceeds ${limit} bytes`);
+  }
+
+  /** The whole body is in: verify, parse, dedupe, deliver, answer. Never throws. */
+  async process(exchange: PushExchange): Promise<void> {
     try {
-      if (isShuttingDown()) {
-        drain(req, 0);
-        return unavailable("Server is shutting down; retry");
-      }
-
-      // Cheap rejections first; the body is drained, not read.
-      const timestamp = readHeader(req, "webhook-timestamp");
-      const signature = readHeader(req, "webhook-signature");
-      if (!id || !timestamp || !signature) {
-        drain(req, 0);
-        return fail(401, "invalid_signature", "Missing webhook-id, webhook-timestamp or webhook-signature header");
-      }
-      if (Number(req.headers["content-length"] ?? 0) > MAX_PUSH_BYTES) {
-        drain(req, 0);
-        return tooLarge();
-      }
-
-      let raw: Buffer;
-      try {
-        raw = await readRawBody(req, MAX_PUSH_BYTES);
-      } catch (error) {
-        if (error instanceof PayloadTooLargeError) return tooLarge();
-        // The sender went away; there is no one to answer.
-        logger.info("push aborted", { webhookId: id });
-        return;
-      }
-
-      let body: string;
-      try {
-        body = utf8.decode(raw);
-      } catch {
-        return fail(401, "invalid_signature", "Body is not UTF-8, so its signature cannot match");
-      }
+      const raw = exchange.chunks.length === 1 ? exchange.chunks[0]! : Buffer.concat(exchange.chunks, exchange.size);
+      exchange.chunks = [];
 
       // IMPORTANT: verify the exact bytes received before parsing anything.
-      const verification = verifyPush(webhooks, body, {
-        "webhook-id": id,
-        "webhook-timestamp": timestamp,
-        "webhook-signature": signature,
-      });
-      if (!verification.ok) {
-        return fail(401, "invalid_signature", `Invalid webhook signature: ${verification.reason}`);
-      }
+      const failure = verifyWebhook(this.keys, exchange.id, exchange.timestamp, exchange.signature, raw);
+      if (failure !== null) return this.fail(exchange, 401, "invalid_signature", `Invalid webhook signature: ${failure}`);
 
       let json: unknown;
       try {
-        json = JSON.parse(body);
+        json = JSON.parse(utf8.decode(raw));
       } catch {
-        return fail(422, "invalid_payload", "Body is not valid JSON");
+        return this.fail(exchange, 422, "invalid_payload", "Body is not valid JSON");
       }
-      const push = pushSchema.safeParse(json);
-      if (!push.success) {
-        const details = push.error.issues.map(({ path, message }) => ({ path: path.join("."), message }));
-        return fail(422, "invalid_payload", "Body is not a valid push (message.created, session.revoked or read.updated)", details);
-      }
-
-      let isNew: boolean;
-      try {
-        isNew = await seenIds.markSeen(id);
-      } catch (error) {
-        // IMPORTANT: never emit without the dedupe check; the sender retries a 503.
-        logger.warn("push dedupe store unavailable", { webhookId: id, error: errorMessage(error) });
-        return unavailable("Push deduplication store is unavailable; retry");
-      }
-      if (!isNew) {
-        metrics.pushesDuplicate.inc();
-        return reply(200, { data: { duplicate: true } });
+      const parsed = pushSchema.safeParse(json);
+      if (!parsed.success) {
+        const details = parsed.error.issues.map(({ path, message }) => ({ path: path.join("."), message }));
+        return this.fail(
+          exchange,
+          422,
+          "invalid_payload",
+          "Body is not a valid push (message.created, session.revoked, read.updated or batch)",
+          details,
+        );
       }
 
-      await deliver(io, push.data);
-      metrics.pushEmitSeconds.observe((performance.now() - startedAt) / 1000);
-      return reply(202, { data: { delivered: true } });
+      const push = parsed.data;
+      if (push.type !== "batch") {
+        if (raw.length > MAX_PUSH_BYTES) return this.tooLarge(exchange, MAX_PUSH_BYTES);
+        const [delivered] = await this.accept([{ id: exchange.id, push }]);
+        if (delivered === 0) {
+          this.deps.metrics.pushesDuplicate.inc();
+          return this.reply(exchange, 200, DUPLICATE_BODY);
+        }
+        this.deps.metrics.pushEmitSeconds.observe((performance.now() - exchange.startedAt) / 1000);
+        return this.reply(exchange, 202, DELIVERED_BODY);
+      }
+
+      const items: PushItem[] = push.data.map(toItem);
+      const [delivered, duplicates] = await this.accept(items);
+      if (duplicates > 0) this.deps.metrics.pushesDuplicate.inc(duplicates);
+      if (delivered > 0) this.deps.metrics.pushEmitSeconds.observe((performance.now() - exchange.startedAt) / 1000);
+      return this.reply(exchange, 202, `{"data":{"delivered":${delivered},"duplicates":${duplicates}}}`);
     } catch (error) {
-      logger.error("push failed", { webhookId: id, error: errorMessage(error) });
-      if (!res.headersSent) fail(500, "internal_error", "Internal server error");
-    }
-  };
-}
-
-/** Emits a verified, first-seen push. With the Redis adapter this reaches every instance. */
-async function deliver(io: ChatServer, push: Push): Promise<void> {
-  switch (push.type) {
-    case "message.created": {
-      const message = push.data;
-      // One emit to both rooms: a socket in both (self-chat) gets it once.
-      io.to([userRoom(message.recipientId), userRoom(message.senderId)]).emit("message:new", message);
-      return;
-    }
-    case "read.updated":
-      // The reader's other tabs update unread counts; the peer shows "Seen".
-      io.to([userRoom(push.data.userId), userRoom(push.data.peerId)]).emit("read:updated", push.data);
-      return;
-    case "session.revoked": {
-      const { userId, sessionId } = push.data;
-      const sockets = await io.in(userRoom(userId)).fetchSockets();
-      for (const socket of sockets) {
-        if (sessionId !== null && socket.data.sessionId !== sessionId) continue;
-        socket.emit("auth:error", { code: "signed_out" });
-        socket.disconnect(true);
-      }
-      return;
+      if (error instanceof UnavailableError) return this.fail(exchange, 503, "unavailable", error.message);
+      this.deps.logger.error("push failed", { webhookId: exchange.id, error: errorMessage(error) });
+      this.fail(exchange, 500, "internal_error", "Internal server error");
     }
   }
+
+  /**
+   * Dedupes verified items by id and emits the new ones, in order. Resolves [delivered, duplicates].
+   * @throws UnavailableError when a store cannot answer: nothing was emitted; the sender retries.
+   */
+  private async accept(items: PushItem[]): Promise<[number, number]> {
+    const { seenIds, revocations, logger } = this.deps;
+    // Revocations first and whatever their dedupe says (recording one is idempotent): a
+    // sign-out must be on record before any instance could skip it as already seen.
+    for (const item of items) {
+      if (item.push.type !== "session.revoked") continue;
+      try {
+        await revocations.revoke(item.push.data);
+      } catch (error) {
+        logger.warn("revocation store unavailable", { webhookId: item.id, error: errorMessage(error) });
+        throw new UnavailableError("Revocation store is unavailable; retry");
+      }
+    }
+
+    let fresh: boolean[];
+    try {
+      fresh = items.length === 1 ? [await seenIds.markSeen(items[0]!.id)] : await seenIds.markSeenMany(items.map(itemId));
+    } catch (error) {
+      // IMPORTANT: never emit without the dedupe check; the sender retries a 503.
+      logger.warn("push dedupe store unavailable", { webhookId: items[0]?.id, error: errorMessage(error) });
+      throw new UnavailableError("Push deduplication store is unavailable; retry");
+    }
+
+    let delivered = 0;
+    for (let index = 0; index < items.length; index++) {
+      if (!fresh[index]) continue;
+      delivered += 1;
+      const pending = this.deliver(items[index]!.push);
+      if (pending) await pending;
+    }
+    return [delivered, items.length - delivered];
+  }
+
+  /** Emits a verified, first-seen push. With the Redis adapter this reaches every instance. */
+  private deliver(push: Push): Promise<void> | undefined {
+    const { io } = this.deps;
+    switch (push.type) {
+      case "message.created": {
+        const message = push.data;
+        // One emit to both rooms: a socket in both (self-chat) gets it once.
+        io.to([userRoom(message.recipientId), userRoom(message.senderId)]).emit("message:new", message);
+        // Typing and presence between them are allowed from now on (best effort: never fails the push).
+        if (message.senderId !== message.recipientId) void this.learnPeers(message.senderId, message.recipientId);
+        return;
+      }
+      case "read.updated":
+        // The reader's other tabs update unread counts; the peer shows "Seen".
+        io.to([userRoom(push.data.userId), userRoom(push.data.peerId)]).emit("read:updated", push.data);
+        return;
+      case "session.revoked":
+        return disconnectSession(io, push.data);
+    }
+  }
+
+  /** Never rejects: a peer store failure costs typing and presence between them, never the push. */
+  private async learnPeers(a: string, b: string): Promise<void> {
+    try {
+      if (await this.deps.peers.add(a, b)) this.deps.onNewPeers?.(a, b);
+    } catch (error) {
+      this.deps.logger.warn("peer store unavailable", { error: errorMessage(error) });
+    }
+  }
+
+  private reply(exchange: PushExchange, status: number, body: string): void {
+    const { res } = exchange;
+    if (res.headersSent || res.destroyed) return;
+    res.writeHead(status, this.deps.isShuttingDown() ? JSON_CLOSE_HEADERS : JSON_HEADERS).end(body);
+  }
+
+  fail(exchange: PushExchange, status: number, code: string, message: string, details?: unknown): void {
+    const reason = REJECTION_REASONS[status];
+    if (reason) this.deps.metrics.pushesRejected.labels(reason).inc();
+    const { res } = exchange;
+    if (res.headersSent || res.destroyed) return;
+    const body = JSON.stringify({ error: details === undefined ? { code, message } : { code, message, details } });
+    const closing = this.deps.isShuttingDown();
+    const headers = status === 503 ? (closing ? RETRY_CLOSE_HEADERS : RETRY_HEADERS) : closing ? JSON_CLOSE_HEADERS : JSON_HEADERS;
+    res.writeHead(status, headers).end(body);
+  }
+}
+
+/** Tells the session's sockets on every instance, then disconnects them (`sessionId` null: all of the user's). */
+async function disconnectSession(io: ChatServer, { userId, sessionId }: SessionRevokedPush["data"]): Promise<void> {
+  const sockets = await io.in(userRoom(userId)).fetchSockets();
+  for (const socket of sockets) {
+    if (sessionId !== null && socket.data.sessionId !== sessionId) continue;
+    socket.emit("auth:error", { code: "signed_out" });
+    socket.disconnect(true);
+  }
+}
+
+const toItem = (item: z.infer<typeof batchPushSchema>["data"][number]): PushItem => ({ id: item.id, push: item as Push });
+const itemId = (item: PushItem) => item.id;
+
+// Listeners are shared functions (`this` is the emitter), so reading a body creates no closures.
+
+function onRequestData(this: WithExchange<IncomingMessage>, chunk: Buffer): void {
+  const exchange = this[EXCHANGE]!;
+  exchange.size += chunk.length;
+  if (exchange.size <= MAX_BATCH_BYTES) {
+    exchange.chunks.push(chunk);
+    return;
+  }
+  detach(this);
+  exchange.chunks = [];
+  drain(this, exchange.size);
+  exchange.receiver.tooLarge(exchange, MAX_BATCH_BYTES);
+}
+
+function onRequestEnd(this: WithExchange<IncomingMessage>): void {
+  const exchange = this[EXCHANGE]!;
+  detach(this);
+  void exchange.receiver.process(exchange);
+}
+
+function onRequestAborted(this: WithExchange<IncomingMessage>): void {
+  // The sender went away before the body ended; there is no one to answer.
+  const exchange = this[EXCHANGE];
+  detach(this);
+  if (exchange) exchange.chunks = [];
+}
+
+function onResponseClose(this: WithExchange<ServerResponse>): void {
+  const exchange = this[EXCHANGE]!;
+  this[EXCHANGE] = undefined;
+  exchange.receiver.settled(exchange);
+}
+
+function detach(req: WithExchange<IncomingMessage>): void {
+  req.off("data", onRequestData);
+  req.off("end", onRequestEnd);
+  req.off("error", onRequestAborted);
+  req.off("close", onRequestAborted);
+  req[EXCHANGE] = undefined;
+}
+
+function onDrainData(this: IncomingMessage & { drained?: number }, chunk: Buffer): void {
+  this.drained = (this.drained ?? 0) + chunk.length;
+  if (this.drained > MAX_DRAIN_BYTES) this.socket.destroy();
+}
+
+function ignoreError(): void {}
+
+/** Discards the rest of a rejected body so the client can read our answer. */
+function drain(req: IncomingMessage & { drained?: number }, alreadyRead: number): void {
+  req.drained = alreadyRead;
+  req.on("error", ignoreError);
+  req.on("data", onDrainData);
+  req.resume();
+}
+
+function readHeader(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/**
+ * `POST /webhooks/messages`, answered on the plain `node:http` request path (Express serves
+ * everything else): verifies the Standard Webhooks signature over the raw body, then emits.
+ *
+ * Bodies: one push `{ type, data }` (deduped by its `webhook-id`) or a batch
+ * `{ type: "batch", data: [{ id, type, data }, …] }` (at most 500 items; each deduped by its id).
+ * Responses: single 202 `{ data: { delivered: true } }` or 200 `{ data: { duplicate: true } }`;
+ * batch 202 `{ data: { delivered, duplicates } }`; 401 invalid_signature, 413 payload_too_large
+ * (64 KiB single, 1 MiB batch, counted while streaming), 422 invalid_payload, 503 unavailable
+ * (a store is unreachable, or the server is shutting down: retry).
+ */
+export function createPushReceiver(deps: PushReceiverDeps): PushReceiver {
+  return new Receiver(deps);
+}
+
+/** True for the request the receiver answers. */
+export function isPushRequest(req: IncomingMessage): boolean {
+  const url = req.url;
+  return (
+    req.method === "POST" &&
+    url !== undefined &&
+    url.startsWith(PUSH_PATH) &&
+    (url.length === PUSH_PATH.length || url.charCodeAt(PUSH_PATH.length) === 63 /* ? */)
+  );
 }
 
 function errorMessage(error: unknown): string {

@@ -9,8 +9,12 @@ import {
   buildPush,
   collectMessages,
   connectClient,
+  nextEvent,
   nextMessage,
+  postPush,
   sendPush,
+  signPeersTicket,
+  signPush,
   signToken,
   startServer,
   waitFor,
@@ -67,6 +71,55 @@ describe.skipIf(!TEST_REDIS_URL)("two instances sharing Redis", { timeout: 15_00
     clients.push(socket);
     return socket;
   }
+
+  it("when a session is signed out through a push to A, then its token is refused at B's handshake", async () => {
+    const [user, session] = [randomUUID(), randomUUID()];
+    const token = await signToken({ sub: user, session_id: session });
+    const onB = await connectClient(b.url, token);
+    clients.push(onB);
+    const told = nextEvent(onB, "auth:error");
+    const body = JSON.stringify({ type: "session.revoked", data: { userId: user, sessionId: session } });
+
+    expect((await postPush(a.url, body, signPush(body))).status).toBe(202);
+
+    expect(await told).toEqual({ code: "signed_out" });
+    await expect(connectClient(b.url, token)).rejects.toMatchObject({ message: "unauthorized" });
+    await expect(connectClient(a.url, token)).rejects.toMatchObject({ message: "unauthorized" });
+  });
+
+  it("when two strangers' first message is pushed to A, then typing between them is relayed on B", async () => {
+    const [ann, carol] = [randomUUID(), randomUUID()];
+    const ticket = (userId: string) => signPeersTicket(userId, []);
+    const annOnB = await connectClient(b.url, await signToken({ sub: ann }), { peersTicket: await ticket(ann) });
+    const carolOnB = await connectClient(b.url, await signToken({ sub: carol }), { peersTicket: await ticket(carol) });
+    clients.push(annOnB, carolOnB);
+
+    expect((await sendPush(a.url, buildPush({ senderId: carol, recipientId: ann, seq: 1 }))).status).toBe(202);
+
+    const heard = nextEvent(carolOnB, "typing:update");
+    annOnB.emit("typing:start", { to: carol });
+    expect(await heard).toEqual({ from: ann, typing: true });
+  });
+
+  it("when a user holds the most sockets allowed across A and B, then the next handshake on either is refused", async () => {
+    const keyPrefix = `test:${randomUUID()}:`;
+    const [small1, small2] = await Promise.all([
+      startServer({ maxSocketsPerUser: 2 }, redisAppDeps(createRedisBackend({ url: redisUrl, logger: silentLogger, keyPrefix }))),
+      startServer({ maxSocketsPerUser: 2 }, redisAppDeps(createRedisBackend({ url: redisUrl, logger: silentLogger, keyPrefix }))),
+    ]);
+    try {
+      await Promise.all([waitUntilReady(small1), waitUntilReady(small2)]);
+      const token = await signToken();
+      clients.push(await connectClient(small1.url, token), await connectClient(small2.url, token));
+
+      await expect(connectClient(small1.url, token)).rejects.toMatchObject({ message: "too_many_connections" });
+      await expect(connectClient(small2.url, token)).rejects.toMatchObject({ message: "too_many_connections" });
+    } finally {
+      for (const client of clients) client.close();
+      clients = [];
+      await Promise.all([small1.close(), small2.close()]);
+    }
+  });
 
   it("when a user is connected to instance B, then a push sent to instance A reaches them", async () => {
     const recipientId = randomUUID();

@@ -18,6 +18,7 @@ describe("parseEnv", () => {
       authJwtSecret: DEV_AUTH_JWT_SECRET,
       webhookSecrets: [DEV_WEBHOOK_SECRET],
       webOrigins: ["http://localhost:3000", "http://127.0.0.1:3000"],
+      maxSocketsPerUser: 10,
     });
     expect(devDefaults).toEqual(["AUTH_JWT_SECRET", "WEBHOOK_SECRET"]);
   });
@@ -112,6 +113,13 @@ describe("parseEnv: scale-out and operations", () => {
   it("when LOG_LEVEL or LOG_PRETTY is not recognised, then it throws naming it", () => {
     expect(() => parseEnv({ LOG_LEVEL: "verbose" })).toThrow(/LOG_LEVEL/);
     expect(() => parseEnv({ LOG_PRETTY: "maybe" })).toThrow(/LOG_PRETTY/);
+  });
+
+  it("when SOCKET_MAX_PER_USER is set, then it is kept; outside 1–1000 or not a number, it throws naming it", () => {
+    expect(parseEnv({ SOCKET_MAX_PER_USER: " 25 " }).env.maxSocketsPerUser).toBe(25);
+    for (const value of ["0", "1001", "ten", "2.5", "-1"]) {
+      expect(() => parseEnv({ SOCKET_MAX_PER_USER: value })).toThrow(/SOCKET_MAX_PER_USER/);
+    }
   });
 
   it("when METRICS_TOKEN is too short, then it throws naming it", () => {

@@ -7,6 +7,7 @@ import { createApp, type App, type AppConfig, type AppDeps } from "../src/app.js
 import { createHs256Verifier } from "../src/auth.js";
 import type { ChatMessage, ClientToServerEvents, MessagePush, ServerToClientEvents } from "../src/events.js";
 import { silentLogger } from "../src/logger.js";
+import { peersTicketKey } from "../src/peers.js";
 import { createMemorySeenIdStore } from "../src/webhook.js";
 
 export type ChatClient = ClientSocket<ServerToClientEvents, ClientToServerEvents>;
@@ -75,10 +76,25 @@ export function signToken(
   return new SignJWT(payload).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(secret));
 }
 
+/** A peers ticket as the web app signs it: HS256 with the key derived from `secret`. */
+export function signPeersTicket(
+  userId: string,
+  peers: string[],
+  { secret = WEBHOOK_SECRET, expiresInSeconds = 3600 }: { secret?: string; expiresInSeconds?: number } = {},
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ peers })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(userId)
+    .setIssuedAt(now)
+    .setExpirationTime(now + expiresInSeconds)
+    .sign(peersTicketKey(secret));
+}
+
 /** Connects a real client; resolves once connected, rejects with the connect_error. */
-export function connectClient(url: string, token?: string): Promise<ChatClient> {
+export function connectClient(url: string, token?: string, extraAuth: Record<string, unknown> = {}): Promise<ChatClient> {
   const socket: ChatClient = connect(url, {
-    auth: token === undefined ? {} : { token },
+    auth: token === undefined ? extraAuth : { token, ...extraAuth },
     transports: ["websocket"],
     reconnection: false,
     forceNew: true,

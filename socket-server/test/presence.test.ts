@@ -1,7 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { PresenceState, Push, ReadState } from "../src/events.js";
-import { connectClient, nextEvent, postPush, signPush, signToken, sleep, startServer, type ChatClient, type TestServer } from "./helpers.js";
+import {
+  connectClient,
+  nextEvent,
+  postPush,
+  signPeersTicket,
+  signPush,
+  signToken,
+  sleep,
+  startServer,
+  type ChatClient,
+  type TestServer,
+} from "./helpers.js";
 
 let server: TestServer;
 let clients: ChatClient[] = [];
@@ -15,8 +26,10 @@ afterEach(async () => {
   await server.close();
 });
 
-async function connectAs(userId: string, sessionId: string = randomUUID()): Promise<ChatClient> {
-  const socket = await connectClient(server.url, await signToken({ sub: userId, session_id: sessionId }));
+async function connectAs(userId: string, sessionId: string = randomUUID(), peers: string[] = []): Promise<ChatClient> {
+  const socket = await connectClient(server.url, await signToken({ sub: userId, session_id: sessionId }), {
+    peersTicket: await signPeersTicket(userId, peers),
+  });
   clients.push(socket);
   return socket;
 }
@@ -47,7 +60,7 @@ describe("presence", () => {
   it("when a followed user connects and leaves, then followers see online and then offline with last seen", async () => {
     const ann = randomUUID();
     const bob = randomUUID();
-    const annSocket = await connectAs(ann);
+    const annSocket = await connectAs(ann, randomUUID(), [bob]);
     expect(await subscribe(annSocket, [bob])).toEqual([{ userId: bob, online: false, lastSeenAt: null }]);
 
     const online = eventMatching<PresenceState>(annSocket, "presence:update", (s) => s.userId === bob && s.online);
@@ -92,7 +105,7 @@ describe("typing", () => {
   it("when a user types to a peer, then only that peer hears it", async () => {
     const ann = randomUUID();
     const bob = randomUUID();
-    const annSocket = await connectAs(ann);
+    const annSocket = await connectAs(ann, randomUUID(), [bob]);
     const bobSocket = await connectAs(bob);
     const carolSocket = await connectAs(randomUUID());
     const heardByCarol: unknown[] = [];
@@ -110,7 +123,7 @@ describe("typing", () => {
 
   it("when a socket floods typing events, then the excess is dropped with error:rate_limited", async () => {
     const bob = randomUUID();
-    const annSocket = await connectAs(randomUUID());
+    const annSocket = await connectAs(randomUUID(), randomUUID(), [bob]);
     const bobSocket = await connectAs(bob);
     let heard = 0;
     bobSocket.on("typing:update", () => heard++);

@@ -200,7 +200,10 @@ describe("POST /webhooks/messages", () => {
     let storeDown = true;
     await server.close();
     server = await startServer({}, {
-      seenIds: { markSeen: (id) => (storeDown ? Promise.reject(new Error("Redis is not connected")) : memory.markSeen(id)) },
+      seenIds: {
+        markSeen: (id) => (storeDown ? Promise.reject(new Error("Redis is not connected")) : memory.markSeen(id)),
+        markSeenMany: (ids) => (storeDown ? Promise.reject(new Error("Redis is not connected")) : memory.markSeenMany(ids)),
+      },
     });
     const recipientId = randomUUID();
     const recipient = await connectAs(recipientId);

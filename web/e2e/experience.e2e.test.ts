@@ -95,6 +95,15 @@ describe.skipIf(!chromium.available && !required)("the chat experience in the br
     await a.getByTestId("user-search").fill(benEmail);
     await a.getByTestId("user-result").filter({ hasText: benEmail }).click();
     await a.getByTestId("conversation-header").filter({ hasText: benEmail }).waitFor();
+    // Presence is shared only between people who share a conversation: Ben says hello first
+    // (from his page, without opening the conversation, so Ann's next message stays unread).
+    const annId = await a.evaluate(async () => ((await (await fetch("/api/profile")).json()) as { data: { id: string } }).data.id);
+    await b.evaluate(async (to) => {
+      const body = JSON.stringify({ recipientId: to, content: "Hello Ann", clientId: crypto.randomUUID() });
+      const response = await fetch("/api/chat/send", { method: "POST", headers: { "content-type": "application/json" }, body });
+      if (!response.ok) throw new Error(`send: HTTP ${response.status}`);
+    }, annId);
+    await a.getByTestId("message").filter({ hasText: "Hello Ann" }).waitFor();
     await expect.poll(() => headerPresence(a).innerText()).toBe("Online");
 
     // Ben leaves (his only tab navigates away): offline, seen just now.

@@ -35,6 +35,8 @@ export interface SessionInfo {
   user: AuthUser;
   accessToken: string;
   expiresAt: string;
+  /** For the socket handshake (`auth.peersTicket`): who the user shares a conversation with, signed. */
+  peersTicket: string;
 }
 
 /** Every JSON response: `{ data }` on success, `{ error }` otherwise. */

@@ -12,6 +12,8 @@ export class SessionEndedError extends Error {
 export interface TokenSource {
   /** A usable access token: the cached one, or a fresh one once it is close to expiry. */
   getToken(): Promise<string>;
+  /** The peers ticket that came with the current token (for the socket handshake), if any. */
+  peersTicket?(): string | undefined;
   /** Forgets the cached token (the socket server refused it), so the next getToken fetches anew. */
   invalidate(): void;
   /** Stops the background refresh. */
@@ -29,6 +31,7 @@ const REFRESH_MARGIN_MS = 60_000;
  */
 export function createTokenSource(fetchSession: () => Promise<SessionInfo> = fetchSessionInfo): TokenSource {
   let cached: { token: string; refreshAt: number } | null = null;
+  let ticket: string | undefined;
   let inflight: Promise<string> | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let disposed = false;
@@ -39,6 +42,7 @@ export function createTokenSource(fetchSession: () => Promise<SessionInfo> = fet
         const lifetime = Math.max(MIN_LIFETIME_MS, Date.parse(session.expiresAt) - Date.now() || 0);
         const refreshIn = lifetime - Math.min(REFRESH_MARGIN_MS, lifetime * 0.25);
         cached = { token: session.accessToken, refreshAt: Date.now() + refreshIn };
+        ticket = session.peersTicket;
         clearTimeout(timer);
         // Refreshing ahead means a reconnect after the server drops an expiring socket needs no round trip.
         if (!disposed) timer = setTimeout(() => void refresh().catch(() => {}), refreshIn);
@@ -55,6 +59,7 @@ export function createTokenSource(fetchSession: () => Promise<SessionInfo> = fet
       if (cached && Date.now() < cached.refreshAt) return Promise.resolve(cached.token);
       return refresh();
     },
+    peersTicket: () => ticket,
     invalidate() {
       cached = null;
     },

@@ -12,14 +12,14 @@ type TestServer = Server<ClientToServerEvents, ServerToClientEvents>;
 let io: TestServer;
 let url: string;
 let connection: ChatConnection | undefined;
-const handshakes: { token: unknown; at: number }[] = [];
+const handshakes: { token: unknown; peersTicket: unknown; at: number }[] = [];
 
 beforeEach(async () => {
   handshakes.length = 0;
   const http = createServer();
   io = new Server(http, { transports: ["websocket"] });
   io.use((socket, next) => {
-    handshakes.push({ token: socket.handshake.auth.token, at: Date.now() });
+    handshakes.push({ token: socket.handshake.auth.token, peersTicket: socket.handshake.auth.peersTicket, at: Date.now() });
     next();
   });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
@@ -73,6 +73,14 @@ const serverSocket = async (): Promise<ServerSocket<ClientToServerEvents, Server
 };
 
 describe("connectChatSocket", () => {
+  it("when the token source holds a peers ticket, then the handshake carries it next to the token", async () => {
+    const tokens = { ...buildTokens(), peersTicket: () => "ticket-1" };
+    const client = connect(tokens);
+    await waitFor(() => client.connects() === 1);
+
+    expect(handshakes.map(({ token, peersTicket }) => ({ token, peersTicket }))).toEqual([{ token: "token-1", peersTicket: "ticket-1" }]);
+  });
+
   it("when the server says it shuts down and hangs up, then the client reconnects after the delay it asked for", async () => {
     const client = connect();
     await waitFor(() => client.connects() === 1);

@@ -1,6 +1,7 @@
 import { io, type Socket } from "socket.io-client";
 import type {
   ClientToServerEvents,
+  HandshakeAuth,
   PresenceState,
   RateLimitedPayload,
   ReadState,
@@ -79,10 +80,14 @@ export function connectChatSocket(url: string, tokens: TokenSource, handlers: Ch
     // WebSocket only: no long-polling, so several socket servers need no sticky sessions.
     transports: ["websocket"],
     reconnectionDelayMax: MAX_RETRY_DELAY_MS,
-    // Called before every (re)connect, so each attempt carries a current token.
+    // Called before every (re)connect, so each attempt carries a current token (and the peers
+    // ticket fetched with it: typing and presence reach only people who share a conversation).
     auth: (send) => {
       tokens.getToken().then(
-        (token) => send({ token }),
+        (token) => {
+          const peersTicket = tokens.peersTicket?.();
+          send((peersTicket ? { token, peersTicket } : { token }) satisfies HandshakeAuth);
+        },
         (error: unknown) => {
           if (error instanceof SessionEndedError) sessionEnded = true;
           // The server refuses this; connect_error then decides whether to retry.
@@ -144,6 +149,8 @@ export function connectChatSocket(url: string, tokens: TokenSource, handlers: Ch
     // socket.active is false when the server refused us (not a network failure).
     if (!socket.active) {
       if (error.message === "unauthorized") tokens.invalidate();
+      // too_many_connections: the user has SOCKET_MAX_PER_USER sockets open elsewhere; the
+      // backoff retries slowly until one closes.
       scheduleReconnect();
     }
   });

@@ -4,6 +4,8 @@ import { unauthorized } from "@/server/errors";
 import type { AuthProvider } from "@/server/auth/types";
 import type { RateLimits } from "@/server/rate-limit";
 import type { RealtimePush } from "@/server/realtime/push";
+import type { ChatStore } from "@/server/store/types";
+import { MAX_TICKET_PEERS, signPeersTicket } from "./peers-ticket";
 
 /**
  * Sends a magic link. Answers the same whether or not the account exists, so the
@@ -31,11 +33,21 @@ export async function requireUser(auth: AuthProvider): Promise<AuthUser> {
   return user;
 }
 
-export async function getSession(auth: AuthProvider): Promise<SessionInfo> {
+/**
+ * A socket access token, and the peers ticket that goes with it: the people the user shares a
+ * conversation with (the most recent ones), for as long as the token lives.
+ */
+export async function getSession(
+  { auth, store }: { auth: AuthProvider; store: ChatStore },
+  { peersTicketKey }: { peersTicketKey: Uint8Array },
+): Promise<SessionInfo> {
   // One session lookup: the token comes with the user it was issued for.
   const token = await auth.getAccessToken();
   if (!token) throw unauthorized();
-  return { user: token.user, accessToken: token.accessToken, expiresAt: token.expiresAt.toISOString() };
+  const conversations = await store.listConversations(token.user.id, MAX_TICKET_PEERS);
+  const peers = [...new Set(conversations.map((conversation) => conversation.peer.id))].filter((id) => id !== token.user.id);
+  const peersTicket = await signPeersTicket(peersTicketKey, { userId: token.user.id, peers, expiresAt: token.expiresAt });
+  return { user: token.user, accessToken: token.accessToken, expiresAt: token.expiresAt.toISOString(), peersTicket };
 }
 
 /** Ends the session and disconnects its live sockets. */
