@@ -1,7 +1,7 @@
 -- Sending and reading as signed-in users, the way PostgREST calls the functions: role
 -- `authenticated`, the JWT's claims in request.jwt.claims (as Supabase sets them).
 begin;
-select plan(12);
+select plan(14);
 
 insert into auth.users (id, email) values
   ('00000000-0000-4000-8000-00000000a11c', 'alice@msg.example'),
@@ -28,6 +28,11 @@ select is(
   'a retry with the same client id answers the stored message and stores nothing'
 );
 select is((select count(*) from public.messages), 2::bigint, 'the retry burned no row');
+select results_eq(
+  $$ select content from public.get_sent_message('00000000-0000-4000-8000-0000000000c1') $$,
+  $$ values ('first'::text) $$,
+  'get_sent_message finds the sender''s own message by its client id'
+);
 
 -- Bob answers: same conversation, next position, no gap left by the retry.
 set local request.jwt.claims = '{"sub": "00000000-0000-4000-8000-00000000b0b0", "role": "authenticated"}';
@@ -67,6 +72,10 @@ select throws_ok(
 select is_empty(
   $$ select * from public.list_conversations(100) $$,
   'a stranger lists no conversation'
+);
+select is_empty(
+  $$ select * from public.get_sent_message('00000000-0000-4000-8000-0000000000c1') $$,
+  'client ids are per sender: another user''s finds nothing'
 );
 
 select * from finish();

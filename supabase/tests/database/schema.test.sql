@@ -1,12 +1,30 @@
--- The shape every backend relies on: tables, keys, constraints, and row level security on
--- every table. Run by `supabase test db` (Supabase CLI) and `npm run test:db` (pg_prove).
+-- The shape every backend relies on: tables, functions, grants, policies, keys and
+-- constraints. Run by `supabase test db` (Supabase CLI) and `npm run test:db` (pg_prove).
+-- What users can do with it is proven as those users in the other files.
 begin;
-select plan(20);
+select plan(37);
 
-select has_table('public', 'profiles', 'profiles exists');
-select has_table('public', 'conversations', 'conversations exists');
-select has_table('public', 'messages', 'messages exists');
-select has_table('public', 'conversation_reads', 'conversation_reads exists');
+-- The catalogue. A new table or function fails here until it is added to these lists, which
+-- is the moment to write its tests (tables: rls.test.sql; functions: the file of its topic).
+select tables_are(
+  'public',
+  array['app_settings', 'conversation_reads', 'conversations', 'messages', 'profiles'],
+  'the tables in public are the ones this suite covers'
+);
+select functions_are(
+  'public',
+  array[
+    -- triggers
+    'assign_message_position', 'handle_new_user',
+    -- what users call (through PostgREST in Supabase mode)
+    'get_messages', 'get_profile', 'get_sent_message', 'list_conversations', 'mark_read', 'search_profiles',
+    'send_message', 'update_profile',
+    -- helpers of those, not callable by users
+    'chat_trim', 'checked_display_name', 'checked_message_content', 'enforce_send_limit', 'is_invisible_text',
+    'raise_invalid', 'require_user'
+  ],
+  'the functions in public are the ones this suite covers'
+);
 
 -- Every table the API exposes is guarded: a new table without RLS fails here.
 select is(
@@ -16,18 +34,18 @@ select is(
   '{}'::text[],
   'every table in public has row level security enabled'
 );
-select is_empty(
-  $$ select table_name, privilege_type from information_schema.role_table_grants
-     where grantee = 'anon' and table_schema = 'public' $$,
-  'anon holds no privilege on any table'
-);
-select is_empty(
-  $$ select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-     where n.nspname = 'public' and has_function_privilege('anon', p.oid, 'execute')
-       and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e') $$,
-  'anon can execute no function in public'
-);
 
+-- Policies: reading only, by signed-in users only. Writes go through the functions.
+select policies_are('public', 'profiles', array['users read their own and their peers'' profiles'], 'profiles: one read policy');
+select policies_are('public', 'conversations', array['members read their conversations'], 'conversations: one read policy');
+select policies_are('public', 'messages', array['members read their messages'], 'messages: one read policy');
+select policies_are('public', 'conversation_reads', array['members read their conversations'' read state'], 'conversation_reads: one read policy');
+select policies_are('public', 'app_settings', '{}'::name[], 'app_settings: no policy, so nobody but the owner reads it');
+select is_empty(
+  $$ select policyname from pg_policies
+     where schemaname = 'public' and (cmd <> 'SELECT' or roles <> '{authenticated}'::name[]) $$,
+  'every policy is for SELECT, to the authenticated role only'
+);
 -- auth.uid() wrapped in a sub-select is evaluated once per statement, not once per row.
 select is_empty(
   $$ select policyname from pg_policies
@@ -37,11 +55,60 @@ select is_empty(
   'policies read the caller through (select auth.uid())'
 );
 
+-- Grants: reading only, and only what row level security filters. The functions are the
+-- only write path (rls.test.sql tries the writes as users).
+select table_privs_are('public', 'profiles', 'authenticated', array['SELECT'], 'authenticated may only read profiles');
+select table_privs_are('public', 'conversations', 'authenticated', array['SELECT'], 'authenticated may only read conversations');
+select table_privs_are('public', 'messages', 'authenticated', array['SELECT'], 'authenticated may only read messages');
+select table_privs_are('public', 'conversation_reads', 'authenticated', array['SELECT'], 'authenticated may only read conversation_reads');
+select table_privs_are('public', 'app_settings', 'authenticated', '{}'::text[], 'authenticated holds no privilege on app_settings');
+select is_empty(
+  $$ select table_name, privilege_type from information_schema.role_table_grants
+     where grantee = 'anon' and table_schema = 'public' $$,
+  'anon holds no privilege on any table'
+);
+select is_empty(
+  $$ select r.role, c.relname, p.privilege
+     from pg_class c
+     cross join (values ('anon'), ('authenticated')) r(role)
+     cross join (values ('INSERT'), ('UPDATE'), ('REFERENCES')) p(privilege)
+     where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'
+       and has_any_column_privilege(r.role, c.oid, p.privilege) $$,
+  'no column grant lets anon or authenticated write a column'
+);
+
+-- Functions: users call the API functions only; triggers and helpers stay the owner's.
+select is(
+  (select array_agg(p.proname::text order by p.proname) from pg_proc p
+   where p.pronamespace = 'public'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')),
+  array['get_messages', 'get_profile', 'get_sent_message', 'list_conversations', 'mark_read', 'search_profiles', 'send_message', 'update_profile'],
+  'authenticated may execute exactly the API functions'
+);
+select is_empty(
+  $$ select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+     where n.nspname = 'public' and has_function_privilege('anon', p.oid, 'execute')
+       and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e') $$,
+  'anon can execute no function in public'
+);
+select is(
+  (select array_agg(p.proname::text order by p.proname) from pg_proc p
+   where p.pronamespace = 'public'::regnamespace and p.prosecdef),
+  array['assign_message_position', 'handle_new_user', 'mark_read', 'search_profiles', 'send_message', 'update_profile'],
+  'exactly the writing functions, the triggers and the directory search run as their owner'
+);
+-- IMPORTANT: a SECURITY DEFINER function without a fixed search_path can be hijacked.
+select is_empty(
+  $$ select p.proname from pg_proc p
+     where p.pronamespace = 'public'::regnamespace and not coalesce('search_path=""' = any(p.proconfig), false) $$,
+  'every function in public runs with an empty search_path'
+);
+
 select col_is_pk('public', 'messages', 'id', 'messages are keyed by id');
 select col_is_unique('public', 'messages', array['sender_id', 'client_id'], 'a client id is unique per sender');
 select col_is_unique('public', 'messages', array['conversation_id', 'seq'], 'a position is unique per conversation');
 select col_is_unique('public', 'conversations', array['user_a', 'user_b'], 'one conversation per pair');
 select col_is_pk('public', 'conversation_reads', array['conversation_id', 'user_id'], 'one read position per member');
+select col_is_pk('public', 'app_settings', 'name', 'one value per setting');
 select col_not_null('public', 'messages', 'content', 'content is required');
 select fk_ok('public', 'messages', 'conversation_id', 'public', 'conversations', 'id');
 select fk_ok('public', 'profiles', 'id', 'auth', 'users', 'id');
@@ -50,6 +117,8 @@ select fk_ok('public', 'profiles', 'id', 'auth', 'users', 'id');
 insert into auth.users (id, email) values
   ('00000000-0000-4000-8000-0000000000a1', 'schema-a@test.example'),
   ('00000000-0000-4000-8000-0000000000b2', 'schema-b@test.example');
+insert into public.messages (sender_id, recipient_id, content, client_id)
+  values ('00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000b2', 'hi', gen_random_uuid());
 
 select throws_ok(
   $$ insert into public.conversations (user_a, user_b)
@@ -67,8 +136,22 @@ select throws_ok(
   '23514', null, 'content is at most 4000 characters'
 );
 select throws_ok(
+  $$ insert into public.messages (sender_id, recipient_id, content, client_id)
+     values ('00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000b2', '', gen_random_uuid()) $$,
+  '23514', null, 'content is at least 1 character'
+);
+select throws_ok(
   $$ update public.profiles set display_name = repeat('n', 81) where id = '00000000-0000-4000-8000-0000000000a1' $$,
   '23514', null, 'a display name is at most 80 characters'
+);
+select throws_ok(
+  $$ update public.profiles set display_name = '' where id = '00000000-0000-4000-8000-0000000000a1' $$,
+  '23514', null, 'a display name is null rather than empty'
+);
+select throws_ok(
+  $$ insert into public.conversation_reads (conversation_id, user_id, last_read_seq)
+     select id, user_a, -1 from public.conversations $$,
+  '23514', null, 'a read position is never negative'
 );
 
 select * from finish();
