@@ -38,7 +38,7 @@ $$;
 
 -- True when the text has nothing visible: only whitespace (JavaScript's \s) and format
 -- characters (\p{Cf}, as of Unicode 17), e.g. zero-width spaces. An empty message in disguise.
--- IMPORTANT: keep in step with JavaScript's /[\s\p{Cf}]/u; web/test/rls.test.ts compares both.
+-- IMPORTANT: keep in step with JavaScript's /[\s\p{Cf}]/u; web/test/sql-text.test.ts compares both.
 create function public.is_invisible_text(p_value text)
 returns boolean
 language sql
