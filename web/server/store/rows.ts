@@ -1,42 +1,13 @@
 import type { ChatMessage, ConversationSummary, ReadState, UserProfile } from "@/lib/types";
+import type { FunctionRow } from "./rpc";
 
-// Rows as the schema's functions return them. Drivers differ in types: pg returns int8 as a
-// string, PGlite as a number, PostgREST as JSON; timestamps come as Date or ISO strings.
+// Rows as the schema's functions return them (typed from the generated database types), mapped
+// to the API's shapes. Drivers differ: int8 may come as a string, timestamps as Date.
 
-export interface MessageRow {
-  id: string;
-  conversation_id: string;
-  seq: number | string;
-  sender_id: string;
-  recipient_id: string;
-  content: string;
-  client_id: string;
-  created_at: Date | string;
-}
-
-export interface ProfileRow {
-  id: string;
-  email: string;
-  display_name: string | null;
-}
-
-export interface ConversationRow extends Omit<MessageRow, "id"> {
-  last_message_at: Date | string;
-  peer_id: string;
-  peer_email: string;
-  peer_display_name: string | null;
-  message_id: string;
-  last_read_seq: number | string;
-  peer_last_read_seq: number | string;
-  unread_count: number | string;
-}
-
-export interface ReadRow {
-  conversation_id: string;
-  user_id: string;
-  peer_id: string;
-  last_read_seq: number | string;
-}
+export type MessageRow = FunctionRow<"get_messages">;
+export type ProfileRow = Pick<FunctionRow<"get_profile">, "id" | "email" | "display_name">;
+export type ConversationRow = FunctionRow<"list_conversations">;
+export type ReadRow = FunctionRow<"mark_read">;
 
 const toIso = (value: Date | string) => new Date(value).toISOString();
 
