@@ -30,7 +30,8 @@ describe.skipIf(!chromium.available && !required)("a URL per conversation", () =
 
   beforeAll(async () => {
     if (!chromium.available) throw new Error(`${chromium.message} Browser tests must run when CI=true.`);
-    [stack, browser] = await Promise.all([startStack(), launchUser("url")]);
+    // Ann signs in over the API and then in the browser: two links within a minute.
+    [stack, browser] = await Promise.all([startStack({ env: { RATE_LIMIT_LOGIN_EMAIL: "10/60" } }), launchUser("url")]);
     const signIn = (name: string) => signInApi(stack.baseUrl, `${name}-${run}@example.test`);
     [ann, bob, cal, dan] = await Promise.all([signIn("ann"), signIn("bob"), signIn("cal"), signIn("dan")]);
     await sendApi(bob, ann, "from bob");

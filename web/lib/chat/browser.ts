@@ -29,7 +29,8 @@ function webStorage(pick: () => Storage): KeyValueStorage {
 }
 
 const browserPage: ChatPage = {
-  isVisible: () => document.visibilityState !== "hidden",
+  // Also asked while React renders on the server, where there is no document.
+  isVisible: () => typeof document === "undefined" || document.visibilityState !== "hidden",
   onVisibilityChange(listener) {
     document.addEventListener("visibilitychange", listener);
     return () => document.removeEventListener("visibilitychange", listener);
