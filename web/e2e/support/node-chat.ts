@@ -104,7 +104,10 @@ export async function readConversation(http: NodeHttp, peerId: string): Promise<
   const pages: ChatMessage[][] = [];
   let before: string | undefined;
   for (let guard = 0; guard < 1_000; guard += 1) {
-    const page = await callApi<HistoryPage>(http, "/api/chat/history", { query: { with: peerId, limit: HISTORY_MAX_LIMIT, before }, direct: true });
+    const page = await callApi<HistoryPage>(http, "/api/chat/history", {
+      query: { with: peerId, limit: HISTORY_MAX_LIMIT, before },
+      direct: true,
+    });
     pages.unshift(page.messages);
     if (!page.nextBefore) break;
     before = page.nextBefore;

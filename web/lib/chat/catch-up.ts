@@ -91,7 +91,12 @@ export function createCatchUp(core: ChatCore): CatchUp {
 
   const once = () =>
     catchUpView(
-      { getView: () => core.getState().view, fetchHistory: (query) => api.fetchHistory(query), dispatch: core.dispatch, onMessages: core.confirmOwn },
+      {
+        getView: () => core.getState().view,
+        fetchHistory: (query) => api.fetchHistory(query),
+        dispatch: core.dispatch,
+        onMessages: core.confirmOwn,
+      },
       { pageSize: HISTORY_MAX_LIMIT, newestPageSize: HISTORY_DEFAULT_LIMIT, maxPages: MAX_CATCH_UP_PAGES },
     );
 

@@ -73,7 +73,16 @@ export function createChatClient(deps: ChatClientDeps): ChatClient {
     conversations.forget();
     drafts.clearAll();
   });
-  const concerns = [catchUp, conversations, typing, createReadReceipts(core), createPresence(core), notifications, createPositionCheck(core, catchUp), signOut];
+  const concerns = [
+    catchUp,
+    conversations,
+    typing,
+    createReadReceipts(core),
+    createPresence(core),
+    notifications,
+    createPositionCheck(core, catchUp),
+    signOut,
+  ];
   let stop: (() => void) | null = null;
 
   function start(): () => void {

@@ -61,7 +61,9 @@ describe("conversations by URL", () => {
     expect(client.getState().view?.messages).toHaveLength(50);
     expect(client.getState().view?.hasOlder).toBe(true);
     await client.loadOlder();
-    expect(client.getState().view?.messages.map((message) => message.content)).toEqual(backend.messages(PEER.id).map((message) => message.content));
+    expect(client.getState().view?.messages.map((message) => message.content)).toEqual(
+      backend.messages(PEER.id).map((message) => message.content),
+    );
     expect(client.getState().view?.hasOlder).toBe(false);
   });
 });

@@ -35,7 +35,9 @@ export function createConversations(core: ChatCore, catchUp: CatchUp, hooks: { b
       if (!Array.isArray(parsed)) return [];
       return parsed.filter(
         (peer): peer is UserProfile =>
-          typeof peer?.id === "string" && typeof peer.email === "string" && (peer.displayName === null || typeof peer.displayName === "string"),
+          typeof peer?.id === "string" &&
+          typeof peer.email === "string" &&
+          (peer.displayName === null || typeof peer.displayName === "string"),
       );
     } catch {
       return [];
@@ -65,7 +67,13 @@ export function createConversations(core: ChatCore, catchUp: CatchUp, hooks: { b
     const resyncsBefore = catchUp.resyncs();
     try {
       const page = await api.fetchHistory({ with: peer.id, limit: HISTORY_DEFAULT_LIMIT });
-      core.dispatch({ type: "history/loaded", peerId: peer.id, mode: "initial", messages: page.messages, hasOlder: page.nextBefore !== null });
+      core.dispatch({
+        type: "history/loaded",
+        peerId: peer.id,
+        mode: "initial",
+        messages: page.messages,
+        hasOlder: page.nextBefore !== null,
+      });
       core.confirmOwn(page.messages);
     } catch (error) {
       if (isUnauthorized(error)) core.endSession();

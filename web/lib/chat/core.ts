@@ -129,4 +129,3 @@ export function createCore(deps: ChatClientDeps): ChatCore {
   };
   return core;
 }
-
