@@ -1,7 +1,10 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // Browser tests against the real stack (see e2e/support/stack.ts). They need a prior `next build`.
 export default defineConfig({
+  // The client core (lib/chat) runs in these tests too, with the app's import paths.
+  resolve: { alias: { "@/": fileURLToPath(new URL(".", import.meta.url)) } },
   test: {
     // README_SCREENSHOT=1 renders docs/chat.png instead (npm run screenshot:readme); it is a tool, not a test.
     include: process.env.README_SCREENSHOT === "1" ? ["e2e/readme-screenshot.shot.ts"] : ["e2e/**/*.e2e.test.ts"],

@@ -1,15 +1,18 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { ChatMessage } from "../lib/types";
 import { startFaultProxy, type FaultProfile, type FaultProxy } from "./support/fault-proxy";
-import { readConversation, signInViaMailbox, startSimUser, type SimUser } from "./support/sim-user";
+import { readConversation, signInViaMailbox, startNodeChat, type NodeChatUser } from "./support/node-chat";
 import { getFreePort, startStack, type Stack } from "./support/stack";
 
 /**
- * Delivery guarantees under chaos, without a browser: simulated users (the page's own outbox,
- * socket client, reducer and catch-up code) send a few thousand messages at random while the
- * socket server is killed and restarted, client connections are dropped, and a proxy delays, fails and cuts pushes (web app → socket server) and API calls (users →
- * web app). Afterwards every user's view must equal the database: nothing lost, nothing twice,
- * every conversation in seq order, every sender's messages in the order they were written.
+ * Delivery guarantees under chaos, without a browser: users run the page's own chat client core
+ * (`lib/chat`: state, outbox, socket client, catch-up, position check) in Node, writing a few
+ * thousand messages in whichever conversation they have open, switching now and then, while
+ * the socket server is killed and restarted, client connections are dropped, and a proxy
+ * delays, fails and cuts pushes (web app → socket server) and API calls (users → web app).
+ * Afterwards every user's open conversation (kept live through all of it), conversation list
+ * and every other conversation (opened afresh) must equal the database: nothing lost, nothing
+ * twice, every conversation in seq order, every sender's messages in the order written.
  */
 
 const USERS = 8;
@@ -18,6 +21,8 @@ const MESSAGES = 2_400;
 const SEND_INTERVAL_MS = 220;
 const RESTART_EVERY_MS = 9_000;
 const DROP_EVERY_MS = 600;
+// A user writes on in the open conversation, or switches to another one first.
+const SWITCH_CHANCE = 0.2;
 
 // Pushes: some late (longer than the web app's 2 s push timeout, so it retries while the first
 // copy is still on its way), some refused, some cut before or after reaching the socket server.
@@ -44,7 +49,7 @@ describe("delivery under chaos", () => {
   let stack: Stack | undefined;
   let pushProxy: FaultProxy | undefined;
   let apiProxy: FaultProxy | undefined;
-  const users: SimUser[] = [];
+  const users: NodeChatUser[] = [];
 
   afterAll(async () => {
     for (const user of users) user.stop();
@@ -71,9 +76,10 @@ describe("delivery under chaos", () => {
       Array.from({ length: USERS }, (_, index) => signInViaMailbox(baseUrl, `sim${index}-${run}@example.test`)),
     );
     for (const { cookie, user } of sessions) {
-      users.push(startSimUser({ http: { baseUrl, apiUrl: apiProxy.url, cookie }, user, socketUrl, backoff: { baseMs: 250, maxMs: 4_000 } }));
+      users.push(startNodeChat({ http: { baseUrl, apiUrl: apiProxy.url, cookie }, user, socketUrl, backoff: { baseMs: 250, maxMs: 4_000 } }));
     }
-    await waitFor("every simulated user to connect", () => users.every((user) => user.connection.socket.connected), 20_000);
+    const connected = (user: NodeChatUser) => user.client.connection()?.socket.connected === true;
+    await waitFor("every user to connect", () => users.every(connected), 20_000);
 
     pushProxy.setFaults(PUSH_FAULTS);
     apiProxy.setFaults(API_FAULTS);
@@ -82,13 +88,16 @@ describe("delivery under chaos", () => {
     let drops = 0;
     let sending = true;
 
-    // Senders: each user writes to random others until the total is reached.
+    // Senders: each user writes in the open conversation, sometimes switching to another first.
     const perUser = Math.ceil(MESSAGES / USERS);
     const senders = users.map(async (user, index) => {
       for (let n = 0; n < perUser; n += 1) {
-        let peer = users[Math.floor(Math.random() * (USERS - 1))]!;
-        if (peer === user) peer = users[USERS - 1]!;
-        user.send(peer.user.id, `m ${index}.${n} ${"x".repeat(Math.floor(Math.random() * 40))}`);
+        let peer = users.find((other) => other.user.id === user.client.getState().view?.peer.id);
+        if (!peer || Math.random() < SWITCH_CHANCE) {
+          peer = users[Math.floor(Math.random() * (USERS - 1))]!;
+          if (peer === user) peer = users[USERS - 1]!;
+        }
+        await user.write(peer.profile, `m ${index}.${n} ${"x".repeat(Math.floor(Math.random() * 40))}`);
         await sleep(SEND_INTERVAL_MS * (0.5 + Math.random()));
       }
     });
@@ -111,13 +120,14 @@ describe("delivery under chaos", () => {
       while (sending) {
         await sleep(DROP_EVERY_MS * (0.5 + Math.random()));
         const user = users[Math.floor(Math.random() * USERS)]!;
-        if (!user.connection.socket.connected) continue;
+        const connection = user.client.connection();
+        if (!connection?.socket.connected) continue;
         drops += 1;
         if (Math.random() < 0.5) {
-          user.connection.socket.disconnect();
-          setTimeout(() => user.connection.reconnectNow(), Math.random() * 1_500);
+          connection.socket.disconnect();
+          setTimeout(() => connection.reconnectNow(), Math.random() * 1_500);
         } else {
-          user.connection.socket.io.engine?.close();
+          connection.socket.io.engine?.close();
         }
       }
     })();
@@ -135,10 +145,20 @@ describe("delivery under chaos", () => {
     pushProxy.setFaults(null);
     apiProxy.setFaults(null);
     if (!stack.socket.running) await stack.socket.start();
-    for (const user of users) void user.outbox.flush({ resetBackoff: true });
-    await waitFor("every outbox to drain", () => users.every((user) => user.outbox.items().length === 0), 45_000);
-    await waitFor("every user to reconnect", () => users.every((user) => user.connection.socket.connected), 20_000);
-    await waitFor("a complete final catch-up", async () => (await Promise.all(users.map((user) => user.resync()))).every(Boolean), 30_000, 500);
+    for (const user of users) void user.client.outbox()?.flush({ resetBackoff: true });
+    await waitFor("every outbox to drain", () => users.every((user) => user.client.getState().outbox.length === 0), 45_000);
+    await waitFor("every user to reconnect", () => users.every(connected), 20_000);
+    await waitFor("a complete final catch-up", async () => (await Promise.all(users.map((user) => user.client.resync()))).every(Boolean), 30_000, 500);
+
+    // What each user had open through the chaos, kept by live pushes, gap and reconnect
+    // catch-ups only: scrolled back to its start (older pages), before anything is reopened.
+    const liveViews = new Map<NodeChatUser, { peerId: string; messages: ChatMessage[] }>();
+    for (const user of users) {
+      const peerId = user.client.getState().view?.peer.id;
+      const peer = users.find((other) => other.user.id === peerId);
+      if (peer) liveViews.set(user, { peerId: peer.user.id, messages: await user.readAll(peer.profile) });
+    }
+    const lists = new Map(users.map((user) => [user, user.client.getState().conversations]));
 
     // The truth: every conversation as the database holds it (through the API, past the proxy).
     const truth = new Map<string, ChatMessage[]>();
@@ -181,25 +201,48 @@ describe("delivery under chaos", () => {
       }
     }
 
+    const compareView = (user: NodeChatUser, other: NodeChatUser, view: ChatMessage[], what: string) => {
+      const expected = truth.get(pairKey(user.user.id, other.user.id)) ?? [];
+      const ids = view.map((message) => message.id);
+      const held = new Set(ids);
+      duplicated += ids.length - held.size;
+      const missing = expected.filter((message) => !held.has(message.id));
+      lost += missing.length;
+      if (missing.length > 0) problems.push(`${user.user.email}'s ${what} misses ${missing.length} of the conversation with ${other.user.email}`);
+      for (let index = 1; index < view.length; index += 1) {
+        if (view[index]!.seq <= view[index - 1]!.seq) reordered += 1;
+      }
+      if (missing.length === 0 && ids.join() !== expected.map((message) => message.id).join()) {
+        reordered += 1;
+        problems.push(`${user.user.email}'s ${what} of ${other.user.email} differs from the database's order`);
+      }
+    };
+
+    let liveChecked = 0;
+    for (const user of users) {
+      const live = liveViews.get(user);
+      const other = users.find((candidate) => candidate.user.id === live?.peerId);
+      if (live && other) {
+        compareView(user, other, live.messages, "live view");
+        liveChecked += 1;
+      }
+      // The list: every conversation with its newest message, as the database has it.
+      for (const other of users) {
+        if (other === user) continue;
+        const newest = truth.get(pairKey(user.user.id, other.user.id))?.at(-1);
+        const listed = lists.get(user)?.find((conversation) => conversation.peer.id === other.user.id);
+        if (newest && listed?.lastMessage.id !== newest.id) {
+          lost += 1;
+          problems.push(`${user.user.email}'s list shows an old last message for ${other.user.email}`);
+        }
+      }
+    }
+
     for (const user of users) {
       for (const other of users) {
         if (other === user) continue;
         const expected = truth.get(pairKey(user.user.id, other.user.id)) ?? [];
-        const view = user.conversations.get(other.user.id)?.view?.messages ?? [];
-        const ids = view.map((message) => message.id);
-        const held = new Set(ids);
-        duplicated += ids.length - held.size;
-        const missing = expected.filter((message) => !held.has(message.id));
-        lost += missing.length;
-        if (missing.length > 0) problems.push(`${user.user.email} misses ${missing.length} of the conversation with ${other.user.email}`);
-        for (let index = 1; index < view.length; index += 1) {
-          if (view[index]!.seq <= view[index - 1]!.seq) reordered += 1;
-        }
-        const expectedIds = expected.map((message) => message.id);
-        if (missing.length === 0 && ids.join() !== expectedIds.join()) {
-          reordered += 1;
-          problems.push(`${user.user.email}'s view of ${other.user.email} differs from the database's order`);
-        }
+        compareView(user, other, await user.readAll(other.profile), "view");
         // The sender's own order: stored seq must follow the order written.
         const writtenOrder = user.queued.filter((item) => item.recipientId === other.user.id).map((item) => item.clientId);
         const storedOrder = expected.filter((message) => message.senderId === user.user.id).map((message) => message.clientId);
@@ -210,7 +253,7 @@ describe("delivery under chaos", () => {
       }
     }
 
-    const sum = (pick: (user: SimUser) => number) => users.reduce((total, user) => total + pick(user), 0);
+    const sum = (pick: (user: NodeChatUser) => number) => users.reduce((total, user) => total + pick(user), 0);
     const failures: Record<string, number> = {};
     for (const user of users) {
       for (const [kind, count] of Object.entries(user.stats.sendFailures)) failures[kind] = (failures[kind] ?? 0) + count;
@@ -223,13 +266,15 @@ describe("delivery under chaos", () => {
       `chaos: pushes ${push.eligible} through the proxy: delayed ${push.delayed}, failed 503 ${push.failed}, cut before ${push.droppedBefore}, answer cut ${push.droppedAfter}, socket server down ${push.targetDown}`,
       `chaos: API calls ${api.eligible} through the proxy: delayed ${api.delayed}, failed 503 ${api.failed}, cut before ${api.droppedBefore}, answer cut ${api.droppedAfter}`,
       `chaos: send attempts ${sum((u) => u.stats.sendAttempts)} for ${written.length} messages; failures ${JSON.stringify(failures)}`,
-      `chaos: live deliveries ${sum((u) => u.stats.liveDeliveries)}, repeats dropped by id ${sum((u) => u.stats.repeatsDropped)}, late live arrivals placed by seq ${sum((u) => u.stats.lateArrivals)}, catch-ups ${sum((u) => u.stats.catchUps)} (${sum((u) => u.stats.catchUpFailures)} failed and retried)`,
+      `chaos: live deliveries ${sum((u) => u.stats.liveDeliveries)}, repeats dropped by id in the open view ${sum((u) => u.stats.repeatsDropped)}, late live arrivals placed by seq ${sum((u) => u.stats.lateArrivals)}, catch-up pages ${sum((u) => u.stats.catchUpPages)} (${sum((u) => u.stats.catchUpFailures)} failed and retried)`,
+      `chaos: live views checked ${liveChecked} of ${users.length}`,
       `chaos: lost ${lost}, duplicated ${duplicated}, reorderings ${reordered}`,
     ];
     if (problems.length > 0) console.error(problems.slice(0, 20).join("\n"));
     console.log(figures.join("\n"));
 
     expect(users.map((user) => user.stats.sessionEnded)).toEqual(users.map(() => null));
+    expect(liveChecked).toBe(users.length);
     expect(stored.length).toBe(written.length);
     expect({ lost, duplicated, reordered }).toEqual({ lost: 0, duplicated: 0, reordered: 0 });
   });

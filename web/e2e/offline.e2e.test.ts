@@ -1,5 +1,8 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMemoryStorage } from "../lib/client/outbox";
+import { startFaultProxy, type FaultProxy } from "./support/fault-proxy";
+import { readConversation, signInViaMailbox, startNodeChat, type NodeChatUser } from "./support/node-chat";
 import { checkChromium, launchUser, loginViaMailbox, startStack, type BrowserUser, type Stack } from "./support/stack";
 
 const chromium = checkChromium();
@@ -148,5 +151,79 @@ describe.skipIf(!chromium.available && !required)("offline sending in the browse
     await a.waitForURL(`${baseUrl}/login`);
     await a2.waitForURL(`${baseUrl}/login`, { timeout: 15_000 });
     await a2.close();
+  });
+});
+
+/** The client core in Node (no browser): the same outbox, catch-up and socket code as the page. */
+describe("offline sending with the client core", () => {
+  let stack: Stack | undefined;
+  let proxy: FaultProxy | undefined;
+  const clients: NodeChatUser[] = [];
+
+  afterAll(async () => {
+    for (const client of clients) client.stop();
+    await proxy?.close();
+    await stack?.stop();
+  });
+
+  it("when messages are written with the API unreachable and the client restarts before it returns, then they arrive once, in order", async ({
+    onTestFailed,
+  }) => {
+    onTestFailed(() => console.error(stack?.logs() ?? ""));
+    stack = await startStack();
+    const { baseUrl, socketUrl } = stack;
+    proxy = await startFaultProxy({ target: baseUrl, applies: (request) => request.url?.startsWith("/api/") ?? false });
+    const run = Date.now().toString(36);
+    const [annSession, bobSession] = await Promise.all([
+      signInViaMailbox(baseUrl, `ann-node-${run}@example.test`),
+      signInViaMailbox(baseUrl, `bob-node-${run}@example.test`),
+    ]);
+    const outboxStorage = createMemoryStorage();
+    const start = (session: typeof annSession, apiUrl: string) => {
+      const client = startNodeChat({
+        http: { baseUrl, apiUrl, cookie: session.cookie },
+        user: session.user,
+        socketUrl,
+        outboxStorage: session === annSession ? outboxStorage : undefined,
+        backoff: { baseMs: 200, maxMs: 1_000 },
+      });
+      clients.push(client);
+      return client;
+    };
+    const ann = start(annSession, proxy.url);
+    const bob = start(bobSession, baseUrl);
+    const bobProfile = { id: bobSession.user.id, email: bobSession.user.email, displayName: null };
+    const annProfile = { id: annSession.user.id, email: annSession.user.email, displayName: null };
+    await expect.poll(() => [ann, bob].every((client) => client.client.getState().connection === "connected"), { timeout: 20_000 }).toBe(true);
+
+    await ann.write(bobProfile, "hello");
+    await expect.poll(() => ann.client.getState().outbox.length).toBe(0);
+    await bob.client.openConversation(annProfile);
+    const bobTexts = () => bob.client.getState().view?.messages.map((message) => message.content);
+    await expect.poll(bobTexts).toEqual(["hello"]);
+
+    // Cut off from the API: every call fails as if the network were down.
+    proxy.setFaults({ fail: 0, dropBefore: 1, dropAfter: 0, delay: 0, maxDelayMs: 0 });
+    await ann.write(bobProfile, "offline one");
+    await ann.write(bobProfile, "offline two");
+    await expect.poll(() => ann.stats.sendFailures.network ?? 0).toBeGreaterThan(0);
+    const pending = ann.client.getState().outbox.map((item) => [item.content, item.status, item.clientId]);
+    expect(pending.map(([content, status]) => [content, status])).toEqual([
+      ["offline one", "pending"],
+      ["offline two", "pending"],
+    ]);
+
+    // A restart (the page reloaded) while still offline: the same items, the same clientIds.
+    ann.stop();
+    const again = start(annSession, proxy.url);
+    expect(again.client.getState().outbox.map((item) => [item.content, item.status, item.clientId])).toEqual(pending);
+
+    // The API returns: each sent once, in order, seen live by Bob.
+    proxy.setFaults(null);
+    await expect.poll(() => again.client.getState().outbox.length, { timeout: 30_000 }).toBe(0);
+    await expect.poll(bobTexts, { timeout: 15_000 }).toEqual(["hello", "offline one", "offline two"]);
+    const stored = await readConversation(bob.http, annSession.user.id);
+    expect(stored.map((message) => message.content)).toEqual(["hello", "offline one", "offline two"]);
+    expect(stored.slice(1).map((message) => message.clientId)).toEqual(pending.map(([, , clientId]) => clientId));
   });
 });

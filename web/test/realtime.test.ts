@@ -67,9 +67,20 @@ describe("send → store → signed push → socket", () => {
       cookie: alice.cookie,
       json: { recipientId: bob.userId, content: "live hello", clientId: sent.body.data.clientId },
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(bobTab.received).toHaveLength(1);
-    expect(carolTab.received).toHaveLength(0);
+    // Sentinels, sent after the repeat (whose push already left): once they arrive, a repeated
+    // delivery would have arrived too.
+    const bobSentinel = await call("POST", "/api/chat/send", {
+      cookie: alice.cookie,
+      json: { recipientId: bob.userId, content: "sentinel for bob", clientId: randomUUID() },
+    });
+    const carolSentinel = await call("POST", "/api/chat/send", {
+      cookie: alice.cookie,
+      json: { recipientId: carol.userId, content: "sentinel for carol", clientId: randomUUID() },
+    });
+    await until(() => bobTab.received.some((m) => m.id === bobSentinel.body.data.id));
+    await until(() => carolTab.received.some((m) => m.id === carolSentinel.body.data.id));
+    expect(bobTab.received.map((m) => m.id)).toEqual([sent.body.data.id, bobSentinel.body.data.id]);
+    expect(carolTab.received.map((m) => m.id)).toEqual([carolSentinel.body.data.id]);
   });
 
   it("when a socket presents no token or a forged one, then it is refused as unauthorized", async () => {

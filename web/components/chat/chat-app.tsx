@@ -3,7 +3,7 @@
 import { useEffect, useRef } from "react";
 import type { AuthUser } from "@/lib/types";
 import { Avatar } from "./avatar";
-import { conversationWith, documentTitle, seenMessageId, totalUnread } from "./chat-state";
+import { conversationWith, documentTitle, seenMessageId, totalUnread } from "@/lib/chat/chat-state";
 import { Composer } from "./composer";
 import { ConnectionStatus } from "./connection-status";
 import { ConversationList } from "./conversation-list";
@@ -13,6 +13,7 @@ import { PresenceText } from "./presence";
 import { ProfileMenu } from "./profile-menu";
 import { TypingIndicator } from "./typing-indicator";
 import { useChat } from "./use-chat";
+import { useConversationUrl } from "./use-conversation-url";
 import { UserSearch } from "./user-search";
 
 interface ChatAppProps {
@@ -26,9 +27,10 @@ interface ChatAppProps {
  * On a phone (CSS, under 720 px) one of the two at a time, with a back button.
  */
 export function ChatApp({ user, socketUrl }: ChatAppProps) {
-  const chat = useChat(user, socketUrl);
-  const { state } = chat;
+  const { state, client: chat } = useChat(user, socketUrl);
   const view = state.view;
+  const route = state.route;
+  const { back } = useConversationUrl(chat, view?.peer.id ?? route?.peerId ?? null);
   const pending = view ? state.outbox.filter((item) => item.recipientId === view.peer.id) : [];
   const searchRef = useRef<HTMLInputElement>(null);
   const unread = totalUnread(state);
@@ -43,17 +45,17 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
   const peerTyping = view ? state.typing.includes(view.peer.id) : false;
 
   return (
-    <div className="chat-shell" data-view={view ? "conversation" : "list"}>
+    <div className="chat-shell" data-view={view || route ? "conversation" : "list"}>
       <header className="app-bar">
         <div className="brand">
           <span className="brand-mark" aria-hidden="true" />
           Chat
         </div>
-        <ConnectionStatus state={chat.connection} />
+        <ConnectionStatus state={state.connection} />
         <div className="app-bar-user">
           <ProfileMenu
-            profile={chat.profile}
-            notifications={chat.notifications}
+            profile={state.profile}
+            notifications={state.notifications}
             onSaveName={chat.updateDisplayName}
             onNotifications={chat.setNotificationsEnabled}
             onSignOut={() => void chat.signOut()}
@@ -61,14 +63,14 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
         </div>
       </header>
 
-      {chat.sessionEnded ? (
+      {state.sessionEnded ? (
         <div className="banner banner-error" role="alert">
           Your session has ended. <a href="/login">Sign in again</a>
         </div>
       ) : null}
-      {chat.notice ? (
+      {state.notice ? (
         <div className="banner" role="status">
-          {chat.notice}
+          {state.notice}
           <button type="button" className="link-button" onClick={chat.dismissNotice}>
             Dismiss
           </button>
@@ -97,7 +99,7 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
           {view && peer ? (
             <>
               <header className="conversation-header" data-testid="conversation-header" data-peer-id={peer.id}>
-                <button type="button" className="icon-button back-button" data-testid="back-button" onClick={chat.closeConversation}>
+                <button type="button" className="icon-button back-button" data-testid="back-button" onClick={back}>
                   <svg viewBox="0 0 20 20" width="20" height="20" aria-hidden="true" focusable="false">
                     <path d="M12.5 4.5L7 10l5.5 5.5" stroke="currentColor" strokeWidth="2" fill="none" strokeLinecap="round" strokeLinejoin="round" />
                   </svg>
@@ -135,11 +137,26 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
                 key={`composer-${peer.id}`}
                 recipientName={displayName(peer)}
                 initialDraft={chat.draftFor(peer.id)}
-                onSend={chat.sendMessage}
+                onSend={(content) => chat.sendMessage(content)}
                 onDraftChange={chat.changeDraft}
                 onBlur={chat.stopTyping}
               />
             </>
+          ) : route ? (
+            <div className="conversation-empty" data-testid={route.status === "missing" ? "conversation-not-found" : "conversation-resolving"}>
+              <span className="empty-illustration empty-illustration-lg" aria-hidden="true" />
+              {route.status === "missing" ? (
+                <>
+                  <h1>No conversation here</h1>
+                  <p>This link is not one of your conversations, or the address is wrong. Find the person by email to write to them.</p>
+                  <button type="button" className="button" data-testid="not-found-back" onClick={back}>
+                    Back to your conversations
+                  </button>
+                </>
+              ) : (
+                <p role="status">Opening the conversation…</p>
+              )}
+            </div>
           ) : (
             <div className="conversation-empty" data-testid="no-conversation">
               <span className="empty-illustration empty-illustration-lg" aria-hidden="true" />

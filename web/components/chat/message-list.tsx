@@ -1,6 +1,6 @@
 import { useLayoutEffect, useRef } from "react";
 import type { ChatMessage, UserProfile } from "@/lib/types";
-import type { OutboxItem } from "./chat-state";
+import type { OutboxItem } from "@/lib/chat/chat-state";
 import { dayKey, displayName, formatDay, formatTime } from "./format";
 
 // Closer than this to the bottom counts as "reading the latest": new messages keep it pinned.

@@ -1,25 +1,25 @@
 import { randomUUID } from "node:crypto";
 import type { BrowserContext } from "playwright-core";
 import type { AuthUser, ChatMessage, UserProfile } from "../../lib/types";
-import { callApi, signInViaMailbox, type SimHttp } from "./sim-user";
+import { callApi, signInViaMailbox, type NodeHttp } from "./node-chat";
 
 /** A user signed in over HTTP (no browser): for seeding conversations quickly. */
 export interface ApiUser {
   user: AuthUser;
-  http: SimHttp;
+  http: NodeHttp;
   /** The session cookie's value (chat_session=…), to hand to a browser context. */
   cookie: string;
 }
 
 export async function signInApi(baseUrl: string, email: string, displayName?: string): Promise<ApiUser> {
   const { cookie, user } = await signInViaMailbox(baseUrl, email);
-  const http: SimHttp = { baseUrl, apiUrl: baseUrl, cookie };
+  const http: NodeHttp = { baseUrl, apiUrl: baseUrl, cookie };
   if (displayName) await patchProfile(http, displayName);
   return { user, http, cookie };
 }
 
 // callApi only knows GET and POST; PATCH by hand (with the Origin the CSRF check wants).
-export async function patchProfile(http: SimHttp, displayName: string | null): Promise<UserProfile> {
+export async function patchProfile(http: NodeHttp, displayName: string | null): Promise<UserProfile> {
   const response = await fetch(new URL("/api/profile", http.baseUrl), {
     method: "PATCH",
     headers: { "content-type": "application/json", cookie: http.cookie, origin: http.baseUrl },

@@ -21,17 +21,44 @@ export function GET(request: NextRequest) {
   });
   if (!parsed.success) return invalidLinkPage("The sign-in link is incomplete. Copy the whole link from the mail, or ask for a new one.");
   const { token_hash, type, next } = parsed.data;
+  const nonce = request.headers.get("x-nonce");
   return page(
     200,
     "Sign in to Chat",
     `<p>Press Continue to finish signing in.</p>
-<form method="post" action="/auth/confirm">
+<form method="post" action="/auth/confirm" id="confirm">
 <input type="hidden" name="token_hash" value="${escapeHtml(token_hash)}">
 <input type="hidden" name="type" value="${escapeHtml(type)}">
 <input type="hidden" name="next" value="${escapeHtml(next)}">
-<button type="submit" autofocus>Continue</button></form>`,
+<button type="submit" autofocus>Continue</button></form>${nonce ? `<script nonce="${escapeHtml(nonce)}">${REPLACE_AFTER_SIGN_IN}</script>` : ""}`,
   );
 }
+
+/**
+ * With JavaScript, the form is posted with fetch and the chat then *replaces* this page in the
+ * history, so Back never returns to a used link. Without it (or if fetch fails) the plain
+ * form post still works. An error answer is shown as the page the form would have shown.
+ */
+const REPLACE_AFTER_SIGN_IN = `(() => {
+  const form = document.getElementById("confirm");
+  let busy = false;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (busy) return;
+    busy = true;
+    let response;
+    try {
+      response = await fetch(form.action, { method: "POST", body: new URLSearchParams(new FormData(form)), credentials: "same-origin" });
+    } catch {
+      return form.submit();
+    }
+    if (response.redirected && new URL(response.url).origin === location.origin) return location.replace(response.url);
+    const html = await response.text();
+    document.open();
+    document.write(html);
+    document.close();
+  });
+})();`;
 
 export async function POST(request: NextRequest) {
   try {

@@ -1,8 +1,10 @@
+import type { NotificationSupport } from "@/lib/client/notifications";
 import type { OutboxItem } from "@/lib/client/outbox";
+import type { ConnectionState } from "@/lib/client/socket";
 import type { PresenceState } from "socket-server/events";
 import type { ChatMessage, ConversationSummary, ReadState, UserProfile } from "@/lib/types";
 
-export type { OutboxItem };
+export type { ConnectionState, NotificationSupport, OutboxItem };
 
 /** A position in a conversation. */
 export interface Position {
@@ -44,6 +46,21 @@ export interface ChatState {
   presence: Record<string, PresenceState>;
   /** Peers typing to us right now. */
   typing: string[];
+  /** The realtime connection; `signed-out` once the session ended. */
+  connection: ConnectionState;
+  /** The session ended (signed out elsewhere, expired): the user must sign in again. */
+  sessionEnded: boolean;
+  /** A one-line message for the user (e.g. sign-out failed), until dismissed. */
+  notice: string | null;
+  /** Who is signed in, as others see them. */
+  profile: UserProfile;
+  notifications: { support: NotificationSupport; enabled: boolean };
+  /**
+   * A conversation asked for by its peer's id (a link, Back/Forward) that is not open yet:
+   * `resolving` while the conversation list is on its way, `missing` when it is not one of
+   * ours (or not a user at all).
+   */
+  route: { peerId: string; status: "resolving" | "missing" } | null;
 }
 
 /**
@@ -66,9 +83,15 @@ export type ChatAction =
   | { type: "visibility/changed"; visible: boolean }
   | { type: "presence/loaded"; states: PresenceState[] }
   | { type: "presence/updated"; state: PresenceState }
-  | { type: "typing/updated"; from: string; typing: boolean };
+  | { type: "typing/updated"; from: string; typing: boolean }
+  | { type: "connection/changed"; state: ConnectionState }
+  | { type: "session/ended" }
+  | { type: "notice/changed"; notice: string | null }
+  | { type: "profile/loaded"; profile: UserProfile }
+  | { type: "notifications/changed"; support: NotificationSupport; enabled: boolean }
+  | { type: "route/changed"; route: ChatState["route"] };
 
-export function createChatState(me: string, visible = true): ChatState {
+export function createChatState(me: string, visible = true, email = ""): ChatState {
   return {
     me,
     view: null,
@@ -80,6 +103,12 @@ export function createChatState(me: string, visible = true): ChatState {
     visible,
     presence: {},
     typing: [],
+    connection: "connecting",
+    sessionEnded: false,
+    notice: null,
+    profile: { id: me, email, displayName: null },
+    notifications: { support: "default", enabled: false },
+    route: null,
   };
 }
 
@@ -179,10 +208,11 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       // Unread counts clear once the read position moves (read/updated), not merely on opening.
       return {
         ...state,
+        route: null,
         view: { peer: action.peer, messages: [], hasOlder: false, loading: "initial", error: null, synced: null },
       };
     case "close":
-      return { ...state, view: null };
+      return { ...state, view: null, route: null };
 
     case "history/loading": {
       if (state.view?.peer.id !== action.peerId) return state;
@@ -298,6 +328,21 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       if (has === action.typing) return state;
       return { ...state, typing: action.typing ? [...state.typing, action.from] : state.typing.filter((id) => id !== action.from) };
     }
+
+    case "connection/changed":
+      // Once ended, the session stays ended whatever the socket reports.
+      if (state.sessionEnded || state.connection === action.state) return state;
+      return { ...state, connection: action.state };
+    case "session/ended":
+      return state.sessionEnded ? state : { ...state, sessionEnded: true, connection: "signed-out" };
+    case "notice/changed":
+      return state.notice === action.notice ? state : { ...state, notice: action.notice };
+    case "profile/loaded":
+      return { ...state, profile: action.profile };
+    case "notifications/changed":
+      return { ...state, notifications: { support: action.support, enabled: action.enabled } };
+    case "route/changed":
+      return { ...state, route: action.route, view: action.route ? null : state.view };
   }
 }
 

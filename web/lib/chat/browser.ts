@@ -1,0 +1,66 @@
+import { apiFetch } from "@/lib/client/api";
+import { notificationSupport, requestNotifications, showNotification } from "@/lib/client/notifications";
+import { createBrowserOutbox } from "@/lib/client/outbox";
+import { watchResume } from "@/lib/client/resume";
+import { createTokenSource } from "@/lib/client/session";
+import { connectChatSocket } from "@/lib/client/socket";
+import type { AuthUser, ConversationSummary, HistoryPage, ReadState, UserProfile } from "@/lib/types";
+import { createChatClient, type ChatClient } from "./client";
+import { realClock } from "./clock";
+import type { ChatApi, ChatPage, KeyValueStorage } from "./ports";
+
+/** The same-origin JSON API, with the session cookie. */
+export const browserApi: ChatApi = {
+  listConversations: () => apiFetch<ConversationSummary[]>("/api/chat/conversations"),
+  fetchHistory: (query) => apiFetch<HistoryPage>("/api/chat/history", { query: { ...query } }),
+  markRead: (input) => apiFetch<ReadState>("/api/chat/read", { method: "POST", json: input }),
+  getProfile: () => apiFetch<UserProfile>("/api/profile"),
+  updateProfile: (input) => apiFetch<UserProfile>("/api/profile", { method: "PATCH", json: input }),
+  signOut: () => apiFetch<void>("/api/auth/logout", { method: "POST" }),
+};
+
+/** Web Storage, or nothing where it is blocked (reads find nothing, writes throw and are caught). */
+function webStorage(pick: () => Storage): KeyValueStorage {
+  return {
+    getItem: (key) => pick().getItem(key),
+    setItem: (key, value) => pick().setItem(key, value),
+    removeItem: (key) => pick().removeItem(key),
+  };
+}
+
+const browserPage: ChatPage = {
+  // Also asked while React renders on the server, where there is no document.
+  isVisible: () => typeof document === "undefined" || document.visibilityState !== "hidden",
+  onVisibilityChange(listener) {
+    document.addEventListener("visibilitychange", listener);
+    return () => document.removeEventListener("visibilitychange", listener);
+  },
+  onResume: (listener) => watchResume(listener),
+  confirm: (question) => window.confirm(question),
+  leave: (path) => window.location.assign(path),
+  notifications: { support: notificationSupport, request: requestNotifications, show: showNotification },
+};
+
+/** The chat client of the signed-in user in this tab. */
+export function createBrowserChatClient(user: AuthUser, socketUrl: string): ChatClient {
+  return createChatClient({
+    user,
+    api: browserApi,
+    socket(handlers) {
+      const tokens = createTokenSource();
+      const connection = connectChatSocket(socketUrl, tokens, handlers);
+      return {
+        ...connection,
+        close() {
+          connection.close();
+          tokens.dispose();
+        },
+      };
+    },
+    outbox: (events) => createBrowserOutbox(user.id, events),
+    storage: { session: webStorage(() => window.sessionStorage), local: webStorage(() => window.localStorage) },
+    clock: realClock,
+    page: browserPage,
+    warn: (message) => console.warn(message),
+  });
+}

@@ -1,0 +1,169 @@
+import type { Outbox } from "@/lib/client/outbox";
+import type { ChatConnection } from "@/lib/client/socket";
+import type { UserProfile } from "@/lib/types";
+import { createCatchUp } from "./catch-up";
+import type { ChatState } from "./chat-state";
+import { createConversations } from "./conversations";
+import { createCore } from "./core";
+import { createDrafts } from "./drafts";
+import { createNotifications } from "./notifications";
+import type { ChatClientDeps } from "./ports";
+import { createPositionCheck } from "./position-check";
+import { createPresence } from "./presence";
+import { createReadReceipts } from "./read-receipts";
+import { createSignOut } from "./sign-out";
+import { createTyping } from "./typing";
+
+export type { ChatState };
+
+/** The chat of one signed-in user, without React: state, subscribe, and the actions. */
+export interface ChatClient {
+  getState(): ChatState;
+  /** Called after every state change (useSyncExternalStore's subscribe). */
+  subscribe(listener: () => void): () => void;
+  /**
+   * Connects (socket, outbox, timers, page events) and loads the list; returns the stop
+   * function. May be started again after stopping (React's strict mode does so); the state
+   * survives.
+   */
+  start(): () => void;
+
+  openConversation(peer: UserProfile): Promise<void>;
+  /** What a URL asks for: the conversation with this peer (see `state.route`), or the list (null). */
+  showConversation(peerId: string | null): void;
+  closeConversation(): void;
+  loadOlder(): Promise<void>;
+  retryHistory(): void;
+  retryConversations(): void;
+  /** Queues the message in the durable outbox, which sends it (and retries) with one clientId. */
+  sendMessage(content: string): void;
+  retryMessage(clientId: string): void;
+  discardMessage(clientId: string): void;
+  /** The open conversation's draft changed: kept per conversation, and tells the peer we type. */
+  changeDraft(text: string): void;
+  draftFor(peerId: string): string;
+  stopTyping(): void;
+  updateDisplayName(name: string): Promise<UserProfile>;
+  setNotificationsEnabled(enabled: boolean): Promise<void>;
+  dismissNotice(): void;
+  signOut(): Promise<void>;
+
+  /** Fetches the list and everything the open conversation misses, and sends what waits; true when both loads worked. */
+  resync(): Promise<boolean>;
+  /** The connection and outbox while started (tests and simulations poke at them). */
+  connection(): ChatConnection | null;
+  outbox(): Outbox | null;
+}
+
+/**
+ * Creates the client core. Nothing happens until `start()`: creating it has no side effects,
+ * so React may create one during render.
+ */
+export function createChatClient(deps: ChatClientDeps): ChatClient {
+  const core = createCore(deps);
+  const catchUp = createCatchUp(core);
+  const typing = createTyping(core);
+  const drafts = createDrafts(core);
+  const conversations = createConversations(core, catchUp, { beforeSwitch: () => typing.stop() });
+  const notifications = createNotifications(core, (peerId) => {
+    const peer = core.getState().conversations.find((conversation) => conversation.peer.id === peerId)?.peer;
+    if (peer) void conversations.open(peer);
+  });
+  const signOut = createSignOut(core, () => {
+    conversations.forget();
+    drafts.clearAll();
+  });
+  const concerns = [
+    catchUp,
+    conversations,
+    typing,
+    createReadReceipts(core),
+    createPresence(core),
+    notifications,
+    createPositionCheck(core, catchUp),
+    signOut,
+  ];
+  let stop: (() => void) | null = null;
+
+  function start(): () => void {
+    if (stop) return stop;
+    const outbox = deps.outbox({
+      onSent: (message) => core.dispatch({ type: "message/received", message }),
+      onUnauthorized: () => core.endSession(),
+    });
+    const unsubscribeOutbox = outbox.subscribe((items) => core.dispatch({ type: "outbox/synced", items }));
+    core.dispatch({ type: "outbox/synced", items: outbox.items() });
+    // Concerns listen before the socket can say anything.
+    core.attach({ connection: null, outbox });
+    const stops = concerns.map((concern) => concern.start());
+    const connection = deps.socket(core.socketHandlers());
+    core.attach({ connection, outbox });
+    // What an earlier page (or a reload while offline) left behind goes out now.
+    void outbox.flush();
+
+    const onVisibility = () => core.dispatch({ type: "visibility/changed", visible: deps.page.isVisible() });
+    const stopVisibility = deps.page.onVisibilityChange(onVisibility);
+    onVisibility();
+
+    void core.loadConversations();
+    deps.api.getProfile().then(
+      (profile) => core.dispatch({ type: "profile/loaded", profile }),
+      () => {
+        // The email stands in until a later load works.
+      },
+    );
+
+    const current = () => {
+      if (stop !== current) return;
+      stop = null;
+      stopVisibility();
+      for (const concernStop of stops.reverse()) concernStop();
+      core.attach(null);
+      connection.close();
+      unsubscribeOutbox();
+      outbox.dispose();
+    };
+    stop = current;
+    return current;
+  }
+
+  return {
+    getState: core.getState,
+    subscribe: core.subscribe,
+    start,
+    openConversation: conversations.open,
+    showConversation: conversations.show,
+    closeConversation: conversations.close,
+    loadOlder: conversations.loadOlder,
+    retryHistory: conversations.retry,
+    retryConversations: () => void core.loadConversations(),
+    sendMessage(content) {
+      const peer = core.getState().view?.peer;
+      if (!peer) return;
+      typing.stop();
+      drafts.set(peer.id, "");
+      core.outbox()?.add({ recipientId: peer.id, content });
+    },
+    retryMessage: (clientId) => core.outbox()?.retry(clientId),
+    discardMessage: (clientId) => core.outbox()?.discard(clientId),
+    changeDraft(text) {
+      const peer = core.getState().view?.peer;
+      if (!peer) return;
+      drafts.set(peer.id, text);
+      typing.input(peer.id, text);
+    },
+    draftFor: drafts.get,
+    stopTyping: typing.stop,
+    async updateDisplayName(name) {
+      const profile = await deps.api.updateProfile({ displayName: name.trim() || null });
+      core.dispatch({ type: "profile/loaded", profile });
+      return profile;
+    },
+    setNotificationsEnabled: notifications.setEnabled,
+    dismissNotice: () => core.dispatch({ type: "notice/changed", notice: null }),
+    signOut: signOut.signOut,
+    resync: catchUp.resync,
+    connection: core.connection,
+    outbox: core.outbox,
+  };
+}

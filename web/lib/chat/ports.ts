@@ -1,0 +1,80 @@
+import type { MessageNotification, NotificationSupport } from "@/lib/client/notifications";
+import type { Outbox, OutboxOptions } from "@/lib/client/outbox";
+import type { ResumeReason } from "@/lib/client/resume";
+import type { ChatConnection, ChatConnectionHandlers } from "@/lib/client/socket";
+import type { AuthUser, ConversationSummary, HistoryPage, ReadState, UserProfile } from "@/lib/types";
+import type { Clock } from "./clock";
+
+/**
+ * What the chat client core needs from the outside world. The browser passes fetch, Socket.IO,
+ * localStorage and the document (`browser.ts`); Node tests and simulations pass their own.
+ */
+
+export interface HistoryQuery {
+  with: string;
+  limit: number;
+  before?: string;
+  after?: string;
+}
+
+/** The HTTP API; every call throws an `ApiError` (status 0 for the network) on failure. */
+export interface ChatApi {
+  listConversations(): Promise<ConversationSummary[]>;
+  fetchHistory(query: HistoryQuery): Promise<HistoryPage>;
+  markRead(input: { peerId: string; seq: number }): Promise<ReadState>;
+  getProfile(): Promise<UserProfile>;
+  updateProfile(input: { displayName: string | null }): Promise<UserProfile>;
+  signOut(): Promise<void>;
+}
+
+/** Opens the realtime connection with the core's handlers (e.g. `connectChatSocket`). */
+export type ConnectSocket = (handlers: ChatConnectionHandlers) => ChatConnection;
+
+/** Creates the durable outbox, wired to the core's callbacks (e.g. `createBrowserOutbox`). */
+export type CreateOutbox = (events: Pick<OutboxOptions, "onSent" | "onUnauthorized">) => Outbox;
+
+/** The slice of Web Storage the core uses. Implementations may throw (storage blocked): callers catch. */
+export interface KeyValueStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+export interface ChatStorage {
+  /** Per tab (sessionStorage): drafts, peers opened here. */
+  session: KeyValueStorage;
+  /** Per browser (localStorage): preferences. */
+  local: KeyValueStorage;
+}
+
+export interface NotificationPort {
+  support(): NotificationSupport;
+  /** The permission prompt (from a click only). */
+  request(): Promise<NotificationSupport>;
+  show(notification: MessageNotification): boolean;
+}
+
+/** The page the client lives in. */
+export interface ChatPage {
+  isVisible(): boolean;
+  onVisibilityChange(listener: () => void): () => void;
+  /** Online again, shown again after a while hidden, woke from sleep (see `watchResume`). */
+  onResume(listener: (reason: ResumeReason) => void): () => void;
+  /** A yes/no question to the user (sign out with unsent messages). */
+  confirm(question: string): boolean;
+  /** A full navigation away (to the sign-in page), dropping all state in memory. */
+  leave(path: string): void;
+  notifications: NotificationPort;
+}
+
+export interface ChatClientDeps {
+  user: AuthUser;
+  api: ChatApi;
+  socket: ConnectSocket;
+  outbox: CreateOutbox;
+  storage: ChatStorage;
+  clock: Clock;
+  page: ChatPage;
+  /** Warnings worth a log line (a rate-limited socket event). */
+  warn?(message: string): void;
+}
