@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signInViaMailbox } from "./support/sim-user";
+import { signInViaMailbox } from "./support/node-chat";
 import { startStack, type Stack } from "./support/stack";
 
 // The privacy and content rules through the production build (`next start`): clientId

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClientToServerEvents, HandshakeAuth, PresenceState, ServerToClientEvents, TypingPayload } from "socket-server/events";
 import type { SessionInfo } from "../lib/types";
 import { sendApi, signInApi, type ApiUser } from "./support/seed";
-import { callApi } from "./support/sim-user";
+import { callApi } from "./support/node-chat";
 import { startStack, type Stack } from "./support/stack";
 
 /**
