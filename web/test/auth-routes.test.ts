@@ -65,7 +65,7 @@ describe("/auth/confirm", () => {
     const page = await call("GET", `${link.pathname}${link.search}`);
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toContain("text/html");
-    expect(page.text).toContain('<form method="post" action="/auth/confirm">');
+    expect(page.text).toContain('<form method="post" action="/auth/confirm"');
     expect(page.text).toContain("Continue");
     const again = await call("GET", `${link.pathname}${link.search}`);
     expect(again.status).toBe(200);
