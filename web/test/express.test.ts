@@ -139,7 +139,9 @@ async function invoke(handler: serverless.Handler, method: string, path: string,
 async function signIn(mount: Mount, email: string) {
   const sent = await mount.auth("POST", "/api/auth/login", { json: { email, next: "/chat" } });
   expect(sent.status, sent.text).toBe(200);
-  const mail = await mount.auth("GET", `/api/dev/mailbox?email=${encodeURIComponent(email)}`);
+  // The dev mailbox answers loopback clients only: read it over HTTP on 127.0.0.1 (both mounts
+  // share one state), since a Lambda request comes from its gateway's source IP.
+  const mail = await overHttp.auth("GET", `/api/dev/mailbox?email=${encodeURIComponent(email)}`);
   const link = new URL(mail.body.data[0].link);
   const confirmed = await mount.auth("POST", "/auth/confirm", {
     form: {

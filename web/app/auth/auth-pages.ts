@@ -1,10 +1,11 @@
 import { NextResponse } from "next/server";
+import { BRAND_ICON } from "@/lib/brand-icon";
 import { escapeHtml } from "@/lib/html";
 
 // Self-contained pages: they must work before (and without) any client JavaScript.
 export function page(status: number, title: string, body: string): NextResponse {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="same-origin"><title>${escapeHtml(title)} · Chat</title>
+<meta name="referrer" content="same-origin"><link rel="icon" href="${escapeHtml(BRAND_ICON)}"><title>${escapeHtml(title)} · Chat</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;display:grid;place-items:center;min-height:100vh;margin:0;background:#f6f7f9;color:#111}
 @media (prefers-color-scheme:dark){body{background:#111418;color:#eee}main{background:#1b1f24!important}}
 main{background:#fff;padding:2rem 2.5rem;border-radius:12px;box-shadow:0 2px 12px #0002;max-width:26rem;text-align:center}
