@@ -87,7 +87,7 @@ describe("assertSameOrigin", () => {
   });
 
   it("when Origin is another site, then 403 even if Host or X-Forwarded-Host name that site", () => {
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { origin: "https://evil.example", host: "evil.example" },
       { origin: "https://evil.example", "x-forwarded-host": "evil.example" },
       { origin: "http://chat.example.com" },
