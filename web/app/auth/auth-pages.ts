@@ -19,6 +19,9 @@ button:focus-visible,a:focus-visible{outline:3px solid #93c5fd;outline-offset:2p
       "cache-control": "no-store",
       // same-origin, not no-referrer: the Continue form must send its Origin (CSRF check).
       "referrer-policy": "same-origin",
+      // No scripts at all; only the inline style, the inline icon and a form back to this site.
+      "content-security-policy":
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
     },
   });
 }

@@ -9,8 +9,10 @@ export const metadata: Metadata = { title: "Dev mailbox", robots: { index: false
 
 export default async function DevMailboxPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   // Like its API: only in development with the embedded issuer, and only for this machine.
+  // Reading the headers first also keeps this page out of the build's prerendering.
+  if (!isLoopbackRequest(await headers())) notFound();
   const { devMailbox } = await getServices();
-  if (!devMailbox || !isLoopbackRequest(await headers())) notFound();
+  if (!devMailbox) notFound();
   const { email } = await searchParams;
   return (
     <main className="mailbox-page">
