@@ -1,6 +1,6 @@
 // `npm run dev`: `next dev` on 127.0.0.1, so a laptop on a shared network does not serve the app
 // (and its dev mailbox) to everyone. HOST, from the shell or the repo-root .env, says otherwise
-// (e.g. HOST=0.0.0.0 to test from a phone). Extra arguments go to `next dev`.
+// (e.g. HOST=0.0.0.0 to test from a phone). PORT moves it off 3000. Extra arguments go to `next dev`.
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -11,7 +11,7 @@ const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 nextEnv.loadEnvConfig(path.resolve(webDir, ".."), true);
 const host = process.env.HOST?.trim() || "127.0.0.1";
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
-const child = spawn(process.execPath, [nextBin, "dev", "--port", "3000", "--hostname", host, ...process.argv.slice(2)], {
+const child = spawn(process.execPath, [nextBin, "dev", "--port", process.env.PORT?.trim() || "3000", "--hostname", host, ...process.argv.slice(2)], {
   cwd: webDir,
   stdio: "inherit",
 });
