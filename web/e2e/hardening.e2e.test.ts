@@ -316,6 +316,7 @@ async function consoleProblems(page: Page, url: string): Promise<string[]> {
   page.on("console", (message) => {
     if (message.type() === "error" || message.type() === "warning") problems.push(`console.${message.type()}: ${message.text()}`);
   });
+  page.setDefaultNavigationTimeout(120_000);
   page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
   page.on("response", (response) => {
     if (response.status() >= 400) problems.push(`HTTP ${response.status()} ${response.url()}`);
@@ -346,6 +347,66 @@ describe.skipIf(!chromium.available && !required)("the browser console on the si
       const link = await fetchMagicLink(baseUrl, email, since);
       for (const url of [`${baseUrl}/login`, `${baseUrl}/login?next=%2Fchat&error=1`, link]) {
         const page = await browser.newPage();
+        expect(await consoleProblems(page, url), url).toEqual([]);
+        await page.close();
+      }
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe.skipIf(!chromium.available && !required)("under `npm run dev` (next dev)", () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "chat-e2e-dev-"));
+  let dev: Awaited<ReturnType<typeof runUntil>> | undefined;
+  let baseUrl = "";
+
+  beforeAll(async () => {
+    if (!chromium.available) throw new Error(`${chromium.message} Browser tests must run when CI=true.`);
+    const port = await getFreePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    // The web workspace's own dev script (scripts/dev.mjs), with no HOST: it must pick 127.0.0.1.
+    dev = await runUntil(process.execPath, ["scripts/dev.mjs"], {
+      cwd: WEB_DIR,
+      env: {
+        NODE_ENV: "development",
+        PORT: String(port),
+        HOST: "",
+        APP_URL: baseUrl,
+        DATA_DIR: dataDir,
+        // Its own build folder: never the production build the other suites serve.
+        NEXT_DIST_DIR: ".next-e2e-dev",
+        AUTH_JWT_SECRET: randomBytes(32).toString("hex"),
+        WEBHOOK_SECRET: `whsec_${randomBytes(32).toString("base64")}`,
+        SOCKET_SERVER_URL: "http://127.0.0.1:9",
+        NEXT_TELEMETRY_DISABLED: "1",
+      },
+      ready: async () => (await fetch(`${baseUrl}/healthz`)).ok,
+      timeoutMs: 120_000,
+    });
+    if (!dev.answered) throw new Error(`next dev did not start:\n${dev.output()}`);
+  }, 150_000);
+
+  afterAll(async () => {
+    await dev?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("when started without HOST, then it listens on 127.0.0.1", () => {
+    expect(dev!.output()).toMatch(new RegExp(`Local:\\s+${baseUrl.replace(/\./g, "\\.")}`));
+  });
+
+  it("when /login and the confirm page open in Chromium, then the console stays clean", { timeout: 180_000 }, async () => {
+    const browser = await playwright.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+    try {
+      const email = `dev-console-${Date.now()}@example.test`;
+      const since = Date.now();
+      expect((await askForLink(baseUrl, email)).status).toBe(200);
+      // The dev mailbox answers this machine: proof that next dev stamps the peer address too.
+      const link = await fetchMagicLink(baseUrl, email, since, 60_000);
+      for (const url of [`${baseUrl}/login`, `${baseUrl}/login?next=%2Fchat&error=1`, link]) {
+        const page = await browser.newPage();
+        // The first visit compiles the page: allow for it before the console is read.
         expect(await consoleProblems(page, url), url).toEqual([]);
         await page.close();
       }
