@@ -8,7 +8,18 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium as playwright, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM_PATH, checkChromium, fetchMagicLink, getFreePort, startStack, WEB_DIR, type Stack } from "./support/stack";
+import {
+  CHROMIUM_PATH,
+  checkChromium,
+  fetchMagicLink,
+  getFreePort,
+  launchUser,
+  loginViaMailbox,
+  startStack,
+  WEB_DIR,
+  type BrowserUser,
+  type Stack,
+} from "./support/stack";
 
 // The doors of issue 10 items 1, 2, 7, 9, 12 and 13, checked through the running production build
 // (`next start`) and the real socket server: only HTTP and a real browser, no module imports.
@@ -413,5 +424,73 @@ describe.skipIf(!chromium.available && !required)("under `npm run dev` (next dev
     } finally {
       await browser.close();
     }
+  });
+});
+
+describe.skipIf(!chromium.available && !required)("the browser outbox on a refusal", () => {
+  let stack: Stack | undefined;
+  let alice: BrowserUser | undefined;
+  let bob: BrowserUser | undefined;
+
+  beforeAll(async () => {
+    if (!chromium.available) throw new Error(`${chromium.message} Browser tests must run when CI=true.`);
+    stack = await startStack();
+    [alice, bob] = await Promise.all([launchUser("alice"), launchUser("bob")]);
+  });
+  afterAll(async () => {
+    await Promise.all([alice?.close(), bob?.close()]);
+    await stack?.stop();
+  });
+
+  it("when the server refuses a message for good, then it is marked failed with the server's reason and is not retried; a 429 waits for Retry-After", async ({ onTestFailed }) => {
+    onTestFailed(() => console.error([...(alice?.errors ?? []), stack?.logs() ?? ""].join("\n")));
+    const { baseUrl } = stack!;
+    const run = Date.now().toString(36);
+    const bobEmail = `bob-${run}@example.test`;
+    const a = alice!.page;
+    await loginViaMailbox(bob!.page, baseUrl, bobEmail);
+    await loginViaMailbox(a, baseUrl, `alice-${run}@example.test`);
+    await a.getByTestId("user-search").fill(bobEmail);
+    await a.getByTestId("user-result").filter({ hasText: bobEmail }).click();
+    await a.getByTestId("conversation-header").filter({ hasText: bobEmail }).waitFor();
+
+    // The server's answers as README documents them, for refusals this UI cannot provoke
+    // (the peer deleted meanwhile; a 429 whose Retry-After must be honoured).
+    const answers: { status: number; body: unknown; headers?: Record<string, string> }[] = [
+      { status: 404, body: { error: { code: "user_not_found", message: "That user does not exist." } } },
+      { status: 429, body: { error: { code: "rate_limited", message: "Too many messages." } }, headers: { "retry-after": "2" } },
+    ];
+    const sends: { at: number; content: string }[] = [];
+    await a.route("**/api/chat/send", async (route) => {
+      sends.push({ at: Date.now(), content: JSON.parse(route.request().postData() ?? "{}").content });
+      const answer = answers.shift();
+      if (!answer) return route.continue();
+      await route.fulfill({ status: answer.status, contentType: "application/json", headers: answer.headers, body: JSON.stringify(answer.body) });
+    });
+
+    const composer = a.getByTestId("composer");
+    await composer.fill("to a deleted user");
+    await composer.press("Enter");
+    const failed = a.getByTestId("message").filter({ hasText: "to a deleted user" }).and(a.locator('[data-status="failed"]'));
+    await failed.waitFor();
+    expect(await failed.innerText()).toContain("Failed: That user does not exist.");
+
+    // The next message gets a 429 with Retry-After: 2, then goes through; the failed one is never resent.
+    await composer.fill("sentinel after the refusal");
+    await composer.press("Enter");
+    await a.getByTestId("message").filter({ hasText: "sentinel after the refusal" }).and(a.locator('[data-status="sent"]')).waitFor();
+    // Really stored: it reaches Bob's conversation list live.
+    await bob!.page.getByTestId("conversation-item").filter({ hasText: "sentinel after the refusal" }).waitFor();
+    const sentinel = sends.filter((s) => s.content === "sentinel after the refusal");
+    expect(sentinel).toHaveLength(2);
+    expect(sentinel[1]!.at - sentinel[0]!.at).toBeGreaterThanOrEqual(1_900);
+    expect(sends.filter((s) => s.content === "to a deleted user")).toHaveLength(1);
+
+    // Discard removes it for good (also after a reload).
+    await failed.getByTestId("discard").click();
+    await failed.waitFor({ state: "detached" });
+    await a.reload();
+    await a.getByTestId("message").filter({ hasText: "sentinel after the refusal" }).waitFor();
+    expect(await a.getByTestId("message").filter({ hasText: "to a deleted user" }).count()).toBe(0);
   });
 });
