@@ -385,8 +385,9 @@ describe.skipIf(!chromium.available && !required)("under `npm run dev` (next dev
         HOST: "",
         APP_URL: baseUrl,
         DATA_DIR: dataDir,
-        // Its own build folder: never the production build the other suites serve.
-        NEXT_DIST_DIR: ".next-e2e-dev",
+        // IMPORTANT: the default folder. next dev keeps its output in .next/dev, apart from the
+        // production build the other suites serve; another folder would make it rewrite tsconfig.json.
+        NEXT_DIST_DIR: "",
         AUTH_JWT_SECRET: randomBytes(32).toString("hex"),
         WEBHOOK_SECRET: `whsec_${randomBytes(32).toString("base64")}`,
         SOCKET_SERVER_URL: "http://127.0.0.1:9",
