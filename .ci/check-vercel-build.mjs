@@ -64,6 +64,7 @@ const SMOKE_ENV = {
   NODE_ENV: "production",
   APP_URL: "https://chat.example.com",
   WEBHOOK_SECRET: "whsec_dmVyY2VsLWJ1aWxkLWNoZWNrLW5vdC1hLXJlYWwtc2VjcmV0",
+  METRICS_TOKEN: "vercel-build-check-metrics-token",
   NEXT_PUBLIC_SUPABASE_URL: "http://127.0.0.1:9",
   NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: "sb_publishable_vercel_build_check",
   SOCKET_SERVER_URL: "http://127.0.0.1:9",

@@ -2,8 +2,11 @@
 // and the first start's database creation is logged.
 import { ConfigError, getEnv } from "@/lib/env";
 import { getServices } from "@/server/context";
+import { stampPeerAddresses } from "@/server/peer-address";
 
 async function start(): Promise<void> {
+  // Before the first request: route handlers learn the TCP peer's address from this stamp.
+  stampPeerAddresses();
   if (process.env.SKIP_ENV_VALIDATION === "1" || process.env.NEXT_PHASE === "phase-production-build") return;
   try {
     getEnv();

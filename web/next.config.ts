@@ -10,8 +10,13 @@ const nextConfig: NextConfig = {
   distDir: process.env.NEXT_DIST_DIR || ".next",
   // PGlite loads its WASM and data files from its own folder: keep it out of the bundle.
   serverExternalPackages: ["@electric-sql/pglite", "nodemailer", "pino", "pino-pretty"],
+  // The workspace package ships TypeScript (socket-server/dev-secrets, shared with the socket server).
+  transpilePackages: ["socket-server"],
   // The migrations and the shim are read at run time: ship them with the server functions.
   outputFileTracingIncludes: { "/*": ["../supabase/migrations/*.sql", "./server/store/sql/*.sql"] },
+  // IMPORTANT: Next.js copies the body of every request that passes proxy.ts into memory, up to
+  // this size (then silently truncates). No route under the proxy reads a body; keep the copy small.
+  experimental: { proxyClientMaxBodySize: "16kb" },
   poweredByHeader: false,
   reactStrictMode: true,
   // Security headers on every response (the CSP, which needs a per-request nonce, is set in proxy.ts).

@@ -47,8 +47,11 @@ export const config = {
   matcher: [
     {
       // Pages only: not the API (JSON needs no CSP, and its route handlers refresh a Supabase
-      // session themselves), static files, images, or link prefetches.
-      source: "/((?!api/|_next/static|_next/image|favicon.ico|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico)$).*)",
+      // session themselves), not /auth/* (self-contained pages with their own strict CSP, whose
+      // routes set the session themselves), static files, images, or link prefetches.
+      // IMPORTANT: Next.js buffers the body of every request the proxy sees (proxyClientMaxBodySize
+      // in next.config.ts): keep routes that read a body out of this matcher.
+      source: "/((?!api/|auth/|_next/static|_next/image|favicon.ico|.*\\.(?:svg|png|jpg|jpeg|gif|webp|ico)$).*)",
       missing: [
         { type: "header", key: "next-router-prefetch" },
         { type: "header", key: "purpose", value: "prefetch" },

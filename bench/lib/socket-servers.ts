@@ -53,6 +53,8 @@ export async function startSocketServer({
       SOCKET_HOST: "127.0.0.1",
       AUTH_JWT_SECRET: jwtSecret,
       WEBHOOK_SECRET: webhookSecret,
+      // Required in production; the bench never scrapes.
+      METRICS_TOKEN: "bench-metrics-token-not-scraped",
       WEB_ORIGIN: webOrigin,
       LOG_LEVEL: "warn",
       LOG_PRETTY: "0",

@@ -168,6 +168,8 @@ export async function startWebApp({ database, jwtSecret, webhookSecret, socketSe
       WEBHOOK_SECRET: webhookSecret,
       // Required in production; never used, because sessions are seeded.
       SMTP_URL: "smtp://127.0.0.1:1",
+      // Required in production; the bench never scrapes.
+      METRICS_TOKEN: "bench-metrics-token-not-scraped",
       SOCKET_SERVER_URL: socketServerUrl,
       SOCKET_PUBLIC_URL: socketServerUrl,
       // The product allows 60 sends per 10 s per user; the bench sends far more.

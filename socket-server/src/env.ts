@@ -1,15 +1,15 @@
 import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { loadDevSecrets, type DevSecrets } from "./dev-secrets.js";
 import { LOG_LEVELS, type LogLevel } from "./logger.js";
 import { webhookKey } from "./webhook-signature.js";
 
-/** Shared with the web app's dev defaults, so `npm run dev` works with no `.env`. */
-export const DEV_AUTH_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me-in-production";
-export const DEV_WEBHOOK_SECRET = "whsec_ZGV2LW9ubHktaW5zZWN1cmUtd2ViaG9vay1zZWNyZXQ=";
-
 const DEFAULT_PORT = 5003;
-const DEFAULT_HOST = "0.0.0.0";
 const DEFAULT_MAX_SOCKETS_PER_USER = 10;
+// Development listens on this machine only; a deployment on every interface.
+const DEFAULT_DEV_HOST = "127.0.0.1";
+const DEFAULT_PRODUCTION_HOST = "0.0.0.0";
 const DEFAULT_WEB_ORIGINS = ["http://localhost:3000", "http://127.0.0.1:3000"];
 
 // RFC 7518 §3.2: an HS256 key must be at least as long as the hash (256 bits).
@@ -21,6 +21,7 @@ const MIN_METRICS_TOKEN_LENGTH = 16;
 
 /** The repo-root `.env`, found from this file so the cwd does not matter (src/ and dist/ are both two levels down). */
 const ROOT_ENV_FILE = new URL("../../.env", import.meta.url);
+const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface Env {
   isProduction: boolean;
@@ -42,10 +43,15 @@ export interface Env {
   logLevel?: LogLevel;
   /** Force (`true`) or refuse (`false`) pretty logs; unset means pretty on a TTY outside production. */
   logPretty?: boolean;
-  /** When set, `GET /metrics` requires `Authorization: Bearer <token>`. */
+  /** When set, `GET /metrics` requires `Authorization: Bearer <token>` (always set in production). */
   metricsToken?: string;
   /** Most sockets one user may hold across every instance; the next handshake gets `too_many_connections`. */
   maxSocketsPerUser: number;
+}
+
+export interface ParseEnvOptions {
+  /** The checkout's development secrets (default: `<repo root>/.data/dev-secrets.json`, made on first use). */
+  devSecrets?: () => DevSecrets;
 }
 
 export interface ParsedEnv {
@@ -153,6 +159,8 @@ const envSchema = z.object({
   NODE_ENV: optional(z.string()),
   SOCKET_PORT: optional(portSchema),
   SOCKET_HOST: optional(z.string().trim()),
+  // Both processes' listen address in development; SOCKET_HOST wins for this one.
+  HOST: optional(z.string().trim()),
   AUTH_JWT_SECRET: optional(
     z.string().min(MIN_JWT_SECRET_LENGTH, `must be at least ${MIN_JWT_SECRET_LENGTH} characters`),
   ),
@@ -180,10 +188,14 @@ const envSchema = z.object({
 
 /**
  * Validates an environment (usually `process.env`) and applies defaults.
- * Pure: it reads nothing but `source`, so tests call it directly.
+ * Reads nothing but `source`, except the development secrets file when a secret is unset
+ * outside production (tests pass `devSecrets`).
  * @throws EnvError naming every bad variable.
  */
-export function parseEnv(source: Record<string, string | undefined>): ParsedEnv {
+export function parseEnv(
+  source: Record<string, string | undefined>,
+  { devSecrets = () => loadDevSecrets(REPO_ROOT) }: ParseEnvOptions = {},
+): ParsedEnv {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${String(issue.path[0])}: ${issue.message}`);
@@ -197,27 +209,34 @@ export function parseEnv(source: Record<string, string | undefined>): ParsedEnv 
     const problems: string[] = [];
     // In Supabase mode Supabase signs the tokens; AUTH_JWT_SECRET is the embedded mode's.
     if (!vars.AUTH_JWT_SECRET && !vars.SUPABASE_URL) problems.push("  AUTH_JWT_SECRET: is required in production (or SUPABASE_URL)");
-    else if (vars.AUTH_JWT_SECRET === DEV_AUTH_JWT_SECRET)
-      problems.push("  AUTH_JWT_SECRET: the development default must not be used in production");
     if (!vars.WEBHOOK_SECRET) problems.push("  WEBHOOK_SECRET: is required in production");
-    else if (vars.WEBHOOK_SECRET.includes(DEV_WEBHOOK_SECRET))
-      problems.push("  WEBHOOK_SECRET: the development default must not be used in production");
+    // An open /metrics shows who is connected and how busy the server is.
+    if (!vars.METRICS_TOKEN) problems.push("  METRICS_TOKEN: is required in production (it protects GET /metrics)");
     if (problems.length > 0) {
       throw new EnvError(`Invalid environment variables:\n${problems.join("\n")}`);
     }
   }
 
   const devDefaults: string[] = [];
-  if (!vars.AUTH_JWT_SECRET && !vars.SUPABASE_URL) devDefaults.push("AUTH_JWT_SECRET");
+  const needsJwtSecret = !vars.AUTH_JWT_SECRET && !vars.SUPABASE_URL;
+  if (needsJwtSecret) devDefaults.push("AUTH_JWT_SECRET");
   if (!vars.WEBHOOK_SECRET) devDefaults.push("WEBHOOK_SECRET");
+  // Only read (or made) when something is missing; never in production (checked above).
+  let dev: DevSecrets | undefined;
+  try {
+    dev = devDefaults.length > 0 ? devSecrets() : undefined;
+  } catch (error) {
+    throw new EnvError(`Development secrets for ${devDefaults.join(", ")}: ${(error as Error).message}`);
+  }
 
   return {
     env: {
       isProduction,
       port: vars.SOCKET_PORT ?? DEFAULT_PORT,
-      host: vars.SOCKET_HOST || DEFAULT_HOST,
-      authJwtSecret: vars.AUTH_JWT_SECRET ?? DEV_AUTH_JWT_SECRET,
-      webhookSecrets: vars.WEBHOOK_SECRET ?? [DEV_WEBHOOK_SECRET],
+      host: vars.SOCKET_HOST || vars.HOST || (isProduction ? DEFAULT_PRODUCTION_HOST : DEFAULT_DEV_HOST),
+      // Supabase mode without AUTH_JWT_SECRET verifies by JWKS; this one is never used there.
+      authJwtSecret: vars.AUTH_JWT_SECRET ?? dev?.authJwtSecret ?? "",
+      webhookSecrets: vars.WEBHOOK_SECRET ?? [dev!.webhookSecret],
       webOrigins: vars.WEB_ORIGIN ?? [...DEFAULT_WEB_ORIGINS],
       maxSocketsPerUser: vars.SOCKET_MAX_PER_USER ?? DEFAULT_MAX_SOCKETS_PER_USER,
       // Optional settings stay absent when unset; their consumers own the defaults.

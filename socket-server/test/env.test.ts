@@ -2,10 +2,21 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { DEV_AUTH_JWT_SECRET, DEV_WEBHOOK_SECRET, EnvError, loadEnvFile, parseEnv } from "../src/env.js";
+import { EnvError, loadEnvFile, parseEnv as parseEnvWith } from "../src/env.js";
 import { newWebhookSecret } from "./helpers.js";
 
 const JWT = "j".repeat(32);
+const METRICS = "m".repeat(16);
+// The checkout's development secrets, as dev-secrets.ts would make them (its own test covers the file).
+const DEV = { authJwtSecret: "d".repeat(43), webhookSecret: newWebhookSecret() };
+let devSecretsRead = 0;
+const parseEnv = (source: Record<string, string | undefined>) =>
+  parseEnvWith(source, {
+    devSecrets: () => {
+      devSecretsRead += 1;
+      return DEV;
+    },
+  });
 
 describe("parseEnv", () => {
   it("when nothing is set in development, then it uses the documented defaults and reports the dev secrets", () => {
@@ -14,25 +25,58 @@ describe("parseEnv", () => {
     expect(env).toEqual({
       isProduction: false,
       port: 5003,
-      host: "0.0.0.0",
-      authJwtSecret: DEV_AUTH_JWT_SECRET,
-      webhookSecrets: [DEV_WEBHOOK_SECRET],
+      host: "127.0.0.1",
+      authJwtSecret: DEV.authJwtSecret,
+      webhookSecrets: [DEV.webhookSecret],
       webOrigins: ["http://localhost:3000", "http://127.0.0.1:3000"],
       maxSocketsPerUser: 10,
     });
     expect(devDefaults).toEqual(["AUTH_JWT_SECRET", "WEBHOOK_SECRET"]);
   });
 
-  it("when the secrets are missing in production, then it throws naming each variable", () => {
+  it("when the secrets are missing in production, then it throws naming each variable and never reads the dev secrets", () => {
+    const before = devSecretsRead;
     expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(EnvError);
-    expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(/AUTH_JWT_SECRET[\s\S]*WEBHOOK_SECRET/);
-    expect(() => parseEnv({ NODE_ENV: "production", AUTH_JWT_SECRET: JWT })).toThrow(/WEBHOOK_SECRET/);
+    expect(() => parseEnv({ NODE_ENV: "production" })).toThrow(/AUTH_JWT_SECRET[\s\S]*WEBHOOK_SECRET[\s\S]*METRICS_TOKEN/);
+    expect(() => parseEnv({ NODE_ENV: "production", AUTH_JWT_SECRET: JWT, METRICS_TOKEN: METRICS })).toThrow(/WEBHOOK_SECRET/);
+    expect(devSecretsRead).toBe(before);
   });
 
-  it("when production uses the dev defaults verbatim, then it throws", () => {
-    expect(() =>
-      parseEnv({ NODE_ENV: "production", AUTH_JWT_SECRET: DEV_AUTH_JWT_SECRET, WEBHOOK_SECRET: newWebhookSecret() }),
-    ).toThrow(/AUTH_JWT_SECRET/);
+  it("when METRICS_TOKEN is missing in production, then it throws naming METRICS_TOKEN", () => {
+    const run = () => parseEnv({ NODE_ENV: "production", AUTH_JWT_SECRET: JWT, WEBHOOK_SECRET: newWebhookSecret() });
+    expect(run).toThrow(EnvError);
+    expect(run).toThrow(/METRICS_TOKEN: is required in production/);
+    const { env } = parseEnv({ NODE_ENV: "production", AUTH_JWT_SECRET: JWT, WEBHOOK_SECRET: newWebhookSecret(), METRICS_TOKEN: METRICS });
+    expect(env.metricsToken).toBe(METRICS);
+  });
+
+  it("when no host is set, then development listens on 127.0.0.1 and production on every interface; SOCKET_HOST beats HOST", () => {
+    const production = { NODE_ENV: "production", AUTH_JWT_SECRET: JWT, WEBHOOK_SECRET: newWebhookSecret(), METRICS_TOKEN: METRICS };
+    expect(parseEnv({}).env.host).toBe("127.0.0.1");
+    expect(parseEnv(production).env.host).toBe("0.0.0.0");
+    expect(parseEnv({ HOST: "0.0.0.0" }).env.host).toBe("0.0.0.0");
+    expect(parseEnv({ ...production, HOST: "10.0.0.5" }).env.host).toBe("10.0.0.5");
+    expect(parseEnv({ HOST: "0.0.0.0", SOCKET_HOST: "::1" }).env.host).toBe("::1");
+  });
+
+  it("when both secrets are set, then the development secrets file is not touched", () => {
+    const before = devSecretsRead;
+    parseEnv({ AUTH_JWT_SECRET: JWT, WEBHOOK_SECRET: newWebhookSecret() });
+    expect(devSecretsRead).toBe(before);
+  });
+
+  it("when the development secrets cannot be read, then it throws an EnvError naming the variables", () => {
+    const run = () =>
+      parseEnvWith(
+        {},
+        {
+          devSecrets: () => {
+            throw new Error("/x/.data/dev-secrets.json is not a valid development secrets file");
+          },
+        },
+      );
+    expect(run).toThrow(EnvError);
+    expect(run).toThrow(/AUTH_JWT_SECRET, WEBHOOK_SECRET: .*dev-secrets\.json/);
   });
 
   it("when a webhook secret lacks the whsec_ prefix, then it throws naming WEBHOOK_SECRET without echoing the value", () => {
@@ -77,7 +121,7 @@ describe("parseEnv", () => {
   it("when a variable is set but blank, then its default applies", () => {
     expect(parseEnv({ SOCKET_PORT: "", WEBHOOK_SECRET: " " }).env).toMatchObject({
       port: 5003,
-      webhookSecrets: [DEV_WEBHOOK_SECRET],
+      webhookSecrets: [DEV.webhookSecret],
     });
   });
 });
@@ -124,7 +168,7 @@ describe("parseEnv: scale-out and operations", () => {
 
   it("when METRICS_TOKEN is too short, then it throws naming it", () => {
     expect(() => parseEnv({ METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN/);
-    expect(parseEnv({ METRICS_TOKEN: "m".repeat(16) }).env.metricsToken).toBe("m".repeat(16));
+    expect(parseEnv({ METRICS_TOKEN: METRICS }).env.metricsToken).toBe(METRICS);
   });
 });
 
@@ -160,7 +204,7 @@ describe("Supabase mode env", () => {
   const webhook = `whsec_${Buffer.from("a-production-webhook-secret-32b!").toString("base64")}`;
 
   it("when SUPABASE_URL is set in production, then AUTH_JWT_SECRET is not required", () => {
-    const { env } = parseEnv({ NODE_ENV: "production", SUPABASE_URL: "https://ref.supabase.co", WEBHOOK_SECRET: webhook });
+    const { env } = parseEnv({ NODE_ENV: "production", SUPABASE_URL: "https://ref.supabase.co", WEBHOOK_SECRET: webhook, METRICS_TOKEN: METRICS });
     expect(env.supabaseUrl).toBe("https://ref.supabase.co");
   });
 

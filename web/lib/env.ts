@@ -2,15 +2,13 @@ import "server-only";
 import path from "node:path";
 import fs from "node:fs";
 import { z } from "zod";
+import { loadDevSecrets, type DevSecrets } from "socket-server/dev-secrets";
 import type { RateLimitRules } from "@/server/rate-limit";
 
 /**
  * The web app's configuration, validated once at start-up.
  * IMPORTANT: read settings through `getEnv()`, never through `process.env` directly.
  */
-
-const DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me-in-production";
-const DEV_WEBHOOK_SECRET = "whsec_ZGV2LW9ubHktaW5zZWN1cmUtd2ViaG9vay1zZWNyZXQ=";
 
 const optionalString = z
   .string()
@@ -46,6 +44,14 @@ const schema = z.object({
   SMTP_URL: optionalString.pipe(z.url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// URL" }).optional()),
   MAIL_FROM: optionalString,
   DEV_MAILBOX: z.enum(["on", "off"]).optional(),
+  // How many proxies in front of the app append to X-Forwarded-For (0: clients connect directly).
+  TRUST_PROXY_HOPS: optionalString
+    .pipe(z.string().regex(/^\d+$/, "must be a whole number of proxies (0-10)").optional())
+    .transform((value) => (value === undefined ? undefined : Number(value)))
+    .pipe(z.number().max(10, "must be a whole number of proxies (0-10)").optional()),
+  // The listen address of `npm run dev` (the dev script passes it to `next dev -H`).
+  HOST: optionalString.pipe(z.string().regex(/^[A-Za-z0-9.:\-[\]]+$/, "must be a host name or an IP address").optional()),
+  METRICS_TOKEN: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   MIGRATIONS_DIR: optionalString,
   REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional()),
   RATE_LIMIT_LOGIN_EMAIL: rateRule("1/60"),
@@ -77,6 +83,10 @@ export interface Env {
   smtpUrl: string | undefined;
   mailFrom: string;
   devMailbox: boolean;
+  /** Proxies whose X-Forwarded-For entries are trusted for the client's address (see `clientIp`). */
+  trustProxyHops: number;
+  /** Bearer token for /api/metrics; always set in production. */
+  metricsToken: string | undefined;
   /** Shared state for rate limits (and, in the socket server, the Socket.IO adapter). */
   redisUrl: string | undefined;
   rateLimits: RateLimitRules;
@@ -99,7 +109,15 @@ export function findRepoRoot(start = process.cwd()): string {
   }
 }
 
-export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+export interface ParseEnvOptions {
+  /** The checkout's development secrets (default: `<repo root>/.data/dev-secrets.json`, made on first use). */
+  devSecrets?: () => DevSecrets;
+}
+
+export function parseEnv(
+  source: Record<string, string | undefined> = process.env,
+  { devSecrets = () => loadDevSecrets(findRepoRoot()) }: ParseEnvOptions = {},
+): Env {
   const result = schema.safeParse(source);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(env)"}: ${issue.message}`);
@@ -108,20 +126,30 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   const raw = result.data;
   const isProduction = raw.NODE_ENV === "production";
   const defaulted: string[] = [];
-  const required = (name: keyof typeof raw, value: string | undefined, devDefault: string): string => {
-    if (value && isProduction && value === devDefault) {
-      throw new ConfigError(`Invalid configuration:\n  ${name}: the development default must not be used in production`);
+  let dev: DevSecrets | undefined;
+  const devSecret = (name: "AUTH_JWT_SECRET" | "WEBHOOK_SECRET"): string => {
+    if (isProduction) throw new ConfigError(`Invalid configuration:\n  ${name}: is required in production`);
+    defaulted.push(name);
+    try {
+      dev ??= devSecrets();
+    } catch (error) {
+      throw new ConfigError(`Invalid configuration:\n  ${name}: unset, and the development secrets failed: ${(error as Error).message}`);
     }
+    return name === "AUTH_JWT_SECRET" ? dev.authJwtSecret : dev.webhookSecret;
+  };
+  const required = (name: keyof typeof raw, value: string | undefined, devDefault: string): string => {
     if (value) return value;
     if (isProduction) throw new ConfigError(`Invalid configuration:\n  ${name}: is required in production`);
     defaulted.push(name);
     return devDefault;
   };
 
-  const jwtSecret = raw.NEXT_PUBLIC_SUPABASE_URL
-    ? (raw.AUTH_JWT_SECRET ?? DEV_JWT_SECRET) // unused: Supabase signs the tokens
-    : required("AUTH_JWT_SECRET", raw.AUTH_JWT_SECRET, DEV_JWT_SECRET);
-  const webhookSecrets = required("WEBHOOK_SECRET", raw.WEBHOOK_SECRET, DEV_WEBHOOK_SECRET).split(/ +/);
+  // Supabase mode: Supabase signs the tokens, so this secret is unused there.
+  const jwtSecret = raw.AUTH_JWT_SECRET ?? (raw.NEXT_PUBLIC_SUPABASE_URL ? "" : devSecret("AUTH_JWT_SECRET"));
+  const webhookSecrets = (raw.WEBHOOK_SECRET ?? devSecret("WEBHOOK_SECRET")).split(/ +/);
+  if (isProduction && !raw.METRICS_TOKEN) {
+    throw new ConfigError("Invalid configuration:\n  METRICS_TOKEN: is required in production (it protects /api/metrics)");
+  }
   const appUrl = required("APP_URL", raw.APP_URL, "http://localhost:3000").replace(/\/+$/, "");
   const supabaseKey = raw.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY ?? raw.NEXT_PUBLIC_SUPABASE_ANON_KEY;
   if (Boolean(raw.NEXT_PUBLIC_SUPABASE_URL) !== Boolean(supabaseKey)) {
@@ -159,6 +187,8 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
     smtpUrl: raw.SMTP_URL,
     mailFrom: raw.MAIL_FROM ?? "Chat <no-reply@localhost>",
     devMailbox,
+    trustProxyHops: raw.TRUST_PROXY_HOPS ?? 0,
+    metricsToken: raw.METRICS_TOKEN,
     supabase,
     redisUrl: raw.REDIS_URL,
     rateLimits: { loginPerEmail: raw.RATE_LIMIT_LOGIN_EMAIL, loginPerIp: raw.RATE_LIMIT_LOGIN_IP, sendPerUser: raw.RATE_LIMIT_SEND, usersSearch: raw.RATE_LIMIT_USERS },

@@ -9,6 +9,9 @@ import type { AuthUser } from "@/lib/types";
 import { requireUser } from "@/server/services/auth";
 import { logger } from "@/server/logger";
 import { metrics } from "@/server/metrics";
+import { getEnv } from "@/lib/env";
+import { peerAddress } from "@/server/peer-address";
+import { isIP } from "node:net";
 
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
 
@@ -60,16 +63,46 @@ export function parseInput<S extends z.ZodType>(
   throw new DomainError(status, code, message || "Invalid input.", details);
 }
 
-/** The JSON body, refusing other content types, oversized bodies and malformed JSON. */
+const tooLarge = (maxBytes: number) => new DomainError(413, "payload_too_large", `The body must be at most ${maxBytes} bytes.`);
+
+/**
+ * The raw body, counted while it streams: a declared Content-Length over the limit is refused
+ * before reading, a chunked body is cut as soon as it passes the limit (never buffered whole).
+ */
+export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      // Stops reading: the rest of the upload is never pulled in.
+      reader.cancel().catch(() => {});
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+/** The JSON body, refusing other content types, oversized bodies (counted as they stream) and malformed JSON. */
 export async function readJson(request: Request, maxBytes = MAX_JSON_BODY_BYTES): Promise<unknown> {
   const type = request.headers.get("content-type") ?? "";
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
     throw new DomainError(415, "unsupported_media_type", "Send the body as application/json.");
   }
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new DomainError(413, "payload_too_large", `The body must be at most ${maxBytes} bytes.`);
-  const buffer = await request.arrayBuffer();
-  if (buffer.byteLength > maxBytes) throw new DomainError(413, "payload_too_large", `The body must be at most ${maxBytes} bytes.`);
+  const buffer = await readBody(request, maxBytes);
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(buffer);
@@ -89,9 +122,23 @@ export function searchParams(request: NextRequest): Record<string, string> {
   return params;
 }
 
-/** The client's address as the proxy in front of us reports it. */
-export function clientIp(request: Request): string | undefined {
-  return request.headers.get("x-forwarded-for")?.split(",")[0]?.trim() || request.headers.get("x-real-ip") || undefined;
+/**
+ * The client's address for rate limits, or undefined when there is none we can trust (the
+ * caller then counts it against one shared bucket, never skips the limit).
+ *
+ * - `TRUST_PROXY_HOPS=0` (default): the TCP peer, stamped by `stampPeerAddress` (Next.js hides
+ *   the socket from route handlers). A client's own X-Forwarded-For is ignored.
+ * - `TRUST_PROXY_HOPS=N`: the Nth address from the right of X-Forwarded-For, i.e. the address
+ *   the outermost of our N proxies saw. Fewer entries than that: no usable address.
+ */
+export function clientIp(request: Request, trustProxyHops = getEnv().trustProxyHops): string | undefined {
+  if (trustProxyHops === 0) return peerAddress(request.headers);
+  const chain = (request.headers.get("x-forwarded-for") ?? "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
+  const address = chain[chain.length - trustProxyHops];
+  return address && isIP(address) ? address : undefined;
 }
 
 export interface RouteContext {
@@ -106,24 +153,37 @@ export interface RouteContext {
 
 /**
  * CSRF guard for cookie-authenticated state changes: a browser always names the page's origin
- * in `Origin` (or says `Sec-Fetch-Site`) on a POST; it must be this site. Clients that send
- * neither (curl, servers) carry no ambient cookies of a victim, so they pass.
+ * in `Origin` (or says `Sec-Fetch-Site`) on a POST; it must be `APP_URL`'s origin. Host and
+ * X-Forwarded-Host are never consulted: a client or a misconfigured proxy sets them. Clients
+ * that send neither header (curl, servers) carry no ambient cookies of a victim, so they pass.
  */
-export function assertSameOrigin(request: Request): void {
+export function assertSameOrigin(request: Request, appOrigin = new URL(getEnv().appUrl).origin): void {
   const origin = request.headers.get("origin");
   const fetchSite = request.headers.get("sec-fetch-site");
   if (origin === null) {
     if (fetchSite && fetchSite !== "same-origin" && fetchSite !== "none") throw forbiddenOrigin();
     return;
   }
-  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host") ?? new URL(request.url).host;
-  let originHost: string;
+  let parsed: URL;
   try {
-    originHost = new URL(origin).host;
+    parsed = new URL(origin);
   } catch {
     throw forbiddenOrigin();
   }
-  if (origin === "null" || originHost !== host.split(",")[0]!.trim()) throw forbiddenOrigin();
+  if (origin === "null" || !sameSite(parsed, new URL(appOrigin))) throw forbiddenOrigin();
+}
+
+const LOOPBACK_HOSTS = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
+
+/** Same origin; on this machine localhost, 127.0.0.1 and [::1] name one site (a developer opens either). */
+function sameSite(origin: URL, app: URL): boolean {
+  if (origin.origin === app.origin) return true;
+  return (
+    origin.protocol === app.protocol &&
+    origin.port === app.port &&
+    LOOPBACK_HOSTS.test(origin.hostname) &&
+    LOOPBACK_HOSTS.test(app.hostname)
+  );
 }
 
 const forbiddenOrigin = () => new DomainError(403, "forbidden_origin", "Cross-site requests are not allowed.");

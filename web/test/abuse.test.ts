@@ -30,17 +30,36 @@ describe("rate limits", () => {
     expect(mail.body.data).toHaveLength(1);
   });
 
-  it("when one IP asks for links for many addresses, then it is stopped after its budget", async () => {
+  it("when one IP asks for links for many addresses, then it is stopped after its budget, whatever X-Forwarded-For it claims", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 22; i++) {
       const res = await call("POST", "/api/auth/login", {
         json: { email: `spray${i}@example.com` },
-        headers: { "x-forwarded-for": "192.0.2.99" },
+        // A client-supplied header counts for nothing without TRUST_PROXY_HOPS: the TCP peer decides.
+        headers: { "x-forwarded-for": `198.51.100.${i}` },
+        peer: "192.0.2.99",
       });
       statuses.push(res.status);
     }
     expect(statuses.slice(0, 20).every((s) => s === 200)).toBe(true);
     expect(statuses.slice(20)).toEqual([429, 429]);
+    // Another client is not affected.
+    const other = await call("POST", "/api/auth/login", { json: { email: "other-ip@example.com" }, peer: "192.0.2.100" });
+    expect(other.status).toBe(200);
+  });
+
+  it("when requests carry no usable address, then they share one bucket instead of skipping the limit", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const res = await call("POST", "/api/auth/login", {
+        json: { email: `no-ip${i}@example.com` },
+        // Not stamped by this process (forged or missing): no address.
+        headers: { "x-chat-peer-address": i % 2 ? "forged 192.0.2.1" : "", "x-forwarded-for": `203.0.113.${i}` },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 20).every((s) => s === 200)).toBe(true);
+    expect(statuses[20]).toBe(429);
   });
 
   it("when a user sends faster than the budget, then 429 and the extra messages are not stored", async () => {
@@ -100,26 +119,36 @@ describe("cross-site requests", () => {
       { origin: "null" },
       { "sec-fetch-site": "cross-site" },
       { origin: "http://localhost:3000.evil.example" },
+      { origin: "https://localhost:3000" },
+      { origin: "http://localhost:3001" },
+      // The check compares with APP_URL, never with Host or X-Forwarded-Host (a client sets those).
+      { origin: "https://evil.example", host: "evil.example" },
+      { origin: "https://evil.example", "x-forwarded-host": "evil.example" },
     ]) {
       const res = await call("POST", "/api/chat/send", {
         cookie: alice.cookie,
-        headers: { ...headers, host: "localhost:3000" },
+        headers,
         json: { recipientId: bob.userId, content: "forged", clientId: randomUUID() },
       });
       expect([res.status, res.body.error.code]).toEqual([403, "forbidden_origin"]);
     }
     expect(await messageCount()).toBe(before);
-    const logout = await call("POST", "/api/auth/logout", { cookie: alice.cookie, headers: { origin: "https://evil.example", host: "localhost:3000" } });
+    const logout = await call("POST", "/api/auth/logout", { cookie: alice.cookie, headers: { origin: "https://evil.example" } });
     expect(logout.status).toBe(403);
     expect((await call("GET", "/api/auth/session", { cookie: alice.cookie })).status).toBe(200);
   });
 
-  it("when a POST comes from this site, then it is accepted", async () => {
-    const res = await call("POST", "/api/auth/login", {
-      json: { email: "same-site@example.com" },
-      headers: { origin: "http://localhost:3000", host: "localhost:3000", "sec-fetch-site": "same-origin" },
-    });
-    expect(res.status).toBe(200);
+  it("when a POST comes from APP_URL's origin, then it is accepted whatever Host says", async () => {
+    for (const [i, headers] of (<Record<string, string>[]>[
+      { origin: "http://localhost:3000", "sec-fetch-site": "same-origin" },
+      // Behind a proxy that rewrites Host: still this site.
+      { origin: "http://localhost:3000", host: "internal:8080", "x-forwarded-host": "internal:8080" },
+      // A developer on 127.0.0.1 while APP_URL says localhost: the same machine and port.
+      { origin: "http://127.0.0.1:3000" },
+    ]).entries()) {
+      const res = await call("POST", "/api/auth/login", { json: { email: `same-site-${i}@example.com` }, headers });
+      expect(res.status).toBe(200);
+    }
   });
 
   it("when the confirm form is posted cross-site, then it is refused and the token stays unused", async () => {
@@ -127,7 +156,7 @@ describe("cross-site requests", () => {
     const mail = await call("GET", "/api/dev/mailbox?email=confirm-csrf@example.com");
     const link = new URL(mail.body.data[0].link);
     const form = { token_hash: link.searchParams.get("token_hash")!, type: "magiclink", next: "/chat" };
-    const forged = await call("POST", "/auth/confirm", { form, headers: { origin: "https://evil.example", host: "localhost:3000" } });
+    const forged = await call("POST", "/auth/confirm", { form, headers: { origin: "https://evil.example", "x-forwarded-host": "evil.example" } });
     expect(forged.status).toBe(403);
     expect(forged.headers.get("set-cookie")).toBeNull();
     expect((await call("POST", "/auth/confirm", { form })).status).toBe(303);

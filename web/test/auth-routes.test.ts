@@ -104,6 +104,35 @@ describe("/auth/confirm", () => {
     expect(getIncomplete.status).toBe(400);
   });
 
+  it("when a new link is asked for, then the earlier unused one no longer works and the new one does", async () => {
+    await call("POST", "/api/auth/login", { json: { email: "two-links@example.com" } });
+    const first = formFrom(await latestLink("two-links@example.com"));
+    await call("POST", "/api/auth/login", { json: { email: "two-links@example.com" } });
+    const second = formFrom(await latestLink("two-links@example.com"));
+    expect(second.token_hash).not.toBe(first.token_hash);
+
+    const old = await call("POST", "/auth/confirm", { form: first });
+    expect(old.status).toBe(403);
+    expect(old.headers.get("set-cookie")).toBeNull();
+    expect((await call("POST", "/auth/confirm", { form: second })).status).toBe(303);
+  });
+
+  it("when the confirm form is over 8 KiB, declared or chunked, then 413 and no session", async () => {
+    await call("POST", "/api/auth/login", { json: { email: "big-form@example.com" } });
+    const form = formFrom(await latestLink("big-form@example.com"));
+    const big = await call("POST", "/auth/confirm", { form: { ...form, next: `/chat?${"x".repeat(9000)}` } });
+    expect(big.status).toBe(413);
+    expect(big.headers.get("set-cookie")).toBeNull();
+    // The same link still works: nothing was used up.
+    expect((await call("POST", "/auth/confirm", { form })).status).toBe(303);
+  });
+
+  it("when the confirm form is not urlencoded, then a clear error page and no session", async () => {
+    const res = await call("POST", "/auth/confirm", { body: "token_hash=x", headers: { "content-type": "text/plain" } });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('href="/login"');
+  });
+
   it("when next is an absolute URL in the form, then the redirect stays on this site", async () => {
     await call("POST", "/api/auth/login", { json: { email: "evil-next@example.com" } });
     const form = { ...formFrom(await latestLink("evil-next@example.com")), next: "//evil.example/x" };
@@ -145,5 +174,35 @@ describe("session", () => {
     expect(out.status).toBe(200);
     expect(out.headers.get("set-cookie")).toMatch(/chat_session=;/);
     expect((await call("GET", "/api/auth/session", { cookie })).status).toBe(401);
+  });
+});
+
+describe("/auth/callback", () => {
+  it("when the provider sends an error_description, then the page shows only our fixed text", async () => {
+    const injected = "Your account is locked. Call +1-555-0100 at evil.example";
+    const res = await call("GET", `/auth/callback?error=access_denied&error_code=otp_expired&error_description=${encodeURIComponent(injected)}`);
+    expect(res.status).toBe(400);
+    expect(res.text).not.toContain("evil.example");
+    expect(res.text).not.toContain("locked");
+    expect(res.text).toContain("This sign-in link has expired or has already been used.");
+  });
+
+  it("when the code is missing, then the page says the link is incomplete", async () => {
+    const res = await call("GET", "/auth/callback?error_description=%3Cb%3Ezq-injected%3C%2Fb%3E");
+    expect(res.status).toBe(400);
+    expect(res.text).not.toContain("zq-injected");
+    expect(res.text).toContain("The sign-in link is incomplete.");
+  });
+});
+
+describe("the dev mailbox", () => {
+  it("when asked from another machine, then 404 as if it did not exist, also behind a local proxy", async () => {
+    await call("POST", "/api/auth/login", { json: { email: "remote-mailbox@example.com" } });
+    const remote = await call("GET", "/api/dev/mailbox?email=remote-mailbox@example.com", { peer: "192.0.2.50" });
+    expect([remote.status, remote.body.error.code]).toEqual([404, "not_found"]);
+    const proxied = await call("GET", "/api/dev/mailbox?email=remote-mailbox@example.com", { headers: { "x-forwarded-for": "192.0.2.50" } });
+    expect(proxied.status).toBe(404);
+    const local = await call("GET", "/api/dev/mailbox?email=remote-mailbox@example.com");
+    expect([local.status, local.body.data.length]).toEqual([200, 1]);
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Server } from "node:http";
+import { request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import { jwtVerify } from "jose";
@@ -139,7 +139,9 @@ async function invoke(handler: serverless.Handler, method: string, path: string,
 async function signIn(mount: Mount, email: string) {
   const sent = await mount.auth("POST", "/api/auth/login", { json: { email, next: "/chat" } });
   expect(sent.status, sent.text).toBe(200);
-  const mail = await mount.auth("GET", `/api/dev/mailbox?email=${encodeURIComponent(email)}`);
+  // The dev mailbox answers loopback clients only: read it over HTTP on 127.0.0.1 (both mounts
+  // share one state), since a Lambda request comes from its gateway's source IP.
+  const mail = await overHttp.auth("GET", `/api/dev/mailbox?email=${encodeURIComponent(email)}`);
   const link = new URL(mail.body.data[0].link);
   const confirmed = await mount.auth("POST", "/auth/confirm", {
     form: {
@@ -327,5 +329,36 @@ describe("the adapter", () => {
     const stream = new Blob([big]).stream();
     const res = await fetch(`${chatUrl}/api/chat/send`, { method: "POST", body: stream, headers: { "content-type": "application/json" }, duplex: "half" } as RequestInit);
     expect([res.status, (await res.json()).error.code]).toEqual([413, "payload_too_large"]);
+  });
+
+  it("when 50 MB stream in chunked, then the 413 comes long before the upload ends and the connection is closed", async () => {
+    const total = 50 * 1024 * 1024;
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const result = await new Promise<{ status?: number; connection?: string; sent: number }>((resolve) => {
+      let sent = 0;
+      let done = false;
+      const req = httpRequest(`${chatUrl}/api/chat/send`, { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } });
+      req.on("response", (res) => {
+        done = true;
+        res.resume();
+        resolve({ status: res.statusCode, connection: res.headers.connection, sent });
+        req.destroy();
+      });
+      req.on("error", () => {
+        if (!done) resolve({ sent });
+      });
+      const pump = () => {
+        while (!done && sent < total) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once("drain", pump);
+        }
+        if (!done) req.end();
+      };
+      pump();
+    });
+    expect(result.status).toBe(413);
+    expect(result.connection).toBe("close");
+    expect(result.sent).toBeLessThan(total / 2);
+    expect((await fetch(`${chatUrl}/healthz`)).status).toBe(200);
   });
 });

@@ -41,13 +41,19 @@ describe("health, readiness and metrics", () => {
   });
 
   it("when METRICS_TOKEN is set, then /api/metrics needs it", async () => {
-    process.env.METRICS_TOKEN = "scrape-secret";
+    // getEnv() caches the parsed env for the process: parse again with the token.
+    const cache = globalThis as unknown as { __chatEnv?: unknown };
+    process.env.METRICS_TOKEN = "scrape-secret-0123456789";
+    delete cache.__chatEnv;
     try {
       expect((await metricsRoute.GET(new Request("http://localhost/api/metrics"))).status).toBe(401);
-      const ok = await metricsRoute.GET(new Request("http://localhost/api/metrics", { headers: { authorization: "Bearer scrape-secret" } }));
+      const wrong = await metricsRoute.GET(new Request("http://localhost/api/metrics", { headers: { authorization: "Bearer scrape-secret-012345678X" } }));
+      expect(wrong.status).toBe(401);
+      const ok = await metricsRoute.GET(new Request("http://localhost/api/metrics", { headers: { authorization: "Bearer scrape-secret-0123456789" } }));
       expect(ok.status).toBe(200);
     } finally {
       delete process.env.METRICS_TOKEN;
+      delete cache.__chatEnv;
     }
   });
 });

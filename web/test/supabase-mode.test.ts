@@ -6,6 +6,7 @@ import { createSupabaseChatStore } from "@/server/supabase/supabase-chat-store";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { closeServices } from "@/server/context";
+import * as readyz from "@/app/readyz/route";
 import { TEST_WEBHOOK_SECRET } from "./support/app-env";
 import { openTestDatabase } from "./support/db";
 import { call, type CallOptions } from "./support/routes";
@@ -61,6 +62,8 @@ beforeAll(async () => {
     // Far above the SQL's own send limit (60 per 10 s), so the SQL is the one that answers.
     RATE_LIMIT_SEND: "1000/10",
     RATE_LIMIT_USERS: "1000/60",
+    // Every test request comes from 127.0.0.1: one IP bucket for the whole file.
+    RATE_LIMIT_LOGIN_IP: "1000/60",
   });
 });
 afterEach(() => {
@@ -106,10 +109,11 @@ async function signIn(email: string) {
 }
 
 describe("Supabase mode", () => {
-  it("when a user asks for a link, then Supabase gets the user's IP and a redirect back to this site", async () => {
+  it("when a user asks for a link, then Supabase gets the user's IP (not a forged X-Forwarded-For) and a redirect back to this site", async () => {
     await new Browser().call("POST", "/api/auth/login", {
       json: { email: "ip@example.com", next: "/chat" },
-      headers: { "x-forwarded-for": "198.51.100.4, 10.0.0.1" },
+      headers: { "x-forwarded-for": "203.0.113.66" },
+      peer: "198.51.100.4",
     });
     expect(emulator.state.otpRequests.at(-1)).toEqual({ email: "ip@example.com", forwardedFor: "198.51.100.4" });
     expect(emulator.state.outbox.at(-1)!.redirectTo).toBe("http://localhost:3000/auth/callback?next=%2Fchat");
@@ -310,6 +314,16 @@ describe("Supabase mode", () => {
     expect(history.status).toBe(200); // own id: nothing to read, no database call
     const list = await browser.call("GET", "/api/chat/conversations");
     expect([list.status, list.body.error.code]).toEqual([503, "database_unavailable"]);
+  });
+
+  it("when Supabase is unreachable, then /readyz is 503 not_ready with Retry-After", async () => {
+    server.use(http.get(`${SUPABASE_URL}/auth/v1/health`, () => HttpResponse.error()));
+    const res = await readyz.GET();
+    expect(res.status).toBe(503);
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    const body = await res.json();
+    expect(body.error.code).toBe("not_ready");
+    expect(body.error.details.supabase).not.toBe("ok");
   });
 
   it("when PostgREST refuses the access token as expired, then 401, not a server error", async () => {

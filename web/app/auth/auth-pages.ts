@@ -1,10 +1,11 @@
 import { NextResponse } from "next/server";
+import { BRAND_ICON } from "@/lib/brand-icon";
 import { escapeHtml } from "@/lib/html";
 
 // Self-contained pages: they must work before (and without) any client JavaScript.
-export function page(status: number, title: string, body: string): NextResponse {
+export function page(status: number, title: string, body: string, { scriptNonce }: { scriptNonce?: string } = {}): NextResponse {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="same-origin"><title>${escapeHtml(title)} · Chat</title>
+<meta name="referrer" content="same-origin"><link rel="icon" href="${escapeHtml(BRAND_ICON)}"><title>${escapeHtml(title)} · Chat</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;display:grid;place-items:center;min-height:100vh;margin:0;background:#f6f7f9;color:#111}
 @media (prefers-color-scheme:dark){body{background:#111418;color:#eee}main{background:#1b1f24!important}}
 main{background:#fff;padding:2rem 2.5rem;border-radius:12px;box-shadow:0 2px 12px #0002;max-width:26rem;text-align:center}
@@ -18,6 +19,11 @@ button:focus-visible,a:focus-visible{outline:3px solid #93c5fd;outline-offset:2p
       "cache-control": "no-store",
       // same-origin, not no-referrer: the Continue form must send its Origin (CSRF check).
       "referrer-policy": "same-origin",
+      // Only the inline style, the inline icon, a form back to this site, and at most the
+      // page's own nonced script (which may post that form to this site).
+      "content-security-policy":
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'" +
+        (scriptNonce ? `; script-src 'nonce-${scriptNonce}'; connect-src 'self'` : ""),
     },
   });
 }

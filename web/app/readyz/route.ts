@@ -1,11 +1,15 @@
 import { checkReadiness } from "@/server/context";
 
-/** Readiness: 200 when the database (and Redis, when configured) answer; 503 otherwise. */
+// A load balancer or client asks again after this long.
+const RETRY_AFTER_SECONDS = "5";
+
+/** Readiness: 200 when the database (and Redis, when configured) answer; 503 with Retry-After otherwise. */
 export async function GET() {
   const checks = await checkReadiness();
   const ready = Object.values(checks).every((check) => check === "ok");
+  if (ready) return Response.json({ data: { ready, checks } }, { headers: { "cache-control": "no-store" } });
   return Response.json(
-    ready ? { data: { ready, checks } } : { error: { code: "not_ready", message: "A dependency is unavailable.", details: checks } },
-    { status: ready ? 200 : 503, headers: { "cache-control": "no-store" } },
+    { error: { code: "not_ready", message: "A dependency is unavailable.", details: checks } },
+    { status: 503, headers: { "cache-control": "no-store", "retry-after": RETRY_AFTER_SECONDS } },
   );
 }

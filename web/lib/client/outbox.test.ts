@@ -84,7 +84,8 @@ describe("classifySendError", () => {
       retryAfterMs: 7_000,
     });
     expect(classifySendError(new ApiError(401, "unauthorized", "who?")).kind).toBe("unauthorized");
-    for (const status of [400, 404, 413, 422]) expect(classifySendError(new ApiError(status, "x", "no")).kind).toBe("refused");
+    for (const status of [400, 403, 404, 409, 413, 415, 422]) expect(classifySendError(new ApiError(status, "x", "no")).kind).toBe("refused");
+    for (const status of [500, 502, 503, 504, 408]) expect(classifySendError(new ApiError(status, "x", "later")).kind).toBe("server");
   });
 
   it("when Retry-After is seconds or a date, then it is read as milliseconds", () => {
@@ -195,6 +196,40 @@ describe("createOutbox", () => {
     expect(server.calls).toHaveLength(2);
 
     outbox.discard(refused.clientId);
+    expect(outbox.items()).toEqual([]);
+  });
+
+  it.each([
+    [404, "user_not_found", "That user does not exist."],
+    [409, "client_id_conflict", "This clientId was already used for another message."],
+    [422, "validation_failed", "content: must not be empty"],
+    [413, "payload_too_large", "The body must be at most 65536 bytes."],
+    [403, "forbidden_origin", "Cross-site requests are not allowed."],
+  ])("when the server answers %i %s, then the message fails for good with the server's message, and is not retried", async (status, code, message) => {
+    const { outbox, server } = buildOutbox();
+    server.script.push(() => new ApiError(status, code, message));
+    const item = outbox.add({ recipientId: PEER, content: "hi" });
+    await vi.runAllTimersAsync();
+    expect(outbox.items()).toEqual([expect.objectContaining({ clientId: item.clientId, status: "failed", error: message, attempts: 1 })]);
+    // A sentinel to another conversation goes through: the queue did not stop, and the failed one stayed put.
+    outbox.add({ recipientId: OTHER, content: "sentinel" });
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    expect(server.calls.map((call) => call.content)).toEqual(["hi", "sentinel"]);
+    outbox.discard(item.clientId);
+    expect(outbox.items()).toEqual([]);
+  });
+
+  it("when the server keeps answering 500, then the message stays pending and is retried with growing waits", async () => {
+    const { outbox, server } = buildOutbox();
+    const failure = () => new ApiError(500, "internal_error", "Something went wrong on our side. Try again.");
+    server.script.push(failure, failure, failure, failure);
+    outbox.add({ recipientId: PEER, content: "hi" });
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(1_000 + 2_000 + 4_000 - 1);
+    expect(server.calls).toHaveLength(3);
+    expect(outbox.items()[0]).toMatchObject({ status: "pending", attempts: 3 });
+    await vi.advanceTimersByTimeAsync(1 + 8_000);
+    expect(server.calls).toHaveLength(5);
     expect(outbox.items()).toEqual([]);
   });
 

@@ -68,6 +68,8 @@ export function createEmbeddedAuth({ db, mailer, config, cookies, now = () => ne
       const token = newToken();
       const issuedAt = now();
       await db.query("delete from embedded_auth.one_time_tokens where expires_at < $1", [issuedAt]);
+      // Only the newest link works: an older one still unused (in a forwarded or leaked mail) is void.
+      await db.query("delete from embedded_auth.one_time_tokens where email = $1 and used_at is null", [email]);
       await db.query("insert into embedded_auth.one_time_tokens (token_hash, email, expires_at) values ($1, $2, $3)", [
         hashToken(token),
         email,

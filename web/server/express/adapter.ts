@@ -5,6 +5,7 @@ import type { RequestHandler } from "express";
 import { NextRequest } from "next/server";
 import { DomainError, isDomainError } from "@/server/errors";
 import { MAX_JSON_BODY_BYTES } from "@/server/http";
+import { setPeerAddress } from "@/server/peer-address";
 
 /**
  * Fetch ↔ Express, and nothing else: the Express apps run the very same route handlers
@@ -20,15 +21,23 @@ const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "up
 /** Runs a route handler for an Express request; errors go to the app's error handler. */
 export function mountRoute(handler: RouteHandler, { maxBodyBytes = MAX_JSON_BODY_BYTES } = {}): RequestHandler {
   return async (req, res) => {
-    const request = await toFetchRequest(req, { maxBodyBytes });
+    let request: Request;
+    try {
+      request = await toFetchRequest(req, { maxBodyBytes });
+    } catch (error) {
+      // The rest of an oversized upload is never read: close the connection after the 413
+      // instead of letting Node drain it.
+      if (isDomainError(error) && error.status === 413) res.setHeader("connection", "close");
+      throw error;
+    }
     await sendFetchResponse(res, await handler(new NextRequest(request)));
   };
 }
 
 /**
  * The Request a route handler would get from Next.js. Like Next.js's server, it fills in
- * `x-forwarded-host`, `-proto` and `-for` when no proxy did, so `clientIp()` and the
- * same-origin check read the same headers in both mounts.
+ * `x-forwarded-host`, `-proto` and `-for` when no proxy did, and stamps the TCP peer's address
+ * as `next start` does (server/peer-address.ts), so `clientIp()` works the same in both mounts.
  */
 export async function toFetchRequest(
   req: IncomingMessage & { originalUrl?: string },
@@ -46,6 +55,8 @@ export async function toFetchRequest(
   if (!headers.has("x-forwarded-host")) headers.set("x-forwarded-host", host);
   if (!headers.has("x-forwarded-proto")) headers.set("x-forwarded-proto", protocol);
   if (!headers.has("x-forwarded-for") && req.socket.remoteAddress) headers.set("x-forwarded-for", req.socket.remoteAddress);
+  // Overwrites any such header the client sent.
+  setPeerAddress(headers, req.socket.remoteAddress);
 
   const method = req.method ?? "GET";
   // Express trims a router's mount path from `url`; the handler needs the path as requested.
@@ -55,19 +66,43 @@ export async function toFetchRequest(
 }
 
 /**
- * The raw body, capped. IMPORTANT: Express's body parsers stay off for these routes:
+ * The raw body, counted as it streams and cut at the cap (chunked bodies too). IMPORTANT: Express's body parsers stay off for these routes:
  * `readJson` checks the content type, size and JSON itself, on the bytes as sent.
  */
 async function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
   if (Number(req.headers["content-length"] ?? 0) > maxBytes) throw tooLarge(maxBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
-  }
-  return new Uint8Array(Buffer.concat(chunks));
+  // IMPORTANT: not `for await`: leaving that loop early destroys the request, and with it the
+  // socket the 413 must go out on. Pausing keeps the connection for the answer.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        cleanup();
+        req.pause();
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(new Uint8Array(Buffer.concat(chunks)));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+  });
 }
 
 const tooLarge = (maxBytes: number) => new DomainError(413, "payload_too_large", `The body must be at most ${maxBytes} bytes.`);

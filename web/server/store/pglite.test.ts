@@ -3,7 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { copyTemplateDataDir, MIGRATIONS_DIR } from "@/test/support/db";
-import { DataDirLockedError, openEmbeddedDatabase } from "./pglite";
+import { DataDirLockedError, openEmbeddedDatabase, processStartTime } from "./pglite";
 
 const quiet = { migrationsDir: MIGRATIONS_DIR, log: () => {} };
 const children: ChildProcess[] = [];
@@ -55,6 +55,37 @@ describe("embedded database", () => {
     const db = await openEmbeddedDatabase({ dataDir, ...quiet });
     expect(await db.query("select 1 as ok")).toEqual([{ ok: 1 }]);
     await db.close();
+  });
+
+  it("when the owner was killed and its pid now belongs to another live process, then the restart takes the folder over", async () => {
+    const dataDir = freshDir();
+    const holder = await holdInAnotherProcess(dataDir);
+    const lockPath = path.join(dataDir, "db.lock");
+    const recorded = JSON.parse(fs.readFileSync(lockPath, "utf8"));
+    expect(recorded).toEqual({ pid: holder.pid, startTime: processStartTime(holder.pid!) });
+    holder.kill("SIGKILL");
+    await new Promise((resolve) => holder.once("exit", resolve));
+    // PID reuse: the lock names PID 1 (alive: init, in a container the app's own entrypoint)
+    // with the start time of the process that really held it.
+    expect(processStartTime(1)).toBeDefined();
+    fs.writeFileSync(lockPath, JSON.stringify({ pid: 1, startTime: recorded.startTime }));
+
+    // The restart, as its own process.
+    const restarted = await holdInAnotherProcess(dataDir);
+    expect(JSON.parse(fs.readFileSync(lockPath, "utf8"))).toEqual({ pid: restarted.pid, startTime: processStartTime(restarted.pid!) });
+  });
+
+  it("when the lock names a live process with its own start time, then it is still refused", async () => {
+    const dataDir = freshDir();
+    const sleeper = spawn(process.execPath, ["-e", "setInterval(() => {}, 60_000)"], { stdio: "ignore" });
+    children.push(sleeper);
+    await new Promise((resolve) => sleeper.once("spawn", resolve));
+    fs.mkdirSync(dataDir, { recursive: true });
+    fs.writeFileSync(path.join(dataDir, "db.lock"), JSON.stringify({ pid: sleeper.pid, startTime: processStartTime(sleeper.pid!) }));
+
+    const error = await openEmbeddedDatabase({ dataDir, ...quiet }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataDirLockedError);
+    expect((error as Error).message).toContain(`in use by process ${sleeper.pid}`);
   });
 
   it("when the database is closed and reopened, then the data and the migrations persist", async () => {

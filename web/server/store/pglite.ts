@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -30,22 +31,86 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * Takes the data folder's lock file (O_EXCL create holding our pid). A lock left by a dead
- * process is taken over; one held by a live process is refused.
+ * When a process started, as an opaque string; undefined when it cannot be told. With the pid
+ * it names one process for good: after a kill -9 and a reboot or container restart the pid is
+ * soon another process's (PID 1 in a container), and its start time differs.
+ * Linux: field 22 of /proc/<pid>/stat (clock ticks since boot). Elsewhere: `ps -o lstart=`.
+ */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 2, the command name, is in parentheses and may hold spaces or parentheses itself.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // fields[0] is field 3 (state), so field 22 is fields[19].
+    const ticks = fields[19];
+    if (ticks && /^\d+$/.test(ticks)) return `linux:${ticks}`;
+  } catch {
+    // No /proc (macOS) or no such process: try ps.
+  }
+  try {
+    const started = execFileSync("ps", ["-o", "lstart=", "-p", String(pid)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 2_000 }).trim();
+    return started ? `ps:${started}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface LockOwner {
+  pid: number;
+  startTime?: string;
+}
+
+function readLockOwner(lockPath: string): LockOwner | null {
+  const text = fs.readFileSync(lockPath, "utf8").trim();
+  // Older versions wrote the bare pid.
+  if (/^\d+$/.test(text)) return { pid: Number(text) };
+  try {
+    const value = JSON.parse(text) as Partial<LockOwner>;
+    if (Number.isInteger(value.pid) && value.pid! > 0) {
+      return { pid: value.pid!, ...(typeof value.startTime === "string" ? { startTime: value.startTime } : {}) };
+    }
+  } catch {
+    // Half-written or garbage: nobody can own it.
+  }
+  return null;
+}
+
+/** The lock's owner is still running: the same pid, and (when both are known) the same start time. */
+function ownerIsRunning(owner: LockOwner): boolean {
+  if (!isAlive(owner.pid)) return false;
+  if (owner.startTime === undefined) return true; // cannot tell: assume it is the owner
+  const current = processStartTime(owner.pid);
+  return current === undefined || current === owner.startTime;
+}
+
+/**
+ * Takes the data folder's lock file (created exclusively, holding our pid and start time). A lock left
+ * by a dead process, or naming a pid that now belongs to another process, is taken over; one
+ * held by a live owner is refused.
  */
 export function acquireDataDirLock(dataDir: string): () => void {
   fs.mkdirSync(dataDir, { recursive: true });
   const lockPath = path.join(dataDir, "db.lock");
+  const startTime = processStartTime(process.pid);
+  const content = JSON.stringify({ pid: process.pid, ...(startTime ? { startTime } : {}) });
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      fs.writeFileSync(lockPath, String(process.pid), { flag: "wx" });
+      // Written whole under another name, then linked into place (fails if it exists): another
+      // process never reads a half-written lock.
+      const temporary = `${lockPath}.${process.pid}.tmp`;
+      fs.writeFileSync(temporary, content);
+      try {
+        fs.linkSync(temporary, lockPath);
+      } finally {
+        fs.rmSync(temporary, { force: true });
+      }
       let released = false;
       const release = () => {
         if (released) return;
         released = true;
         process.off("exit", release);
         try {
-          if (fs.readFileSync(lockPath, "utf8") === String(process.pid)) fs.unlinkSync(lockPath);
+          if (fs.readFileSync(lockPath, "utf8") === content) fs.unlinkSync(lockPath);
         } catch {
           // Already gone.
         }
@@ -54,9 +119,15 @@ export function acquireDataDirLock(dataDir: string): () => void {
       return release;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const owner = Number.parseInt(fs.readFileSync(lockPath, "utf8"), 10);
-      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) throw new DataDirLockedError(dataDir, owner);
-      fs.rmSync(lockPath, { force: true }); // stale: its owner died without cleaning up
+      let owner: LockOwner | null;
+      try {
+        owner = readLockOwner(lockPath);
+      } catch (readError) {
+        if ((readError as NodeJS.ErrnoException).code === "ENOENT") continue; // released meanwhile
+        throw readError;
+      }
+      if (owner && ownerIsRunning(owner)) throw new DataDirLockedError(dataDir, owner.pid);
+      fs.rmSync(lockPath, { force: true }); // stale: its owner died, or its pid is another process's now
     }
   }
   throw new Error(`Could not take the lock on ${dataDir}`);

@@ -11,6 +11,7 @@ import * as profile from "@/app/api/profile/route";
 import * as mailbox from "@/app/api/dev/mailbox/route";
 import * as confirm from "@/app/auth/confirm/route";
 import * as callback from "@/app/auth/callback/route";
+import { PEER_HEADER, setPeerAddress } from "@/server/peer-address";
 
 type Handler = (request: NextRequest) => Response | Promise<Response>;
 
@@ -39,6 +40,8 @@ export interface CallOptions {
   form?: Record<string, string>;
   cookie?: string;
   headers?: Record<string, string>;
+  /** The TCP peer's address (default 127.0.0.1). */
+  peer?: string;
 }
 
 export interface CallResult {
@@ -64,6 +67,9 @@ export async function call(method: Method, path: string, options: CallOptions = 
     headers.set("content-type", "application/x-www-form-urlencoded");
   }
   if (options.cookie) headers.set("cookie", options.cookie);
+  // What `next start` stamps for a client on this machine (see server/peer-address.ts); a test
+  // that plays a remote client passes its own `x-chat-peer-address` (any value: not stamped).
+  if (!headers.has(PEER_HEADER)) setPeerAddress(headers, options.peer ?? "127.0.0.1");
   const response = await handler(new NextRequest(url, { method, headers, body }));
   const text = await response.text();
   let parsed: unknown = undefined;

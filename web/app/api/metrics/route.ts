@@ -1,9 +1,10 @@
 import { timingSafeEqual } from "node:crypto";
+import { getEnv } from "@/lib/env";
 import { metrics } from "@/server/metrics";
 
-/** Prometheus scrape endpoint. With METRICS_TOKEN set, it needs `Authorization: Bearer <token>`. */
+/** Prometheus scrape endpoint. With METRICS_TOKEN set (always in production), it needs `Authorization: Bearer <token>`. */
 export async function GET(request: Request) {
-  const token = process.env.METRICS_TOKEN;
+  const token = getEnv().metricsToken;
   if (token) {
     const given = Buffer.from(request.headers.get("authorization") ?? "");
     const expected = Buffer.from(`Bearer ${token}`);

@@ -1,9 +1,10 @@
-import { NextResponse, type NextRequest } from "next/server";
+import { randomBytes } from "node:crypto";
+import type { NextRequest } from "next/server";
 import { confirmSchema, safeNextPath } from "@/lib/validations/auth";
 import { getRequestServices } from "@/server/context";
 import { isDomainError } from "@/server/errors";
 import { logger } from "@/server/logger";
-import { assertSameOrigin, clientIp, requestCookieJar } from "@/server/http";
+import { assertSameOrigin, clientIp, readBody, requestCookieJar } from "@/server/http";
 import { confirmLogin } from "@/server/services/auth";
 import { invalidLinkPage, page, redirectTo } from "../auth-pages";
 import { escapeHtml } from "@/lib/html";
@@ -21,7 +22,8 @@ export function GET(request: NextRequest) {
   });
   if (!parsed.success) return invalidLinkPage("The sign-in link is incomplete. Copy the whole link from the mail, or ask for a new one.");
   const { token_hash, type, next } = parsed.data;
-  const nonce = request.headers.get("x-nonce");
+  // /auth/* is outside proxy.ts (no page-wide nonce): this page makes its own.
+  const nonce = randomBytes(16).toString("base64");
   return page(
     200,
     "Sign in to Chat",
@@ -30,7 +32,8 @@ export function GET(request: NextRequest) {
 <input type="hidden" name="token_hash" value="${escapeHtml(token_hash)}">
 <input type="hidden" name="type" value="${escapeHtml(type)}">
 <input type="hidden" name="next" value="${escapeHtml(next)}">
-<button type="submit" autofocus>Continue</button></form>${nonce ? `<script nonce="${escapeHtml(nonce)}">${REPLACE_AFTER_SIGN_IN}</script>` : ""}`,
+<button type="submit" autofocus>Continue</button></form><script nonce="${nonce}">${REPLACE_AFTER_SIGN_IN}</script>`,
+    { scriptNonce: nonce },
   );
 }
 
@@ -66,16 +69,14 @@ export async function POST(request: NextRequest) {
   } catch (error) {
     return invalidLinkPage((error as Error).message, 403);
   }
-  let form: FormData;
+  let form: URLSearchParams;
   try {
-    form = await request.formData();
-  } catch {
+    form = await readConfirmForm(request);
+  } catch (error) {
+    if (isDomainError(error) && error.status === 413) return invalidLinkPage(error.message, 413);
     return invalidLinkPage("The sign-in form could not be read. Open the link from the mail again.");
   }
-  const field = (name: string) => {
-    const value = form.get(name);
-    return typeof value === "string" ? value : undefined;
-  };
+  const field = (name: string) => form.get(name) ?? undefined;
   const parsed = confirmSchema.safeParse({ token_hash: field("token_hash"), type: field("type"), next: field("next") });
   if (!parsed.success) return invalidLinkPage("The sign-in link is incomplete. Copy the whole link from the mail, or ask for a new one.");
 
@@ -90,4 +91,14 @@ export async function POST(request: NextRequest) {
     logger.error({ err: error }, "sign-in confirmation failed");
     return page(503, "Sign-in is unavailable", `<p>Try again in a moment.</p><p><a href="/login">Back to sign in</a></p>`);
   }
+}
+
+// The form holds a 43-character token, a type and a same-site path: 8 KiB is plenty.
+const MAX_FORM_BYTES = 8 * 1024;
+
+/** The urlencoded Continue form, counted while it streams (413 past the limit). */
+async function readConfirmForm(request: Request): Promise<URLSearchParams> {
+  if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers.get("content-type") ?? "")) throw new Error("not a form");
+  const body = await readBody(request, MAX_FORM_BYTES);
+  return new URLSearchParams(new TextDecoder("utf-8", { fatal: true }).decode(body));
 }

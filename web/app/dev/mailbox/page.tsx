@@ -1,9 +1,18 @@
 import type { Metadata } from "next";
+import { headers } from "next/headers";
+import { notFound } from "next/navigation";
 import { DevMailbox } from "@/components/dev-mailbox";
+import { getServices } from "@/server/context";
+import { isLoopbackRequest } from "@/server/peer-address";
 
 export const metadata: Metadata = { title: "Dev mailbox", robots: { index: false } };
 
 export default async function DevMailboxPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  // Like its API: only in development with the embedded issuer, and only for this machine.
+  // Reading the headers first also keeps this page out of the build's prerendering.
+  if (!isLoopbackRequest(await headers())) notFound();
+  const { devMailbox } = await getServices();
+  if (!devMailbox) notFound();
   const { email } = await searchParams;
   return (
     <main className="mailbox-page">
@@ -12,7 +21,7 @@ export default async function DevMailboxPage({ searchParams }: { searchParams: P
         <h1>Dev mailbox</h1>
         <p className="muted">
           Emails the app would have sent, kept in memory on this server instead. Open a sign-in link to log in as that
-          user. This page is not available in production.
+          user. This page answers requests from this machine only, and is not available in production.
         </p>
       </header>
       <DevMailbox initialEmail={typeof email === "string" ? email : ""} />

@@ -15,7 +15,8 @@ export async function requestLogin(
   { auth, limits }: { auth: AuthProvider; limits: RateLimits },
   input: LoginInput & { ip?: string },
 ): Promise<{ sent: true }> {
-  if (input.ip) await limits.consume("loginPerIp", input.ip);
+  // No trustworthy address: one bucket shared by all such requests, never a free pass.
+  await limits.consume("loginPerIp", input.ip ?? "unknown");
   await limits.consume("loginPerEmail", input.email);
   await auth.sendMagicLink({ email: input.email, next: input.next, ip: input.ip });
   return { sent: true };
