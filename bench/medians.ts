@@ -14,7 +14,6 @@ import { median } from "./lib/stats.js";
 
 // Result files are JSON written by the benchmarks (their shapes are in each benchmark file),
 // read loosely here: a missing field yields null in the table rather than a type error.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
 type Json = any;
 type Extract = (data: Json) => number | null;
 

@@ -34,7 +34,7 @@ interface Answer {
   status: number;
   headers: Headers;
   text: string;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- assertions read it
+  body: any;
 }
 
 async function http(url: string, init: RequestInit = {}): Promise<Answer> {

@@ -16,7 +16,7 @@ afterAll(() => stack?.stop());
 interface Answer {
   status: number;
   headers: Headers;
-  body: { data?: any; error?: { code: string; message: string; details?: { path: string; message: string }[] } }; // eslint-disable-line @typescript-eslint/no-explicit-any -- assertions read it
+  body: { data?: any; error?: { code: string; message: string; details?: { path: string; message: string }[] } };
 }
 
 async function request(cookie: string, method: "GET" | "POST", path: string, json?: unknown): Promise<Answer> {

@@ -51,7 +51,7 @@ interface Answer {
   headers: Headers;
   cookies: string[];
   text: string;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- assertions read it
+  body: any;
 }
 
 /** One mount of both services: how a request reaches them. */

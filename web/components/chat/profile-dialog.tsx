@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useEffect, useEffectEvent, useId, useRef, useState, type FormEvent } from "react";
 import { ApiError } from "@/lib/client/api";
 import { DISPLAY_NAME_MAX } from "@/lib/limits";
 import { Avatar } from "./avatar";
@@ -36,17 +36,19 @@ export default function ProfileDialog({
   const nameId = useId();
   const nameHintId = useId();
 
+  // Reset the form only when it opens, not when the profile changes while it is open.
+  const resetForm = useEffectEvent(() => {
+    setName(profile.displayName ?? "");
+    setSave({ status: "idle" });
+  });
   useEffect(() => {
     const dialog = dialogRef.current;
     if (!dialog) return;
     if (open && !dialog.open) {
-      setName(profile.displayName ?? "");
-      setSave({ status: "idle" });
+      resetForm();
       dialog.showModal();
     }
     if (!open && dialog.open) dialog.close();
-    // Reset the form only when it opens, not when the profile changes while it is open.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [open]);
 
   const submit = async (event: FormEvent) => {

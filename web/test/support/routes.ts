@@ -48,7 +48,7 @@ export interface CallResult {
   status: number;
   headers: Headers;
   text: string;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- assertions read it
+  body: any;
 }
 
 /** Calls a route handler module the way Next.js would, with a real Request. */

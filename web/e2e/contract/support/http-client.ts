@@ -7,7 +7,7 @@ export interface Reply {
   headers: Headers;
   text: string;
   /** The parsed JSON body, or undefined when it is not JSON. */
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
 }
 
 export interface RequestOptions {
