@@ -302,6 +302,10 @@ class Receiver implements PushReceiver {
       } catch {
         return this.fail(exchange, 422, "invalid_payload", "Body is not valid JSON");
       }
+      // Only a batch may pass 64 KiB: anything else over it is too large, whatever its shape.
+      if (raw.length > MAX_PUSH_BYTES && (json as { type?: unknown } | null)?.type !== "batch") {
+        return this.tooLarge(exchange, MAX_PUSH_BYTES);
+      }
       const parsed = pushSchema.safeParse(json);
       if (!parsed.success) {
         const details = parsed.error.issues.map(({ path, message }) => ({ path: path.join("."), message }));
@@ -316,7 +320,6 @@ class Receiver implements PushReceiver {
 
       const push = parsed.data;
       if (push.type !== "batch") {
-        if (raw.length > MAX_PUSH_BYTES) return this.tooLarge(exchange, MAX_PUSH_BYTES);
         const [delivered] = await this.accept([{ id: exchange.id, push }]);
         if (delivered === 0) {
           this.deps.metrics.pushesDuplicate.inc();

@@ -268,6 +268,15 @@ describe("POST /webhooks/messages", () => {
     expect(await response.json()).toEqual({ error: { code: "payload_too_large", message: expect.any(String) } });
   });
 
+  it("when an oversized signed body is not a valid push either, then the size decides: 413, not 422", async () => {
+    const body = JSON.stringify({ type: "read.updated", pad: "x".repeat(MAX_PUSH_BYTES) });
+
+    const response = await postPush(server.url, body, signPush(body));
+
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ error: { code: "payload_too_large", message: expect.any(String) } });
+  });
+
   it("when an oversized body is streamed without a content-length, then it still answers 413", async () => {
     const body = JSON.stringify(buildPush({ content: "x".repeat(MAX_PUSH_BYTES) }));
     const url = new URL("/webhooks/messages", server.url);

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import http from "node:http";
 import type { ContractStack } from "./contract-stack";
 
 /** What came back, read as a client would. */
@@ -41,8 +42,10 @@ export async function call(baseUrl: string, method: string, path: string, option
   if (method !== "GET" && method !== "HEAD" && options.origin !== null) headers.origin = options.origin ?? baseUrl;
   if (options.user) headers.cookie = options.user.cookie;
   Object.assign(headers, options.headers);
-  const init: RequestInit & { duplex?: "half" } = { method, headers, body, redirect: "manual", signal: AbortSignal.timeout(30_000) };
-  if (body instanceof ReadableStream) init.duplex = "half";
+  // IMPORTANT: a server that refuses a body mid-stream closes that connection; a streamed body
+  // gets a connection of its own, so the requests after it never land on a dying socket.
+  if (body instanceof ReadableStream) return streamOnOwnConnection(`${baseUrl}${path}`, method, headers, body);
+  const init: RequestInit = { method, headers, body, redirect: "manual", signal: AbortSignal.timeout(30_000) };
   const response = await fetch(`${baseUrl}${path}`, init).catch((error: Error & { cause?: { code?: string } }) => {
     // A server that refused a body mid-stream may reset that keep-alive connection; like a
     // browser, retry an idempotent request once on a fresh one.
@@ -61,6 +64,53 @@ export async function call(baseUrl: string, method: string, path: string, option
     }
   }
   return { status: response.status, headers: response.headers, text, body: parsed };
+}
+
+/** A chunked request on a fresh connection (no keep-alive pool); the reply as `call` reads it. */
+function streamOnOwnConnection(url: string, method: string, headers: Record<string, string>, body: ReadableStream<Uint8Array>): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    // Once the server answers (e.g. 413 mid-body), the rest of the body is not sent, and the
+    // connection's reset that may follow is not an error of the exchange.
+    let answered = false;
+    const request = http.request(url, { method, headers, agent: false, timeout: 30_000 }, (response) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("error", reject);
+      response.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        const replyHeaders = new Headers();
+        for (const [name, value] of Object.entries(response.headers)) {
+          for (const item of Array.isArray(value) ? value : [value ?? ""]) replyHeaders.append(name, item);
+        }
+        let parsed: unknown;
+        try {
+          parsed = (replyHeaders.get("content-type") ?? "").includes("json") ? JSON.parse(text) : undefined;
+        } catch {
+          parsed = undefined;
+        }
+        resolve({ status: response.statusCode ?? 0, headers: replyHeaders, text, body: parsed });
+      });
+    });
+    request.on("timeout", () => request.destroy(new Error("timed out")));
+    request.on("error", (error) => {
+      if (!answered) reject(error);
+    });
+    void (async () => {
+      const reader = body.getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done || answered || request.destroyed) break;
+          if (!request.write(value)) await new Promise((resume) => request.once("drain", resume).once("close", resume));
+        }
+        if (answered || request.destroyed) await reader.cancel();
+        else request.end();
+      } catch (error) {
+        request.destroy(error as Error);
+      }
+    })();
+  });
 }
 
 /** The session cookie a response sets, as "name=value", or undefined. */
