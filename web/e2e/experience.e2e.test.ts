@@ -123,7 +123,7 @@ describe.skipIf(!chromium.available && !required)("the chat experience in the br
     const composer = a.getByTestId("composer");
     await composer.fill("Hi Ben! Do you have a minute for the launch checklist?");
     await composer.press("Enter");
-    await a.getByTestId("message").and(a.locator('[data-status="sent"]')).waitFor();
+    await a.getByTestId("message").and(a.locator('[data-mine="true"][data-status="sent"]')).waitFor();
     expect(await a.getByTestId("seen-marker").count()).toBe(0);
 
     // Ben's list: Ann by her display name, one unread, and the tab title says so.
