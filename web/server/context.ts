@@ -19,6 +19,7 @@ import {
 } from "@/server/realtime/outbox";
 import { outboxCounter } from "@/server/realtime/outbox-metrics";
 import { createClient as createSupabaseClient } from "@supabase/supabase-js";
+import ws from "ws";
 import { openEmbeddedDatabase } from "@/server/store/pglite";
 import { openPostgres } from "@/server/store/postgres";
 import { createSqlChatStore } from "@/server/store/sql-chat-store";
@@ -123,7 +124,11 @@ async function buildServices(): Promise<AppServices> {
         ? createDispatcher(
             env,
             createSupabaseOutboxSource(
-              createSupabaseClient(env.supabase.url, env.push.serviceRoleKey, { auth: { persistSession: false, autoRefreshToken: false } }),
+              createSupabaseClient(env.supabase.url, env.push.serviceRoleKey, {
+                auth: { persistSession: false, autoRefreshToken: false },
+                // Node 20 has no global WebSocket; realtime is unused but built eagerly.
+                realtime: { transport: ws as never },
+              }),
               { scope: "all", ...sourceOptions },
             ),
             sender,
