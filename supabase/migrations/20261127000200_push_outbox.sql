@@ -1,9 +1,9 @@
 -- The push outbox: every push to the socket server is a row written in the same transaction as
 -- the change it announces, so a crash after the commit, or a socket tier that is down for
--- hours, delays a push but never loses it. A dispatcher in each web process claims due rows
--- (a lease: FOR UPDATE SKIP LOCKED, then next_attempt_at moves past the lease), sends them,
--- and deletes them once the socket server answers 2xx; a failure moves next_attempt_at back
--- by a capped backoff. Rows older than the dispatcher's max age are dropped by the claim.
+-- hours, delays a push but never loses it. A dispatcher in each web process claims rows (a
+-- lease: FOR UPDATE SKIP LOCKED, then locked_until), sends them, and deletes them once the
+-- socket server answers 2xx; a failure releases them with a capped backoff (next_attempt_at).
+-- Rows older than the dispatcher's max age are dropped by the claim.
 --
 -- Writes happen in triggers on the changed tables (not in the functions that change them), so
 -- later migrations may `create or replace` those functions freely.
@@ -17,14 +17,15 @@ create table public.push_outbox (
   -- Whose change wrote it: the per-request dispatch in Supabase mode claims only its caller's rows.
   user_id uuid,
   created_at timestamptz not null default now(),
-  -- Due time; while a dispatcher holds the row (its lease) this lies in the future.
+  -- Due time: later after each failed attempt (backoff).
   next_attempt_at timestamptz not null default now(),
+  -- A dispatcher's lease: until then no other dispatcher claims the row.
+  locked_until timestamptz,
   attempts integer not null default 0,
   last_error text,
   constraint push_outbox_push_id_key unique (push_id)
 );
-create index push_outbox_due_idx on public.push_outbox (next_attempt_at, id);
-create index push_outbox_user_due_idx on public.push_outbox (user_id, next_attempt_at);
+create index push_outbox_user_idx on public.push_outbox (user_id, id);
 
 -- Row level security on and no policy for anyone: users can never read or write the rows,
 -- not even their own. Only the owner (the web app's direct connection) and the functions
@@ -127,9 +128,11 @@ begin
 end;
 $$;
 
--- Claims up to p_limit due rows for p_lease_seconds (p_user: only that user's rows), and drops
--- the rows older than p_max_age_seconds, returning them with expired = true so the caller can
--- log and count them. SKIP LOCKED: concurrent dispatchers take disjoint rows without waiting.
+-- Claims up to p_limit rows for p_lease_seconds (p_user: only that user's rows), oldest first,
+-- once the oldest unclaimed row is due: pushes leave in commit order, and after a failure they
+-- all wait for its backoff (head of line) instead of overtaking it. Drops the rows older than
+-- p_max_age_seconds, returning them with expired = true so the caller can log and count them.
+-- SKIP LOCKED: concurrent dispatchers take disjoint rows without waiting for each other.
 create function public.claim_pushes_internal(p_limit integer, p_lease_seconds integer, p_max_age_seconds integer, p_user uuid)
 returns table (id bigint, push_id text, type text, payload jsonb, attempts integer, created_at timestamptz, expired boolean)
 language plpgsql
@@ -153,11 +156,16 @@ begin
       returning o.id, o.push_id, o.type, o.payload, o.attempts, o.created_at, true
     ), claimed as (
       update public.push_outbox o
-      set next_attempt_at = now() + make_interval(secs => least(greatest(p_lease_seconds, 1), 600)), attempts = o.attempts + 1
+      set locked_until = now() + make_interval(secs => least(greatest(p_lease_seconds, 1), 600)), attempts = o.attempts + 1
       where o.id in (
         select x.id from public.push_outbox x
-        where x.next_attempt_at <= now() and x.created_at >= v_cutoff and (p_user is null or x.user_id = p_user)
-        order by x.next_attempt_at, x.id
+        where (x.locked_until is null or x.locked_until <= now()) and x.created_at >= v_cutoff and (p_user is null or x.user_id = p_user)
+          and (
+            select h.next_attempt_at from public.push_outbox h
+            where (h.locked_until is null or h.locked_until <= now()) and h.created_at >= v_cutoff and (p_user is null or h.user_id = p_user)
+            order by h.id limit 1
+          ) <= now()
+        order by x.id
         limit least(greatest(p_limit, 1), 1000)
         for update skip locked
       )
@@ -188,6 +196,7 @@ set search_path = ''
 as $$
   update public.push_outbox o
   set next_attempt_at = now() + make_interval(secs => least(30, 0.5 * power(2, least(greatest(o.attempts - 1, 0), 10)))),
+      locked_until = null,
       last_error = left(p_error, 500)
   where o.id = any (p_ids) and (p_user is null or o.user_id = p_user);
 $$;

@@ -76,7 +76,7 @@ function defer(task: () => Promise<void>): void {
 const log = (line: string) => logger.info(line);
 
 // A lease outlives a send with its timeout (5 s), so two dispatchers never hold one row at once.
-const LEASE_SECONDS = 30;
+const LEASE_SECONDS = 15;
 // Long-lived processes sweep this often; serverless relies on after() and the cron route.
 const SWEEP_INTERVAL_MS = 5_000;
 
