@@ -37,6 +37,11 @@ async function listen(stack: Stack, user: ApiUser): Promise<Listener> {
   const listener: Listener = { socket, messages: [], connects: 0 };
   socket.on("connect", () => (listener.connects += 1));
   socket.on("message:new", (message: ChatMessage) => listener.messages.push(message));
+  // A server that shuts down disconnects its sockets itself, which socket.io-client does not
+  // retry on its own; the page reconnects after server:shutdown, and so does this listener.
+  socket.on("disconnect", (reason) => {
+    if (reason === "io server disconnect") setTimeout(() => socket.connect(), 500);
+  });
   await waitFor("the socket to connect", () => socket.connected, 10_000);
   return listener;
 }
@@ -52,8 +57,8 @@ describe("push outbox through the real processes", () => {
     const socketPort = await getFreePort();
     gate = await startPushGate(`http://127.0.0.1:${socketPort}`);
     stack = await startStack({ socketPort, pushUrl: gate.url });
-    ann = await signInApi(stack.baseUrl, "ann@outbox.e2e");
-    bob = await signInApi(stack.baseUrl, "bob@outbox.e2e");
+    ann = await signInApi(stack.baseUrl, "ann-outbox@example.com");
+    bob = await signInApi(stack.baseUrl, "bob-outbox@example.com");
     bobSocket = await listen(stack, bob);
   });
   afterEach(({ task }) => {

@@ -192,11 +192,8 @@ export function createPushSender({
   return {
     async send(rows: OutboxRow[]): Promise<SendOutcome[]> {
       if (rows.length === 0) return [];
-      if (batchMax <= 1 || Date.now() < singlesUntil) {
-        const outcomes: SendOutcome[] = [];
-        for (const row of rows) outcomes.push(await sendSingle(row));
-        return outcomes;
-      }
+      // Single pushes go out side by side, as they did before batching.
+      if (batchMax <= 1 || Date.now() < singlesUntil) return Promise.all(rows.map(sendSingle));
       // Pack items into bodies of at most batchMax items and MAX_BATCH_BYTES.
       const groups: { rows: OutboxRow[]; items: string[]; bytes: number }[] = [];
       let group = { rows: [] as OutboxRow[], items: [] as string[], bytes: ENVELOPE_BYTES };
@@ -251,13 +248,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * leaves the rows for the next kick, the periodic sweep or the cron route.
  */
 export function createOutboxDispatcher({ source, sender, batchMax, batchWaitMs, log = console.warn, count = () => {} }: OutboxDispatcherOptions) {
+  // Single pushes (batchMax 1) still claim several rows at a time: one claim, many requests.
+  const claimLimit = Math.max(batchMax, 20);
   let running: Promise<DispatchReport> | null = null;
   let pending = false;
   let firstPendingAt = 0;
   let timer: ReturnType<typeof setInterval> | undefined;
 
   async function round(report: DispatchReport): Promise<{ claimed: number; failed: boolean }> {
-    const rows = await source.claim(batchMax);
+    const rows = await source.claim(claimLimit);
     const expired = rows.filter((row) => row.expired);
     const due = rows.filter((row) => !row.expired);
     for (const row of expired) log(`push ${row.pushId} dropped: older than the outbox's max age (${row.attempts} attempts)`);
@@ -309,7 +308,7 @@ export function createOutboxDispatcher({ source, sender, batchMax, batchWaitMs, 
         // Drain: full claims mean more may be waiting; a failed send stops until the backoff.
         for (;;) {
           const { claimed, failed } = await round(report);
-          if (failed || claimed < batchMax) break;
+          if (failed || claimed < claimLimit) break;
         }
       }
     } catch (error) {
