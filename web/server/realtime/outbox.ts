@@ -184,16 +184,31 @@ export function createPushSender({
       // A receiver without batch support, or one bad item: single pushes sort it out.
       if (result.status === 422 && Date.now() >= singlesUntil) log("the socket server refused a batch push (HTTP 422): sending single pushes for 5 minutes");
       if (result.status === 422) singlesUntil = Date.now() + 5 * 60_000;
-      return Promise.all(rows.map(sendSingle));
+      return sendSinglesInOrder(rows);
     }
     return [{ kind: "retry", ids, error: `HTTP ${result.status}` }];
+  }
+
+  // One after another, so they arrive in commit order (clients then see no seq gaps to repair);
+  // after the first failure the rest are retried together, behind it.
+  async function sendSinglesInOrder(rows: OutboxRow[]): Promise<SendOutcome[]> {
+    const outcomes: SendOutcome[] = [];
+    for (const [index, row] of rows.entries()) {
+      const outcome = await sendSingle(row);
+      outcomes.push(outcome);
+      if (outcome.kind === "retry") {
+        const rest = rows.slice(index + 1).map((r) => r.id);
+        if (rest.length) outcomes.push({ kind: "retry", ids: rest, error: outcome.error });
+        break;
+      }
+    }
+    return outcomes;
   }
 
   return {
     async send(rows: OutboxRow[]): Promise<SendOutcome[]> {
       if (rows.length === 0) return [];
-      // Single pushes go out side by side, as they did before batching.
-      if (batchMax <= 1 || Date.now() < singlesUntil) return Promise.all(rows.map(sendSingle));
+      if (batchMax <= 1 || Date.now() < singlesUntil) return sendSinglesInOrder(rows);
       // Pack items into bodies of at most batchMax items and MAX_BATCH_BYTES.
       const groups: { rows: OutboxRow[]; items: string[]; bytes: number }[] = [];
       let group = { rows: [] as OutboxRow[], items: [] as string[], bytes: ENVELOPE_BYTES };
