@@ -189,20 +189,28 @@ export function createPushSender({
     return [{ kind: "retry", ids, error: `HTTP ${result.status}` }];
   }
 
-  // One after another, so they arrive in commit order (clients then see no seq gaps to repair);
-  // after the first failure the rest are retried together, behind it.
+  // Within a conversation one after another, so they arrive in commit order (clients then see
+  // no seq gap to repair; after a failure the rest wait behind it); conversations side by side.
   async function sendSinglesInOrder(rows: OutboxRow[]): Promise<SendOutcome[]> {
-    const outcomes: SendOutcome[] = [];
-    for (const [index, row] of rows.entries()) {
-      const outcome = await sendSingle(row);
-      outcomes.push(outcome);
-      if (outcome.kind === "retry") {
-        const rest = rows.slice(index + 1).map((r) => r.id);
-        if (rest.length) outcomes.push({ kind: "retry", ids: rest, error: outcome.error });
-        break;
-      }
+    const lanes = new Map<string, OutboxRow[]>();
+    for (const row of rows) {
+      const key = row.push.type === "session.revoked" ? `user_${row.push.data.userId}` : row.push.data.conversationId;
+      lanes.set(key, [...(lanes.get(key) ?? []), row]);
     }
-    return outcomes;
+    const sendLane = async (lane: OutboxRow[]) => {
+      const outcomes: SendOutcome[] = [];
+      for (const [index, row] of lane.entries()) {
+        const outcome = await sendSingle(row);
+        outcomes.push(outcome);
+        if (outcome.kind === "retry") {
+          const rest = lane.slice(index + 1).map((r) => r.id);
+          if (rest.length) outcomes.push({ kind: "retry", ids: rest, error: outcome.error });
+          break;
+        }
+      }
+      return outcomes;
+    };
+    return (await Promise.all([...lanes.values()].map(sendLane))).flat();
   }
 
   return {
