@@ -165,7 +165,13 @@ async function buildServices(): Promise<AppServices> {
   const devMailbox = env.devMailbox ? createDevMailbox(db, log) : null;
   const mailer = env.smtpUrl ? createSmtpMailer(env.smtpUrl, env.mailFrom) : devMailbox;
   if (!mailer) throw new Error("No way to send mail: set SMTP_URL, or DEV_MAILBOX=on outside production.");
-  const sweeper = env.push.outbox ? createDispatcher(env, createSqlOutboxSource(db, sourceOptions), sender) : null;
+  // On Postgres the dispatcher has its own two connections: its claims must not queue behind
+  // the sends' transactions in the main pool (that queue is where push latency would grow).
+  const outboxDb =
+    env.push.outbox && env.databaseUrl
+      ? await openPostgres({ connectionString: env.databaseUrl, migrationsDir: env.migrationsDir, max: 2, migrateOnStart: false, log })
+      : db;
+  const sweeper = env.push.outbox ? createDispatcher(env, createSqlOutboxSource(outboxDb, sourceOptions), sender) : null;
   // At start: whatever a crashed or frozen process left behind leaves now.
   sweeper?.start(SWEEP_INTERVAL_MS);
   void sweeper?.kick();
@@ -185,6 +191,7 @@ async function buildServices(): Promise<AppServices> {
     async close() {
       await sweeper?.stop();
       await closeRedis();
+      if (outboxDb !== db) await outboxDb.close();
       await db.close();
     },
   };

@@ -260,17 +260,27 @@ export interface OutboxDispatcherOptions {
   log?: (line: string) => void;
   /** Counts outcomes (Prometheus counter in the app). */
   count?: (result: keyof DispatchReport, n: number) => void;
+  /** Batches in flight at once (each its own claimed rows); default 4. */
+  maxInFlight?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Sends what the outbox holds. `kick()` after a request wrote rows: when idle the rows leave at
- * once; kicks that arrive while a send is in flight gather (up to `batchMax` rows or
- * `batchWaitMs`) and leave together as one signed batch. Never throws: a failed claim or send
+ * once; kicks that arrive while busy gather (up to `batchMax` rows or `batchWaitMs`) and leave
+ * together as one signed batch; at most `maxInFlight` batches are in flight. Never throws: a failed claim or send
  * leaves the rows for the next kick, the periodic sweep or the cron route.
  */
-export function createOutboxDispatcher({ source, sender, batchMax, batchWaitMs, log = console.warn, count = () => {} }: OutboxDispatcherOptions) {
+export function createOutboxDispatcher({
+  source,
+  sender,
+  batchMax,
+  batchWaitMs,
+  log = console.warn,
+  count = () => {},
+  maxInFlight = 4,
+}: OutboxDispatcherOptions) {
   // Single pushes (batchMax 1) still claim several rows at a time: one claim, many requests.
   const claimLimit = Math.max(batchMax, 20);
   let running: Promise<DispatchReport> | null = null;
@@ -278,8 +288,8 @@ export function createOutboxDispatcher({ source, sender, batchMax, batchWaitMs, 
   let firstPendingAt = 0;
   let timer: ReturnType<typeof setInterval> | undefined;
 
-  async function round(report: DispatchReport): Promise<{ claimed: number; failed: boolean }> {
-    const rows = await source.claim(claimLimit);
+  /** Sends claimed rows and records the outcome; true when the socket server could not be reached. */
+  async function deliver(rows: OutboxRow[], report: DispatchReport): Promise<boolean> {
     const expired = rows.filter((row) => row.expired);
     const due = rows.filter((row) => !row.expired);
     for (const row of expired) log(`push ${row.pushId} dropped: older than the outbox's max age (${row.attempts} attempts)`);
@@ -315,28 +325,41 @@ export function createOutboxDispatcher({ source, sender, batchMax, batchWaitMs, 
       log(`push delivery failed (${error}); ${ids.length} item(s) will be retried`);
       await source.release(ids, error);
     }
-    return { claimed: rows.length, failed };
+    return failed;
   }
 
   async function loop(): Promise<DispatchReport> {
     const report: DispatchReport = { delivered: 0, duplicates: 0, retried: 0, refused: 0, expired: 0 };
+    // Batches in flight: while one waits for the socket server the next claim already runs (the
+    // rows are leased, so they never overlap), and marking rows done stays off that path.
+    const inFlight = new Set<Promise<void>>();
+    let failed = false;
     let first = true;
     try {
-      while (pending) {
+      while (pending && !failed) {
         // Idle: leave at once. Busy: let the pushes that arrived meanwhile gather a moment.
         const wait = firstPendingAt + batchWaitMs - Date.now();
         if (!first && wait > 0) await sleep(wait);
         first = false;
         pending = false;
         // Drain: full claims mean more may be waiting; a failed send stops until the backoff.
-        for (;;) {
-          const { claimed, failed } = await round(report);
-          if (failed || claimed < claimLimit) break;
+        while (!failed) {
+          const rows = await source.claim(claimLimit);
+          if (rows.length === 0) break;
+          const work = deliver(rows, report).then(
+            (sendFailed) => void (failed ||= sendFailed),
+            (error: Error) => void log(`push outbox dispatch failed: ${error.message}`),
+          );
+          inFlight.add(work);
+          void work.finally(() => inFlight.delete(work));
+          if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+          if (rows.length < claimLimit) break;
         }
       }
     } catch (error) {
       log(`push outbox dispatch failed: ${(error as Error).message}`);
     }
+    await Promise.all(inFlight);
     return report;
   }
 
