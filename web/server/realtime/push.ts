@@ -93,7 +93,11 @@ export function createOutboxPush({
   };
 }
 
-/** At-least-once delivery to the socket server: a bounded number of attempts with backoff. */
+/**
+ * The direct push that preceded the outbox: signed and sent after the response, a bounded number
+ * of attempts with backoff, lost if the process dies first. Kept as the benchmark's same-run
+ * baseline (`PUSH_OUTBOX=off`); the app uses `createOutboxPush`.
+ */
 export function createWebhookPush({
   url,
   secret,
