@@ -3,10 +3,12 @@
  * signed push → real socket server → the recipient's socket, with N users connected, at stepped
  * rates. Once on Postgres (DATABASE_URL, a scratch database) and once on the embedded PGlite
  * default. Baselines: raw single-row INSERTs into a comparable table through `pg` with the same
- * pool size (10), and through PGlite in this process.
+ * pool size (10), and through PGlite in this process; and, per mode, the same ladder without the
+ * push outbox ("direct": PUSH_OUTBOX=off, the earlier push after the response, with the outbox
+ * triggers disabled in the scratch database), so the outbox's cost reads as a same-run ratio.
  *
  *   node --import tsx bench/e2e-send.ts [--quick] [--users=1000] [--rates=100,200,…]
- *     [--step-seconds=5] [--connections=64] [--modes=postgres,embedded] [--cpu-prof]
+ *     [--step-seconds=5] [--connections=64] [--modes=postgres,embedded] [--variants=direct,outbox] [--cpu-prof]
  */
 import { randomUUID } from "node:crypto";
 import path from "node:path";
@@ -27,6 +29,15 @@ import { summarize, type Summary } from "./lib/stats.js";
 import { createBenchUsers, ensureBuild, scratchDataDir, seedDatabase, startWebApp, type DatabaseTarget } from "./lib/web-app.js";
 
 type Mode = "postgres" | "embedded";
+/** outbox: the product; direct: the push path before the outbox, kept here as the baseline. */
+type Variant = "direct" | "outbox";
+const OUTBOX_TRIGGERS = [
+  ["public.messages", "messages_push_outbox"],
+  ["public.conversation_reads", "conversation_reads_push_outbox_insert"],
+  ["public.conversation_reads", "conversation_reads_push_outbox_update"],
+] as const;
+/** The outbox's target: sends/s and p99 at least this share of the direct path's. */
+const OUTBOX_RATIO = 0.9;
 
 const HOLD_SHARE = 0.95;
 /** Per mode: the p99 a step must stay within to hold, and the rate the target asks for. */
@@ -38,6 +49,7 @@ const POOL_SIZE = 10;
 
 interface ModeRun {
   mode: Mode;
+  variant: Variant;
   users: number;
   seedSeconds: number;
   steps: StepResult[];
@@ -62,6 +74,7 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
   const stepSeconds = args.number("step-seconds", args.quick ? 2 : 5);
   const connections = args.number("connections", 64);
   const modes = (args.string("modes")?.split(",") ?? ["postgres", "embedded"]) as Mode[];
+  const variants = (args.string("variants")?.split(",") ?? ["direct", "outbox"]) as Variant[];
   const baselineSeconds = args.quick ? 2 : 5;
 
   return runBenchmark("e2e-send", args.quick, async () => {
@@ -69,15 +82,18 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
     const runs: ModeRun[] = [];
     const baselines: InsertBaseline[] = [];
     for (const mode of modes) {
-      const run = await runMode(mode, { users, rates, stepSeconds, connections, cpuProf: args.cpuProf });
-      runs.push(run.result);
-      if (run.baseline) baselines.push(run.baseline);
+      // The baseline first: the database only grows, so the outbox run gets the larger one.
+      for (const variant of variants) {
+        const run = await runMode(mode, variant, { users, rates, stepSeconds, connections, cpuProf: args.cpuProf });
+        runs.push(run.result);
+        if (run.baseline) baselines.push(run.baseline);
+      }
     }
     if (modes.includes("embedded")) baselines.push(await pgliteInsertBaseline(baselineSeconds));
 
     for (const run of runs) {
       printTable(
-        `End-to-end send — ${run.mode}, ${fmt(run.users)} users connected, ${stepSeconds} s steps`,
+        `End-to-end send — ${run.mode}, ${run.variant === "outbox" ? "push outbox" : "direct push (no outbox, baseline)"}, ${fmt(run.users)} users connected, ${stepSeconds} s steps`,
         ["offered/s", "201/s", "delivered/s", "p50 ms", "p99 ms", "max ms", "HTTP p50", "HTTP p99", "errors", "lost", "web CPU %", "web ms/send", "socket CPU %", "Postgres CPU %", "gen CPU %", "other CPU %", "holds"],
         run.steps.map((step) => [
           step.offered,
@@ -116,7 +132,26 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
       if (baseline && run.ceiling) console.log(`${run.mode}: ceiling is ${fmt(run.ceiling / baseline.perSecond, 2)}× the raw INSERT rate`);
     }
 
-    const targets: Target[] = runs.map((run) => {
+    const outboxTargets: Target[] = [];
+    for (const mode of modes) {
+      const direct = runs.find((run) => run.mode === mode && run.variant === "direct");
+      const outbox = runs.find((run) => run.mode === mode && run.variant === "outbox");
+      if (!direct || !outbox) continue;
+      const comparison = compareVariants(direct, outbox);
+      console.log(
+        `${mode}: outbox vs direct — ceiling ${ceilingText(outbox)} vs ${ceilingText(direct)} (${fmt(comparison.ceilingRatio, 2)}×); ` +
+          `at ${fmt(comparison.rate)}/s (highest step both held): 201/s ${fmt(comparison.outboxAchieved)} vs ${fmt(comparison.directAchieved)}, ` +
+          `p99 ${fmt(comparison.outboxP99)} vs ${fmt(comparison.directP99)} ms (${fmt(comparison.p99Ratio, 2)}×: direct ÷ outbox), ` +
+          `web CPU ${fmt(comparison.outboxCpuMs, 2)} vs ${fmt(comparison.directCpuMs, 2)} ms/send`,
+      );
+      outboxTargets.push({
+        label: `${mode}: sends/s and p99 with the outbox ≥ ${OUTBOX_RATIO}× the direct push (same run)`,
+        pass: comparison.ceilingRatio >= OUTBOX_RATIO && comparison.p99Ratio >= OUTBOX_RATIO,
+        detail: `ceiling ${fmt(comparison.ceilingRatio, 2)}×, p99 at ${fmt(comparison.rate)}/s ${fmt(comparison.p99Ratio, 2)}× (direct p99 ÷ outbox p99)`,
+      });
+    }
+
+    const targets: Target[] = runs.filter((run) => run.variant === "outbox").map((run) => {
       const goal = GOALS[run.mode];
       const atGoal = run.steps.find((step) => step.offered === goal.rate);
       return {
@@ -127,8 +162,51 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
           (atGoal ? `; at ${fmt(goal.rate)}/s: ${Math.round(atGoal.achieved)} 201/s, p99 ${fmt(atGoal.latency.p99)} ms` : `; ${fmt(goal.rate)}/s not reached`),
       };
     });
-    return { targets, data: { options: { users, rates, stepSeconds, connections, modes }, build, runs, baselines } };
+    return { targets: [...targets, ...outboxTargets], data: { options: { users, rates, stepSeconds, connections, modes, variants }, build, runs, baselines } };
   });
+}
+
+/** The outbox against the direct path: ceilings, and the highest step both held (p99, CPU). */
+function compareVariants(direct: ModeRun, outbox: ModeRun) {
+  const held = (run: ModeRun) => new Map(run.steps.filter((step) => step.holds).map((step) => [step.offered, step]));
+  const directHeld = held(direct);
+  const outboxHeld = held(outbox);
+  const common = [...directHeld.keys()].filter((rate) => outboxHeld.has(rate)).sort((a, b) => b - a)[0];
+  const d = common === undefined ? undefined : directHeld.get(common)!;
+  const o = common === undefined ? undefined : outboxHeld.get(common)!;
+  return {
+    ceilingRatio: direct.ceiling ? (outbox.ceiling ?? 0) / direct.ceiling : Number.NaN,
+    rate: common ?? Number.NaN,
+    directAchieved: Math.round(d?.achieved ?? Number.NaN),
+    outboxAchieved: Math.round(o?.achieved ?? Number.NaN),
+    directP99: d?.latency.p99 ?? Number.NaN,
+    outboxP99: o?.latency.p99 ?? Number.NaN,
+    p99Ratio: d && o ? d.latency.p99 / o.latency.p99 : Number.NaN,
+    directCpuMs: d?.cpuMsPerOp.web ?? Number.NaN,
+    outboxCpuMs: o?.cpuMsPerOp.web ?? Number.NaN,
+  };
+}
+
+/** Turns the outbox's triggers off (the direct baseline) or on, in the scratch database. */
+async function setOutboxTriggers(database: DatabaseTarget, enabled: boolean): Promise<void> {
+  const sql = OUTBOX_TRIGGERS.map(([table, trigger]) => `alter table ${table} ${enabled ? "enable" : "disable"} trigger ${trigger};`).join("\n");
+  if (database.mode === "postgres") {
+    const client = new pg.Client({ connectionString: database.databaseUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  // The web app is not running yet: the folder is free.
+  const db = await PGlite.create(path.join(database.dataDir, "db"));
+  try {
+    await db.exec(sql);
+  } finally {
+    await db.close();
+  }
 }
 
 function ceilingText(run: ModeRun): string {
@@ -144,10 +222,10 @@ interface ModeOptions {
   cpuProf: boolean;
 }
 
-async function runMode(mode: Mode, options: ModeOptions): Promise<{ result: ModeRun; baseline?: InsertBaseline }> {
+async function runMode(mode: Mode, variant: Variant, options: ModeOptions): Promise<{ result: ModeRun; baseline?: InsertBaseline }> {
   const { jwtSecret, webhookSecret } = createSecrets();
   const users = createBenchUsers(options.users, `e2e-${mode}`);
-  const databaseName = scratchDatabaseName("e2e");
+  const databaseName = scratchDatabaseName(`e2e_${variant}`);
   const scratch = mode === "embedded" ? scratchDataDir("e2e-pglite") : undefined;
   const cleanups: (() => Promise<void> | void)[] = [];
   try {
@@ -161,12 +239,20 @@ async function runMode(mode: Mode, options: ModeOptions): Promise<{ result: Mode
     }
     const seeded = await seedDatabase(database, users);
     console.log(`${mode}: seeded ${fmt(seeded.users)} users with sessions in ${fmt(seeded.seconds)} s`);
+    await setOutboxTriggers(database, variant === "outbox");
 
     const socketServer = await startSocketServer({ kind: "socket-server", jwtSecret, webhookSecret });
     cleanups.push(() => socketServer.stop());
-    const app = await startWebApp({ database, jwtSecret, webhookSecret, socketServerUrl: socketServer.url, cpuProf: options.cpuProf });
+    const app = await startWebApp({
+      database,
+      jwtSecret,
+      webhookSecret,
+      socketServerUrl: socketServer.url,
+      cpuProf: options.cpuProf,
+      env: { PUSH_OUTBOX: variant === "outbox" ? "on" : "off" },
+    });
     cleanups.push(() => app.stop());
-    console.log(`${mode}: web app at ${app.url} (pid ${app.process.pid}), socket server at ${socketServer.url}`);
+    console.log(`${mode} (${variant}): web app at ${app.url} (pid ${app.process.pid}), socket server at ${socketServer.url}`);
 
     const tokens = await Promise.all(users.map((user) => signAccessToken(jwtSecret, user)));
     const tracker = createDeliveryTracker();
@@ -206,7 +292,7 @@ async function runMode(mode: Mode, options: ModeOptions): Promise<{ result: Mode
     await sleep(1_000);
 
     const steps = await runSteps({
-      label: mode,
+      label: `${mode} ${variant}`,
       rates: options.rates,
       stepSeconds: options.stepSeconds,
       tracker,
@@ -224,12 +310,12 @@ async function runMode(mode: Mode, options: ModeOptions): Promise<{ result: Mode
     const { ceiling, lowerBound } = ceilingOf(steps, options.rates);
 
     let baseline: InsertBaseline | undefined;
-    if (mode === "postgres" && database.mode === "postgres") {
+    if (mode === "postgres" && variant === "outbox" && database.mode === "postgres") {
       // Same database, same moment, same pool size as the web app.
       baseline = await pgInsertBaseline(database.databaseUrl, options.stepSeconds);
     }
     return {
-      result: { mode, users: users.length, seedSeconds: seeded.seconds, steps, ceiling, ceilingIsLowerBound: lowerBound },
+      result: { mode, variant, users: users.length, seedSeconds: seeded.seconds, steps, ceiling, ceilingIsLowerBound: lowerBound },
       baseline,
     };
   } finally {

@@ -181,6 +181,45 @@ export type Database = {
         }
         Relationships: []
       }
+      push_outbox: {
+        Row: {
+          attempts: number
+          created_at: string
+          id: number
+          last_error: string | null
+          locked_until: string | null
+          next_attempt_at: string
+          payload: NonNullable<Json>
+          push_id: string
+          type: string
+          user_id: string | null
+        }
+        Insert: {
+          attempts?: number
+          created_at?: string
+          id?: never
+          last_error?: string | null
+          locked_until?: string | null
+          next_attempt_at?: string
+          payload: NonNullable<Json>
+          push_id: string
+          type: string
+          user_id?: string | null
+        }
+        Update: {
+          attempts?: number
+          created_at?: string
+          id?: never
+          last_error?: string | null
+          locked_until?: string | null
+          next_attempt_at?: string
+          payload?: NonNullable<Json>
+          push_id?: string
+          type?: string
+          user_id?: string | null
+        }
+        Relationships: []
+      }
     }
     Views: {
       [_ in never]: never
@@ -192,7 +231,70 @@ export type Database = {
         Returns: string
       }
       checked_message_content: { Args: { p_content: string }; Returns: string }
+      claim_my_pushes: {
+        Args: {
+          p_lease_seconds: number
+          p_limit: number
+          p_max_age_seconds: number
+        }
+        Returns: {
+          attempts: number
+          created_at: string
+          expired: boolean
+          id: number
+          payload: Json
+          push_id: string
+          type: string
+        }[]
+      }
+      claim_pushes: {
+        Args: {
+          p_lease_seconds: number
+          p_limit: number
+          p_max_age_seconds: number
+        }
+        Returns: {
+          attempts: number
+          created_at: string
+          expired: boolean
+          id: number
+          payload: Json
+          push_id: string
+          type: string
+        }[]
+      }
+      claim_pushes_internal: {
+        Args: {
+          p_lease_seconds: number
+          p_limit: number
+          p_max_age_seconds: number
+          p_user: string
+        }
+        Returns: {
+          attempts: number
+          created_at: string
+          expired: boolean
+          id: number
+          payload: Json
+          push_id: string
+          type: string
+        }[]
+      }
+      complete_my_pushes: { Args: { p_ids: number[] }; Returns: undefined }
+      complete_pushes: { Args: { p_ids: number[] }; Returns: undefined }
+      complete_pushes_internal: {
+        Args: { p_ids: number[]; p_user: string }
+        Returns: undefined
+      }
       enforce_send_limit: { Args: { p_user_id: string }; Returns: undefined }
+      enqueue_session_revoked: {
+        Args: Record<PropertyKey, never>
+        Returns: undefined
+      }
+      enqueue_session_revoked_for: {
+        Args: { p_session_id: string; p_user_id: string }
+        Returns: undefined
+      }
       get_messages: {
         Args: {
           p_after?: string
@@ -283,6 +385,18 @@ export type Database = {
       }
       raise_invalid: {
         Args: { p_field: string; p_message: string }
+        Returns: undefined
+      }
+      release_my_pushes: {
+        Args: { p_error: string; p_ids: number[] }
+        Returns: undefined
+      }
+      release_pushes: {
+        Args: { p_error: string; p_ids: number[] }
+        Returns: undefined
+      }
+      release_pushes_internal: {
+        Args: { p_error: string; p_ids: number[]; p_user: string }
         Returns: undefined
       }
       require_user: { Args: Record<PropertyKey, never>; Returns: string }

@@ -62,6 +62,14 @@ const schema = z.object({
   NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: optionalString,
   // The older name of the same public key.
   NEXT_PUBLIC_SUPABASE_ANON_KEY: optionalString,
+  // Push outbox (see README → What happens to a message).
+  CRON_SECRET: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+  PUSH_BATCH_MAX: z.coerce.number().int().min(1).max(500).default(100),
+  PUSH_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(1_000).default(2),
+  PUSH_OUTBOX_MAX_AGE_HOURS: z.coerce.number().min(1).max(720).default(24),
+  SUPABASE_SERVICE_ROLE_KEY: optionalString,
+  // Benchmarks only: "off" is the old direct push after the response, without the outbox's guarantees.
+  PUSH_OUTBOX: z.enum(["on", "off"]).default("on"),
 });
 
 export interface Env {
@@ -92,6 +100,16 @@ export interface Env {
   rateLimits: RateLimitRules;
   /** Set: auth and data go through Supabase, and nothing of the embedded mode is used. */
   supabase: { url: string; publishableKey: string } | undefined;
+  push: {
+    /** Bearer token of the sweep route (/api/cron/push-outbox); unset: the route refuses every call. */
+    cronSecret: string | undefined;
+    batchMax: number;
+    batchWaitMs: number;
+    maxAgeSeconds: number;
+    /** Supabase mode: lets the sweep claim every user's rows (nothing else uses it). */
+    serviceRoleKey: string | undefined;
+    outbox: boolean;
+  };
 }
 
 export class ConfigError extends Error {
@@ -191,6 +209,14 @@ export function parseEnv(
     metricsToken: raw.METRICS_TOKEN,
     supabase,
     redisUrl: raw.REDIS_URL,
+    push: {
+      cronSecret: raw.CRON_SECRET,
+      batchMax: raw.PUSH_BATCH_MAX,
+      batchWaitMs: raw.PUSH_BATCH_WAIT_MS,
+      maxAgeSeconds: Math.round(raw.PUSH_OUTBOX_MAX_AGE_HOURS * 3600),
+      serviceRoleKey: raw.SUPABASE_SERVICE_ROLE_KEY,
+      outbox: raw.PUSH_OUTBOX === "on",
+    },
     rateLimits: { loginPerEmail: raw.RATE_LIMIT_LOGIN_EMAIL, loginPerIp: raw.RATE_LIMIT_LOGIN_IP, sendPerUser: raw.RATE_LIMIT_SEND, usersSearch: raw.RATE_LIMIT_USERS },
   };
 }

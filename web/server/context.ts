@@ -8,7 +8,18 @@ import { createDevMailbox } from "@/server/mail/dev-mailbox";
 import { createSmtpMailer } from "@/server/mail/smtp";
 import type { DevMailbox, Mailer } from "@/server/mail/types";
 import { logger } from "@/server/logger";
-import { createWebhookPush, type RealtimePush } from "@/server/realtime/push";
+import { createOutboxPush, createWebhookPush, type RealtimePush } from "@/server/realtime/push";
+import {
+  createOutboxDispatcher,
+  createPushSender,
+  createSqlOutboxSource,
+  createSupabaseOutboxSource,
+  type OutboxDispatcher,
+  type PushSender,
+} from "@/server/realtime/outbox";
+import { outboxCounter } from "@/server/realtime/outbox-metrics";
+import { createClient as createSupabaseClient } from "@supabase/supabase-js";
+import ws from "ws";
 import { openEmbeddedDatabase } from "@/server/store/pglite";
 import { openPostgres } from "@/server/store/postgres";
 import { createSqlChatStore } from "@/server/store/sql-chat-store";
@@ -27,6 +38,8 @@ import { createSupabaseChatStore } from "@/server/supabase/supabase-chat-store";
 /** What lives as long as the process. */
 export interface AppServices {
   env: Env;
+  /** What per-request dispatchers share. */
+  outbox: { sender: PushSender; sourceOptions: { leaseSeconds: number; maxAgeSeconds: number } };
   push: RealtimePush;
   limits: RateLimits;
   /** Pings each dependency: "ok" or what went wrong. */
@@ -36,6 +49,11 @@ export interface AppServices {
   local: { db: SqlClient; store: ChatStore; mailer: Mailer } | null;
   /** Only in development with the embedded issuer. */
   devMailbox: DevMailbox | null;
+  /**
+   * Sends every user's due pushes (the cron route, the periodic sweep); null when this mode
+   * has no privileged path (Supabase without SUPABASE_SERVICE_ROLE_KEY) or the outbox is off.
+   */
+  sweeper: OutboxDispatcher | null;
 }
 
 /** What one request uses: bound to its cookies (Supabase queries run with the user's JWT). */
@@ -57,14 +75,35 @@ function defer(task: () => Promise<void>): void {
 
 const log = (line: string) => logger.info(line);
 
+// A lease outlives a send with its timeout (5 s), so two dispatchers never hold one row at once.
+const LEASE_SECONDS = 15;
+// Long-lived processes sweep this often; serverless relies on after() and the cron route.
+const SWEEP_INTERVAL_MS = 5_000;
+
+function createDispatcher(env: Env, source: Parameters<typeof createOutboxDispatcher>[0]["source"], sender: PushSender) {
+  return createOutboxDispatcher({
+    source,
+    sender,
+    batchMax: env.push.batchMax,
+    batchWaitMs: env.push.batchWaitMs,
+    log: (line) => logger.warn(line),
+    count: (result, n) => outboxCounter.inc({ result }, n),
+  });
+}
+
 async function buildServices(): Promise<AppServices> {
   const env = getEnv();
-  const push = createWebhookPush({
+  const sourceOptions = { leaseSeconds: LEASE_SECONDS, maxAgeSeconds: env.push.maxAgeSeconds };
+  const sender = createPushSender({
     url: env.socketServerUrl,
     secret: env.webhookSecrets[0]!,
-    defer,
+    batchMax: env.push.batchMax,
     log: (line) => logger.warn(line),
   });
+  // Benchmarks only (PUSH_OUTBOX=off): the earlier direct push, kept as the same-run baseline.
+  const directPush = env.push.outbox
+    ? null
+    : createWebhookPush({ url: env.socketServerUrl, secret: env.webhookSecrets[0]!, defer, log: (line) => logger.warn(line) });
   let redis: ReturnType<typeof createRedisClient> | undefined;
   if (env.redisUrl) {
     redis = createRedisClient({ url: env.redisUrl });
@@ -79,6 +118,26 @@ async function buildServices(): Promise<AppServices> {
   const pingRedis = async (): Promise<Record<string, string>> =>
     redis ? { redis: await withTimeout(redis.ping()).then(() => "ok", (error: Error) => error.message) } : {};
   if (env.supabase) {
+    // The sweep needs every user's rows: only the service role may claim them (see README).
+    const sweeper =
+      env.push.outbox && env.push.serviceRoleKey
+        ? createDispatcher(
+            env,
+            createSupabaseOutboxSource(
+              createSupabaseClient(env.supabase.url, env.push.serviceRoleKey, {
+                auth: { persistSession: false, autoRefreshToken: false },
+                // Node 20 has no global WebSocket; realtime is unused but built eagerly.
+                realtime: { transport: ws as never },
+              }),
+              { scope: "all", ...sourceOptions },
+            ),
+            sender,
+          )
+        : null;
+    sweeper?.start(SWEEP_INTERVAL_MS);
+    void sweeper?.kick();
+    // Per request, the push runs with the user's JWT and claims that user's own rows only.
+    const push: RealtimePush = directPush ?? { messageCreated() {}, readUpdated() {}, sessionRevoked() {} };
     const pingSupabase = () =>
       withTimeout(fetch(`${env.supabase!.url}/auth/v1/health`, { headers: { apikey: env.supabase!.publishableKey } })).then(
         (response) => (response.ok ? "ok" : `HTTP ${response.status}`),
@@ -90,8 +149,13 @@ async function buildServices(): Promise<AppServices> {
       limits,
       local: null,
       devMailbox: null,
+      sweeper,
+      outbox: { sender, sourceOptions },
       ping: async () => ({ supabase: await pingSupabase(), ...(await pingRedis()) }),
-      close: closeRedis,
+      async close() {
+        await sweeper?.stop();
+        await closeRedis();
+      },
     };
   }
 
@@ -101,6 +165,17 @@ async function buildServices(): Promise<AppServices> {
   const devMailbox = env.devMailbox ? createDevMailbox(db, log) : null;
   const mailer = env.smtpUrl ? createSmtpMailer(env.smtpUrl, env.mailFrom) : devMailbox;
   if (!mailer) throw new Error("No way to send mail: set SMTP_URL, or DEV_MAILBOX=on outside production.");
+  // On Postgres the dispatcher has its own two connections: its claims must not queue behind
+  // the sends' transactions in the main pool (that queue is where push latency would grow).
+  const outboxDb =
+    env.push.outbox && env.databaseUrl
+      ? await openPostgres({ connectionString: env.databaseUrl, migrationsDir: env.migrationsDir, max: 2, migrateOnStart: false, log })
+      : db;
+  const sweeper = env.push.outbox ? createDispatcher(env, createSqlOutboxSource(outboxDb, sourceOptions), sender) : null;
+  // At start: whatever a crashed or frozen process left behind leaves now.
+  sweeper?.start(SWEEP_INTERVAL_MS);
+  void sweeper?.kick();
+  const push = directPush ?? createOutboxPush({ kick: () => sweeper!.kick(), defer });
   return {
     env,
     push,
@@ -108,12 +183,16 @@ async function buildServices(): Promise<AppServices> {
     // The SQL enforces the same send limit as the app (see enforce_send_limit in the migrations).
     local: { db, store: createSqlChatStore(db, { sendLimit: env.rateLimits.sendPerUser }), mailer },
     devMailbox,
+    sweeper,
+    outbox: { sender, sourceOptions },
     ping: async () => ({
       database: await withTimeout(db.query("select 1")).then(() => "ok", (error: Error) => error.message),
       ...(await pingRedis()),
     }),
     async close() {
+      await sweeper?.stop();
       await closeRedis();
+      if (outboxDb !== db) await outboxDb.close();
       await db.close();
     },
   };
@@ -133,10 +212,12 @@ export function getServices(): Promise<AppServices> {
 
 /** The adapters for one request, bound to its cookies. */
 export async function getRequestServices(cookies: CookieJar, { ip }: { ip?: string } = {}): Promise<RequestServices> {
-  const { env, push, local, limits } = await getServices();
+  const { env, push, local, limits, outbox } = await getServices();
   if (!local) {
     const supabase = createServerClient(env.supabase!, cookies, { ip });
-    return { auth: createSupabaseAuth(supabase, { appUrl: env.appUrl }), store: createSupabaseChatStore(supabase), push, limits };
+    const auth = createSupabaseAuth(supabase, { appUrl: env.appUrl });
+    if (!env.push.outbox) return { auth, store: createSupabaseChatStore(supabase), push, limits };
+    return { auth, store: createSupabaseChatStore(supabase), push: createSupabaseRequestPush(env, supabase, cookies, outbox), limits };
   }
   const auth = createEmbeddedAuth({
     db: local.db,
@@ -151,6 +232,38 @@ export async function getRequestServices(cookies: CookieJar, { ip }: { ip?: stri
     },
   });
   return { auth, store: local.store, push, limits };
+}
+
+/**
+ * Supabase mode: after the response, the request's own JWT claims the rows of this user's
+ * changes and sends them. A sign-out is recorded here, after Supabase Auth ended the session
+ * (its session store is not ours to write in), with the token it had: a crash between the two
+ * loses that push, and the socket then closes when its token expires.
+ */
+function createSupabaseRequestPush(
+  env: Env,
+  supabase: ReturnType<typeof createServerClient>,
+  cookies: CookieJar,
+  { sender, sourceOptions }: AppServices["outbox"],
+): RealtimePush {
+  const dispatcherFor = (client: ReturnType<typeof createServerClient>) =>
+    createDispatcher(env, createSupabaseOutboxSource(client, { scope: "mine", ...sourceOptions }), sender);
+  const dispatcher = dispatcherFor(supabase);
+  // The sign-out clears the session from `supabase`; a client on the request's own cookies still has it.
+  const before = cookies.getAll();
+  const signedOutClient = () =>
+    createServerClient(env.supabase!, { get: (name) => before.find((c) => c.name === name)?.value, getAll: () => before, set() {} });
+  let revokedDispatcher: OutboxDispatcher | undefined;
+  return createOutboxPush({
+    kick: () => (revokedDispatcher ?? dispatcher).kick(),
+    defer,
+    async enqueueRevoked() {
+      const client = signedOutClient();
+      const { error } = await client.rpc("enqueue_session_revoked");
+      if (error) logger.warn({ err: error.message }, "could not record the sign-out push");
+      revokedDispatcher = dispatcherFor(client);
+    },
+  });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms = 2_000): Promise<T> {

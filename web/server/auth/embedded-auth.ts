@@ -133,12 +133,17 @@ export function createEmbeddedAuth({ db, mailer, config, cookies, now = () => ne
 
     async signOut() {
       const token = cookies.get(SESSION_COOKIE);
-      const [revoked] = token
-        ? await db.query<{ id: string; user_id: string }>(
-            "update embedded_auth.sessions set revoked_at = $2 where token_hash = $1 and revoked_at is null returning id, user_id",
-            [hashToken(token), now()],
-          )
-        : [];
+      // The push that closes the session's sockets is recorded in the same transaction (outbox).
+      const revoked = token
+        ? await db.transaction(async (tx) => {
+            const [row] = await tx.query<{ id: string; user_id: string }>(
+              "update embedded_auth.sessions set revoked_at = $2 where token_hash = $1 and revoked_at is null returning id, user_id",
+              [hashToken(token), now()],
+            );
+            if (row) await tx.query("select public.enqueue_session_revoked_for($1, $2)", [row.user_id, row.id]);
+            return row;
+          })
+        : undefined;
       cookies.set(SESSION_COOKIE, "", { httpOnly: true, sameSite: "lax", secure: config.secureCookies, path: "/", maxAge: 0 });
       return revoked ? { userId: revoked.user_id, sessionId: revoked.id } : null;
     },

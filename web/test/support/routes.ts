@@ -11,6 +11,7 @@ import * as profile from "@/app/api/profile/route";
 import * as mailbox from "@/app/api/dev/mailbox/route";
 import * as confirm from "@/app/auth/confirm/route";
 import * as callback from "@/app/auth/callback/route";
+import * as cronPushOutbox from "@/app/api/cron/push-outbox/route";
 import { PEER_HEADER, setPeerAddress } from "@/server/peer-address";
 
 type Handler = (request: NextRequest) => Response | Promise<Response>;
@@ -30,6 +31,7 @@ const routes: Record<string, Partial<Record<Method, Handler>>> = {
   "/api/dev/mailbox": mailbox,
   "/auth/confirm": confirm,
   "/auth/callback": callback,
+  "/api/cron/push-outbox": cronPushOutbox,
 };
 
 export const ORIGIN = "http://localhost:3000";

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { exportJWK, generateKeyPair, jwtVerify, SignJWT, createLocalJWKSet, type JWK } from "jose";
 import { http, HttpResponse } from "msw";
-import { asUser, type SqlClient } from "@/server/store/sql/client";
+import type { SqlClient } from "@/server/store/sql/client";
 
 /**
  * Supabase's HTTP API at its documented paths, for msw: Auth (/auth/v1: otp, verify, token,
@@ -23,6 +23,13 @@ export async function createSupabaseEmulator({ url, db }: { url: string; db: Sql
   const tokenHashes = new Map<string, { email: string; expiresAt: number; used: boolean; codeChallenge: string | null }>();
   const refreshTokens = new Map<string, { userId: string; email: string; sessionId: string }>();
   const authCodes = new Map<string, { userId: string; email: string; codeChallenge: string }>();
+
+  // Like a project's legacy service_role key: a JWT whose role bypasses row level security.
+  const serviceRoleKey = await new SignJWT({ role: "service_role" })
+    .setProtectedHeader({ alg: "ES256", kid: jwk.kid!, typ: "JWT" })
+    .setIssuer("supabase")
+    .setIssuedAt()
+    .sign(privateKey);
 
   const authError = (status: number, code: string, msg: string) => HttpResponse.json({ code: status, error_code: code, msg }, { status });
 
@@ -145,6 +152,22 @@ export async function createSupabaseEmulator({ url, db }: { url: string; db: Sql
     http.post(`${url}/auth/v1/logout`, () => new HttpResponse(null, { status: 204 })),
 
     http.post(`${url}/rest/v1/rpc/:fn`, async ({ request, params }) => {
+      // The service role key: PostgREST runs the call as role service_role (no user).
+      if (request.headers.get("authorization") === `Bearer ${serviceRoleKey}`) {
+        const fn = String(params.fn);
+        if (!/^[a-z_]+$/.test(fn)) return HttpResponse.json({ code: "PGRST202", message: "no such function" }, { status: 404 });
+        const args = (await request.json()) as Record<string, unknown>;
+        const names = Object.keys(args).filter((name) => /^[a-z_]+$/.test(name));
+        const sql = `select * from public.${fn}(${names.map((name, i) => `${name} => $${i + 1}`).join(", ")})`;
+        const prelude = `select set_config('role', 'service_role', true), set_config('request.jwt.claims', '{"role":"service_role"}', true)`;
+        try {
+          const rows = await db.transaction((tx) => tx.query(sql, names.map((name) => args[name])), { prelude });
+          return HttpResponse.json(rows);
+        } catch (error) {
+          const { code, message } = error as { code?: string; message?: string };
+          return HttpResponse.json({ code, message, details: null, hint: null }, { status: code === "42501" ? 403 : 500 });
+        }
+      }
       const claims = await bearerClaims(request);
       if (!claims || claims.role !== "authenticated") {
         return HttpResponse.json({ code: "PGRST301", message: "JWT expired or invalid", details: null, hint: null }, { status: 401 });
@@ -155,7 +178,10 @@ export async function createSupabaseEmulator({ url, db }: { url: string; db: Sql
       const names = Object.keys(args).filter((name) => /^[a-z_]+$/.test(name));
       const sql = `select * from public.${fn}(${names.map((name, i) => `${name} => $${i + 1}`).join(", ")})`;
       try {
-        const rows = await asUser(db, claims.sub!, (tx) => tx.query(sql, names.map((name) => args[name])));
+        // As PostgREST: role authenticated and the whole JWT payload in request.jwt.claims.
+        const literal = JSON.stringify(claims).replace(/'/g, "''");
+        const prelude = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', '${literal}', true)`;
+        const rows = await db.transaction((tx) => tx.query(sql, names.map((name) => args[name])), { prelude });
         return HttpResponse.json(rows);
       } catch (error) {
         // PostgREST's mapping: SQLSTATE PTxyz answers HTTP xyz; DETAIL and HINT go to the body.
@@ -177,6 +203,7 @@ export async function createSupabaseEmulator({ url, db }: { url: string; db: Sql
   return {
     handlers,
     state,
+    serviceRoleKey,
     /** What Supabase does when the user clicks a PKCE magic link: a one-time code for the redirect. */
     async issueAuthCode(email: string): Promise<string> {
       const mail = [...state.outbox].reverse().find((m) => m.email === email);

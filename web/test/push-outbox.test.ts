@@ -1,0 +1,271 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Push } from "socket-server/events";
+import { createOutboxDispatcher, createPushSender, createSqlOutboxSource, MAX_BATCH_BYTES } from "@/server/realtime/outbox";
+import { asUser, type SqlClient } from "@/server/store/sql/client";
+import { TEST_WEBHOOK_SECRET } from "./support/app-env";
+import { createUser, openTestDatabase } from "./support/db";
+import { notePostgresSkip, openPostgresTestDatabase, TEST_DATABASE_URL } from "./support/postgres";
+import { startPushReceiver, waitFor } from "./support/push-receiver";
+
+// The outbox on both drivers: rows written by the change's own transaction, sent by the
+// dispatcher to a local receiver that verifies with the `standardwebhooks` package.
+const drivers = [
+  { name: "embedded PGlite", open: openTestDatabase, skip: false },
+  { name: "Postgres", open: openPostgresTestDatabase, skip: !TEST_DATABASE_URL },
+];
+notePostgresSkip("push outbox on Postgres");
+
+describe.each(drivers)("push outbox on $name", ({ open, skip }) => {
+  if (skip) {
+    it.skip("needs TEST_DATABASE_URL", () => {});
+    return;
+  }
+
+  let db: SqlClient;
+  let close: () => Promise<void>;
+  let alice: string;
+  let bob: string;
+  let receiver: Awaited<ReturnType<typeof startPushReceiver>>;
+  let logs: string[];
+
+  const send = (from: string, to: string, content = `hello ${randomUUID()}`) =>
+    asUser(db, from, (tx) => tx.query<{ id: string; created: boolean }>("select * from public.send_message($1, $2, $3)", [to, content, randomUUID()])).then(
+      ([row]) => row!,
+    );
+  const pending = async () => (await db.query<{ n: number }>("select count(*)::int as n from public.push_outbox"))[0]!.n;
+  const dispatcher = ({ batchMax = 100, batchWaitMs = 2, url = receiver.url, maxAgeSeconds = 86_400 } = {}) =>
+    createOutboxDispatcher({
+      source: createSqlOutboxSource(db, { leaseSeconds: 30, maxAgeSeconds }),
+      sender: createPushSender({ url, secret: TEST_WEBHOOK_SECRET, batchMax, log: (line) => logs.push(line) }),
+      batchMax,
+      batchWaitMs,
+      log: (line) => logs.push(line),
+    });
+
+  beforeAll(async () => {
+    ({ db, close } = await open());
+    alice = await createUser(db, `alice-${randomUUID()}@outbox.test`);
+    bob = await createUser(db, `bob-${randomUUID()}@outbox.test`);
+  });
+  afterAll(() => close());
+  beforeEach(async () => {
+    receiver = await startPushReceiver(TEST_WEBHOOK_SECRET);
+    logs = [];
+    await db.query("delete from public.push_outbox");
+  });
+  afterEach(() => receiver.close());
+
+  it("when a message is stored, then its push row is written in the same transaction, and a rollback leaves neither", async () => {
+    const clientId = randomUUID();
+    await expect(
+      asUser(db, alice, async (tx) => {
+        await tx.query("select * from public.send_message($1, 'rolled back', $2)", [bob, clientId]);
+        throw new Error("crash before commit");
+      }),
+    ).rejects.toThrow("crash before commit");
+    expect(await pending()).toBe(0);
+    expect(await db.query("select 1 from public.messages where client_id = $1", [clientId])).toEqual([]);
+
+    const message = await send(alice, bob, "committed");
+    const rows = await db.query<{ push_id: string; type: string; payload: Record<string, unknown> }>("select push_id, type, payload from public.push_outbox");
+    expect(rows).toEqual([{ push_id: `msg_${message.id}`, type: "message.created", payload: expect.objectContaining({ id: message.id, content: "committed" }) }]);
+  });
+
+  it("when a retry of a stored message comes in, then no second row is written", async () => {
+    const clientId = randomUUID();
+    await asUser(db, alice, (tx) => tx.query("select * from public.send_message($1, 'once', $2)", [bob, clientId]));
+    const [again] = await asUser(db, alice, (tx) => tx.query<{ created: boolean }>("select * from public.send_message($1, 'once', $2)", [bob, clientId]));
+    expect(again!.created).toBe(false);
+    expect(await pending()).toBe(1);
+  });
+
+  it("when pushes are pending, then one signed batch carries them, each item with its own id, and the rows are gone", async () => {
+    const messages = [await send(alice, bob), await send(bob, alice), await send(alice, bob)];
+    const report = await dispatcher().kick();
+    expect(report).toMatchObject({ delivered: 3, retried: 0 });
+    expect(receiver.bodies).toHaveLength(1);
+    expect(receiver.bodies[0]).toMatchObject({ items: 3, webhookId: expect.stringMatching(/^batch_/) });
+    expect(receiver.received.map((r) => r.id).sort()).toEqual(messages.map((m) => `msg_${m.id}`).sort());
+    // The payload is the message as the API returns it (camelCase, ISO time with milliseconds).
+    const [stored] = await asUser(db, alice, (tx) => tx.query<{ created_at: Date | string }>("select created_at from public.messages where id = $1", [messages[0]!.id]));
+    const pushed = receiver.received.find((r) => r.id === `msg_${messages[0]!.id}`)!.push as Extract<Push, { type: "message.created" }>;
+    expect(pushed.data).toMatchObject({ id: messages[0]!.id, senderId: alice, recipientId: bob, createdAt: new Date(stored!.created_at).toISOString() });
+    expect(await pending()).toBe(0);
+  });
+
+  it("when PUSH_BATCH_MAX is 1, then each push is a single body whose webhook-id is the item id", async () => {
+    const messages = [await send(alice, bob), await send(alice, bob)];
+    await dispatcher({ batchMax: 1 }).kick();
+    expect(receiver.bodies.map((b) => [b.webhookId, b.items])).toEqual(messages.map((m) => [`msg_${m.id}`, 1]));
+  });
+
+  it("when the pending pushes pass 1 MiB, then they are split into bodies under the limit", async () => {
+    // 200 × ~11.7 kB (3-byte characters): about 2.3 MiB in all.
+    const big = "€".repeat(3_900);
+    for (let i = 0; i < 200; i++) await send(i % 2 ? alice : bob, i % 2 ? bob : alice, `${i} ${big}`);
+    const report = await dispatcher({ batchMax: 500 }).kick();
+    expect(report.delivered).toBe(200);
+    expect(receiver.bodies.length).toBeGreaterThanOrEqual(3);
+    for (const body of receiver.bodies) expect(body.bytes).toBeLessThanOrEqual(MAX_BATCH_BYTES);
+    expect(new Set(receiver.received.map((r) => r.id)).size).toBe(200);
+  });
+
+  it("when the receiver is down, then rows stay with a backoff, and once it is back each is delivered once", async () => {
+    const down = await startPushReceiver(TEST_WEBHOOK_SECRET, () => 503);
+    const message = await send(alice, bob);
+    const report = await dispatcher({ url: down.url }).kick();
+    await down.close();
+    expect(report).toMatchObject({ delivered: 0, retried: 1 });
+    const [row] = await db.query<{ attempts: number; wait: number; last_error: string }>(
+      "select attempts, extract(epoch from next_attempt_at - now())::float as wait, last_error from public.push_outbox",
+    );
+    expect(row).toMatchObject({ attempts: 1, last_error: "HTTP 503" });
+    expect(row!.wait).toBeGreaterThan(0);
+    expect(logs.some((line) => line.includes("will be retried"))).toBe(true);
+
+    // Not due yet: a kick now sends nothing; once due (moved here instead of waiting), it goes.
+    expect((await dispatcher().kick()).delivered).toBe(0);
+    await db.query("update public.push_outbox set next_attempt_at = now()");
+    expect((await dispatcher().kick()).delivered).toBe(1);
+    expect(receiver.received.map((r) => r.id)).toEqual([`msg_${message.id}`]);
+  });
+
+  it("when several dispatchers claim at once, then each row is sent by exactly one of them", async () => {
+    for (let i = 0; i < 60; i++) await send(i % 2 ? alice : bob, i % 2 ? bob : alice);
+    const dispatchers = Array.from({ length: 4 }, () => dispatcher({ batchMax: 5 }));
+    await Promise.all(dispatchers.map((d) => d.kick()));
+    const sent = receiver.bodies.reduce((sum, body) => sum + body.items, 0);
+    expect(new Set(receiver.received.map((r) => r.id)).size).toBe(60);
+    expect(sent).toBe(60);
+    expect(await pending()).toBe(0);
+  });
+
+  it("when a row is older than the max age, then it is dropped with a log line instead of sent", async () => {
+    const old = await send(alice, bob);
+    await db.query("update public.push_outbox set created_at = now() - interval '25 hours'");
+    const fresh = await send(alice, bob);
+    const report = await dispatcher({ maxAgeSeconds: 24 * 3600 }).kick();
+    expect(report).toMatchObject({ delivered: 1, expired: 1 });
+    expect(receiver.received.map((r) => r.id)).toEqual([`msg_${fresh.id}`]);
+    expect(logs.some((line) => line.includes(`msg_${old.id}`) && line.includes("max age"))).toBe(true);
+    expect(await pending()).toBe(0);
+  });
+
+  it("when the receiver takes single bodies only (422 to a batch), then the items go as single pushes", async () => {
+    let batches = 0;
+    const legacy = await startPushReceiver(TEST_WEBHOOK_SECRET);
+    // A socket server that predates batches answers a batch body 422 (signed, but not a push it knows).
+    const proxy = await import("node:http").then(({ createServer }) => {
+      const server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on("data", (c: Buffer) => chunks.push(c));
+        req.on("end", async () => {
+          const body = Buffer.concat(chunks).toString("utf8");
+          if (body.startsWith('{"type":"batch"')) {
+            batches++;
+            res.writeHead(422).end();
+            return;
+          }
+          const answer = await fetch(`${legacy.url}/webhooks/messages`, { method: "POST", headers: req.headers as Record<string, string>, body });
+          res.writeHead(answer.status).end(await answer.text());
+        });
+      });
+      return new Promise<typeof server>((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+    });
+    const { port } = proxy.address() as { port: number };
+    try {
+      const messages = [await send(alice, bob), await send(bob, alice)];
+      const report = await dispatcher({ url: `http://127.0.0.1:${port}` }).kick();
+      expect(report.delivered).toBe(2);
+      expect(batches).toBe(1);
+      expect(legacy.bodies.map((b) => b.webhookId).sort()).toEqual(messages.map((m) => `msg_${m.id}`).sort());
+    } finally {
+      proxy.close();
+      await legacy.close();
+    }
+  });
+
+  it("when a read position moves, then a read.updated row is written; an unchanged one writes none", async () => {
+    await send(bob, alice);
+    await db.query("delete from public.push_outbox");
+    const [state] = await asUser(db, alice, (tx) => tx.query<{ conversation_id: string; last_read_seq: number }>("select * from public.mark_read($1, 1000)", [bob]));
+    await asUser(db, alice, (tx) => tx.query("select * from public.mark_read($1, 1000)", [bob]));
+    const rows = await db.query<{ push_id: string; payload: Record<string, unknown> }>("select push_id, payload from public.push_outbox");
+    expect(rows).toEqual([
+      {
+        push_id: `read_${state!.conversation_id}_${alice}_${state!.last_read_seq}`,
+        payload: { conversationId: state!.conversation_id, userId: alice, peerId: bob, lastReadSeq: Number(state!.last_read_seq) },
+      },
+    ]);
+  });
+
+  it("when users query the outbox as authenticated or anon, then row level security and grants refuse every row and function", async () => {
+    const mine = await send(alice, bob, "alice's");
+    const theirs = await send(bob, alice, "bob's");
+    const code = (promise: Promise<unknown>) => promise.then(() => "ok", (error: { code?: string }) => error.code);
+    for (const sql of [
+      "select * from public.push_outbox",
+      "insert into public.push_outbox (push_id, type, payload) values ('x', 'message.created', '{}')",
+      "update public.push_outbox set attempts = 0",
+      "delete from public.push_outbox",
+      "select * from public.claim_pushes(100, 30, 86400)",
+      "select public.complete_pushes(array[1]::bigint[])",
+      "select public.release_pushes(array[1]::bigint[], 'x')",
+      `select public.enqueue_session_revoked_for('${bob}', null)`,
+      `select * from public.claim_pushes_internal(100, 30, 86400, '${bob}')`,
+    ]) {
+      expect([sql, await code(asUser(db, alice, (tx) => tx.query(sql)))]).toEqual([sql, "42501"]);
+    }
+    // anon: not even the per-user functions.
+    const asAnon = (sql: string) =>
+      db.transaction((tx) => tx.query(sql), { prelude: "select set_config('role', 'anon', true), set_config('request.jwt.claims', '{\"role\":\"anon\"}', true)" });
+    expect(await code(asAnon("select * from public.claim_my_pushes(100, 30, 86400)"))).toBe("42501");
+    expect(await code(asAnon("select * from public.push_outbox"))).toBe("42501");
+
+    // The per-user claim hands alice her own change only, and cannot complete bob's row.
+    const claimed = await asUser(db, alice, (tx) => tx.query<{ push_id: string }>("select push_id from public.claim_my_pushes(100, 30, 86400)"));
+    expect(claimed.map((r) => r.push_id)).toEqual([`msg_${mine.id}`]);
+    const [bobRow] = await db.query<{ id: string }>("select id::text from public.push_outbox where push_id = $1", [`msg_${theirs.id}`]);
+    await asUser(db, alice, (tx) => tx.query("select public.complete_my_pushes($1::bigint[])", [[bobRow!.id]]));
+    expect((await db.query("select 1 from public.push_outbox where push_id = $1", [`msg_${theirs.id}`])).length).toBe(1);
+  });
+
+  it("when kicks arrive while a send is in flight, then they leave together in the next batch", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const slow = await startPushReceiver(TEST_WEBHOOK_SECRET);
+    const d = createOutboxDispatcher({
+      source: createSqlOutboxSource(db, { leaseSeconds: 30, maxAgeSeconds: 86_400 }),
+      sender: createPushSender({
+        url: slow.url,
+        secret: TEST_WEBHOOK_SECRET,
+        batchMax: 100,
+        // The first request waits until the test has queued more.
+        fetchImpl: async (input, init) => {
+          if (calls++ === 0) await gate;
+          return fetch(input, init);
+        },
+      }),
+      batchMax: 100,
+      batchWaitMs: 2,
+    });
+    try {
+      await send(alice, bob);
+      const first = d.kick();
+      await waitFor(() => calls === 1);
+      for (let i = 0; i < 5; i++) {
+        await send(alice, bob);
+        void d.kick();
+      }
+      release();
+      await first;
+      await waitFor(() => slow.received.length === 6);
+      expect(slow.bodies.map((b) => b.items)).toEqual([1, 5]);
+    } finally {
+      await d.stop();
+      await slow.close();
+    }
+  });
+});
