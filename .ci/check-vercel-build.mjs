@@ -164,7 +164,8 @@ function checkOutput() {
     if (!config.handler || !fs.existsSync(path.join(dir, config.handler))) fail(`/${route}: handler ${config.handler} is missing`);
     // Locally the files stay in place and are listed in filePathMap; on Vercel they are copied in.
     const files = Object.keys(config.filePathMap ?? {});
-    const bundled = files.some((f) => f.endsWith(`.next/${file}`)) || fs.existsSync(path.join(dir, path.dirname(config.handler), ".next", file));
+    const bundled =
+      files.some((f) => f.endsWith(`.next/${file}`)) || fs.existsSync(path.join(dir, path.dirname(config.handler), ".next", file));
     if (!bundled) fail(`/${route}: the function does not contain .next/${file}`);
   }
 }
@@ -230,7 +231,9 @@ async function smokeTest() {
             code = JSON.parse(text).error?.code;
           } catch {}
           if (res.status !== smoke.status || code !== smoke.code) {
-            fail(`/${route} booted from .vercel/output answered ${res.status} ${text.slice(0, 200)}; expected ${smoke.status} ${smoke.code}`);
+            fail(
+              `/${route} booted from .vercel/output answered ${res.status} ${text.slice(0, 200)}; expected ${smoke.status} ${smoke.code}`,
+            );
           }
         }
       } catch (error) {
@@ -245,7 +248,9 @@ async function smokeTest() {
 }
 
 const { bin, version } = vercelBin();
-console.log(`vercel-build-check: vercel ${version}, ${withInstall ? "with" : "without"} the install step; log in ${path.relative(root, logFile)}`);
+console.log(
+  `vercel-build-check: vercel ${version}, ${withInstall ? "with" : "without"} the install step; log in ${path.relative(root, logFile)}`,
+);
 const restoreLink = linkStubProject();
 try {
   const built = await runBuild(bin);
@@ -264,4 +269,6 @@ if (failures.length > 0) {
   for (const message of failures) console.error(`  - ${message}`);
   process.exit(1);
 }
-console.log(`✓ vercel build check passed in ${seconds()}: ${EXPECTED.map((e) => `/${e.route}`).join(", ")} are functions; the API answers from .vercel/output`);
+console.log(
+  `✓ vercel build check passed in ${seconds()}: ${EXPECTED.map((e) => `/${e.route}`).join(", ")} are functions; the API answers from .vercel/output`,
+);

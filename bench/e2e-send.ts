@@ -94,7 +94,25 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
     for (const run of runs) {
       printTable(
         `End-to-end send — ${run.mode}, ${run.variant === "outbox" ? "push outbox" : "direct push (no outbox, baseline)"}, ${fmt(run.users)} users connected, ${stepSeconds} s steps`,
-        ["offered/s", "201/s", "delivered/s", "p50 ms", "p99 ms", "max ms", "HTTP p50", "HTTP p99", "errors", "lost", "web CPU %", "web ms/send", "socket CPU %", "Postgres CPU %", "gen CPU %", "other CPU %", "holds"],
+        [
+          "offered/s",
+          "201/s",
+          "delivered/s",
+          "p50 ms",
+          "p99 ms",
+          "max ms",
+          "HTTP p50",
+          "HTTP p99",
+          "errors",
+          "lost",
+          "web CPU %",
+          "web ms/send",
+          "socket CPU %",
+          "Postgres CPU %",
+          "gen CPU %",
+          "other CPU %",
+          "holds",
+        ],
         run.steps.map((step) => [
           step.offered,
           Math.round(step.achieved),
@@ -151,18 +169,25 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
       });
     }
 
-    const targets: Target[] = runs.filter((run) => run.variant === "outbox").map((run) => {
-      const goal = GOALS[run.mode];
-      const atGoal = run.steps.find((step) => step.offered === goal.rate);
-      return {
-        label: `${run.mode}: ≥ ${fmt(goal.rate)} sends/s with send→delivery p99 ≤ ${goal.p99Ms} ms`,
-        pass: run.ceiling !== null && run.ceiling >= goal.rate,
-        detail:
-          `ceiling ${ceilingText(run)}` +
-          (atGoal ? `; at ${fmt(goal.rate)}/s: ${Math.round(atGoal.achieved)} 201/s, p99 ${fmt(atGoal.latency.p99)} ms` : `; ${fmt(goal.rate)}/s not reached`),
-      };
-    });
-    return { targets: [...targets, ...outboxTargets], data: { options: { users, rates, stepSeconds, connections, modes, variants }, build, runs, baselines } };
+    const targets: Target[] = runs
+      .filter((run) => run.variant === "outbox")
+      .map((run) => {
+        const goal = GOALS[run.mode];
+        const atGoal = run.steps.find((step) => step.offered === goal.rate);
+        return {
+          label: `${run.mode}: ≥ ${fmt(goal.rate)} sends/s with send→delivery p99 ≤ ${goal.p99Ms} ms`,
+          pass: run.ceiling !== null && run.ceiling >= goal.rate,
+          detail:
+            `ceiling ${ceilingText(run)}` +
+            (atGoal
+              ? `; at ${fmt(goal.rate)}/s: ${Math.round(atGoal.achieved)} 201/s, p99 ${fmt(atGoal.latency.p99)} ms`
+              : `; ${fmt(goal.rate)}/s not reached`),
+        };
+      });
+    return {
+      targets: [...targets, ...outboxTargets],
+      data: { options: { users, rates, stepSeconds, connections, modes, variants }, build, runs, baselines },
+    };
   });
 }
 
@@ -189,7 +214,9 @@ function compareVariants(direct: ModeRun, outbox: ModeRun) {
 
 /** Turns the outbox's triggers off (the direct baseline) or on, in the scratch database. */
 async function setOutboxTriggers(database: DatabaseTarget, enabled: boolean): Promise<void> {
-  const sql = OUTBOX_TRIGGERS.map(([table, trigger]) => `alter table ${table} ${enabled ? "enable" : "disable"} trigger ${trigger};`).join("\n");
+  const sql = OUTBOX_TRIGGERS.map(([table, trigger]) => `alter table ${table} ${enabled ? "enable" : "disable"} trigger ${trigger};`).join(
+    "\n",
+  );
   if (database.mode === "postgres") {
     const client = new pg.Client({ connectionString: database.databaseUrl });
     await client.connect();

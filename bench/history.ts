@@ -56,11 +56,19 @@ export async function runHistory(argv = process.argv.slice(2)) {
       const alice = users[0]!;
       const bob = users[1]!;
       const seeded = await seedDatabase({ mode: "postgres", databaseUrl }, users, { userA: alice.id, userB: bob.id, messages });
-      console.log(`history: seeded ${fmt(messages)} messages in ${fmt(seeded.historySeconds ?? 0)} s (conversation ${seeded.conversationId})`);
+      console.log(
+        `history: seeded ${fmt(messages)} messages in ${fmt(seeded.historySeconds ?? 0)} s (conversation ${seeded.conversationId})`,
+      );
 
       const { jwtSecret, webhookSecret } = createSecrets();
       // History never pushes; nothing listens at this address.
-      const app = await startWebApp({ database: { mode: "postgres", databaseUrl }, jwtSecret, webhookSecret, socketServerUrl: "http://127.0.0.1:9", cpuProf: args.cpuProf });
+      const app = await startWebApp({
+        database: { mode: "postgres", databaseUrl },
+        jwtSecret,
+        webhookSecret,
+        socketServerUrl: "http://127.0.0.1:9",
+        cpuProf: args.cpuProf,
+      });
       cleanups.push(() => app.stop());
       const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
       cleanups.push(() => pool.end());
@@ -83,7 +91,8 @@ export async function runHistory(argv = process.argv.slice(2)) {
         // Spot-check that pages are full pages of this conversation.
         if (checked++ < 20) {
           const page = JSON.parse(response.body) as { data: { messages: { conversationId: string }[] } };
-          if (page.data.messages.length !== PAGE || page.data.messages[0]?.conversationId !== conversationId) throw new Error("unexpected page");
+          if (page.data.messages.length !== PAGE || page.data.messages[0]?.conversationId !== conversationId)
+            throw new Error("unexpected page");
         }
       };
       const callAppSql = async (cursor: { id: string }) => {
@@ -124,15 +133,37 @@ export async function runHistory(argv = process.argv.slice(2)) {
           const measured = await closedLoop(concurrency, requests, cursors, call);
           const cpuSeconds = readCpuSeconds(app.process.pid) - cpuBefore;
           const web = { webCpu: ((cpuSeconds * measured.perSecond) / requests) * 100, webCpuMsPerRequest: (cpuSeconds * 1000) / requests };
-          results.push({ path: label, concurrency, requests, ...measured, ...(label === "API" && web), otherCpu: other.lap(), postgresCpu: other.postgresPercent });
-          console.log(`  ${label}, ${concurrency} in flight: p50 ${fmt(measured.latency.p50, 2)} ms, p99 ${fmt(measured.latency.p99, 2)} ms, ${Math.round(measured.perSecond)}/s`);
+          results.push({
+            path: label,
+            concurrency,
+            requests,
+            ...measured,
+            ...(label === "API" && web),
+            otherCpu: other.lap(),
+            postgresCpu: other.postgresPercent,
+          });
+          console.log(
+            `  ${label}, ${concurrency} in flight: p50 ${fmt(measured.latency.p50, 2)} ms, p99 ${fmt(measured.latency.p99, 2)} ms, ${Math.round(measured.perSecond)}/s`,
+          );
         }
       }
 
       printTable(
         `History — ${PAGE}-message pages before random cursors in a ${fmt(messages)}-message conversation (Postgres), ${fmt(requests)} requests per row`,
         ["path", "in flight", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "web CPU %", "web ms/req", "Postgres CPU %", "other CPU %"],
-        results.map((row) => [row.path, row.concurrency, Math.round(row.perSecond), fmt(row.latency.p50, 2), fmt(row.latency.p90, 2), fmt(row.latency.p99, 2), fmt(row.latency.max, 2), row.webCpu === undefined ? "" : Math.round(row.webCpu), row.webCpuMsPerRequest === undefined ? "" : fmt(row.webCpuMsPerRequest, 2), Math.round(row.postgresCpu), Math.round(row.otherCpu)]),
+        results.map((row) => [
+          row.path,
+          row.concurrency,
+          Math.round(row.perSecond),
+          fmt(row.latency.p50, 2),
+          fmt(row.latency.p90, 2),
+          fmt(row.latency.p99, 2),
+          fmt(row.latency.max, 2),
+          row.webCpu === undefined ? "" : Math.round(row.webCpu),
+          row.webCpuMsPerRequest === undefined ? "" : fmt(row.webCpuMsPerRequest, 2),
+          Math.round(row.postgresCpu),
+          Math.round(row.otherCpu),
+        ]),
       );
 
       const targets: Target[] = concurrencies.map((concurrency) => {
@@ -145,7 +176,10 @@ export async function runHistory(argv = process.argv.slice(2)) {
           detail: `${fmt(ratio, 2)}× (API ${fmt(api.latency.p99, 2)} ms vs raw ${fmt(raw.latency.p99, 2)} ms)`,
         };
       });
-      return { targets, data: { options: { messages, requests, concurrencies, page: PAGE }, build, seedSeconds: seeded.historySeconds, results } };
+      return {
+        targets,
+        data: { options: { messages, requests, concurrencies, page: PAGE }, build, seedSeconds: seeded.historySeconds, results },
+      };
     } finally {
       for (const cleanup of cleanups.reverse()) await cleanup();
     }

@@ -56,7 +56,14 @@ export async function runMemory(argv = process.argv.slice(2)) {
         `Memory per idle socket — ${run.kind} (empty server: RSS ${fmt(run.empty.rss / 2 ** 20)} MB, heap ${fmt(run.empty.heapUsed / 2 ** 20)} MB)`,
         ["sockets", "RSS MB", "heap MB", "RSS KB/socket", "heap KB/socket", "failed"],
         [
-          ...run.levels.map((level) => [level.sockets, fmt(level.rss / 2 ** 20), fmt(level.heapUsed / 2 ** 20), kb(level.rssPerSocket), kb(level.heapPerSocket), level.failed]),
+          ...run.levels.map((level) => [
+            level.sockets,
+            fmt(level.rss / 2 ** 20),
+            fmt(level.heapUsed / 2 ** 20),
+            kb(level.rssPerSocket),
+            kb(level.heapPerSocket),
+            level.failed,
+          ]),
           ...(run.marginal ? [["marginal", "", "", kb(run.marginal.rssPerSocket), kb(run.marginal.heapPerSocket), ""]] : []),
         ],
       );
@@ -114,7 +121,9 @@ async function measure(kind: SocketServerKind, levels: number[], settleMs: numbe
       rssPerSocket: (measured.rss - empty.rss) / live,
       heapPerSocket: (measured.heapUsed - empty.heapUsed) / live,
     });
-    console.log(`  ${kind} ${fmt(level)} sockets: RSS ${fmt(measured.rss / 2 ** 20)} MB, heap ${fmt(measured.heapUsed / 2 ** 20)} MB (connected in ${fmt(pool.connectSeconds)} s)`);
+    console.log(
+      `  ${kind} ${fmt(level)} sockets: RSS ${fmt(measured.rss / 2 ** 20)} MB, heap ${fmt(measured.heapUsed / 2 ** 20)} MB (connected in ${fmt(pool.connectSeconds)} s)`,
+    );
   }
   for (const pool of pools) pool.close();
   await server.stop();

@@ -78,13 +78,23 @@ export async function runPageWeight(argv = process.argv.slice(2)) {
       printTable(
         "Page weight — first-load JavaScript (all script responses until network idle)",
         ["route", "landed on", "scripts", "raw kB", "gzip kB", "inline script kB", "HTML kB"],
-        pages.map((page) => [page.route, page.finalPath, page.scripts.length, fmt(page.bytes / KB), fmt(page.gzip / KB), fmt(page.inlineScriptBytes / KB), fmt(page.htmlBytes / KB)]),
+        pages.map((page) => [
+          page.route,
+          page.finalPath,
+          page.scripts.length,
+          fmt(page.bytes / KB),
+          fmt(page.gzip / KB),
+          fmt(page.inlineScriptBytes / KB),
+          fmt(page.htmlBytes / KB),
+        ]),
       );
       for (const page of pages) {
         printTable(
           `Scripts of ${page.route}, largest first`,
           ["gzip kB", "raw kB", "file"],
-          [...page.scripts].sort((a, b) => b.gzip - a.gzip).map((script) => [fmt(script.gzip / KB), fmt(script.bytes / KB), new URL(script.url).pathname]),
+          [...page.scripts]
+            .sort((a, b) => b.gzip - a.gzip)
+            .map((script) => [fmt(script.gzip / KB), fmt(script.bytes / KB), new URL(script.url).pathname]),
         );
       }
 
@@ -123,9 +133,16 @@ async function weighPage(browser: Browser, baseUrl: string, route: string, cooki
     const response = await page.goto(`${baseUrl}${route}`, { waitUntil: "load", timeout: 60_000 });
     await page.waitForLoadState("networkidle", { timeout: 15_000 }).catch(() => {});
     const html = (await response?.text()) ?? "";
-    const inlineScriptBytes = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].reduce((sum, match) => sum + Buffer.byteLength(match[1] ?? ""), 0);
+    const inlineScriptBytes = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].reduce(
+      (sum, match) => sum + Buffer.byteLength(match[1] ?? ""),
+      0,
+    );
     // One copy per URL (a chunk can be requested twice, e.g. preload then script).
-    const scripts = [...new Map((await Promise.all(pending)).filter((script): script is Script => script !== null).map((script) => [script.url, script])).values()];
+    const scripts = [
+      ...new Map(
+        (await Promise.all(pending)).filter((script): script is Script => script !== null).map((script) => [script.url, script]),
+      ).values(),
+    ];
     return {
       route,
       finalPath: new URL(page.url()).pathname,

@@ -123,7 +123,12 @@ function packageOf(url: string, name: string): string {
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (match) return match[1]!;
   if (url.includes(".next")) return "(next bundle)";
-  return url.replace(/^file:\/\//, "").replace(`${REPO_ROOT}/`, "").split("/").slice(0, 2).join("/");
+  return url
+    .replace(/^file:\/\//, "")
+    .replace(`${REPO_ROOT}/`, "")
+    .split("/")
+    .slice(0, 2)
+    .join("/");
 }
 
 /** The main thread's profile from the newest bench/results/profiles/<prefix>-<time>/ folder. */
@@ -141,7 +146,10 @@ export function newestProfile(prefix: string): string {
   throw new Error(`no main-thread profile in ${PROFILES_DIR}/${prefix}-*/ (did the server exit cleanly?)`);
 }
 
-export function printProfileSummary(file: string, { top: topCount = 25, stacks: showStacks = false, inclusive: showInclusive = false, skipMs = 0 } = {}) {
+export function printProfileSummary(
+  file: string,
+  { top: topCount = 25, stacks: showStacks = false, inclusive: showInclusive = false, skipMs = 0 } = {},
+) {
   const summary = summarizeProfile(file, skipMs);
   console.log(`\n${path.relative(REPO_ROOT, file)}: ${fmt(summary.wallMs / 1000)} s wall, ${fmt(summary.busyMs / 1000)} s on CPU`);
   printTable(
@@ -158,12 +166,15 @@ export function printProfileSummary(file: string, { top: topCount = 25, stacks: 
     printTable(
       "Top frames by total (inclusive) time",
       ["total ms", "% of busy", "function", "where"],
-      summary.totals.slice(0, topCount).map((entry) => [Math.round(entry.totalMs), fmt((entry.totalMs / summary.busyMs) * 100), entry.frame, entry.location]),
+      summary.totals
+        .slice(0, topCount)
+        .map((entry) => [Math.round(entry.totalMs), fmt((entry.totalMs / summary.busyMs) * 100), entry.frame, entry.location]),
     );
   }
   if (showStacks) {
     console.log("\nHeaviest call paths (leaf first)");
-    for (const stack of summary.stacks) console.log(`${fmt(stack.selfMs, 0)} ms (${fmt(stack.share * 100)}%)  ${stack.chain.join("  <  ")}`);
+    for (const stack of summary.stacks)
+      console.log(`${fmt(stack.selfMs, 0)} ms (${fmt(stack.share * 100)}%)  ${stack.chain.join("  <  ")}`);
   }
   return summary;
 }
@@ -174,5 +185,10 @@ runMain(import.meta.url, async () => {
   const latest = args.string("latest");
   const file = positional ?? (latest ? newestProfile(latest) : undefined);
   if (!file) throw new Error("usage: profile-summary.ts <file.cpuprofile> | --latest=<server name>");
-  printProfileSummary(file, { top: args.number("top", 25), stacks: args.has("stacks"), inclusive: args.has("inclusive"), skipMs: args.has("skip-seconds") ? args.number("skip-seconds", 0) * 1000 : 0 });
+  printProfileSummary(file, {
+    top: args.number("top", 25),
+    stacks: args.has("stacks"),
+    inclusive: args.has("inclusive"),
+    skipMs: args.has("skip-seconds") ? args.number("skip-seconds", 0) * 1000 : 0,
+  });
 });

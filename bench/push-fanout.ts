@@ -92,7 +92,21 @@ export async function runPushFanout(argv = process.argv.slice(2)) {
     for (const run of runs) {
       printTable(
         `Push fan-out — ${run.label}, ${fmt(run.sockets)} sockets (connected in ${fmt(run.connectSeconds)} s), ${options.stepSeconds} s steps`,
-        ["offered msg/s", "acked msg/s", "delivered/s", "p50 ms", "p99 ms", "max ms", "errors", "lost", "server CPU %", "server µs/msg", "gen CPU %", "other CPU %", "holds"],
+        [
+          "offered msg/s",
+          "acked msg/s",
+          "delivered/s",
+          "p50 ms",
+          "p99 ms",
+          "max ms",
+          "errors",
+          "lost",
+          "server CPU %",
+          "server µs/msg",
+          "gen CPU %",
+          "other CPU %",
+          "holds",
+        ],
         run.steps.map((step) => [
           step.offered,
           Math.round(step.achieved),
@@ -161,7 +175,9 @@ function ratioTarget(ours: ServerRun, bare: ServerRun, target: number): Target {
   const label = `messages per core-second ≥ ${target}× the bare relay, ${ours.label}`;
   const rate = Math.max(
     0,
-    ...ours.steps.filter((step) => carried(step) && bare.steps.some((other) => other.offered === step.offered && carried(other))).map((step) => step.offered),
+    ...ours.steps
+      .filter((step) => carried(step) && bare.steps.some((other) => other.offered === step.offered && carried(other)))
+      .map((step) => step.offered),
   );
   const mine = ours.steps.find((step) => step.offered === rate)?.cpuMsPerOp.server;
   const theirs = bare.steps.find((step) => step.offered === rate)?.cpuMsPerOp.server;
@@ -185,7 +201,10 @@ function ceilingText(run: ServerRun): string {
 }
 
 async function runAgainst(kind: SocketServerKind, batching: boolean, options: RunOptions): Promise<ServerRun> {
-  const label = kind === "bare" ? "bare relay" : `socket-server, batching ${batching ? `on (≤ ${options.batchItems} items or ${options.batchWaitMs} ms)` : "off"}`;
+  const label =
+    kind === "bare"
+      ? "bare relay"
+      : `socket-server, batching ${batching ? `on (≤ ${options.batchItems} items or ${options.batchWaitMs} ms)` : "off"}`;
   const { jwtSecret, webhookSecret } = createSecrets();
   const server = await startSocketServer({ kind, jwtSecret, webhookSecret, cpuProf: options.cpuProf });
   console.log(`${label}: listening at ${server.url} (pid ${server.process.pid}); connecting ${fmt(options.sockets)} sockets…`);
@@ -284,7 +303,10 @@ async function sendPush(http: HttpClient, sign: PushSigner, message: ChatMessage
 
 /** One signed request carrying `messages` as a batch; each item keeps the id a single push would have. */
 async function sendBatch(http: HttpClient, sign: PushSigner, messages: ChatMessage[]): Promise<boolean> {
-  const body = JSON.stringify({ type: "batch", data: messages.map((message) => ({ id: `msg_${message.id}`, type: "message.created", data: message })) });
+  const body = JSON.stringify({
+    type: "batch",
+    data: messages.map((message) => ({ id: `msg_${message.id}`, type: "message.created", data: message })),
+  });
   const id = `batch_${randomUUID()}`;
   const timestamp = Math.floor(Date.now() / 1000);
   const response = await http.request(

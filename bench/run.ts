@@ -49,7 +49,8 @@ async function main(): Promise<void> {
   console.log(`bench: ${selected.join(", ")}${args.quick ? " (quick)" : ""} on ${os.cpus().length} cores, load average ${loadBefore}`);
   // Resolved once: others may commit while the benchmarks run, and all of them must test the same code.
   const source = useSource(args.string("source"));
-  if (args.string("source") && args.string("source") !== "worktree") passThrough.push(`--source=${readFileSync(path.join(source, ".complete"), "utf8").trim()}`);
+  if (args.string("source") && args.string("source") !== "worktree")
+    passThrough.push(`--source=${readFileSync(path.join(source, ".complete"), "utf8").trim()}`);
   // Once, here, so the benchmarks that need the production build share it.
   const build = selected.some((name) => NEEDS_BUILD.has(name)) ? await ensureBuild({ force: args.has("rebuild") }) : undefined;
 
@@ -64,10 +65,16 @@ async function main(): Promise<void> {
       ? run.result.targets.map((target) => [run.name, target.pass ? "PASS" : "MISS", target.label, target.detail])
       : [[run.name, "ERROR", `exited with code ${run.exitCode}`, "see the output above"]],
   );
-  printTable(`Targets${args.quick ? " (quick run: smaller than the targets assume)" : ""}`, ["benchmark", "result", "target", "measured"], rows);
+  printTable(
+    `Targets${args.quick ? " (quick run: smaller than the targets assume)" : ""}`,
+    ["benchmark", "result", "target", "measured"],
+    rows,
+  );
   const loadAfter = loadAverage();
   const durations = ran.map((run) => `${run.name} ${Math.round(run.seconds)} s`).join(", ");
-  console.log(`\ntook ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s (${durations}); load average ${loadBefore} → ${loadAfter}`);
+  console.log(
+    `\ntook ${Math.round((Date.now() - startedAt.getTime()) / 1000)} s (${durations}); load average ${loadBefore} → ${loadAfter}`,
+  );
 
   mkdirSync(RESULTS_DIR, { recursive: true });
   const summary = {

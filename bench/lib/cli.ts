@@ -37,7 +37,8 @@ export function parseArgs(argv: string[] = process.argv.slice(2)): Args {
       const value = values.get(name);
       if (value === undefined) return fallback;
       const list = value.split(",").map(Number);
-      if (list.some((item) => !Number.isFinite(item) || item <= 0)) throw new Error(`--${name} must be a comma-separated list of positive numbers`);
+      if (list.some((item) => !Number.isFinite(item) || item <= 0))
+        throw new Error(`--${name} must be a comma-separated list of positive numbers`);
       return list;
     },
   };

@@ -22,7 +22,13 @@ export function createDeliveryTracker() {
   let current: Recording | undefined;
   return {
     begin(step: number, durationMs: number) {
-      current = { step, latencies: [], delivered: 0, deliveredInWindow: 0, windowEndNs: process.hrtime.bigint() + BigInt(durationMs) * 1_000_000n };
+      current = {
+        step,
+        latencies: [],
+        delivered: 0,
+        deliveredInWindow: 0,
+        windowEndNs: process.hrtime.bigint() + BigInt(durationMs) * 1_000_000n,
+      };
     },
     /** Call from the socket's `message:new` handler with the message content. */
     record(content: string) {
@@ -136,16 +142,25 @@ async function runStep(options: SteppedRunOptions, index: number, rate: number):
   tracker.begin(index, durationMs);
   const generatorStart = process.cpuUsage();
   const wallStart = process.hrtime.bigint();
-  const outcome = await runOpenLoop({ rate, durationMs, maxInFlight: options.maxInFlight ?? Math.max(2_000, rate), fire: () => fire(index) });
+  const outcome = await runOpenLoop({
+    rate,
+    durationMs,
+    maxInFlight: options.maxInFlight ?? Math.max(2_000, rate),
+    fire: () => fire(index),
+  });
   const generatorUse = process.cpuUsage(generatorStart);
   const generatorCpu = ((generatorUse.user + generatorUse.system) / 1000 / (Number(process.hrtime.bigint() - wallStart) / 1e6)) * 100;
   // Deliveries still on their way.
   const deadline = Date.now() + 3_000;
   while (tracker.delivered() < outcome.ok && Date.now() < deadline) await sleep(20);
   const wallSeconds = Number(process.hrtime.bigint() - wallStart) / 1e9;
-  const cpuSeconds = Object.fromEntries(Object.entries(options.processes).map(([name, pid]) => [name, readCpuSeconds(pid) - cpuBefore[name]!]));
+  const cpuSeconds = Object.fromEntries(
+    Object.entries(options.processes).map(([name, pid]) => [name, readCpuSeconds(pid) - cpuBefore[name]!]),
+  );
   const cpu = Object.fromEntries(Object.entries(cpuSeconds).map(([name, seconds]) => [name, (seconds / wallSeconds) * 100]));
-  const cpuMsPerOp = Object.fromEntries(Object.entries(cpuSeconds).map(([name, seconds]) => [name, outcome.ok ? (seconds * 1000) / outcome.ok : Number.NaN]));
+  const cpuMsPerOp = Object.fromEntries(
+    Object.entries(cpuSeconds).map(([name, seconds]) => [name, outcome.ok ? (seconds * 1000) / outcome.ok : Number.NaN]),
+  );
   const otherCpu = other.lap();
   const postgresCpu = other.postgresPercent;
   const recording = tracker.end();

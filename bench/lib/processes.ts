@@ -34,7 +34,15 @@ export interface StartProcessOptions {
 const running = new Set<ManagedProcess>();
 
 /** Starts `node [nodeFlags] args…` as a child process of this benchmark. */
-export function startProcess({ name, args, env = {}, cwd = REPO_ROOT, ipc = false, nodeFlags = [], cpuProf = false }: StartProcessOptions): ManagedProcess {
+export function startProcess({
+  name,
+  args,
+  env = {},
+  cwd = REPO_ROOT,
+  ipc = false,
+  nodeFlags = [],
+  cpuProf = false,
+}: StartProcessOptions): ManagedProcess {
   mkdirSync(LOGS_DIR, { recursive: true });
   const logFile = path.join(LOGS_DIR, `${name}-${timestampForFile()}.log`);
   const log = createWriteStream(logFile);

@@ -22,7 +22,12 @@ interface SqlClient extends SqlExecutor {
   close(): Promise<void>;
 }
 type OpenEmbedded = (options: { dataDir: string; migrationsDir: string; log?: (line: string) => void }) => Promise<SqlClient>;
-type OpenPostgres = (options: { connectionString: string; migrationsDir: string; max?: number; log?: (line: string) => void }) => Promise<SqlClient>;
+type OpenPostgres = (options: {
+  connectionString: string;
+  migrationsDir: string;
+  max?: number;
+  log?: (line: string) => void;
+}) => Promise<SqlClient>;
 
 export interface SeedUser {
   id: string;

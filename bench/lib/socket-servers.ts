@@ -37,7 +37,9 @@ export async function startSocketServer({
 }: StartSocketServerOptions): Promise<StartedSocketServer> {
   const port = await findFreePort();
   const entry =
-    kind === "socket-server" ? path.join(sourceRoot(), "socket-server", "src", "index.ts") : path.join(BENCH_DIR, "baseline", "bare-socket-server.ts");
+    kind === "socket-server"
+      ? path.join(sourceRoot(), "socket-server", "src", "index.ts")
+      : path.join(BENCH_DIR, "baseline", "bare-socket-server.ts");
   const nodeFlags = heapProbe
     ? ["--expose-gc", "--import", "tsx", "--import", path.join(BENCH_DIR, "lib", "heap-probe.ts")]
     : ["--import", "tsx"];

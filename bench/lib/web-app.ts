@@ -11,7 +11,17 @@ import type { SeedResult, SeedSpec, SeedUser } from "./seed-database.js";
 export const DIST_DIR = ".next-bench";
 const NEXT_BIN = path.join(REPO_ROOT, "node_modules", "next", "dist", "bin", "next");
 // What the production build is made from; a change in any of them means a rebuild.
-const BUILD_INPUTS = ["app", "components", "lib", "server", "proxy.ts", "instrumentation.ts", "next.config.ts", "package.json", "tsconfig.json"];
+const BUILD_INPUTS = [
+  "app",
+  "components",
+  "lib",
+  "server",
+  "proxy.ts",
+  "instrumentation.ts",
+  "next.config.ts",
+  "package.json",
+  "tsconfig.json",
+];
 
 function newestMtime(entry: string): number {
   const stat = statSync(entry, { throwIfNoEntry: false });
@@ -100,11 +110,7 @@ export function createBenchUsers(count: number, prefix: string): BenchUser[] {
 export type DatabaseTarget = { mode: "embedded"; dataDir: string } | { mode: "postgres"; databaseUrl: string };
 
 /** Seeds users (and optionally a long conversation) in its own process; see seed-database.ts. */
-export async function seedDatabase(
-  target: DatabaseTarget,
-  users: SeedUser[],
-  history?: SeedSpec["history"],
-): Promise<SeedResult> {
+export async function seedDatabase(target: DatabaseTarget, users: SeedUser[], history?: SeedSpec["history"]): Promise<SeedResult> {
   mkdirSync(TMP_DIR, { recursive: true });
   const stamp = timestampForFile();
   const specFile = path.join(TMP_DIR, `seed-${stamp}.json`);
@@ -151,7 +157,15 @@ export interface StartWebAppOptions {
 }
 
 /** `next start` on the bench build, in production mode, on a free port; resolves once /readyz is 200. */
-export async function startWebApp({ database, jwtSecret, webhookSecret, socketServerUrl, env = {}, port: chosenPort, cpuProf = false }: StartWebAppOptions): Promise<StartedWebApp> {
+export async function startWebApp({
+  database,
+  jwtSecret,
+  webhookSecret,
+  socketServerUrl,
+  env = {},
+  port: chosenPort,
+  cpuProf = false,
+}: StartWebAppOptions): Promise<StartedWebApp> {
   const port = chosenPort ?? (await findFreePort());
   const url = `http://127.0.0.1:${port}`;
   const server = startProcess({

@@ -185,7 +185,11 @@ export function createApp({
     const failing = Object.keys(readinessChecks).filter((_name, index) => results[index]?.status === "rejected");
     if (failing.length > 0) {
       res.status(503).json({
-        error: { code: "unavailable", message: `Not ready: ${failing.join(", ")} unreachable`, details: failing.map((dependency) => ({ dependency })) },
+        error: {
+          code: "unavailable",
+          message: `Not ready: ${failing.join(", ")} unreachable`,
+          details: failing.map((dependency) => ({ dependency })),
+        },
       });
       return;
     }

@@ -230,17 +230,19 @@ export function limitSocketsPerUser(io: ChatServer, { maxPerUser, logger }: { ma
   return (socket: ChatSocket, next: (error?: Error) => void): void => {
     const { userId } = socket.data;
     const previous = queues.get(userId) ?? Promise.resolve();
-    const turn = previous.then(() => admit(socket)).then(
-      (admitted) => {
-        if (admitted) return next();
-        logger.info("socket refused", { reason: "too_many_connections" });
-        next(refusal("too_many_connections"));
-      },
-      (error: unknown) => {
-        logger.error("socket admission failed", { error: error instanceof Error ? error.message : String(error) });
-        next(refusal("unauthorized"));
-      },
-    );
+    const turn = previous
+      .then(() => admit(socket))
+      .then(
+        (admitted) => {
+          if (admitted) return next();
+          logger.info("socket refused", { reason: "too_many_connections" });
+          next(refusal("too_many_connections"));
+        },
+        (error: unknown) => {
+          logger.error("socket admission failed", { error: error instanceof Error ? error.message : String(error) });
+          next(refusal("unauthorized"));
+        },
+      );
     queues.set(userId, turn);
     void turn.then(() => {
       if (queues.get(userId) === turn) queues.delete(userId);

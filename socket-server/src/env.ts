@@ -71,10 +71,8 @@ export class EnvError extends Error {
 }
 
 // `FOO=` in a .env file or shell means "unset", not "empty string".
-const blankToUndefined = (value: unknown) =>
-  typeof value === "string" && value.trim() === "" ? undefined : value;
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess(blankToUndefined, schema.optional());
+const blankToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
 
 const portSchema = z
   .string()
@@ -102,12 +100,7 @@ const webhookSecretsSchema = z
   .pipe(
     z
       .array(
-        z
-          .string()
-          .refine(
-            isWebhookSecret,
-            `each space-separated secret must be whsec_<base64> of at least ${MIN_WEBHOOK_KEY_BYTES} bytes`,
-          ),
+        z.string().refine(isWebhookSecret, `each space-separated secret must be whsec_<base64> of at least ${MIN_WEBHOOK_KEY_BYTES} bytes`),
       )
       .min(1, "must hold at least one whsec_ secret"),
   );
@@ -127,7 +120,10 @@ const webOriginsSchema = z
   .string()
   .transform((value, ctx) => {
     const origins: string[] = [];
-    for (const item of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+    for (const item of value
+      .split(",")
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       const origin = toOrigin(item);
       if (origin) origins.push(origin);
       else ctx.addIssue({ code: "custom", message: `"${item}" is not an http(s) origin like http://localhost:3000` });
@@ -161,17 +157,19 @@ const envSchema = z.object({
   SOCKET_HOST: optional(z.string().trim()),
   // Both processes' listen address in development; SOCKET_HOST wins for this one.
   HOST: optional(z.string().trim()),
-  AUTH_JWT_SECRET: optional(
-    z.string().min(MIN_JWT_SECRET_LENGTH, `must be at least ${MIN_JWT_SECRET_LENGTH} characters`),
-  ),
+  AUTH_JWT_SECRET: optional(z.string().min(MIN_JWT_SECRET_LENGTH, `must be at least ${MIN_JWT_SECRET_LENGTH} characters`)),
   WEBHOOK_SECRET: optional(webhookSecretsSchema),
   SUPABASE_URL: optional(z.url({ protocol: /^https?$/, error: "must be an http(s) URL like https://<ref>.supabase.co" })),
-  SUPABASE_JWT_SECRET: optional(
-    z.string().min(MIN_JWT_SECRET_LENGTH, `must be at least ${MIN_JWT_SECRET_LENGTH} characters`),
-  ),
+  SUPABASE_JWT_SECRET: optional(z.string().min(MIN_JWT_SECRET_LENGTH, `must be at least ${MIN_JWT_SECRET_LENGTH} characters`)),
   WEB_ORIGIN: optional(webOriginsSchema),
   REDIS_URL: optional(redisUrlSchema),
-  LOG_LEVEL: optional(z.string().trim().toLowerCase().pipe(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`))),
+  LOG_LEVEL: optional(
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`)),
+  ),
   LOG_PRETTY: optional(booleanFlagSchema),
   SOCKET_MAX_PER_USER: optional(
     z
@@ -181,9 +179,7 @@ const envSchema = z.object({
       .transform(Number)
       .refine((count) => count >= 1 && count <= 1000, "must be a whole number from 1 to 1000"),
   ),
-  METRICS_TOKEN: optional(
-    z.string().trim().min(MIN_METRICS_TOKEN_LENGTH, `must be at least ${MIN_METRICS_TOKEN_LENGTH} characters`),
-  ),
+  METRICS_TOKEN: optional(z.string().trim().min(MIN_METRICS_TOKEN_LENGTH, `must be at least ${MIN_METRICS_TOKEN_LENGTH} characters`)),
 });
 
 /**

@@ -35,9 +35,7 @@ const backend = redis ? redisAppDeps(redis) : { seenIds: createMemorySeenIdStore
 
 const app = createApp({
   config: env,
-  verifier: env.supabaseUrl
-    ? createSupabaseVerifier(env.supabaseUrl, env.supabaseJwtSecret)
-    : createHs256Verifier(env.authJwtSecret),
+  verifier: env.supabaseUrl ? createSupabaseVerifier(env.supabaseUrl, env.supabaseJwtSecret) : createHs256Verifier(env.authJwtSecret),
   logger,
   ...backend,
 });

@@ -21,7 +21,10 @@ export function createMemoryRateLimiter(): RateLimiterMemory {
  * more sockets buys no more events). Over the limit the event is dropped and the socket that
  * sent it gets `error:rate_limited`.
  */
-export function limitSocketEvents(socket: ChatSocket, { limiter, metrics, logger }: { limiter: RateLimiterAbstract; metrics: Metrics; logger: Logger }) {
+export function limitSocketEvents(
+  socket: ChatSocket,
+  { limiter, metrics, logger }: { limiter: RateLimiterAbstract; metrics: Metrics; logger: Logger },
+) {
   return ([event]: [string, ...unknown[]], next: (error?: Error) => void): void => {
     limiter.consume(socket.data.userId).then(
       () => next(),

@@ -7,14 +7,7 @@ import type { Logger } from "./logger.js";
 import { createMemoryRateLimiter, SOCKET_EVENT_LIMIT } from "./rate-limit.js";
 import type { LastSeenStore } from "./presence.js";
 import { createMemoryPeerStore, pairKey, PEER_PAIR_TTL_MS, type PeerStore } from "./peers.js";
-import {
-  createMemoryRevocationStore,
-  REVOCATION_TTL_MS,
-  revokedBy,
-  sessionKey,
-  userKey,
-  type RevocationStore,
-} from "./revocations.js";
+import { createMemoryRevocationStore, REVOCATION_TTL_MS, revokedBy, sessionKey, userKey, type RevocationStore } from "./revocations.js";
 import { DEFAULT_SEEN_TTL_MS, type SeenIdStore } from "./webhook.js";
 
 export type RedisClient = ReturnType<typeof createClient>;
@@ -133,7 +126,11 @@ export interface RedisSeenIdStoreOptions {
  */
 export function createRedisSeenIdStore(
   client: RedisClient,
-  { keyPrefix = `${DEFAULT_KEY_PREFIX}push:`, ttlMs = DEFAULT_SEEN_TTL_MS, timeoutMs = DEFAULT_COMMAND_TIMEOUT_MS }: RedisSeenIdStoreOptions = {},
+  {
+    keyPrefix = `${DEFAULT_KEY_PREFIX}push:`,
+    ttlMs = DEFAULT_SEEN_TTL_MS,
+    timeoutMs = DEFAULT_COMMAND_TIMEOUT_MS,
+  }: RedisSeenIdStoreOptions = {},
 ): SeenIdStore {
   return {
     async markSeen(id) {

@@ -22,11 +22,7 @@ export const sessionKey = (sessionId: string) => `s:${sessionId}`;
 export const userKey = (userId: string) => `u:${userId}`;
 
 /** Was `token` revoked, given the stored session entry and the user-wide cut-off (epoch seconds)? */
-export function revokedBy(
-  token: { issuedAt: number | null },
-  sessionRevoked: boolean,
-  userRevokedAtSeconds: number | null,
-): boolean {
+export function revokedBy(token: { issuedAt: number | null }, sessionRevoked: boolean, userRevokedAtSeconds: number | null): boolean {
   if (sessionRevoked) return true;
   if (userRevokedAtSeconds === null) return false;
   // A token without iat cannot prove it came after the cut-off.

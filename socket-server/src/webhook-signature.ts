@@ -33,10 +33,7 @@ function computeMac(key: Buffer, id: string, timestamp: string, body: string | B
 
 /** Why a signature failed; for logs and the 401 message, never a secret. */
 export type SignatureFailure =
-  | "malformed webhook-timestamp"
-  | "message timestamp too old"
-  | "message timestamp too new"
-  | "no matching signature";
+  "malformed webhook-timestamp" | "message timestamp too old" | "message timestamp too new" | "no matching signature";
 
 /**
  * Checks `webhook-signature` for `body` against every key (rotation: any may match), after

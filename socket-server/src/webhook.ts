@@ -130,7 +130,12 @@ export const batchPushSchema = z.object({
     .max(MAX_BATCH_ITEMS),
 }) satisfies z.ZodType<BatchPush>;
 
-export const pushSchema = z.discriminatedUnion("type", [messagePushSchema, sessionRevokedPushSchema, readUpdatedPushSchema, batchPushSchema]);
+export const pushSchema = z.discriminatedUnion("type", [
+  messagePushSchema,
+  sessionRevokedPushSchema,
+  readUpdatedPushSchema,
+  batchPushSchema,
+]);
 
 export interface PushReceiverDeps {
   io: ChatServer;
@@ -523,7 +528,7 @@ export function isPushRequest(req: IncomingMessage): boolean {
     req.method === "POST" &&
     url !== undefined &&
     url.startsWith(PUSH_PATH) &&
-    (url.length === PUSH_PATH.length || url.charCodeAt(PUSH_PATH.length) === 63 /* ? */)
+    (url.length === PUSH_PATH.length || url.charCodeAt(PUSH_PATH.length) === 63) /* ? */
   );
 }
 

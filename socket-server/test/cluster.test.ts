@@ -29,7 +29,9 @@ const IN_CI = process.env.CI === "true";
 const HAS_REDIS_SERVER = spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
 
 if (!TEST_REDIS_URL && !IN_CI) {
-  console.warn("[cluster.test] TEST_REDIS_URL is not set: skipping the Redis scale-out suite (e.g. TEST_REDIS_URL=redis://127.0.0.1:6379).");
+  console.warn(
+    "[cluster.test] TEST_REDIS_URL is not set: skipping the Redis scale-out suite (e.g. TEST_REDIS_URL=redis://127.0.0.1:6379).",
+  );
 }
 
 if (!TEST_REDIS_URL && IN_CI) {
@@ -152,43 +154,37 @@ describe.skipIf(!TEST_REDIS_URL)("two instances sharing Redis", { timeout: 15_00
     expect(received).toEqual([push.data, sentinel.data]);
   });
 
-  it.skipIf(!HAS_REDIS_SERVER)(
-    "when Redis is down, then a push answers 503 unavailable and both instances keep serving",
-    async () => {
-      const recipientId = randomUUID();
-      const recipient = await connectTo(b, recipientId);
+  it.skipIf(!HAS_REDIS_SERVER)("when Redis is down, then a push answers 503 unavailable and both instances keep serving", async () => {
+    const recipientId = randomUUID();
+    const recipient = await connectTo(b, recipientId);
 
-      await redis!.stop();
-      await waitFor(async () => (await fetch(`${a.url}/readyz`)).status === 503, { what: "A to see Redis down" });
-      const response = await sendPush(a.url, buildPush({ recipientId }));
+    await redis!.stop();
+    await waitFor(async () => (await fetch(`${a.url}/readyz`)).status === 503, { what: "A to see Redis down" });
+    const response = await sendPush(a.url, buildPush({ recipientId }));
 
-      expect(response.status).toBe(503);
-      expect(await response.json()).toEqual({ error: { code: "unavailable", message: expect.any(String) } });
-      expect((await fetch(`${a.url}/healthz`)).status).toBe(200);
-      expect((await fetch(`${b.url}/healthz`)).status).toBe(200);
-      expect(recipient.connected).toBe(true);
-    },
-  );
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ error: { code: "unavailable", message: expect.any(String) } });
+    expect((await fetch(`${a.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${b.url}/healthz`)).status).toBe(200);
+    expect(recipient.connected).toBe(true);
+  });
 
-  it.skipIf(!HAS_REDIS_SERVER)(
-    "when Redis restarts, then a new push to A reaches the user on B within a few seconds",
-    async () => {
-      const recipientId = randomUUID();
-      const recipient = await connectTo(b, recipientId);
+  it.skipIf(!HAS_REDIS_SERVER)("when Redis restarts, then a new push to A reaches the user on B within a few seconds", async () => {
+    const recipientId = randomUUID();
+    const recipient = await connectTo(b, recipientId);
 
-      await redis!.stop();
-      await Promise.all([waitUntilNotReady(a), waitUntilNotReady(b)]);
-      await redis!.start();
-      // Both adapters reconnect (and B resubscribes) on their own.
-      await Promise.all([waitUntilReady(a, 8_000), waitUntilReady(b, 8_000)]);
-      const push = buildPush({ recipientId });
-      const [response, message] = await Promise.all([sendPush(a.url, push), nextMessage(recipient)]);
+    await redis!.stop();
+    await Promise.all([waitUntilNotReady(a), waitUntilNotReady(b)]);
+    await redis!.start();
+    // Both adapters reconnect (and B resubscribes) on their own.
+    await Promise.all([waitUntilReady(a, 8_000), waitUntilReady(b, 8_000)]);
+    const push = buildPush({ recipientId });
+    const [response, message] = await Promise.all([sendPush(a.url, push), nextMessage(recipient)]);
 
-      expect(response.status).toBe(202);
-      expect(message).toEqual(push.data);
-      expect(recipient.connected).toBe(true);
-    },
-  );
+    expect(response.status).toBe(202);
+    expect(message).toEqual(push.data);
+    expect(recipient.connected).toBe(true);
+  });
 });
 
 function startInstance(url: string, keyPrefix: string): Promise<TestServer> {

@@ -86,12 +86,9 @@ describe("parseEnv", () => {
     expect(run).not.toThrow(/c2VjcmV0/);
   });
 
-  it.each([["whsec_"], ["whsec_not base64!"], ["whsec_c2hvcnQ="]])(
-    "when WEBHOOK_SECRET is %s, then it throws",
-    (secret) => {
-      expect(() => parseEnv({ WEBHOOK_SECRET: secret })).toThrow(/WEBHOOK_SECRET/);
-    },
-  );
+  it.each([["whsec_"], ["whsec_not base64!"], ["whsec_c2hvcnQ="]])("when WEBHOOK_SECRET is %s, then it throws", (secret) => {
+    expect(() => parseEnv({ WEBHOOK_SECRET: secret })).toThrow(/WEBHOOK_SECRET/);
+  });
 
   it("when several webhook secrets are space-separated, then all are kept in order", () => {
     const [first, second] = [newWebhookSecret(), newWebhookSecret()];
@@ -204,7 +201,12 @@ describe("Supabase mode env", () => {
   const webhook = `whsec_${Buffer.from("a-production-webhook-secret-32b!").toString("base64")}`;
 
   it("when SUPABASE_URL is set in production, then AUTH_JWT_SECRET is not required", () => {
-    const { env } = parseEnv({ NODE_ENV: "production", SUPABASE_URL: "https://ref.supabase.co", WEBHOOK_SECRET: webhook, METRICS_TOKEN: METRICS });
+    const { env } = parseEnv({
+      NODE_ENV: "production",
+      SUPABASE_URL: "https://ref.supabase.co",
+      WEBHOOK_SECRET: webhook,
+      METRICS_TOKEN: METRICS,
+    });
     expect(env.supabaseUrl).toBe("https://ref.supabase.co");
   });
 

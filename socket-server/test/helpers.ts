@@ -23,10 +23,7 @@ export interface TestServer {
 }
 
 /** Starts the real app on 127.0.0.1, port 0. Remember to `close()` it. */
-export async function startServer(
-  config: Partial<AppConfig> = {},
-  deps: Partial<Omit<AppDeps, "config">> = {},
-): Promise<TestServer> {
+export async function startServer(config: Partial<AppConfig> = {}, deps: Partial<Omit<AppDeps, "config">> = {}): Promise<TestServer> {
   const app = createApp({
     config: { webhookSecrets: [WEBHOOK_SECRET], webOrigins: ["http://localhost:3000"], ...config },
     verifier: createHs256Verifier(JWT_SECRET),
@@ -115,7 +112,10 @@ export function sendPush(url: string, push: MessagePush, options?: SignOptions):
 }
 
 /** Polls `check` until it returns true; throws after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, { timeoutMs = 5_000, intervalMs = 50, what = "condition" } = {}): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  { timeoutMs = 5_000, intervalMs = 50, what = "condition" } = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -136,7 +136,10 @@ export function nextEvent<E extends keyof ServerToClientEvents>(
       resolve(payload);
     };
     // socket.io-client's typed `once` cannot take a generic event name; the cast is only for that.
-    (socket as unknown as { once(event: string, listener: (payload: unknown) => void): void }).once(event, listener as (payload: unknown) => void);
+    (socket as unknown as { once(event: string, listener: (payload: unknown) => void): void }).once(
+      event,
+      listener as (payload: unknown) => void,
+    );
   });
 }
 

@@ -95,8 +95,7 @@ describe("GET /metrics", () => {
   it("when METRICS_TOKEN is configured, then only the right bearer token gets the metrics", async () => {
     const token = "metrics-token-0123456789";
     const server = await start({ metricsToken: token });
-    const get = (authorization?: string) =>
-      fetch(`${server.url}/metrics`, { headers: authorization ? { authorization } : {} });
+    const get = (authorization?: string) => fetch(`${server.url}/metrics`, { headers: authorization ? { authorization } : {} });
 
     const [none, wrong, right] = await Promise.all([get(), get("Bearer metrics-token-wrong"), get(`Bearer ${token}`)]);
 
@@ -205,7 +204,13 @@ describe("request logs", () => {
     const lines = output.map((line) => JSON.parse(line) as Record<string, unknown>);
     const requests = lines.filter((line) => line.msg === "http request");
     expect(requests).toEqual([
-      expect.objectContaining({ method: "POST", path: "/webhooks/messages", status: 202, durationMs: expect.any(Number), webhookId: headers["webhook-id"] }),
+      expect.objectContaining({
+        method: "POST",
+        path: "/webhooks/messages",
+        status: 202,
+        durationMs: expect.any(Number),
+        webhookId: headers["webhook-id"],
+      }),
       expect.objectContaining({ method: "GET", path: "/nope", status: 404 }),
     ]);
     const text = output.join("");

@@ -123,10 +123,17 @@ describe("the server process", () => {
     const exited = once(child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
     try {
       const url = `http://127.0.0.1:${port}`;
-      await waitFor(() => fetch(`${url}/healthz`).then((response) => response.ok, () => false), {
-        timeoutMs: 10_000,
-        what: `the server process to listen\n${output}`,
-      });
+      await waitFor(
+        () =>
+          fetch(`${url}/healthz`).then(
+            (response) => response.ok,
+            () => false,
+          ),
+        {
+          timeoutMs: 10_000,
+          what: `the server process to listen\n${output}`,
+        },
+      );
       const socket = await connectClient(url, await signToken({ sub: randomUUID() }));
       const goodbye = nextEvent(socket, "server:shutdown");
 
@@ -136,7 +143,10 @@ describe("the server process", () => {
       socket.close();
       const [code] = await exited;
       expect(code).toBe(0);
-      const lines = output.trim().split("\n").map((line) => JSON.parse(line) as { msg: string; level: number });
+      const lines = output
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { msg: string; level: number });
       expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining(["listening", "shutting down", "shutdown complete"]));
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");

@@ -40,8 +40,7 @@ describe("socket auth", () => {
     ["the token has no exp", () => signToken({ exp: undefined })],
     [
       "the token uses alg none",
-      async () =>
-        new UnsecuredJWT({ sub: randomUUID(), aud: "authenticated", role: "authenticated", exp: now() + 3600 }).encode(),
+      async () => new UnsecuredJWT({ sub: randomUUID(), aud: "authenticated", role: "authenticated", exp: now() + 3600 }).encode(),
     ],
     [
       "the token uses HS512 with the right secret",

@@ -80,7 +80,9 @@ describe("signing out revokes", () => {
     expect((await push(server, { type: "session.revoked", data: { userId: user, sessionId: null } })).status).toBe(202);
 
     await expect(connectClient(server.url, before)).rejects.toMatchObject({ message: "unauthorized" });
-    await expect(connectClient(server.url, await signToken({ sub: user, iat: undefined }))).rejects.toMatchObject({ message: "unauthorized" });
+    await expect(connectClient(server.url, await signToken({ sub: user, iat: undefined }))).rejects.toMatchObject({
+      message: "unauthorized",
+    });
     expect((await connect(server, await signToken({ sub: user, iat: now + 2 }))).connected).toBe(true);
   });
 });
@@ -99,7 +101,9 @@ describe("peers ticket", () => {
     const server = await start();
     const userId = randomUUID();
 
-    await expect(connectClient(server.url, await signToken({ sub: userId }), { peersTicket: await makeTicket(userId) })).rejects.toMatchObject({
+    await expect(
+      connectClient(server.url, await signToken({ sub: userId }), { peersTicket: await makeTicket(userId) }),
+    ).rejects.toMatchObject({
       message: "unauthorized",
     });
   });
@@ -109,7 +113,9 @@ describe("peers ticket", () => {
     const server = await start({ webhookSecrets: [current, next] });
     const userId = randomUUID();
 
-    const socket = await connect(server, await signToken({ sub: userId }), { peersTicket: await signPeersTicket(userId, [], { secret: next }) });
+    const socket = await connect(server, await signToken({ sub: userId }), {
+      peersTicket: await signPeersTicket(userId, [], { secret: next }),
+    });
 
     expect(socket.connected).toBe(true);
   });
@@ -217,11 +223,16 @@ describe("per-user limits", () => {
     const first = await connect(server, token);
     await connect(server, token);
 
-    await expect(connectClient(server.url, token)).rejects.toMatchObject({ message: "too_many_connections", data: { code: "too_many_connections" } });
+    await expect(connectClient(server.url, token)).rejects.toMatchObject({
+      message: "too_many_connections",
+      data: { code: "too_many_connections" },
+    });
     expect((await connect(server, await signToken())).connected).toBe(true);
 
     first.close();
-    await waitFor(async () => (await server.app.io.in(`user:${user}`).fetchSockets()).length === 1, { what: "the server to see the close" });
+    await waitFor(async () => (await server.app.io.in(`user:${user}`).fetchSockets()).length === 1, {
+      what: "the server to see the close",
+    });
     expect((await connect(server, token)).connected).toBe(true);
   });
 

@@ -39,7 +39,12 @@ async function freePort(): Promise<number> {
 
 describe("the server process at start-up", () => {
   it("when METRICS_TOKEN is missing in production, then it exits 1 naming METRICS_TOKEN", { timeout: 15_000 }, async () => {
-    const run = await runServer({ NODE_ENV: "production", AUTH_JWT_SECRET: JWT_SECRET, WEBHOOK_SECRET, SOCKET_PORT: String(await freePort()) });
+    const run = await runServer({
+      NODE_ENV: "production",
+      AUTH_JWT_SECRET: JWT_SECRET,
+      WEBHOOK_SECRET,
+      SOCKET_PORT: String(await freePort()),
+    });
 
     expect(run.code).toBe(1);
     expect(run.output).toContain("METRICS_TOKEN: is required in production");

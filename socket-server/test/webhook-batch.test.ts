@@ -102,7 +102,11 @@ describe("POST /webhooks/messages with a batch", () => {
   it("when items repeat (within a batch, across batches, and after a single push of the same id), then each is emitted once", async () => {
     const ann = randomUUID();
     const client = await connectAs(ann);
-    const [first, second, third] = [buildMessage({ recipientId: ann }), buildMessage({ recipientId: ann }), buildMessage({ recipientId: ann })];
+    const [first, second, third] = [
+      buildMessage({ recipientId: ann }),
+      buildMessage({ recipientId: ann }),
+      buildMessage({ recipientId: ann }),
+    ];
     expect((await sendPush(server.url, { type: "message.created", data: first }, { id: `msg_${first.id}` })).status).toBe(202);
 
     const one = await sendBatch([messageItem(first), messageItem(second), messageItem(second)]);
@@ -130,11 +134,20 @@ describe("POST /webhooks/messages with a batch", () => {
 
   const forgeries: Array<[string, (body: string) => { body: string; headers: Record<string, string> }]> = [
     ["signed with an unknown secret", (body) => ({ body, headers: signPush(body, { secret: newWebhookSecret() }) })],
-    ["signed 6 minutes ago (a late replay)", (body) => ({ body, headers: signPush(body, { timestamp: new Date(Date.now() - 6 * 60_000) }) })],
+    [
+      "signed 6 minutes ago (a late replay)",
+      (body) => ({ body, headers: signPush(body, { timestamp: new Date(Date.now() - 6 * 60_000) }) }),
+    ],
     ["signed 6 minutes ahead", (body) => ({ body, headers: signPush(body, { timestamp: new Date(Date.now() + 6 * 60_000) }) })],
-    ["changed after signing (an item added)", (body) => ({ body: body.replace('"data":[', `"data":[${JSON.stringify(messageItem(buildMessage()))},`), headers: signPush(body) })],
+    [
+      "changed after signing (an item added)",
+      (body) => ({ body: body.replace('"data":[', `"data":[${JSON.stringify(messageItem(buildMessage()))},`), headers: signPush(body) }),
+    ],
     ["signed for another webhook-id", (body) => ({ body, headers: { ...signPush(body, { id: "batch_a" }), "webhook-id": "batch_b" } })],
-    ["without a signature", (body) => ({ body, headers: { "webhook-id": "batch_x", "webhook-timestamp": String(Math.floor(Date.now() / 1000)) } })],
+    [
+      "without a signature",
+      (body) => ({ body, headers: { "webhook-id": "batch_x", "webhook-timestamp": String(Math.floor(Date.now() / 1000)) } }),
+    ],
   ];
 
   it.each(forgeries)("when a batch is %s, then it is refused with 401 and nothing is emitted", async (_case, forge) => {

@@ -11,7 +11,7 @@ describe("Standard Webhooks signatures with node:crypto", () => {
   const reference = new Webhook(secret);
   const now = new Date();
   const seconds = Math.floor(now.getTime() / 1000);
-  const bodies = ['{"type":"message.created"}', '{"content":"ünïcödé ✓ 🎉"}', "", " {\"spaces\": true } "];
+  const bodies = ['{"type":"message.created"}', '{"content":"ünïcödé ✓ 🎉"}', "", ' {"spaces": true } '];
 
   it.each(bodies)("when the reference signs %j, then ours verifies it", (body) => {
     const signature = reference.sign("msg_1", now, body);
@@ -43,12 +43,27 @@ describe("Standard Webhooks signatures with node:crypto", () => {
   });
 
   const refused: Array<[string, () => ReturnType<typeof verifyWebhook>]> = [
-    ["the body differs by one byte", () => verifyWebhook([key], "m", String(seconds), signWebhook(key, "m", seconds, "{}"), Buffer.from("{ }"))],
+    [
+      "the body differs by one byte",
+      () => verifyWebhook([key], "m", String(seconds), signWebhook(key, "m", seconds, "{}"), Buffer.from("{ }")),
+    ],
     ["the id differs", () => verifyWebhook([key], "m2", String(seconds), signWebhook(key, "m", seconds, "{}"), Buffer.from("{}"))],
-    ["the timestamp differs", () => verifyWebhook([key], "m", String(seconds - 1), signWebhook(key, "m", seconds, "{}"), Buffer.from("{}"))],
-    ["the key is another", () => verifyWebhook([key], "m", String(seconds), signWebhook(randomBytes(32), "m", seconds, "{}"), Buffer.from("{}"))],
-    ["the version is not v1", () => verifyWebhook([key], "m", String(seconds), signWebhook(key, "m", seconds, "{}").replace("v1,", "v2,"), Buffer.from("{}"))],
-    ["the signature is truncated", () => verifyWebhook([key], "m", String(seconds), signWebhook(key, "m", seconds, "{}").slice(0, 20), Buffer.from("{}"))],
+    [
+      "the timestamp differs",
+      () => verifyWebhook([key], "m", String(seconds - 1), signWebhook(key, "m", seconds, "{}"), Buffer.from("{}")),
+    ],
+    [
+      "the key is another",
+      () => verifyWebhook([key], "m", String(seconds), signWebhook(randomBytes(32), "m", seconds, "{}"), Buffer.from("{}")),
+    ],
+    [
+      "the version is not v1",
+      () => verifyWebhook([key], "m", String(seconds), signWebhook(key, "m", seconds, "{}").replace("v1,", "v2,"), Buffer.from("{}")),
+    ],
+    [
+      "the signature is truncated",
+      () => verifyWebhook([key], "m", String(seconds), signWebhook(key, "m", seconds, "{}").slice(0, 20), Buffer.from("{}")),
+    ],
     ["the header is empty", () => verifyWebhook([key], "m", String(seconds), "", Buffer.from("{}"))],
   ];
   it.each(refused)("when %s, then it does not verify", (_case, verify) => {
@@ -57,8 +72,12 @@ describe("Standard Webhooks signatures with node:crypto", () => {
 
   it("when the timestamp is more than 5 minutes off either way or not plain seconds, then it is refused before any HMAC", () => {
     const sign = (at: number) => signWebhook(key, "m", at, "{}");
-    expect(verifyWebhook([key], "m", String(seconds - 301), sign(seconds - 301), Buffer.from("{}"), seconds)).toBe("message timestamp too old");
-    expect(verifyWebhook([key], "m", String(seconds + 301), sign(seconds + 301), Buffer.from("{}"), seconds)).toBe("message timestamp too new");
+    expect(verifyWebhook([key], "m", String(seconds - 301), sign(seconds - 301), Buffer.from("{}"), seconds)).toBe(
+      "message timestamp too old",
+    );
+    expect(verifyWebhook([key], "m", String(seconds + 301), sign(seconds + 301), Buffer.from("{}"), seconds)).toBe(
+      "message timestamp too new",
+    );
     expect(verifyWebhook([key], "m", String(seconds - 299), sign(seconds - 299), Buffer.from("{}"), seconds)).toBeNull();
     expect(verifyWebhook([key], "m", `${seconds}abc`, sign(seconds), Buffer.from("{}"), seconds)).toBe("malformed webhook-timestamp");
   });

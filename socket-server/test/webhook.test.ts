@@ -57,7 +57,11 @@ describe("POST /webhooks/messages", () => {
     return received.slice(0, -1);
   }
 
-  async function expectRejectedAndNotEmitted(response: Response, recipient: { socket: ChatClient; received: ChatMessage[] }, recipientId: string) {
+  async function expectRejectedAndNotEmitted(
+    response: Response,
+    recipient: { socket: ChatClient; received: ChatMessage[] },
+    recipientId: string,
+  ) {
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({
       error: { code: "invalid_signature", message: expect.any(String) },
@@ -199,12 +203,15 @@ describe("POST /webhooks/messages", () => {
     const memory = createMemorySeenIdStore();
     let storeDown = true;
     await server.close();
-    server = await startServer({}, {
-      seenIds: {
-        markSeen: (id) => (storeDown ? Promise.reject(new Error("Redis is not connected")) : memory.markSeen(id)),
-        markSeenMany: (ids) => (storeDown ? Promise.reject(new Error("Redis is not connected")) : memory.markSeenMany(ids)),
+    server = await startServer(
+      {},
+      {
+        seenIds: {
+          markSeen: (id) => (storeDown ? Promise.reject(new Error("Redis is not connected")) : memory.markSeen(id)),
+          markSeenMany: (ids) => (storeDown ? Promise.reject(new Error("Redis is not connected")) : memory.markSeenMany(ids)),
+        },
       },
-    });
+    );
     const recipientId = randomUUID();
     const recipient = await connectAs(recipientId);
     const push = buildPush({ recipientId });
@@ -243,11 +250,7 @@ describe("POST /webhooks/messages", () => {
     expect(response.status).toBe(422);
     const json = (await response.json()) as { error: { code: string; details: Array<{ path: string }> } };
     expect(json.error.code).toBe("invalid_payload");
-    expect(json.error.details.map((issue) => issue.path).sort()).toEqual([
-      "data.content",
-      "data.senderId",
-      "data.seq",
-    ]);
+    expect(json.error.details.map((issue) => issue.path).sort()).toEqual(["data.content", "data.senderId", "data.seq"]);
   });
 
   it("when a validly signed body is not JSON, then it answers 422, not 500", async () => {

@@ -11,10 +11,7 @@ interface Mail {
 }
 
 type MailboxState =
-  | { status: "loading" }
-  | { status: "ready"; mails: Mail[] }
-  | { status: "disabled" }
-  | { status: "error"; message: string };
+  { status: "loading" } | { status: "ready"; mails: Mail[] } | { status: "disabled" } | { status: "error"; message: string };
 
 const POLL_MS = 3_000;
 

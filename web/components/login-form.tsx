@@ -4,10 +4,7 @@ import { useState, type FormEvent } from "react";
 import { ApiError, apiFetch } from "@/lib/client/api";
 
 type FormState =
-  | { status: "idle" }
-  | { status: "sending" }
-  | { status: "sent"; email: string }
-  | { status: "error"; message: string; field?: boolean };
+  { status: "idle" } | { status: "sending" } | { status: "sent"; email: string } | { status: "error"; message: string; field?: boolean };
 
 function describeLoginError(error: unknown): { message: string; field?: boolean } {
   if (error instanceof ApiError) {

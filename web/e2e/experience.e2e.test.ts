@@ -22,7 +22,8 @@ const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHO
 const waitUntilLive = (page: Page) => page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
 const conversationWith = (page: Page, email: string) => page.locator(`[data-testid="conversation-item"][data-peer-email="${email}"]`);
 const headerPresence = (page: Page) => page.getByTestId("conversation-header").getByTestId("peer-presence");
-const textOf = async (page: Page, testId: string) => ((await page.getByTestId(testId).count()) > 0 ? page.getByTestId(testId).first().innerText() : null);
+const textOf = async (page: Page, testId: string) =>
+  (await page.getByTestId(testId).count()) > 0 ? page.getByTestId(testId).first().innerText() : null;
 
 /** Colour scheme through the CSS media feature only, as the system setting would set it. */
 async function applyColorScheme(page: Page, colorScheme: "light" | "dark") {
@@ -117,7 +118,9 @@ describe.skipIf(!chromium.available && !required)("the chat experience in the br
     await expect.poll(() => headerPresence(a).innerText()).toBe("Online");
   });
 
-  it("when a message arrives and the peer reads it, then the peer's list counts it unread and the sender sees Seen", async ({ onTestFailed }) => {
+  it("when a message arrives and the peer reads it, then the peer's list counts it unread and the sender sees Seen", async ({
+    onTestFailed,
+  }) => {
     onTestFailed(report);
     const [a, b] = [ann.page, ben.page];
     const composer = a.getByTestId("composer");
@@ -175,7 +178,9 @@ describe.skipIf(!chromium.available && !required)("the chat experience in the br
     await typing.waitFor({ state: "hidden", timeout: 3_000 });
   });
 
-  it("when a message arrives for a user with two tabs, then both count it, and reading it in one clears the other", async ({ onTestFailed }) => {
+  it("when a message arrives for a user with two tabs, then both count it, and reading it in one clears the other", async ({
+    onTestFailed,
+  }) => {
     onTestFailed(report);
     const a = ann.page;
     const a2 = await ann.context.newPage();
@@ -186,7 +191,9 @@ describe.skipIf(!chromium.available && !required)("the chat experience in the br
     await waitUntilLive(a2);
 
     const cal = await signInApi(stack.baseUrl, calEmail, "Cal Carter");
-    const annId = await a.evaluate(async () => ((await (await fetch("/api/auth/session")).json()) as { data: { user: { id: string } } }).data.user.id);
+    const annId = await a.evaluate(
+      async () => ((await (await fetch("/api/auth/session")).json()) as { data: { user: { id: string } } }).data.user.id,
+    );
     await sendApi(cal, annId, "Lunch at noon?");
 
     for (const page of [a, a2]) {
@@ -232,7 +239,9 @@ describe.skipIf(!chromium.available && !required)("the chat experience in the br
     await applyColorScheme(a, "light");
   });
 
-  it("when only the keyboard is used, then a conversation can be opened and answered, with a visible focus ring", async ({ onTestFailed }) => {
+  it("when only the keyboard is used, then a conversation can be opened and answered, with a visible focus ring", async ({
+    onTestFailed,
+  }) => {
     onTestFailed(report);
     const a = ann.page;
     await a.getByTestId("user-search").focus();

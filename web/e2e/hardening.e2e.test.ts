@@ -28,7 +28,14 @@ const chromium = checkChromium();
 const required = process.env.CI === "true";
 const NEXT_BIN = path.join(path.dirname(createRequire(path.join(WEB_DIR, "package.json")).resolve("next/package.json")), "dist/bin/next");
 const SOCKET_DIR = path.resolve(WEB_DIR, "../socket-server");
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 
 interface Answer {
   status: number;
@@ -50,7 +57,11 @@ async function http(url: string, init: RequestInit = {}): Promise<Answer> {
 }
 
 const askForLink = (baseUrl: string, email: string, headers: Record<string, string> = {}) =>
-  http(`${baseUrl}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify({ email }) });
+  http(`${baseUrl}/api/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ email }),
+  });
 
 const confirmForm = (link: string) => {
   const url = new URL(link);
@@ -69,7 +80,11 @@ async function residentBytes(baseUrl: string): Promise<number> {
  * Streams up to `totalBytes` as a chunked body (no Content-Length), respecting backpressure,
  * until the server answers or cuts the connection. Returns what happened and how much was sent.
  */
-function streamChunked(url: string, totalBytes: number, contentType: string): Promise<{ status?: number; body?: string; reset?: string; sentBytes: number }> {
+function streamChunked(
+  url: string,
+  totalBytes: number,
+  contentType: string,
+): Promise<{ status?: number; body?: string; reset?: string; sentBytes: number }> {
   const chunk = Buffer.alloc(64 * 1024, 0x61);
   return new Promise((resolve) => {
     let sentBytes = 0;
@@ -114,7 +129,9 @@ describe("the production build keeps its doors shut", () => {
     await stack?.stop();
   });
 
-  it("when 50 MB stream in chunked without Content-Length, then 413 (or a cut) comes early, memory stays flat and the server lives on", async ({ onTestFailed }) => {
+  it("when 50 MB stream in chunked without Content-Length, then 413 (or a cut) comes early, memory stays flat and the server lives on", async ({
+    onTestFailed,
+  }) => {
     onTestFailed(() => console.error(stack?.logs()));
     const { baseUrl } = stack!;
     const before = await residentBytes(baseUrl);
@@ -169,7 +186,11 @@ describe("the production build keeps its doors shut", () => {
     const second = await fetchLinkAfterAsking(baseUrl, email, Date.now());
     expect(second).not.toBe(first);
     const post = (link: string) =>
-      http(`${baseUrl}/auth/confirm`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: baseUrl }, body: confirmForm(link) });
+      http(`${baseUrl}/auth/confirm`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", origin: baseUrl },
+        body: confirmForm(link),
+      });
     const old = await post(first);
     expect(old.status).toBe(403);
     expect(old.headers.get("set-cookie")).toBeNull();
@@ -185,7 +206,10 @@ describe("the production build keeps its doors shut", () => {
       headers: { origin: "https://evil.example", "x-forwarded-host": "evil.example", "x-forwarded-proto": "https" },
     });
     expect([forged.status, forged.body.error.code]).toEqual([403, "forbidden_origin"]);
-    const same = await http(`${baseUrl}/api/auth/logout`, { method: "POST", headers: { origin: baseUrl, "x-forwarded-host": "evil.example" } });
+    const same = await http(`${baseUrl}/api/auth/logout`, {
+      method: "POST",
+      headers: { origin: baseUrl, "x-forwarded-host": "evil.example" },
+    });
     expect(same.status).toBeLessThan(300);
   });
 
@@ -200,7 +224,12 @@ describe("the production build keeps its doors shut", () => {
     const { baseUrl } = stack!;
     const results: Answer[] = [];
     for (let i = 0; i < 25; i++) {
-      results.push(await askForLink(baseUrl, `rotate-${i}@example.test`, { "x-forwarded-for": `198.51.100.${i + 1}`, "x-real-ip": `198.51.100.${i + 1}` }));
+      results.push(
+        await askForLink(baseUrl, `rotate-${i}@example.test`, {
+          "x-forwarded-for": `198.51.100.${i + 1}`,
+          "x-real-ip": `198.51.100.${i + 1}`,
+        }),
+      );
     }
     const statuses = results.map((r) => r.status);
     // The default budget is 20 per 10 minutes per IP (this file's earlier tests used a few of them).
@@ -219,8 +248,17 @@ describe("the production build keeps its doors shut", () => {
 });
 
 /** Runs a server process until it exits or `ready()` says it answers; returns its output. */
-async function runUntil(command: string, args: string[], options: { cwd: string; env: Record<string, string>; ready: () => Promise<boolean>; timeoutMs?: number }) {
-  const child: ChildProcess = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+async function runUntil(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string>; ready: () => Promise<boolean>; timeoutMs?: number },
+) {
+  const child: ChildProcess = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -443,7 +481,9 @@ describe.skipIf(!chromium.available && !required)("the browser outbox on a refus
     await stack?.stop();
   });
 
-  it("when the server refuses a message for good, then it is marked failed with the server's reason and is not retried; a 429 waits for Retry-After", async ({ onTestFailed }) => {
+  it("when the server refuses a message for good, then it is marked failed with the server's reason and is not retried; a 429 waits for Retry-After", async ({
+    onTestFailed,
+  }) => {
     onTestFailed(() => console.error([...(alice?.errors ?? []), stack?.logs() ?? ""].join("\n")));
     const { baseUrl } = stack!;
     const run = Date.now().toString(36);
@@ -466,7 +506,12 @@ describe.skipIf(!chromium.available && !required)("the browser outbox on a refus
       sends.push({ at: Date.now(), content: JSON.parse(route.request().postData() ?? "{}").content });
       const answer = answers.shift();
       if (!answer) return route.continue();
-      await route.fulfill({ status: answer.status, contentType: "application/json", headers: answer.headers, body: JSON.stringify(answer.body) });
+      await route.fulfill({
+        status: answer.status,
+        contentType: "application/json",
+        headers: answer.headers,
+        body: JSON.stringify(answer.body),
+      });
     });
 
     const composer = a.getByTestId("composer");

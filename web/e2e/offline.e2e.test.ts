@@ -194,7 +194,9 @@ describe("offline sending with the client core", () => {
     const bob = start(bobSession, baseUrl);
     const bobProfile = { id: bobSession.user.id, email: bobSession.user.email, displayName: null };
     const annProfile = { id: annSession.user.id, email: annSession.user.email, displayName: null };
-    await expect.poll(() => [ann, bob].every((client) => client.client.getState().connection === "connected"), { timeout: 20_000 }).toBe(true);
+    await expect
+      .poll(() => [ann, bob].every((client) => client.client.getState().connection === "connected"), { timeout: 20_000 })
+      .toBe(true);
 
     await ann.write(bobProfile, "hello");
     await expect.poll(() => ann.client.getState().outbox.length).toBe(0);

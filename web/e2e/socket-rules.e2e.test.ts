@@ -49,7 +49,11 @@ async function connectAs(user: ApiUser): Promise<Client> {
   return connect({ token: accessToken, peersTicket });
 }
 
-function next<E extends keyof ServerToClientEvents>(socket: Client, event: E, timeoutMs = 5_000): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+function next<E extends keyof ServerToClientEvents>(
+  socket: Client,
+  event: E,
+  timeoutMs = 5_000,
+): Promise<Parameters<ServerToClientEvents[E]>[0]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${event} within ${timeoutMs} ms`)), timeoutMs);
     (socket as unknown as { once(event: string, listener: (payload: unknown) => void): void }).once(event, (payload) => {
@@ -95,12 +99,17 @@ describe("socket rules through the running servers", () => {
     await sentinel;
     expect(heardByBob).toEqual([{ from: ann.user.id, typing: true }]);
 
-    const states = await new Promise<PresenceState[]>((resolve) => bobSocket.emit("presence:subscribe", [ann.user.id, carol.user.id], resolve));
+    const states = await new Promise<PresenceState[]>((resolve) =>
+      bobSocket.emit("presence:subscribe", [ann.user.id, carol.user.id], resolve),
+    );
     expect(states).toEqual([{ userId: ann.user.id, online: true, lastSeenAt: null }]);
   });
 
   it("when two strangers exchange a first message while connected, then typing between them is relayed", async () => {
-    const [dan, eve] = await Promise.all([signInApi(stack.baseUrl, `dan-${run}@example.com`), signInApi(stack.baseUrl, `eve-${run}@example.com`)]);
+    const [dan, eve] = await Promise.all([
+      signInApi(stack.baseUrl, `dan-${run}@example.com`),
+      signInApi(stack.baseUrl, `eve-${run}@example.com`),
+    ]);
     const [danSocket, eveSocket] = await Promise.all([connectAs(dan), connectAs(eve)]);
     const arrived = next(eveSocket, "message:new");
 
@@ -113,7 +122,10 @@ describe("socket rules through the running servers", () => {
   });
 
   it("when a ticket is handed over with another user's token, then the handshake is refused", async () => {
-    const [fay, gil] = await Promise.all([signInApi(stack.baseUrl, `fay-${run}@example.com`), signInApi(stack.baseUrl, `gil-${run}@example.com`)]);
+    const [fay, gil] = await Promise.all([
+      signInApi(stack.baseUrl, `fay-${run}@example.com`),
+      signInApi(stack.baseUrl, `gil-${run}@example.com`),
+    ]);
     const [fays, gils] = await Promise.all([session(fay), session(gil)]);
 
     await expect(connect({ token: fays.accessToken, peersTicket: gils.peersTicket })).rejects.toMatchObject({ message: "unauthorized" });

@@ -37,7 +37,10 @@ const schema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
   SESSION_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   WEBHOOK_SECRET: optionalString.pipe(
-    z.string().regex(/^whsec_[A-Za-z0-9+/=]+( +whsec_[A-Za-z0-9+/=]+)*$/, "must be whsec_<base64>, space-separated").optional(),
+    z
+      .string()
+      .regex(/^whsec_[A-Za-z0-9+/=]+( +whsec_[A-Za-z0-9+/=]+)*$/, "must be whsec_<base64>, space-separated")
+      .optional(),
   ),
   SOCKET_SERVER_URL: optionalString.pipe(urlString.optional()),
   SOCKET_PUBLIC_URL: optionalString.pipe(urlString.optional()),
@@ -50,7 +53,12 @@ const schema = z.object({
     .transform((value) => (value === undefined ? undefined : Number(value)))
     .pipe(z.number().max(10, "must be a whole number of proxies (0-10)").optional()),
   // The listen address of `npm run dev` (the dev script passes it to `next dev -H`).
-  HOST: optionalString.pipe(z.string().regex(/^[A-Za-z0-9.:\-[\]]+$/, "must be a host name or an IP address").optional()),
+  HOST: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9.:\-[\]]+$/, "must be a host name or an IP address")
+      .optional(),
+  ),
   METRICS_TOKEN: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   MIGRATIONS_DIR: optionalString,
   REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional()),
@@ -175,7 +183,10 @@ export function parseEnv(
       "Invalid configuration:\n  NEXT_PUBLIC_SUPABASE_URL and NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY (or NEXT_PUBLIC_SUPABASE_ANON_KEY): set both or neither",
     );
   }
-  const supabase = raw.NEXT_PUBLIC_SUPABASE_URL && supabaseKey ? { url: raw.NEXT_PUBLIC_SUPABASE_URL.replace(/\/+$/, ""), publishableKey: supabaseKey } : undefined;
+  const supabase =
+    raw.NEXT_PUBLIC_SUPABASE_URL && supabaseKey
+      ? { url: raw.NEXT_PUBLIC_SUPABASE_URL.replace(/\/+$/, ""), publishableKey: supabaseKey }
+      : undefined;
   // Supabase sends its own mail; the embedded issuer needs SMTP in production.
   const devMailbox = !supabase && (raw.DEV_MAILBOX ? raw.DEV_MAILBOX === "on" : !isProduction);
   if (isProduction && raw.DEV_MAILBOX === "on") throw new ConfigError("Invalid configuration:\n  DEV_MAILBOX: cannot be on in production");
@@ -184,9 +195,7 @@ export function parseEnv(
   }
   const root = findRepoRoot();
   if (defaulted.length > 0 && source === process.env) {
-    console.warn(
-      `\u26a0  Development defaults in use for ${defaulted.join(", ")}. Never deploy like this: set them (see .env.example).`,
-    );
+    console.warn(`\u26a0  Development defaults in use for ${defaulted.join(", ")}. Never deploy like this: set them (see .env.example).`);
   }
   return {
     nodeEnv: raw.NODE_ENV,
@@ -217,7 +226,12 @@ export function parseEnv(
       serviceRoleKey: raw.SUPABASE_SERVICE_ROLE_KEY,
       outbox: raw.PUSH_OUTBOX === "on",
     },
-    rateLimits: { loginPerEmail: raw.RATE_LIMIT_LOGIN_EMAIL, loginPerIp: raw.RATE_LIMIT_LOGIN_IP, sendPerUser: raw.RATE_LIMIT_SEND, usersSearch: raw.RATE_LIMIT_USERS },
+    rateLimits: {
+      loginPerEmail: raw.RATE_LIMIT_LOGIN_EMAIL,
+      loginPerIp: raw.RATE_LIMIT_LOGIN_IP,
+      sendPerUser: raw.RATE_LIMIT_SEND,
+      usersSearch: raw.RATE_LIMIT_USERS,
+    },
   };
 }
 

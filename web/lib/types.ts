@@ -40,6 +40,4 @@ export interface SessionInfo {
 }
 
 /** Every JSON response: `{ data }` on success, `{ error }` otherwise. */
-export type ApiResponse<T> =
-  | { data: T; error?: never }
-  | { data?: never; error: { code: string; message: string; details?: unknown } };
+export type ApiResponse<T> = { data: T; error?: never } | { data?: never; error: { code: string; message: string; details?: unknown } };

@@ -11,9 +11,13 @@ const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 nextEnv.loadEnvConfig(path.resolve(webDir, ".."), true);
 const host = process.env.HOST?.trim() || "127.0.0.1";
 const nextBin = createRequire(import.meta.url).resolve("next/dist/bin/next");
-const child = spawn(process.execPath, [nextBin, "dev", "--port", process.env.PORT?.trim() || "3000", "--hostname", host, ...process.argv.slice(2)], {
-  cwd: webDir,
-  stdio: "inherit",
-});
+const child = spawn(
+  process.execPath,
+  [nextBin, "dev", "--port", process.env.PORT?.trim() || "3000", "--hostname", host, ...process.argv.slice(2)],
+  {
+    cwd: webDir,
+    stdio: "inherit",
+  },
+);
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

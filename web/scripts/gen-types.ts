@@ -29,9 +29,19 @@ async function generate(serverUrl: string): Promise<string> {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   try {
-    const db = await openPostgres({ connectionString: url.toString(), migrationsDir: path.join(root, "supabase", "migrations"), max: 2, log: () => {} });
+    const db = await openPostgres({
+      connectionString: url.toString(),
+      migrationsDir: path.join(root, "supabase", "migrations"),
+      max: 2,
+      log: () => {},
+    });
     await db.close();
-    const generator = path.join(path.dirname(createRequire(import.meta.url).resolve("@supabase/postgres-meta")), "..", "server", "server.js");
+    const generator = path.join(
+      path.dirname(createRequire(import.meta.url).resolve("@supabase/postgres-meta")),
+      "..",
+      "server",
+      "server.js",
+    );
     const { stdout } = await promisify(execFile)(process.execPath, [generator], {
       env: {
         ...process.env,

@@ -38,16 +38,26 @@ async function main(): Promise<number> {
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   try {
-    const db = await openPostgres({ connectionString: url.toString(), migrationsDir: path.join(root, "supabase", "migrations"), max: 2, log: () => {} });
+    const db = await openPostgres({
+      connectionString: url.toString(),
+      migrationsDir: path.join(root, "supabase", "migrations"),
+      max: 2,
+      log: () => {},
+    });
     try {
       // Where Supabase keeps it: the extensions schema, on the search path.
-      await db.exec("create schema if not exists extensions; create extension if not exists pgtap with schema extensions; grant usage on schema extensions to anon, authenticated");
+      await db.exec(
+        "create schema if not exists extensions; create extension if not exists pgtap with schema extensions; grant usage on schema extensions to anon, authenticated",
+      );
     } catch (error) {
       return skip(`the pgtap extension is not available on this server (${(error as Error).message})`);
     } finally {
       await db.close();
     }
-    const files = fs.readdirSync(TESTS_DIR).filter((file) => file.endsWith(".test.sql")).sort();
+    const files = fs
+      .readdirSync(TESTS_DIR)
+      .filter((file) => file.endsWith(".test.sql"))
+      .sort();
     const env = {
       ...process.env,
       PGHOST: url.hostname,

@@ -116,7 +116,14 @@ async function buildServices(): Promise<AppServices> {
     await redis?.quit().catch(() => {});
   };
   const pingRedis = async (): Promise<Record<string, string>> =>
-    redis ? { redis: await withTimeout(redis.ping()).then(() => "ok", (error: Error) => error.message) } : {};
+    redis
+      ? {
+          redis: await withTimeout(redis.ping()).then(
+            () => "ok",
+            (error: Error) => error.message,
+          ),
+        }
+      : {};
   if (env.supabase) {
     // The sweep needs every user's rows: only the service role may claim them (see README).
     const sweeper =
@@ -186,7 +193,10 @@ async function buildServices(): Promise<AppServices> {
     sweeper,
     outbox: { sender, sourceOptions },
     ping: async () => ({
-      database: await withTimeout(db.query("select 1")).then(() => "ok", (error: Error) => error.message),
+      database: await withTimeout(db.query("select 1")).then(
+        () => "ok",
+        (error: Error) => error.message,
+      ),
       ...(await pingRedis()),
     }),
     async close() {

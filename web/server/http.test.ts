@@ -60,20 +60,30 @@ describe("readBody", () => {
 
   it("when Content-Length declares more than the limit, then 413 before reading anything", async () => {
     const { body, stats } = endlessBody();
-    const upload = new Request("http://localhost/x", { method: "POST", body, duplex: "half", headers: { "content-length": "999999" } } as RequestInit);
+    const upload = new Request("http://localhost/x", {
+      method: "POST",
+      body,
+      duplex: "half",
+      headers: { "content-length": "999999" },
+    } as RequestInit);
     await expect(readBody(upload, 1024)).rejects.toMatchObject({ status: 413 });
     expect(stats.pulled).toBeLessThanOrEqual(16 * 1024);
   });
 
   it("when the body fits, then every byte arrives in order", async () => {
-    const chunks = ["{\"a\":", "\"✓\"}"];
+    const chunks = ['{"a":', '"✓"}'];
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
         controller.close();
       },
     });
-    const upload = new Request("http://localhost/x", { method: "POST", body, duplex: "half", headers: { "content-type": "application/json" } } as RequestInit);
+    const upload = new Request("http://localhost/x", {
+      method: "POST",
+      body,
+      duplex: "half",
+      headers: { "content-type": "application/json" },
+    } as RequestInit);
     expect(await readJson(upload)).toEqual({ a: "✓" });
   });
 });

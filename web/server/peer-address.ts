@@ -70,6 +70,9 @@ export function isLoopback(address: string | undefined): boolean {
  */
 export function isLoopbackRequest(headers: Headers): boolean {
   if (!isLoopback(peerAddress(headers))) return false;
-  const forwarded = (headers.get("x-forwarded-for") ?? "").split(",").map((part) => part.trim()).filter(Boolean);
+  const forwarded = (headers.get("x-forwarded-for") ?? "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
   return forwarded.every(isLoopback);
 }

@@ -156,7 +156,10 @@ describe("cross-site requests", () => {
     const mail = await call("GET", "/api/dev/mailbox?email=confirm-csrf@example.com");
     const link = new URL(mail.body.data[0].link);
     const form = { token_hash: link.searchParams.get("token_hash")!, type: "magiclink", next: "/chat" };
-    const forged = await call("POST", "/auth/confirm", { form, headers: { origin: "https://evil.example", "x-forwarded-host": "evil.example" } });
+    const forged = await call("POST", "/auth/confirm", {
+      form,
+      headers: { origin: "https://evil.example", "x-forwarded-host": "evil.example" },
+    });
     expect(forged.status).toBe(403);
     expect(forged.headers.get("set-cookie")).toBeNull();
     expect((await call("POST", "/auth/confirm", { form })).status).toBe(303);

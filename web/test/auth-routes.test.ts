@@ -180,7 +180,10 @@ describe("session", () => {
 describe("/auth/callback", () => {
   it("when the provider sends an error_description, then the page shows only our fixed text", async () => {
     const injected = "Your account is locked. Call +1-555-0100 at evil.example";
-    const res = await call("GET", `/auth/callback?error=access_denied&error_code=otp_expired&error_description=${encodeURIComponent(injected)}`);
+    const res = await call(
+      "GET",
+      `/auth/callback?error=access_denied&error_code=otp_expired&error_description=${encodeURIComponent(injected)}`,
+    );
     expect(res.status).toBe(400);
     expect(res.text).not.toContain("evil.example");
     expect(res.text).not.toContain("locked");
@@ -200,7 +203,9 @@ describe("the dev mailbox", () => {
     await call("POST", "/api/auth/login", { json: { email: "remote-mailbox@example.com" } });
     const remote = await call("GET", "/api/dev/mailbox?email=remote-mailbox@example.com", { peer: "192.0.2.50" });
     expect([remote.status, remote.body.error.code]).toEqual([404, "not_found"]);
-    const proxied = await call("GET", "/api/dev/mailbox?email=remote-mailbox@example.com", { headers: { "x-forwarded-for": "192.0.2.50" } });
+    const proxied = await call("GET", "/api/dev/mailbox?email=remote-mailbox@example.com", {
+      headers: { "x-forwarded-for": "192.0.2.50" },
+    });
     expect(proxied.status).toBe(404);
     const local = await call("GET", "/api/dev/mailbox?email=remote-mailbox@example.com");
     expect([local.status, local.body.data.length]).toEqual([200, 1]);

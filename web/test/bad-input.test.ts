@@ -32,23 +32,36 @@ const counts = async () => {
   return row!;
 };
 
-type Case = [name: string, method: "GET" | "POST" | "PATCH", path: string, options: (ctx: Ctx) => CallOptions, status: number, code: string];
+type Case = [
+  name: string,
+  method: "GET" | "POST" | "PATCH",
+  path: string,
+  options: (ctx: Ctx) => CallOptions,
+  status: number,
+  code: string,
+];
 interface Ctx {
   ann: typeof ann;
   bob: typeof bob;
   msg: (patch: Record<string, unknown>) => Record<string, unknown>;
 }
-const json = (body: unknown, cookie?: (c: Ctx) => string) => (c: Ctx): CallOptions => ({ json: body, cookie: cookie?.(c) });
+const json =
+  (body: unknown, cookie?: (c: Ctx) => string) =>
+  (c: Ctx): CallOptions => ({ json: body, cookie: cookie?.(c) });
 const asAnn = (c: Ctx) => c.ann.cookie;
-const send = (patch: Record<string, unknown> | ((c: Ctx) => Record<string, unknown>)) => (c: Ctx): CallOptions => ({
-  cookie: c.ann.cookie,
-  json: c.msg(typeof patch === "function" ? patch(c) : patch),
-});
-const raw = (body: string, type: string | null, cookie = true) => (c: Ctx): CallOptions => ({
-  body,
-  cookie: cookie ? c.ann.cookie : undefined,
-  headers: type ? { "content-type": type } : {},
-});
+const send =
+  (patch: Record<string, unknown> | ((c: Ctx) => Record<string, unknown>)) =>
+  (c: Ctx): CallOptions => ({
+    cookie: c.ann.cookie,
+    json: c.msg(typeof patch === "function" ? patch(c) : patch),
+  });
+const raw =
+  (body: string, type: string | null, cookie = true) =>
+  (c: Ctx): CallOptions => ({
+    body,
+    cookie: cookie ? c.ann.cookie : undefined,
+    headers: type ? { "content-type": type } : {},
+  });
 
 const cases: Case[] = [
   // Body framing
@@ -80,8 +93,22 @@ const cases: Case[] = [
   ["joiners, word joiner and NBSP only", "POST", "/api/chat/send", send({ content: "\u200d\u2060\u00a0\u200c" }), 422, "validation_failed"],
   ["a BOM and soft hyphens only", "POST", "/api/chat/send", send({ content: "\ufeff\u00ad\u00ad" }), 422, "validation_failed"],
   ["invisible tag characters only", "POST", "/api/chat/send", send({ content: "\u{e0001}\u{e0068}\u{e0069}" }), 422, "validation_failed"],
-  ["a reused clientId with other content", "POST", "/api/chat/send", send(() => ({ clientId: annToBob.clientId, content: "rewritten" })), 409, "client_id_conflict"],
-  ["a reused clientId for another recipient", "POST", "/api/chat/send", send(() => ({ clientId: annToBob.clientId, content: "hi", recipientId: randomUUID() })), 409, "client_id_conflict"],
+  [
+    "a reused clientId with other content",
+    "POST",
+    "/api/chat/send",
+    send(() => ({ clientId: annToBob.clientId, content: "rewritten" })),
+    409,
+    "client_id_conflict",
+  ],
+  [
+    "a reused clientId for another recipient",
+    "POST",
+    "/api/chat/send",
+    send(() => ({ clientId: annToBob.clientId, content: "hi", recipientId: randomUUID() })),
+    409,
+    "client_id_conflict",
+  ],
   ["an invalid recipient UUID", "POST", "/api/chat/send", send({ recipientId: "not-a-uuid" }), 422, "validation_failed"],
   ["a SQL-looking recipient", "POST", "/api/chat/send", send({ recipientId: "' or 1=1 --" }), 422, "validation_failed"],
   ["an invalid clientId", "POST", "/api/chat/send", send({ clientId: "1234" }), 422, "validation_failed"],
@@ -89,16 +116,65 @@ const cases: Case[] = [
   ["oneself as recipient", "POST", "/api/chat/send", send((c) => ({ recipientId: c.ann.userId })), 400, "cannot_message_self"],
   ["no session", "POST", "/api/chat/send", (c) => ({ json: c.msg({}) }), 401, "unauthorized"],
   ["a forged session cookie", "POST", "/api/chat/send", (c) => ({ json: c.msg({}), cookie: "chat_session=forged" }), 401, "unauthorized"],
-  ["a cross-site Origin", "POST", "/api/chat/send", (c) => ({ json: c.msg({}), cookie: c.ann.cookie, headers: { origin: "https://evil.example" } }), 403, "forbidden_origin"],
+  [
+    "a cross-site Origin",
+    "POST",
+    "/api/chat/send",
+    (c) => ({ json: c.msg({}), cookie: c.ann.cookie, headers: { origin: "https://evil.example" } }),
+    403,
+    "forbidden_origin",
+  ],
   // History queries
   ["history without with", "GET", "/api/chat/history", (c) => ({ cookie: c.ann.cookie }), 422, "validation_failed"],
   ["history with a non-UUID peer", "GET", "/api/chat/history?with=abc", (c) => ({ cookie: c.ann.cookie }), 422, "validation_failed"],
-  ["history with a text limit", "GET", "/api/chat/history?with=BOB&limit=lots", (c) => ({ cookie: c.ann.cookie }), 422, "validation_failed"],
-  ["history with a huge-digit limit", "GET", "/api/chat/history?with=BOB&limit=99999999999999999999", (c) => ({ cookie: c.ann.cookie }), 422, "validation_failed"],
-  ["history with a forged cursor", "GET", "/api/chat/history?with=BOB&before=RANDOM", (c) => ({ cookie: c.ann.cookie }), 400, "invalid_cursor"],
-  ["history with an injected cursor", "GET", "/api/chat/history?with=BOB&before=1%27%3B%20drop%20table%20messages", (c) => ({ cookie: c.ann.cookie }), 422, "validation_failed"],
-  ["history with both cursors", "GET", "/api/chat/history?with=BOB&before=RANDOM&after=RANDOM", (c) => ({ cookie: c.ann.cookie }), 422, "validation_failed"],
-  ["history with an unknown parameter", "GET", "/api/chat/history?with=BOB&sort=desc", (c) => ({ cookie: c.ann.cookie }), 422, "validation_failed"],
+  [
+    "history with a text limit",
+    "GET",
+    "/api/chat/history?with=BOB&limit=lots",
+    (c) => ({ cookie: c.ann.cookie }),
+    422,
+    "validation_failed",
+  ],
+  [
+    "history with a huge-digit limit",
+    "GET",
+    "/api/chat/history?with=BOB&limit=99999999999999999999",
+    (c) => ({ cookie: c.ann.cookie }),
+    422,
+    "validation_failed",
+  ],
+  [
+    "history with a forged cursor",
+    "GET",
+    "/api/chat/history?with=BOB&before=RANDOM",
+    (c) => ({ cookie: c.ann.cookie }),
+    400,
+    "invalid_cursor",
+  ],
+  [
+    "history with an injected cursor",
+    "GET",
+    "/api/chat/history?with=BOB&before=1%27%3B%20drop%20table%20messages",
+    (c) => ({ cookie: c.ann.cookie }),
+    422,
+    "validation_failed",
+  ],
+  [
+    "history with both cursors",
+    "GET",
+    "/api/chat/history?with=BOB&before=RANDOM&after=RANDOM",
+    (c) => ({ cookie: c.ann.cookie }),
+    422,
+    "validation_failed",
+  ],
+  [
+    "history with an unknown parameter",
+    "GET",
+    "/api/chat/history?with=BOB&sort=desc",
+    (c) => ({ cookie: c.ann.cookie }),
+    422,
+    "validation_failed",
+  ],
   // Users, read, profile
   ["user search without q", "GET", "/api/users", (c) => ({ cookie: c.ann.cookie }), 422, "validation_failed"],
   ["user search with a NUL", "GET", "/api/users?q=a%00b", (c) => ({ cookie: c.ann.cookie }), 422, "validation_failed"],
@@ -111,7 +187,14 @@ const cases: Case[] = [
   ["login with a non-email", "POST", "/api/auth/login", json({ email: "not an email" }), 400, "invalid_email"],
   ["login with a 300-char email", "POST", "/api/auth/login", json({ email: `${"a".repeat(290)}@example.com` }), 400, "invalid_email"],
   ["login with an email array", "POST", "/api/auth/login", json({ email: ["a@example.com"] }), 400, "invalid_email"],
-  ["login with a header-injection email", "POST", "/api/auth/login", json({ email: "a@example.com\r\nBcc: all@example.com" }), 400, "invalid_email"],
+  [
+    "login with a header-injection email",
+    "POST",
+    "/api/auth/login",
+    json({ email: "a@example.com\r\nBcc: all@example.com" }),
+    400,
+    "invalid_email",
+  ],
 ];
 
 describe("bad input catalogue", () => {
@@ -131,7 +214,10 @@ describe("bad input catalogue", () => {
 
   it("when HTML or script is sent as content, then it is stored as plain text (the browser test shows it as text)", async () => {
     const payload = `<img src=x onerror=alert(1)><script>alert("x")</script>`;
-    const res = await call("POST", "/api/chat/send", { cookie: ann.cookie, json: { recipientId: bob.userId, content: payload, clientId: randomUUID() } });
+    const res = await call("POST", "/api/chat/send", {
+      cookie: ann.cookie,
+      json: { recipientId: bob.userId, content: payload, clientId: randomUUID() },
+    });
     expect([res.status, res.body.data.content]).toEqual([201, payload]);
   });
 

@@ -101,7 +101,10 @@ describe.skipIf(!TEST_REDIS_URL || !HAS_REDIS_SERVER)("two socket servers joined
 
     const sent: ChatMessage[] = [];
     const send = async (from: typeof ann, to: typeof bob, content: string) => {
-      const res = await call("POST", "/api/chat/send", { cookie: from.cookie, json: { recipientId: to.userId, content, clientId: randomUUID() } });
+      const res = await call("POST", "/api/chat/send", {
+        cookie: from.cookie,
+        json: { recipientId: to.userId, content, clientId: randomUUID() },
+      });
       expect(res.status).toBe(201);
       sent.push(res.body.data);
     };

@@ -177,13 +177,19 @@ describe.each([
     const ann = await signIn(mount, `${randomUUID()}@example.com`);
     const bob = await signIn(mount, `${randomUUID()}@example.com`);
     const clientId = randomUUID();
-    const sent = await mount.chat("POST", "/api/chat/send", { cookie: ann.cookie, json: { recipientId: bob.userId, content: " hi bob ", clientId } });
+    const sent = await mount.chat("POST", "/api/chat/send", {
+      cookie: ann.cookie,
+      json: { recipientId: bob.userId, content: " hi bob ", clientId },
+    });
     expect(sent.status, sent.text).toBe(201);
     expect(sent.body.data).toMatchObject({ senderId: ann.userId, recipientId: bob.userId, content: "hi bob", clientId });
     // Outside Next.js, `after()` is unavailable: the push runs right away instead.
     await waitFor(() => app.receiver.received.find((p) => p.id === `msg_${sent.body.data.id}`));
 
-    const again = await mount.chat("POST", "/api/chat/send", { cookie: ann.cookie, json: { recipientId: bob.userId, content: "hi bob", clientId } });
+    const again = await mount.chat("POST", "/api/chat/send", {
+      cookie: ann.cookie,
+      json: { recipientId: bob.userId, content: "hi bob", clientId },
+    });
     expect([again.status, again.body.data.id]).toEqual([200, sent.body.data.id]);
 
     const history = await mount.chat("GET", `/api/chat/history?with=${ann.userId}&limit=10`, { cookie: bob.cookie });
@@ -208,7 +214,10 @@ describe.each([
     });
 
     it("when the body is not declared JSON, then 415", async () => {
-      const res = await mount.auth("POST", "/api/auth/login", { body: '{"email":"a@example.com"}', headers: { "content-type": "text/plain" } });
+      const res = await mount.auth("POST", "/api/auth/login", {
+        body: '{"email":"a@example.com"}',
+        headers: { "content-type": "text/plain" },
+      });
       expect([res.status, res.body.error.code]).toEqual([415, "unsupported_media_type"]);
     });
 
@@ -231,7 +240,11 @@ describe.each([
     });
 
     it("when the route is unknown or belongs to the other service, then a JSON 404", async () => {
-      for (const res of [await mount.chat("GET", "/api/nope"), await mount.chat("POST", "/api/auth/login", { json: {} }), await mount.auth("GET", "/api/users?q=a")]) {
+      for (const res of [
+        await mount.chat("GET", "/api/nope"),
+        await mount.chat("POST", "/api/auth/login", { json: {} }),
+        await mount.auth("GET", "/api/users?q=a"),
+      ]) {
         expect(res.status).toBe(404);
         expect(res.headers.get("content-type")).toContain("application/json");
         expect(res.body).toEqual({ error: { code: "not_found", message: expect.any(String) } });
@@ -254,8 +267,14 @@ describe("both mounts share one state", () => {
   it("when signed in through Lambda, then the cookie works over HTTP, and messages sent either way are one history", async () => {
     const ann = await signIn(overLambda, `${randomUUID()}@example.com`);
     const bob = await signIn(overHttp, `${randomUUID()}@example.com`);
-    const viaLambda = await overLambda.chat("POST", "/api/chat/send", { cookie: ann.cookie, json: { recipientId: bob.userId, content: "one", clientId: randomUUID() } });
-    const viaHttp = await overHttp.chat("POST", "/api/chat/send", { cookie: ann.cookie, json: { recipientId: bob.userId, content: "two", clientId: randomUUID() } });
+    const viaLambda = await overLambda.chat("POST", "/api/chat/send", {
+      cookie: ann.cookie,
+      json: { recipientId: bob.userId, content: "one", clientId: randomUUID() },
+    });
+    const viaHttp = await overHttp.chat("POST", "/api/chat/send", {
+      cookie: ann.cookie,
+      json: { recipientId: bob.userId, content: "two", clientId: randomUUID() },
+    });
     expect([viaLambda.status, viaHttp.status]).toEqual([201, 201]);
     const history = await overLambda.chat("GET", `/api/chat/history?with=${ann.userId}`, { cookie: bob.cookie });
     expect(history.body.data.messages.map((m: { content: string }) => m.content)).toEqual(["one", "two"]);
@@ -285,7 +304,11 @@ describe("the adapter", () => {
 
   it("when a handler sets several cookies, then each is its own Set-Cookie over HTTP, and the request arrives whole", async () => {
     const base = await listen(echo);
-    const res = await fetch(`${base}/echo?x=1`, { method: "POST", body: "raw ✓", headers: { cookie: "s=1; t=2", "content-type": "text/plain" } });
+    const res = await fetch(`${base}/echo?x=1`, {
+      method: "POST",
+      body: "raw ✓",
+      headers: { cookie: "s=1; t=2", "content-type": "text/plain" },
+    });
     expect(res.status).toBe(202);
     expect(res.headers.getSetCookie()).toEqual(["a=1; Path=/", "b=2; Path=/; HttpOnly"]);
     expect(res.headers.get("x-extra")).toBe("1");
@@ -306,7 +329,12 @@ describe("the adapter", () => {
     const v2 = (await handler(gatewayEvent("POST", "/echo?x=1", { body: "raw", cookie: "s=1; t=2" }), {})) as GatewayResult;
     expect(v2.statusCode).toBe(202);
     expect(v2.cookies).toEqual(["a=1; Path=/", "b=2; Path=/; HttpOnly"]);
-    expect(JSON.parse(v2.body)).toMatchObject({ url: "https://api.example.com/echo?x=1", cookie: "s=1; t=2", forwardedFor: "203.0.113.7", body: "raw" });
+    expect(JSON.parse(v2.body)).toMatchObject({
+      url: "https://api.example.com/echo?x=1",
+      cookie: "s=1; t=2",
+      forwardedFor: "203.0.113.7",
+      body: "raw",
+    });
     const v1 = (await handler(
       {
         httpMethod: "POST",
@@ -327,7 +355,12 @@ describe("the adapter", () => {
     expect([declared.status, declared.body.error.code]).toEqual([413, "payload_too_large"]);
     // No Content-Length: a chunked upload is counted as it arrives.
     const stream = new Blob([big]).stream();
-    const res = await fetch(`${chatUrl}/api/chat/send`, { method: "POST", body: stream, headers: { "content-type": "application/json" }, duplex: "half" } as RequestInit);
+    const res = await fetch(`${chatUrl}/api/chat/send`, {
+      method: "POST",
+      body: stream,
+      headers: { "content-type": "application/json" },
+      duplex: "half",
+    } as RequestInit);
     expect([res.status, (await res.json()).error.code]).toEqual([413, "payload_too_large"]);
   });
 
@@ -337,7 +370,10 @@ describe("the adapter", () => {
     const result = await new Promise<{ status?: number; connection?: string; sent: number }>((resolve) => {
       let sent = 0;
       let done = false;
-      const req = httpRequest(`${chatUrl}/api/chat/send`, { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } });
+      const req = httpRequest(`${chatUrl}/api/chat/send`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "transfer-encoding": "chunked" },
+      });
       req.on("response", (res) => {
         done = true;
         res.resume();

@@ -47,9 +47,13 @@ describe("health, readiness and metrics", () => {
     delete cache.__chatEnv;
     try {
       expect((await metricsRoute.GET(new Request("http://localhost/api/metrics"))).status).toBe(401);
-      const wrong = await metricsRoute.GET(new Request("http://localhost/api/metrics", { headers: { authorization: "Bearer scrape-secret-012345678X" } }));
+      const wrong = await metricsRoute.GET(
+        new Request("http://localhost/api/metrics", { headers: { authorization: "Bearer scrape-secret-012345678X" } }),
+      );
       expect(wrong.status).toBe(401);
-      const ok = await metricsRoute.GET(new Request("http://localhost/api/metrics", { headers: { authorization: "Bearer scrape-secret-0123456789" } }));
+      const ok = await metricsRoute.GET(
+        new Request("http://localhost/api/metrics", { headers: { authorization: "Bearer scrape-secret-0123456789" } }),
+      );
       expect(ok.status).toBe(200);
     } finally {
       delete process.env.METRICS_TOKEN;

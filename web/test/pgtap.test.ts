@@ -10,7 +10,10 @@ import { copyTemplateDataDir } from "./support/db";
 // its extension script loads into PGlite as it is.
 
 const TESTS_DIR = path.resolve(import.meta.dirname, "../../supabase/tests/database");
-const files = fs.readdirSync(TESTS_DIR).filter((file) => file.endsWith(".test.sql")).sort();
+const files = fs
+  .readdirSync(TESTS_DIR)
+  .filter((file) => file.endsWith(".test.sql"))
+  .sort();
 
 /** pgTAP's install script, from the server's extension folder (Debian: postgresql-NN-pgtap). */
 function findPgtapScript(): string | undefined {
@@ -82,11 +85,16 @@ describe.skipIf(!pgtapScript)("pgTAP database tests on the embedded PGlite", () 
   it.each(files)("when %s runs, then every assertion passes", async (file) => {
     const sql = fs.readFileSync(path.join(TESTS_DIR, file), "utf8");
     // psql meta-commands would only run under pg_prove: the suite stays plain SQL.
-    expect(sql.split("\n").filter((line) => line.trimStart().startsWith("\\")), "psql meta-commands").toEqual([]);
+    expect(
+      sql.split("\n").filter((line) => line.trimStart().startsWith("\\")),
+      "psql meta-commands",
+    ).toEqual([]);
     let lines: string[];
     try {
       const results = await db.exec(sql);
-      lines = results.flatMap((result) => result.rows.map((row) => String(Object.values(row)[0] ?? ""))).flatMap((text) => text.split("\n"));
+      lines = results
+        .flatMap((result) => result.rows.map((row) => String(Object.values(row)[0] ?? "")))
+        .flatMap((text) => text.split("\n"));
     } catch (error) {
       await db.exec("rollback").catch(() => {});
       throw error;

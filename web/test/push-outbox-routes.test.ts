@@ -22,8 +22,13 @@ describe("push outbox routes (embedded)", () => {
     const { local } = await getServices();
     const [session] = await local!.db.query<{ id: string }>("select id from embedded_auth.sessions where user_id = $1", [userId]);
     expect((await call("POST", "/api/auth/logout", { cookie })).status).toBe(200);
-    const pushed = await waitFor(() => app.receiver.received.find((r) => r.push.type === "session.revoked" && r.push.data.userId === userId));
-    expect(pushed).toEqual({ id: `revoke_${userId}_${session!.id}`, push: { type: "session.revoked", data: { userId, sessionId: session!.id } } });
+    const pushed = await waitFor(() =>
+      app.receiver.received.find((r) => r.push.type === "session.revoked" && r.push.data.userId === userId),
+    );
+    expect(pushed).toEqual({
+      id: `revoke_${userId}_${session!.id}`,
+      push: { type: "session.revoked", data: { userId, sessionId: session!.id } },
+    });
   });
 
   it("when the cron route is called without the secret, then 401; with it, 200 and what the sweep sent", async () => {

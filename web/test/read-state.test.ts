@@ -33,7 +33,12 @@ describe("read state", () => {
 
     const read = await call("POST", "/api/chat/read", { cookie: bob.cookie, json: { peerId: ann.userId, seq: sent[1].seq } });
     expect(read.status).toBe(200);
-    expect(read.body.data).toEqual({ conversationId: sent[0].conversationId, userId: bob.userId, peerId: ann.userId, lastReadSeq: sent[1].seq });
+    expect(read.body.data).toEqual({
+      conversationId: sent[0].conversationId,
+      userId: bob.userId,
+      peerId: ann.userId,
+      lastReadSeq: sent[1].seq,
+    });
     expect(await conversationWith(bob, ann)).toMatchObject({ unreadCount: 1, lastReadSeq: sent[1].seq });
     expect(await conversationWith(ann, bob)).toMatchObject({ peerLastReadSeq: sent[1].seq });
 
@@ -56,7 +61,12 @@ describe("read state", () => {
     expect([none.status, none.body.error.code]).toEqual([404, "conversation_not_found"]);
     const self = await call("POST", "/api/chat/read", { cookie: carol.cookie, json: { peerId: carol.userId, seq: 1 } });
     expect(self.status).toBe(400);
-    for (const json of [{ peerId: "x", seq: 1 }, { peerId: ann.userId, seq: -1 }, { peerId: ann.userId, seq: 1.5 }, { peerId: ann.userId }]) {
+    for (const json of [
+      { peerId: "x", seq: 1 },
+      { peerId: ann.userId, seq: -1 },
+      { peerId: ann.userId, seq: 1.5 },
+      { peerId: ann.userId },
+    ]) {
       expect((await call("POST", "/api/chat/read", { cookie: carol.cookie, json })).status).toBe(422);
     }
     expect((await call("POST", "/api/chat/read", { json: { peerId: ann.userId, seq: 1 } })).status).toBe(401);

@@ -15,11 +15,11 @@ const ANN = "5eed0000-0000-4000-8000-00000000a001";
 
 /** `npm run seed`, as a user runs it (the web workspace's script), with `env` on top. */
 async function runSeed(env: Record<string, string>) {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ["--conditions=react-server", "--import", "tsx", "scripts/seed.ts"],
-    { cwd: WEB_DIR, env: { ...process.env, NODE_ENV: "development", ...env }, timeout: 60_000 },
-  );
+  const { stdout } = await promisify(execFile)(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/seed.ts"], {
+    cwd: WEB_DIR,
+    env: { ...process.env, NODE_ENV: "development", ...env },
+    timeout: 60_000,
+  });
   return stdout;
 }
 
@@ -44,7 +44,9 @@ describe("npm run seed", () => {
   it("when run twice on the embedded database, then Ann opens three populated conversations, nothing doubled", async () => {
     const dataDir = copyTemplateDataDir();
     cleanup.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
-    expect(await runSeed({ DATA_DIR: dataDir })).toContain("Demo users: ann@example.com, ben@example.com, cara@example.com, dev@example.com.");
+    expect(await runSeed({ DATA_DIR: dataDir })).toContain(
+      "Demo users: ann@example.com, ben@example.com, cara@example.com, dev@example.com.",
+    );
     await runSeed({ DATA_DIR: dataDir });
 
     const db = await openEmbeddedDatabase({ dataDir, migrationsDir: MIGRATIONS_DIR, log: () => {} });

@@ -97,7 +97,10 @@ class Browser {
 
 async function signIn(email: string) {
   const browser = new Browser();
-  const sent = await browser.call("POST", "/api/auth/login", { json: { email, next: "/chat" }, headers: { "x-forwarded-for": "203.0.113.7" } });
+  const sent = await browser.call("POST", "/api/auth/login", {
+    json: { email, next: "/chat" },
+    headers: { "x-forwarded-for": "203.0.113.7" },
+  });
   expect(sent.body).toEqual({ data: { sent: true } });
   const confirmed = await browser.call("POST", "/auth/confirm", {
     form: { token_hash: emulator.latestTokenHash(email), type: "email", next: "/chat" },
@@ -189,7 +192,9 @@ describe("Supabase mode", () => {
     const statuses: number[] = [];
     let limited: Awaited<ReturnType<Browser["call"]>> | undefined;
     for (let i = 0; i < 61; i++) {
-      const res = await ann.browser.call("POST", "/api/chat/send", { json: { recipientId: bob.userId, content: `m${i}`, clientId: randomUUID() } });
+      const res = await ann.browser.call("POST", "/api/chat/send", {
+        json: { recipientId: bob.userId, content: `m${i}`, clientId: randomUUID() },
+      });
       statuses.push(res.status);
       if (res.status !== 201) limited = res;
     }
@@ -197,7 +202,9 @@ describe("Supabase mode", () => {
     expect([limited?.status, limited?.body.error.code]).toEqual([429, "rate_limited"]);
     expect(Number(limited!.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect(Number(limited!.headers.get("retry-after"))).toBeLessThanOrEqual(10);
-    const [row] = await database.db.query<{ n: number }>("select count(*)::int as n from public.messages where sender_id = $1", [ann.userId]);
+    const [row] = await database.db.query<{ n: number }>("select count(*)::int as n from public.messages where sender_id = $1", [
+      ann.userId,
+    ]);
     expect(row!.n).toBe(60);
   });
 
@@ -228,8 +235,14 @@ describe("Supabase mode", () => {
       code: "validation_failed",
       details: [{ path: "content", message: "content must not be only invisible characters" }],
     });
-    await expect(store.updateProfile(ann.userId, "x".repeat(81))).rejects.toMatchObject({ status: 422, details: [{ path: "displayName" }] });
-    await expect(store.insertMessage(ann.userId, message("me", ann.userId))).rejects.toMatchObject({ status: 400, code: "cannot_message_self" });
+    await expect(store.updateProfile(ann.userId, "x".repeat(81))).rejects.toMatchObject({
+      status: 422,
+      details: [{ path: "displayName" }],
+    });
+    await expect(store.insertMessage(ann.userId, message("me", ann.userId))).rejects.toMatchObject({
+      status: 400,
+      code: "cannot_message_self",
+    });
     expect((await store.updateProfile(ann.userId, "  Ann  ")).displayName).toBe("Ann");
   });
 
@@ -244,8 +257,12 @@ describe("Supabase mode", () => {
       });
       return { status: response.status, body: await response.json() };
     };
-    const send = (content: string, clientId = randomUUID()) => rpc("send_message", { p_recipient_id: bob.userId, p_content: content, p_client_id: clientId });
-    expect(await send("\u200b\u2060\ufeff")).toMatchObject({ status: 422, body: { code: "PT422", details: "content", hint: "validation_failed" } });
+    const send = (content: string, clientId = randomUUID()) =>
+      rpc("send_message", { p_recipient_id: bob.userId, p_content: content, p_client_id: clientId });
+    expect(await send("\u200b\u2060\ufeff")).toMatchObject({
+      status: 422,
+      body: { code: "PT422", details: "content", hint: "validation_failed" },
+    });
     expect(await send("x".repeat(4001))).toMatchObject({ status: 422, body: { details: "content" } });
     expect(await send("evil\u202etxt")).toMatchObject({ status: 422, body: { details: "content" } });
     expect(await rpc("update_profile", { p_display_name: "a\u0007b" })).toMatchObject({ status: 422, body: { details: "displayName" } });

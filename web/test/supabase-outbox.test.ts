@@ -75,9 +75,14 @@ class Browser {
 
 async function signIn(email: string) {
   const browser = new Browser();
-  const sent = await browser.call("POST", "/api/auth/login", { json: { email, next: "/chat" }, headers: { "x-forwarded-for": "203.0.113.9" } });
+  const sent = await browser.call("POST", "/api/auth/login", {
+    json: { email, next: "/chat" },
+    headers: { "x-forwarded-for": "203.0.113.9" },
+  });
   expect(sent.body).toEqual({ data: { sent: true } });
-  const confirmed = await browser.call("POST", "/auth/confirm", { form: { token_hash: emulator.latestTokenHash(email), type: "email", next: "/chat" } });
+  const confirmed = await browser.call("POST", "/auth/confirm", {
+    form: { token_hash: emulator.latestTokenHash(email), type: "email", next: "/chat" },
+  });
   expect(confirmed.status).toBe(303);
   const me = await browser.call("GET", "/api/auth/session");
   return { browser, userId: me.body.data.user.id as string, accessToken: me.body.data.accessToken as string };
@@ -88,7 +93,8 @@ const sendAs = async (from: Awaited<ReturnType<typeof signIn>>, to: string, cont
   expect(sent.status).toBe(201);
   return sent.body.data as { id: string };
 };
-const pendingIds = async () => (await database.db.query<{ push_id: string }>("select push_id from public.push_outbox order by id")).map((r) => r.push_id);
+const pendingIds = async () =>
+  (await database.db.query<{ push_id: string }>("select push_id from public.push_outbox order by id")).map((r) => r.push_id);
 
 describe("push outbox in Supabase mode", () => {
   it("when a user sends, then the request's own JWT claims the row and the push arrives", async () => {
@@ -114,7 +120,9 @@ describe("push outbox in Supabase mode", () => {
     expect(receiver.received.some((r) => r.id === `msg_${message.id}`)).toBe(false);
 
     expect((await call("GET", "/api/cron/push-outbox")).status).toBe(401);
-    expect((await call("GET", "/api/cron/push-outbox", { headers: { authorization: "Bearer wrong-secret-of-same-size!!!" } })).status).toBe(401);
+    expect((await call("GET", "/api/cron/push-outbox", { headers: { authorization: "Bearer wrong-secret-of-same-size!!!" } })).status).toBe(
+      401,
+    );
     receiverDown = false;
     await database.db.query("update public.push_outbox set next_attempt_at = now()");
     const swept = await call("GET", "/api/cron/push-outbox", { headers: { authorization: `Bearer ${CRON_SECRET}` } });
@@ -129,7 +137,9 @@ describe("push outbox in Supabase mode", () => {
     const sessionId = JSON.parse(Buffer.from(eve.accessToken.split(".")[1]!, "base64url").toString()).session_id as string;
     const out = await eve.browser.call("POST", "/api/auth/logout");
     expect(out.status).toBe(200);
-    const revoked = await waitFor(() => receiver.received.find((r) => r.push.type === "session.revoked" && r.push.data.userId === eve.userId));
+    const revoked = await waitFor(() =>
+      receiver.received.find((r) => r.push.type === "session.revoked" && r.push.data.userId === eve.userId),
+    );
     expect(revoked.push.data).toEqual({ userId: eve.userId, sessionId });
   });
 
@@ -151,6 +161,8 @@ describe("push outbox in Supabase mode", () => {
     const all = await rpc("claim_pushes", fay.accessToken, { p_limit: 100, p_lease_seconds: 1, p_max_age_seconds: 86_400 });
     expect(all.status).toBe(403);
     // Direct reads as the user: nothing, whatever the table holds.
-    await expect(asUser(database.db, fay.userId, (tx) => tx.query("select * from public.push_outbox"))).rejects.toMatchObject({ code: "42501" });
+    await expect(asUser(database.db, fay.userId, (tx) => tx.query("select * from public.push_outbox"))).rejects.toMatchObject({
+      code: "42501",
+    });
   });
 });

@@ -31,7 +31,6 @@ button:focus-visible,a:focus-visible{outline:3px solid #93c5fd;outline-offset:2p
 export const invalidLinkPage = (message: string, status = 400) =>
   page(status, "This link does not work", `<p>${escapeHtml(message)}</p><p><a href="/login">Ask for a new sign-in link</a></p>`);
 
-
 /**
  * 303 to a same-site path, as a relative Location: behind proxies and on 127.0.0.1 vs
  * localhost the server cannot know the origin the browser used, and the browser does.

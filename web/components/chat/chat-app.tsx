@@ -101,7 +101,14 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
               <header className="conversation-header" data-testid="conversation-header" data-peer-id={peer.id}>
                 <button type="button" className="icon-button back-button" data-testid="back-button" onClick={back}>
                   <svg viewBox="0 0 20 20" width="20" height="20" aria-hidden="true" focusable="false">
-                    <path d="M12.5 4.5L7 10l5.5 5.5" stroke="currentColor" strokeWidth="2" fill="none" strokeLinecap="round" strokeLinejoin="round" />
+                    <path
+                      d="M12.5 4.5L7 10l5.5 5.5"
+                      stroke="currentColor"
+                      strokeWidth="2"
+                      fill="none"
+                      strokeLinecap="round"
+                      strokeLinejoin="round"
+                    />
                   </svg>
                   <span className="sr-only">Back to conversations</span>
                 </button>
@@ -143,7 +150,10 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
               />
             </>
           ) : route ? (
-            <div className="conversation-empty" data-testid={route.status === "missing" ? "conversation-not-found" : "conversation-resolving"}>
+            <div
+              className="conversation-empty"
+              data-testid={route.status === "missing" ? "conversation-not-found" : "conversation-resolving"}
+            >
               <span className="empty-illustration empty-illustration-lg" aria-hidden="true" />
               {route.status === "missing" ? (
                 <>

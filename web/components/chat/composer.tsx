@@ -75,7 +75,10 @@ export function Composer({ recipientName, initialDraft = "", onSend, onDraftChan
         />
         <button type="submit" className="button button-primary composer-send" data-testid="send-button" disabled={!canSend}>
           <svg viewBox="0 0 20 20" width="18" height="18" aria-hidden="true" focusable="false">
-            <path d="M3.4 2.6a.9.9 0 0 0-1.2 1.1L4.3 9.2a.9.9 0 0 0 .8.6l6.4.2-6.4.2a.9.9 0 0 0-.8.6l-2.1 5.5a.9.9 0 0 0 1.2 1.1l14.2-6.6a.9.9 0 0 0 0-1.6z" fill="currentColor" />
+            <path
+              d="M3.4 2.6a.9.9 0 0 0-1.2 1.1L4.3 9.2a.9.9 0 0 0 .8.6l6.4.2-6.4.2a.9.9 0 0 0-.8.6l-2.1 5.5a.9.9 0 0 0 1.2 1.1l14.2-6.6a.9.9 0 0 0 0-1.6z"
+              fill="currentColor"
+            />
           </svg>
           <span className="composer-send-label">Send</span>
         </button>

@@ -37,7 +37,13 @@ export function ConversationList(props: ConversationListProps) {
   }
   if (!loaded) {
     return (
-      <div className="conversation-list" aria-busy="true" aria-label="Loading conversations" role="status" data-testid="conversations-loading">
+      <div
+        className="conversation-list"
+        aria-busy="true"
+        aria-label="Loading conversations"
+        role="status"
+        data-testid="conversations-loading"
+      >
         {Array.from({ length: SKELETON_ROWS }, (_, index) => (
           <div key={index} className="conversation-item skeleton-row" aria-hidden="true">
             <span className="skeleton skeleton-avatar" />
@@ -55,9 +61,7 @@ export function ConversationList(props: ConversationListProps) {
       <div className="sidebar-state" data-testid="conversations-empty">
         <span className="empty-illustration" aria-hidden="true" />
         <p className="sidebar-state-title">No conversations yet</p>
-        <p className="muted">
-          Start one by searching for someone by their email address. They need to have signed in once.
-        </p>
+        <p className="muted">Start one by searching for someone by their email address. They need to have signed in once.</p>
         <button type="button" className="button button-primary" onClick={onFindPeople}>
           Find people
         </button>

@@ -49,9 +49,7 @@ function buildRows(me: string, messages: ChatMessage[], pending: OutboxItem[]): 
       last = null;
     }
     const continued: boolean =
-      last !== null &&
-      lastSender === message.senderId &&
-      Date.parse(message.createdAt) - Date.parse(last.createdAt) < GROUP_GAP_MS;
+      last !== null && lastSender === message.senderId && Date.parse(message.createdAt) - Date.parse(last.createdAt) < GROUP_GAP_MS;
     // A sent message followed by more of its group leaves the time to the last one.
     if (continued && last?.status === "sent") last.showMeta = false;
     const row: Row & { kind: "message" } = {

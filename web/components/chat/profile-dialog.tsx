@@ -114,7 +114,12 @@ export default function ProfileDialog({
                 setSave({ status: "idle" });
               }}
             />
-            <button type="submit" className="button button-primary" data-testid="display-name-save" disabled={save.status === "saving" || unchanged}>
+            <button
+              type="submit"
+              className="button button-primary"
+              data-testid="display-name-save"
+              disabled={save.status === "saving" || unchanged}
+            >
               {save.status === "saving" ? "Saving…" : "Save"}
             </button>
           </div>
@@ -167,7 +172,11 @@ function NotificationSetting({
     return <p className="field-hint">This browser cannot show notifications.</p>;
   }
   if (notifications.support === "denied") {
-    return <p className="field-hint">Notifications are blocked for this site. Allow them in your browser’s site settings, then come back here.</p>;
+    return (
+      <p className="field-hint">
+        Notifications are blocked for this site. Allow them in your browser’s site settings, then come back here.
+      </p>
+    );
   }
   return (
     <div className="setting-row">
@@ -176,7 +185,13 @@ function NotificationSetting({
           ? "On: you get a notification for new messages while this tab is in the background."
           : "Off: get a notification for new messages while this tab is in the background."}
       </p>
-      <button type="button" className="button" data-testid="notifications-toggle" disabled={busy} onClick={() => void toggle(!notifications.enabled)}>
+      <button
+        type="button"
+        className="button"
+        data-testid="notifications-toggle"
+        disabled={busy}
+        onClick={() => void toggle(!notifications.enabled)}
+      >
         {notifications.enabled ? "Turn off" : "Turn on"}
       </button>
     </div>

@@ -83,8 +83,8 @@ export function UserSearch({ onSelect, children, inputRef }: UserSearchProps) {
             </p>
           ) : result.users.length === 0 ? (
             <p className="sidebar-empty" role="status">
-              No one found for “{trimmed}”. Type a person’s full email address to find them; people you have talked to are
-              also found by the start of their email. People appear once they have signed in.
+              No one found for “{trimmed}”. Type a person’s full email address to find them; people you have talked to are also found by the
+              start of their email. People appear once they have signed in.
             </p>
           ) : (
             <ul className="conversation-list">

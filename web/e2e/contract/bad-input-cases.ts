@@ -89,9 +89,13 @@ function api(
 
 const message = (context: CatalogueContext, patch: Record<string, unknown> = {}) =>
   Object.fromEntries(
-    Object.entries({ recipientId: context.bob.id, content: "hello", clientId: randomUUID(), ...patch }).filter(([, value]) => value !== undefined),
+    Object.entries({ recipientId: context.bob.id, content: "hello", clientId: randomUUID(), ...patch }).filter(
+      ([, value]) => value !== undefined,
+    ),
   );
-const send = (patch: Dynamic<Record<string, unknown>>): Dynamic<ApiOptions> => (context) => ({ json: message(context, resolve(patch, context)) });
+const send =
+  (patch: Dynamic<Record<string, unknown>>): Dynamic<ApiOptions> =>
+  (context) => ({ json: message(context, resolve(patch, context)) });
 const rawSend = (raw: string | Uint8Array, type: string | null = "application/json"): ApiOptions => ({ raw, type });
 const anonymous = (options: ApiOptions = {}): ApiOptions => ({ ...options, as: "anonymous" });
 
@@ -100,16 +104,23 @@ const LOGIN = "/api/auth/login";
 const READ = "/api/chat/read";
 const PROFILE = "/api/profile";
 const history = (query: Dynamic<string>) => (context: CatalogueContext) => `/api/chat/history?${resolve(query, context)}`;
-const withBob = (rest = "") => (context: CatalogueContext) => `with=${context.bob.id}${rest}`;
+const withBob =
+  (rest = "") =>
+  (context: CatalogueContext) =>
+    `with=${context.bob.id}${rest}`;
 const bigJson = (bytes: number) => JSON.stringify({ recipientId: randomUUID(), clientId: randomUUID(), content: "x".repeat(bytes) });
 
 /** An HTML page (the magic-link pages) that must not carry `needle` as markup. */
-const htmlWithout = (needle: string): Case["verify"] => (outcome) => {
-  if (!outcome.reply?.headers.get("content-type")?.includes("text/html")) throw new Error(`expected an HTML page, got ${outcome.reply?.headers.get("content-type")}`);
-  if (outcome.reply.text.includes(needle)) throw new Error(`the page echoes ${JSON.stringify(needle)}`);
-};
+const htmlWithout =
+  (needle: string): Case["verify"] =>
+  (outcome) => {
+    if (!outcome.reply?.headers.get("content-type")?.includes("text/html"))
+      throw new Error(`expected an HTML page, got ${outcome.reply?.headers.get("content-type")}`);
+    if (outcome.reply.text.includes(needle)) throw new Error(`the page echoes ${JSON.stringify(needle)}`);
+  };
 const noSessionCookie: Case["verify"] = (outcome) => {
-  if (outcome.reply?.headers.getSetCookie().some((line) => /^chat_session=[^;]+/.test(line))) throw new Error("a failed sign-in set a session cookie");
+  if (outcome.reply?.headers.getSetCookie().some((line) => /^chat_session=[^;]+/.test(line)))
+    throw new Error("a failed sign-in set a session cookie");
 };
 
 /** A body streamed in chunks, with no Content-Length (Transfer-Encoding: chunked). */
@@ -184,7 +195,12 @@ export function streamWithoutEnd(baseUrl: string, path: string, user: SignedInUs
 
 // --- Socket handshake and webhook cases -----------------------------------------------------
 
-function handshake(name: string, auth: Dynamic<Promise<Record<string, unknown> | undefined> | Record<string, unknown> | undefined>, expected = "unauthorized", headers?: Record<string, string>): Case {
+function handshake(
+  name: string,
+  auth: Dynamic<Promise<Record<string, unknown> | undefined> | Record<string, unknown> | undefined>,
+  expected = "unauthorized",
+  headers?: Record<string, string>,
+): Case {
   return {
     area: "socket handshake",
     name,
@@ -214,7 +230,12 @@ const tokenWith = (patch: Record<string, unknown>, secret?: string) => async (co
 
 const WEBHOOK = "/webhooks/messages";
 
-function webhook(name: string, build: (context: CatalogueContext) => { body: string | Uint8Array; headers: Record<string, string> }, status: number, code: string): Case {
+function webhook(
+  name: string,
+  build: (context: CatalogueContext) => { body: string | Uint8Array; headers: Record<string, string> },
+  status: number,
+  code: string,
+): Case {
   return {
     area: "webhook receiver",
     name,
@@ -229,7 +250,8 @@ function webhook(name: string, build: (context: CatalogueContext) => { body: str
 /** A push to ann (the suite's listening socket), signed with the stack's secret. */
 const pushToAnn = (context: CatalogueContext, patch: Record<string, unknown> = {}, content = "catalogue push") =>
   JSON.stringify(messagePush(context.bob.id, context.ann.id, content, patch));
-const signed = (body: (context: CatalogueContext) => string, at?: Date) => (context: CatalogueContext) => signPush(context.stack.webhookSecret, body(context), { at });
+const signed = (body: (context: CatalogueContext) => string, at?: Date) => (context: CatalogueContext) =>
+  signPush(context.stack.webhookSecret, body(context), { at });
 
 // --- The catalogue --------------------------------------------------------------------------
 
@@ -239,33 +261,170 @@ export const CASES: Case[] = [
   // Sign-in requests
   api("auth", "login: malformed JSON", "POST", LOGIN, anonymous(rawSend('{"email":')), 400, "invalid_json"),
   api("auth", "login: an empty body", "POST", LOGIN, anonymous(rawSend("")), 400, "invalid_json"),
-  api("auth", "login: bytes that are not UTF-8", "POST", LOGIN, anonymous(rawSend(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]))), 400, "invalid_json"),
-  api("auth", "login: text/plain (the CSRF shape)", "POST", LOGIN, () => anonymous(rawSend(JSON.stringify({ email: freshEmail("csrf") }), "text/plain")), 415, "unsupported_media_type"),
-  api("auth", "login: a form-encoded body", "POST", LOGIN, () => anonymous(rawSend(`email=${encodeURIComponent(freshEmail("form"))}`, "application/x-www-form-urlencoded")), 415, "unsupported_media_type"),
-  api("auth", "login: no content type", "POST", LOGIN, () => anonymous(rawSend(JSON.stringify({ email: freshEmail("csrf") }), null)), 415, "unsupported_media_type"),
-  api("auth", "login: application/jsonx", "POST", LOGIN, () => anonymous(rawSend(JSON.stringify({ email: freshEmail("csrf") }), "application/jsonx")), 415, "unsupported_media_type"),
+  api(
+    "auth",
+    "login: bytes that are not UTF-8",
+    "POST",
+    LOGIN,
+    anonymous(rawSend(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]))),
+    400,
+    "invalid_json",
+  ),
+  api(
+    "auth",
+    "login: text/plain (the CSRF shape)",
+    "POST",
+    LOGIN,
+    () => anonymous(rawSend(JSON.stringify({ email: freshEmail("csrf") }), "text/plain")),
+    415,
+    "unsupported_media_type",
+  ),
+  api(
+    "auth",
+    "login: a form-encoded body",
+    "POST",
+    LOGIN,
+    () => anonymous(rawSend(`email=${encodeURIComponent(freshEmail("form"))}`, "application/x-www-form-urlencoded")),
+    415,
+    "unsupported_media_type",
+  ),
+  api(
+    "auth",
+    "login: no content type",
+    "POST",
+    LOGIN,
+    () => anonymous(rawSend(JSON.stringify({ email: freshEmail("csrf") }), null)),
+    415,
+    "unsupported_media_type",
+  ),
+  api(
+    "auth",
+    "login: application/jsonx",
+    "POST",
+    LOGIN,
+    () => anonymous(rawSend(JSON.stringify({ email: freshEmail("csrf") }), "application/jsonx")),
+    415,
+    "unsupported_media_type",
+  ),
   api("auth", "login: a JSON array", "POST", LOGIN, anonymous({ json: [] }), 400, "invalid_email"),
   api("auth", "login: JSON null", "POST", LOGIN, anonymous(rawSend("null")), 400, "invalid_email"),
   api("auth", "login: no email", "POST", LOGIN, anonymous({ json: { next: "/chat" } }), 400, "invalid_email"),
   api("auth", "login: the email as a number", "POST", LOGIN, anonymous({ json: { email: 42 } }), 400, "invalid_email"),
   api("auth", "login: the email as an array", "POST", LOGIN, anonymous({ json: { email: ["a@example.com"] } }), 400, "invalid_email"),
   api("auth", "login: not an address", "POST", LOGIN, anonymous({ json: { email: "not an email" } }), 400, "invalid_email"),
-  api("auth", "login: a 300-character address", "POST", LOGIN, anonymous({ json: { email: `${"a".repeat(288)}@example.com` } }), 400, "invalid_email"),
-  api("auth", "login: a header injection (CRLF Bcc)", "POST", LOGIN, anonymous({ json: { email: "a@example.com\r\nBcc: all@example.com" } }), 400, "invalid_email"),
+  api(
+    "auth",
+    "login: a 300-character address",
+    "POST",
+    LOGIN,
+    anonymous({ json: { email: `${"a".repeat(288)}@example.com` } }),
+    400,
+    "invalid_email",
+  ),
+  api(
+    "auth",
+    "login: a header injection (CRLF Bcc)",
+    "POST",
+    LOGIN,
+    anonymous({ json: { email: "a@example.com\r\nBcc: all@example.com" } }),
+    400,
+    "invalid_email",
+  ),
   api("auth", "login: a NUL in the address", "POST", LOGIN, anonymous({ json: { email: "a\u0000@example.com" } }), 400, "invalid_email"),
-  api("auth", "login: a bidi override in the address", "POST", LOGIN, anonymous({ json: { email: "moc.elpmaxe\u202e@a" } }), 400, "invalid_email"),
-  api("auth", "login: a lone surrogate in the address", "POST", LOGIN, anonymous({ json: { email: "a\ud800@example.com" } }), 400, "invalid_email"),
-  api("auth", "login: a body over 64 KiB", "POST", LOGIN, () => anonymous(rawSend(JSON.stringify({ email: freshEmail("csrf"), pad: "x".repeat(70_000) }))), 413, "payload_too_large"),
-  api("auth", "login: a cross-site Origin", "POST", LOGIN, () => anonymous({ json: { email: freshEmail("csrf") }, origin: "https://evil.example" }), 403, "forbidden_origin"),
-  api("auth", "login: Origin null (sandboxed frame)", "POST", LOGIN, () => anonymous({ json: { email: freshEmail("csrf") }, origin: "null" }), 403, "forbidden_origin"),
-  api("auth", "login: Sec-Fetch-Site cross-site without Origin", "POST", LOGIN, () => anonymous({ json: { email: freshEmail("csrf") }, origin: null, headers: { "sec-fetch-site": "cross-site" } }), 403, "forbidden_origin"),
-  api("auth", "login: a cross-site Origin with a matching X-Forwarded-Host", "POST", LOGIN, () => anonymous({ json: { email: freshEmail("csrf") }, origin: "https://evil.example", headers: { "x-forwarded-host": "evil.example" } }), 403, "forbidden_origin"),
+  api(
+    "auth",
+    "login: a bidi override in the address",
+    "POST",
+    LOGIN,
+    anonymous({ json: { email: "moc.elpmaxe\u202e@a" } }),
+    400,
+    "invalid_email",
+  ),
+  api(
+    "auth",
+    "login: a lone surrogate in the address",
+    "POST",
+    LOGIN,
+    anonymous({ json: { email: "a\ud800@example.com" } }),
+    400,
+    "invalid_email",
+  ),
+  api(
+    "auth",
+    "login: a body over 64 KiB",
+    "POST",
+    LOGIN,
+    () => anonymous(rawSend(JSON.stringify({ email: freshEmail("csrf"), pad: "x".repeat(70_000) }))),
+    413,
+    "payload_too_large",
+  ),
+  api(
+    "auth",
+    "login: a cross-site Origin",
+    "POST",
+    LOGIN,
+    () => anonymous({ json: { email: freshEmail("csrf") }, origin: "https://evil.example" }),
+    403,
+    "forbidden_origin",
+  ),
+  api(
+    "auth",
+    "login: Origin null (sandboxed frame)",
+    "POST",
+    LOGIN,
+    () => anonymous({ json: { email: freshEmail("csrf") }, origin: "null" }),
+    403,
+    "forbidden_origin",
+  ),
+  api(
+    "auth",
+    "login: Sec-Fetch-Site cross-site without Origin",
+    "POST",
+    LOGIN,
+    () => anonymous({ json: { email: freshEmail("csrf") }, origin: null, headers: { "sec-fetch-site": "cross-site" } }),
+    403,
+    "forbidden_origin",
+  ),
+  api(
+    "auth",
+    "login: a cross-site Origin with a matching X-Forwarded-Host",
+    "POST",
+    LOGIN,
+    () =>
+      anonymous({ json: { email: freshEmail("csrf") }, origin: "https://evil.example", headers: { "x-forwarded-host": "evil.example" } }),
+    403,
+    "forbidden_origin",
+  ),
   api("auth", "login: GET instead of POST", "GET", LOGIN, anonymous(), 405),
   api("auth", "session: no cookie", "GET", "/api/auth/session", anonymous(), 401, "unauthorized"),
-  api("auth", "session: a forged cookie", "GET", "/api/auth/session", anonymous({ headers: { cookie: "chat_session=forged" } }), 401, "unauthorized"),
-  api("auth", "session: an 8 KB cookie", "GET", "/api/auth/session", anonymous({ headers: { cookie: `chat_session=${"a".repeat(8000)}` } }), 401, "unauthorized"),
+  api(
+    "auth",
+    "session: a forged cookie",
+    "GET",
+    "/api/auth/session",
+    anonymous({ headers: { cookie: "chat_session=forged" } }),
+    401,
+    "unauthorized",
+  ),
+  api(
+    "auth",
+    "session: an 8 KB cookie",
+    "GET",
+    "/api/auth/session",
+    anonymous({ headers: { cookie: `chat_session=${"a".repeat(8000)}` } }),
+    401,
+    "unauthorized",
+  ),
   api("auth", "session: POST instead of GET", "POST", "/api/auth/session", {}, 405),
-  api("auth", "logout: a cross-site Origin (ann stays signed in)", "POST", "/api/auth/logout", { origin: "https://evil.example" }, 403, "forbidden_origin"),
+  api(
+    "auth",
+    "logout: a cross-site Origin (ann stays signed in)",
+    "POST",
+    "/api/auth/logout",
+    { origin: "https://evil.example" },
+    403,
+    "forbidden_origin",
+  ),
   api("auth", "logout: GET instead of POST", "GET", "/api/auth/logout", {}, 405),
 
   // Sending
@@ -273,10 +432,42 @@ export const CASES: Case[] = [
   api("send", "truncated JSON", "POST", SEND, rawSend('{"recipientId": "'), 400, "invalid_json"),
   api("send", "an empty body", "POST", SEND, rawSend(""), 400, "invalid_json"),
   api("send", "bytes that are not UTF-8", "POST", SEND, rawSend(new Uint8Array([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d])), 400, "invalid_json"),
-  api("send", "JSON with a trailing comma", "POST", SEND, (c) => rawSend(`{"recipientId":"${c.bob.id}","content":"x","clientId":"${randomUUID()}",}`), 400, "invalid_json"),
-  api("send", "text/plain (the CSRF shape)", "POST", SEND, (c) => rawSend(JSON.stringify(message(c)), "text/plain"), 415, "unsupported_media_type"),
-  api("send", "a form-encoded body", "POST", SEND, rawSend("content=x", "application/x-www-form-urlencoded"), 415, "unsupported_media_type"),
-  api("send", "multipart/form-data", "POST", SEND, rawSend("--b\r\n\r\nx\r\n--b--", "multipart/form-data; boundary=b"), 415, "unsupported_media_type"),
+  api(
+    "send",
+    "JSON with a trailing comma",
+    "POST",
+    SEND,
+    (c) => rawSend(`{"recipientId":"${c.bob.id}","content":"x","clientId":"${randomUUID()}",}`),
+    400,
+    "invalid_json",
+  ),
+  api(
+    "send",
+    "text/plain (the CSRF shape)",
+    "POST",
+    SEND,
+    (c) => rawSend(JSON.stringify(message(c)), "text/plain"),
+    415,
+    "unsupported_media_type",
+  ),
+  api(
+    "send",
+    "a form-encoded body",
+    "POST",
+    SEND,
+    rawSend("content=x", "application/x-www-form-urlencoded"),
+    415,
+    "unsupported_media_type",
+  ),
+  api(
+    "send",
+    "multipart/form-data",
+    "POST",
+    SEND,
+    rawSend("--b\r\n\r\nx\r\n--b--", "multipart/form-data; boundary=b"),
+    415,
+    "unsupported_media_type",
+  ),
   api("send", "no content type", "POST", SEND, (c) => rawSend(JSON.stringify(message(c)), null), 415, "unsupported_media_type"),
   api("send", "a JSON array", "POST", SEND, rawSend("[]"), 422, "validation_failed"),
   api("send", "JSON null", "POST", SEND, rawSend("null"), 422, "validation_failed"),
@@ -287,7 +478,15 @@ export const CASES: Case[] = [
   api("send", "no content", "POST", SEND, send({ content: undefined }), 422, "validation_failed"),
   api("send", "no clientId", "POST", SEND, send({ clientId: undefined }), 422, "validation_failed"),
   api("send", "an extra field (senderId)", "POST", SEND, send({ senderId: randomUUID() }), 422, "validation_failed"),
-  api("send", "a __proto__ field", "POST", SEND, (c) => rawSend(`{"recipientId":"${c.bob.id}","content":"x","clientId":"${randomUUID()}","__proto__":{"admin":true}}`), 422, "validation_failed"),
+  api(
+    "send",
+    "a __proto__ field",
+    "POST",
+    SEND,
+    (c) => rawSend(`{"recipientId":"${c.bob.id}","content":"x","clientId":"${randomUUID()}","__proto__":{"admin":true}}`),
+    422,
+    "validation_failed",
+  ),
   api("send", "content as a number", "POST", SEND, send({ content: 42 }), 422, "validation_failed"),
   api("send", "content as an object", "POST", SEND, send({ content: { $gt: "" } }), 422, "validation_failed"),
   api("send", "content as an array", "POST", SEND, send({ content: ["hi"] }), 422, "validation_failed"),
@@ -295,7 +494,15 @@ export const CASES: Case[] = [
   api("send", "empty content", "POST", SEND, send({ content: "" }), 422, "validation_failed"),
   api("send", "whitespace-only content", "POST", SEND, send({ content: " \n\t\u00a0 " }), 422, "validation_failed"),
   api("send", "zero-width-only content", "POST", SEND, send({ content: ZERO_WIDTH }), 422, "validation_failed"),
-  api("send", "only invisible format characters and spaces", "POST", SEND, send({ content: " \u200b\ufeff\u2060 \u200d " }), 422, "validation_failed"),
+  api(
+    "send",
+    "only invisible format characters and spaces",
+    "POST",
+    SEND,
+    send({ content: " \u200b\ufeff\u2060 \u200d " }),
+    422,
+    "validation_failed",
+  ),
   api("send", "content of 4001 characters", "POST", SEND, send({ content: "a".repeat(4001) }), 422, "validation_failed"),
   api("send", "content of 4001 emoji (surrogate pairs)", "POST", SEND, send({ content: "😀".repeat(4001) }), 422, "validation_failed"),
   api("send", "a NUL in content", "POST", SEND, send({ content: "nul\u0000here" }), 422, "validation_failed"),
@@ -306,19 +513,75 @@ export const CASES: Case[] = [
   api("send", "a bidi isolate", "POST", SEND, send({ content: "a\u2067b" }), 422, "validation_failed"),
   api("send", "a recipient that is not a UUID", "POST", SEND, send({ recipientId: "not-a-uuid" }), 422, "validation_failed"),
   api("send", "a SQL-looking recipient", "POST", SEND, send({ recipientId: "' or 1=1 --" }), 422, "validation_failed"),
-  api("send", "a recipient UUID with a NUL", "POST", SEND, (c) => ({ json: message(c, { recipientId: `${c.bob.id}\u0000` }) }), 422, "validation_failed"),
+  api(
+    "send",
+    "a recipient UUID with a NUL",
+    "POST",
+    SEND,
+    (c) => ({ json: message(c, { recipientId: `${c.bob.id}\u0000` }) }),
+    422,
+    "validation_failed",
+  ),
   api("send", "a recipient as a number", "POST", SEND, send({ recipientId: 7 }), 422, "validation_failed"),
   api("send", "a clientId that is not a UUID", "POST", SEND, send({ clientId: "1234" }), 422, "validation_failed"),
   api("send", "a 10 KB clientId", "POST", SEND, send({ clientId: "c".repeat(10_000) }), 422, "validation_failed"),
   api("send", "an unknown recipient", "POST", SEND, send({ recipientId: randomUUID() }), 404, "user_not_found"),
-  api("send", "the nil UUID as recipient", "POST", SEND, send({ recipientId: "00000000-0000-0000-0000-000000000000" }), 404, "user_not_found"),
-  api("send", "oneself as recipient", "POST", SEND, send((c) => ({ recipientId: c.ann.id })), 400, "cannot_message_self"),
-  api("send", "a used clientId with other content", "POST", SEND, (c) => ({ json: message(c, { clientId: c.firstSend.clientId, content: "something else" }) }), 409, "client_id_conflict"),
-  api("send", "a used clientId for another recipient", "POST", SEND, (c) => ({ json: message(c, { clientId: c.firstSend.clientId, recipientId: randomUUID(), content: c.firstSend.content }) }), 409, "client_id_conflict"),
+  api(
+    "send",
+    "the nil UUID as recipient",
+    "POST",
+    SEND,
+    send({ recipientId: "00000000-0000-0000-0000-000000000000" }),
+    404,
+    "user_not_found",
+  ),
+  api(
+    "send",
+    "oneself as recipient",
+    "POST",
+    SEND,
+    send((c) => ({ recipientId: c.ann.id })),
+    400,
+    "cannot_message_self",
+  ),
+  api(
+    "send",
+    "a used clientId with other content",
+    "POST",
+    SEND,
+    (c) => ({ json: message(c, { clientId: c.firstSend.clientId, content: "something else" }) }),
+    409,
+    "client_id_conflict",
+  ),
+  api(
+    "send",
+    "a used clientId for another recipient",
+    "POST",
+    SEND,
+    (c) => ({ json: message(c, { clientId: c.firstSend.clientId, recipientId: randomUUID(), content: c.firstSend.content }) }),
+    409,
+    "client_id_conflict",
+  ),
   api("send", "no session", "POST", SEND, (c) => anonymous({ json: message(c) }), 401, "unauthorized"),
-  api("send", "a forged session cookie", "POST", SEND, (c) => anonymous({ json: message(c), headers: { cookie: "chat_session=forged" } }), 401, "unauthorized"),
+  api(
+    "send",
+    "a forged session cookie",
+    "POST",
+    SEND,
+    (c) => anonymous({ json: message(c), headers: { cookie: "chat_session=forged" } }),
+    401,
+    "unauthorized",
+  ),
   api("send", "a cross-site Origin", "POST", SEND, (c) => ({ json: message(c), origin: "https://evil.example" }), 403, "forbidden_origin"),
-  api("send", "a cross-site Origin with a matching X-Forwarded-Host", "POST", SEND, (c) => ({ json: message(c), origin: "https://evil.example", headers: { "x-forwarded-host": "evil.example" } }), 403, "forbidden_origin"),
+  api(
+    "send",
+    "a cross-site Origin with a matching X-Forwarded-Host",
+    "POST",
+    SEND,
+    (c) => ({ json: message(c), origin: "https://evil.example", headers: { "x-forwarded-host": "evil.example" } }),
+    403,
+    "forbidden_origin",
+  ),
   api("send", "a body over 64 KiB (Content-Length)", "POST", SEND, rawSend(bigJson(70_000)), 413, "payload_too_large"),
   api("send", "a 1 MB body (Content-Length)", "POST", SEND, rawSend(bigJson(1_000_000)), 413, "payload_too_large"),
   {
@@ -326,7 +589,11 @@ export const CASES: Case[] = [
     name: "a 200 KB chunked body (no Content-Length)",
     expect: () => ({ status: 413, code: "payload_too_large" }),
     async run(context) {
-      const reply = await call(context.stack.baseUrl, "POST", SEND, { user: context.ann, body: chunked(200_000), headers: { "content-type": "application/json" } });
+      const reply = await call(context.stack.baseUrl, "POST", SEND, {
+        user: context.ann,
+        body: chunked(200_000),
+        headers: { "content-type": "application/json" },
+      });
       return { status: reply.status, code: reply.body?.error?.code, reply };
     },
   },
@@ -343,18 +610,66 @@ export const CASES: Case[] = [
   // History
   api("history", "no with", "GET", "/api/chat/history", {}, 422, "validation_failed"),
   api("history", "with that is not a UUID", "GET", history("with=abc"), {}, 422, "validation_failed"),
-  api("history", "with as a query-string array", "GET", history((c) => `with[]=${c.bob.id}`), {}, 422, "validation_failed"),
-  api("history", "with as an indexed array", "GET", history((c) => `with[0]=${c.bob.id}`), {}, 422, "validation_failed"),
-  api("history", "with holding a NUL", "GET", history((c) => `with=${c.bob.id}%00`), {}, 422, "validation_failed"),
-  api("history", "with holding a bidi override", "GET", history((c) => `with=%E2%80%AE${c.bob.id}`), {}, 422, "validation_failed"),
+  api(
+    "history",
+    "with as a query-string array",
+    "GET",
+    history((c) => `with[]=${c.bob.id}`),
+    {},
+    422,
+    "validation_failed",
+  ),
+  api(
+    "history",
+    "with as an indexed array",
+    "GET",
+    history((c) => `with[0]=${c.bob.id}`),
+    {},
+    422,
+    "validation_failed",
+  ),
+  api(
+    "history",
+    "with holding a NUL",
+    "GET",
+    history((c) => `with=${c.bob.id}%00`),
+    {},
+    422,
+    "validation_failed",
+  ),
+  api(
+    "history",
+    "with holding a bidi override",
+    "GET",
+    history((c) => `with=%E2%80%AE${c.bob.id}`),
+    {},
+    422,
+    "validation_failed",
+  ),
   api("history", "a text limit", "GET", history(withBob("&limit=lots")), {}, 422, "validation_failed"),
   api("history", "a fractional limit", "GET", history(withBob("&limit=1.5")), {}, 422, "validation_failed"),
   api("history", "a 20-digit limit", "GET", history(withBob("&limit=99999999999999999999")), {}, 422, "validation_failed"),
   api("history", "an exponent limit", "GET", history(withBob("&limit=1e3")), {}, 422, "validation_failed"),
   api("history", "a forged cursor", "GET", history(withBob(`&before=${randomUUID()}`)), {}, 400, "invalid_cursor"),
   api("history", "a forged after cursor", "GET", history(withBob(`&after=${randomUUID()}`)), {}, 400, "invalid_cursor"),
-  api("history", "a cursor from someone else's conversation", "GET", history((c) => `with=${c.bob.id}&before=${c.foreignMessageId}`), {}, 400, "invalid_cursor"),
-  api("history", "a cursor that is not a UUID", "GET", history(withBob("&before=1%27%3B%20drop%20table%20messages")), {}, 422, "validation_failed"),
+  api(
+    "history",
+    "a cursor from someone else's conversation",
+    "GET",
+    history((c) => `with=${c.bob.id}&before=${c.foreignMessageId}`),
+    {},
+    400,
+    "invalid_cursor",
+  ),
+  api(
+    "history",
+    "a cursor that is not a UUID",
+    "GET",
+    history(withBob("&before=1%27%3B%20drop%20table%20messages")),
+    {},
+    422,
+    "validation_failed",
+  ),
   api("history", "a bad cursor encoding", "GET", history(withBob("&before=%E0%A4%A")), {}, 422, "validation_failed"),
   api("history", "both cursors", "GET", history(withBob(`&before=${randomUUID()}&after=${randomUUID()}`)), {}, 422, "validation_failed"),
   api("history", "an unknown parameter", "GET", history(withBob("&sort=desc")), {}, 422, "validation_failed"),
@@ -364,38 +679,118 @@ export const CASES: Case[] = [
 
   // Conversations
   api("conversations", "no session", "GET", "/api/chat/conversations", anonymous(), 401, "unauthorized"),
-  api("conversations", "a forged session cookie", "GET", "/api/chat/conversations", anonymous({ headers: { cookie: "chat_session=x; chat_session=y" } }), 401, "unauthorized"),
+  api(
+    "conversations",
+    "a forged session cookie",
+    "GET",
+    "/api/chat/conversations",
+    anonymous({ headers: { cookie: "chat_session=x; chat_session=y" } }),
+    401,
+    "unauthorized",
+  ),
   api("conversations", "POST instead of GET", "POST", "/api/chat/conversations", { json: {} }, 405),
 
   // Read positions
   api("read", "malformed JSON", "POST", READ, rawSend("{seq:1}"), 400, "invalid_json"),
-  api("read", "text/plain", "POST", READ, (c) => rawSend(JSON.stringify({ peerId: c.bob.id, seq: 1 }), "text/plain"), 415, "unsupported_media_type"),
+  api(
+    "read",
+    "text/plain",
+    "POST",
+    READ,
+    (c) => rawSend(JSON.stringify({ peerId: c.bob.id, seq: 1 }), "text/plain"),
+    415,
+    "unsupported_media_type",
+  ),
   api("read", "a negative seq", "POST", READ, (c) => ({ json: { peerId: c.bob.id, seq: -1 } }), 422, "validation_failed"),
   api("read", "seq as a string", "POST", READ, (c) => ({ json: { peerId: c.bob.id, seq: "1" } }), 422, "validation_failed"),
   api("read", "a fractional seq", "POST", READ, (c) => ({ json: { peerId: c.bob.id, seq: 0.5 } }), 422, "validation_failed"),
   api("read", "seq 1e300", "POST", READ, (c) => rawSend(`{"peerId":"${c.bob.id}","seq":1e300}`), 422, "validation_failed"),
-  api("read", "seq past the safe integers", "POST", READ, (c) => rawSend(`{"peerId":"${c.bob.id}","seq":9007199254740993}`), 422, "validation_failed"),
+  api(
+    "read",
+    "seq past the safe integers",
+    "POST",
+    READ,
+    (c) => rawSend(`{"peerId":"${c.bob.id}","seq":9007199254740993}`),
+    422,
+    "validation_failed",
+  ),
   api("read", "seq null", "POST", READ, (c) => ({ json: { peerId: c.bob.id, seq: null } }), 422, "validation_failed"),
   api("read", "a peerId that is not a UUID", "POST", READ, { json: { peerId: "bob", seq: 1 } }, 422, "validation_failed"),
-  api("read", "an extra field (lastReadSeq)", "POST", READ, (c) => ({ json: { peerId: c.bob.id, seq: 0, lastReadSeq: 99 } }), 422, "validation_failed"),
+  api(
+    "read",
+    "an extra field (lastReadSeq)",
+    "POST",
+    READ,
+    (c) => ({ json: { peerId: c.bob.id, seq: 0, lastReadSeq: 99 } }),
+    422,
+    "validation_failed",
+  ),
   api("read", "oneself as peer", "POST", READ, (c) => ({ json: { peerId: c.ann.id, seq: 1 } }), 400, "cannot_message_self"),
   api("read", "a peer with no conversation", "POST", READ, { json: { peerId: randomUUID(), seq: 1 } }, 404, "conversation_not_found"),
   api("read", "no session", "POST", READ, (c) => anonymous({ json: { peerId: c.bob.id, seq: 1 } }), 401, "unauthorized"),
-  api("read", "a cross-site Origin", "POST", READ, (c) => ({ json: { peerId: c.bob.id, seq: 1 }, origin: "https://evil.example" }), 403, "forbidden_origin"),
+  api(
+    "read",
+    "a cross-site Origin",
+    "POST",
+    READ,
+    (c) => ({ json: { peerId: c.bob.id, seq: 1 }, origin: "https://evil.example" }),
+    403,
+    "forbidden_origin",
+  ),
 
   // Profile
-  api("profile", "a display name over 80 characters", "PATCH", PROFILE, { json: { displayName: "n".repeat(81) } }, 422, "validation_failed"),
+  api(
+    "profile",
+    "a display name over 80 characters",
+    "PATCH",
+    PROFILE,
+    { json: { displayName: "n".repeat(81) } },
+    422,
+    "validation_failed",
+  ),
   api("profile", "a display name with a newline", "PATCH", PROFILE, { json: { displayName: "a\nb" } }, 422, "validation_failed"),
   api("profile", "a display name with a NUL", "PATCH", PROFILE, { json: { displayName: "a\u0000b" } }, 422, "validation_failed"),
-  api("profile", "a display name with a bidi override", "PATCH", PROFILE, { json: { displayName: "Ann\u202enimda" } }, 422, "validation_failed"),
-  api("profile", "a display name with a lone surrogate", "PATCH", PROFILE, { json: { displayName: "Ann\udc00" } }, 422, "validation_failed"),
+  api(
+    "profile",
+    "a display name with a bidi override",
+    "PATCH",
+    PROFILE,
+    { json: { displayName: "Ann\u202enimda" } },
+    422,
+    "validation_failed",
+  ),
+  api(
+    "profile",
+    "a display name with a lone surrogate",
+    "PATCH",
+    PROFILE,
+    { json: { displayName: "Ann\udc00" } },
+    422,
+    "validation_failed",
+  ),
   api("profile", "a display name as a number", "PATCH", PROFILE, { json: { displayName: 7 } }, 422, "validation_failed"),
   api("profile", "no displayName", "PATCH", PROFILE, { json: {} }, 422, "validation_failed"),
-  api("profile", "an extra field (email)", "PATCH", PROFILE, { json: { displayName: "Ann", email: "admin@example.com" } }, 422, "validation_failed"),
+  api(
+    "profile",
+    "an extra field (email)",
+    "PATCH",
+    PROFILE,
+    { json: { displayName: "Ann", email: "admin@example.com" } },
+    422,
+    "validation_failed",
+  ),
   api("profile", "a JSON array", "PATCH", PROFILE, { json: ["Ann"] }, 422, "validation_failed"),
   api("profile", "malformed JSON", "PATCH", PROFILE, rawSend('{"displayName":'), 400, "invalid_json"),
   api("profile", "text/plain", "PATCH", PROFILE, rawSend('{"displayName":"Ann"}', "text/plain"), 415, "unsupported_media_type"),
-  api("profile", "a cross-site Origin", "PATCH", PROFILE, { json: { displayName: "Ann" }, origin: "https://evil.example" }, 403, "forbidden_origin"),
+  api(
+    "profile",
+    "a cross-site Origin",
+    "PATCH",
+    PROFILE,
+    { json: { displayName: "Ann" }, origin: "https://evil.example" },
+    403,
+    "forbidden_origin",
+  ),
   api("profile", "no session (GET)", "GET", PROFILE, anonymous(), 401, "unauthorized"),
   api("profile", "no session (PATCH)", "PATCH", PROFILE, anonymous({ json: { displayName: "Ann" } }), 401, "unauthorized"),
   api("profile", "POST instead of PATCH", "POST", PROFILE, { json: { displayName: "Ann" } }, 405),
@@ -412,26 +807,129 @@ export const CASES: Case[] = [
   api("users", "POST instead of GET", "POST", "/api/users?q=a", { json: {} }, 405),
 
   // Dev mailbox (off in production: 404 for everything)
-  api("dev mailbox", "email as a query-string array", "GET", "/api/dev/mailbox?email[]=a", anonymous(), (mode) => (mode === "next dev" ? 422 : 404), (mode) => (mode === "next dev" ? "validation_failed" : "not_found")),
-  api("dev mailbox", "an unknown parameter", "GET", "/api/dev/mailbox?all=1", anonymous(), (mode) => (mode === "next dev" ? 422 : 404), (mode) => (mode === "next dev" ? "validation_failed" : "not_found")),
-  api("dev mailbox", "a 300-character email", "GET", `/api/dev/mailbox?email=${"a".repeat(300)}`, anonymous(), (mode) => (mode === "next dev" ? 422 : 404), (mode) => (mode === "next dev" ? "validation_failed" : "not_found")),
+  api(
+    "dev mailbox",
+    "email as a query-string array",
+    "GET",
+    "/api/dev/mailbox?email[]=a",
+    anonymous(),
+    (mode) => (mode === "next dev" ? 422 : 404),
+    (mode) => (mode === "next dev" ? "validation_failed" : "not_found"),
+  ),
+  api(
+    "dev mailbox",
+    "an unknown parameter",
+    "GET",
+    "/api/dev/mailbox?all=1",
+    anonymous(),
+    (mode) => (mode === "next dev" ? 422 : 404),
+    (mode) => (mode === "next dev" ? "validation_failed" : "not_found"),
+  ),
+  api(
+    "dev mailbox",
+    "a 300-character email",
+    "GET",
+    `/api/dev/mailbox?email=${"a".repeat(300)}`,
+    anonymous(),
+    (mode) => (mode === "next dev" ? 422 : 404),
+    (mode) => (mode === "next dev" ? "validation_failed" : "not_found"),
+  ),
   api("dev mailbox", "POST instead of GET", "POST", "/api/dev/mailbox", anonymous({ json: {} }), 405),
 
   // The magic-link pages
   api("confirm/callback", "confirm: no parameters", "GET", "/auth/confirm", anonymous(), 400, undefined, htmlWithout("<script")),
   api("confirm/callback", "confirm: only a token", "GET", "/auth/confirm?token_hash=abc", anonymous(), 400),
   api("confirm/callback", "confirm: an unknown type", "GET", "/auth/confirm?token_hash=abc&type=admin", anonymous(), 400),
-  api("confirm/callback", "confirm: a 600-character token", "GET", `/auth/confirm?token_hash=${"a".repeat(600)}&type=magiclink`, anonymous(), 400),
-  api("confirm/callback", "confirm: markup in the token is escaped", "GET", "/auth/confirm?token_hash=%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E&type=magiclink", anonymous(), 200, undefined, htmlWithout("<script>alert(1)")),
-  api("confirm/callback", "confirm: an open redirect in next", "GET", "/auth/confirm?token_hash=abc&type=magiclink&next=%2F%2Fevil.example", anonymous(), 200, undefined, htmlWithout("evil.example")),
-  api("confirm/callback", "confirm: an unknown token", "POST", "/auth/confirm", anonymous({ raw: "token_hash=unknown&type=magiclink&next=%2Fchat", type: "application/x-www-form-urlencoded" }), 403, undefined, noSessionCookie),
-  api("confirm/callback", "confirm: a cross-site form post", "POST", "/auth/confirm", anonymous({ raw: "token_hash=unknown&type=magiclink", type: "application/x-www-form-urlencoded", origin: "https://evil.example" }), 403, undefined, noSessionCookie),
-  api("confirm/callback", "confirm: a JSON body instead of a form", "POST", "/auth/confirm", anonymous({ raw: '{"token_hash":"x"}', type: "application/json" }), 400, undefined, noSessionCookie),
-  api("confirm/callback", "confirm: a form without a token", "POST", "/auth/confirm", anonymous({ raw: "type=magiclink", type: "application/x-www-form-urlencoded" }), 400, undefined, noSessionCookie),
+  api(
+    "confirm/callback",
+    "confirm: a 600-character token",
+    "GET",
+    `/auth/confirm?token_hash=${"a".repeat(600)}&type=magiclink`,
+    anonymous(),
+    400,
+  ),
+  api(
+    "confirm/callback",
+    "confirm: markup in the token is escaped",
+    "GET",
+    "/auth/confirm?token_hash=%22%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E&type=magiclink",
+    anonymous(),
+    200,
+    undefined,
+    htmlWithout("<script>alert(1)"),
+  ),
+  api(
+    "confirm/callback",
+    "confirm: an open redirect in next",
+    "GET",
+    "/auth/confirm?token_hash=abc&type=magiclink&next=%2F%2Fevil.example",
+    anonymous(),
+    200,
+    undefined,
+    htmlWithout("evil.example"),
+  ),
+  api(
+    "confirm/callback",
+    "confirm: an unknown token",
+    "POST",
+    "/auth/confirm",
+    anonymous({ raw: "token_hash=unknown&type=magiclink&next=%2Fchat", type: "application/x-www-form-urlencoded" }),
+    403,
+    undefined,
+    noSessionCookie,
+  ),
+  api(
+    "confirm/callback",
+    "confirm: a cross-site form post",
+    "POST",
+    "/auth/confirm",
+    anonymous({ raw: "token_hash=unknown&type=magiclink", type: "application/x-www-form-urlencoded", origin: "https://evil.example" }),
+    403,
+    undefined,
+    noSessionCookie,
+  ),
+  api(
+    "confirm/callback",
+    "confirm: a JSON body instead of a form",
+    "POST",
+    "/auth/confirm",
+    anonymous({ raw: '{"token_hash":"x"}', type: "application/json" }),
+    400,
+    undefined,
+    noSessionCookie,
+  ),
+  api(
+    "confirm/callback",
+    "confirm: a form without a token",
+    "POST",
+    "/auth/confirm",
+    anonymous({ raw: "type=magiclink", type: "application/x-www-form-urlencoded" }),
+    400,
+    undefined,
+    noSessionCookie,
+  ),
   api("confirm/callback", "callback: no code", "GET", "/auth/callback", anonymous(), 400),
   api("confirm/callback", "callback: a 600-character code", "GET", `/auth/callback?code=${"c".repeat(600)}`, anonymous(), 400),
-  api("confirm/callback", "callback: a provider error_description is not shown", "GET", "/auth/callback?error=access_denied&error_description=Your%20account%20is%20locked%2C%20call%20%2B1-555-0100", anonymous(), 400, undefined, htmlWithout("call +1-555-0100")),
-  api("confirm/callback", "callback: markup in error_description", "GET", "/auth/callback?error_description=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E", anonymous(), 400, undefined, htmlWithout("<img src=x")),
+  api(
+    "confirm/callback",
+    "callback: a provider error_description is not shown",
+    "GET",
+    "/auth/callback?error=access_denied&error_description=Your%20account%20is%20locked%2C%20call%20%2B1-555-0100",
+    anonymous(),
+    400,
+    undefined,
+    htmlWithout("call +1-555-0100"),
+  ),
+  api(
+    "confirm/callback",
+    "callback: markup in error_description",
+    "GET",
+    "/auth/callback?error_description=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E",
+    anonymous(),
+    400,
+    undefined,
+    htmlWithout("<img src=x"),
+  ),
 
   // Socket handshake
   handshake("no auth at all", undefined),
@@ -443,37 +941,104 @@ export const CASES: Case[] = [
   handshake("a token signed with another secret", tokenWith({}, "another-secret-that-is-long-enough-0123456789")),
   handshake("an expired token", tokenWith({ expiresIn: -60 })),
   handshake("a token without exp", tokenWith({ expiresIn: undefined })),
-  handshake("alg: none", (c) => ({ token: unsignedToken({ sub: c.ann.id, role: "authenticated", aud: "authenticated", exp: Math.floor(Date.now() / 1000) + 600 }) })),
+  handshake("alg: none", (c) => ({
+    token: unsignedToken({ sub: c.ann.id, role: "authenticated", aud: "authenticated", exp: Math.floor(Date.now() / 1000) + 600 }),
+  })),
   handshake("role anon", tokenWith({ role: "anon" })),
   handshake("role service_role", tokenWith({ role: "service_role" })),
   handshake("aud of another service", tokenWith({ aud: "admin" })),
   handshake("a sub that is not a UUID", tokenWith({ sub: "ann" })),
   handshake("a tampered payload", async (c) => {
     const [header, , signature] = (await signToken(c.stack.authJwtSecret, claims(c))).split(".");
-    const payload = Buffer.from(JSON.stringify({ ...claims(c, { sub: c.bob.id }), exp: Math.floor(Date.now() / 1000) + 600 })).toString("base64url");
+    const payload = Buffer.from(JSON.stringify({ ...claims(c, { sub: c.bob.id }), exp: Math.floor(Date.now() / 1000) + 600 })).toString(
+      "base64url",
+    );
     return { token: `${header}.${payload}.${signature}` };
   }),
 
   // Webhook receiver
-  webhook("no signature headers", (c) => ({ body: pushToAnn(c), headers: { "content-type": "application/json" } }), 401, "invalid_signature"),
-  webhook("a forged signature", (c) => ({ body: pushToAnn(c), headers: { ...signed(pushToAnn)(c).headers, "webhook-signature": `v1,${Buffer.alloc(32).toString("base64")}` } }), 401, "invalid_signature"),
-  webhook("signed with another secret", (c) => signPush(`whsec_${Buffer.alloc(32, 7).toString("base64")}`, pushToAnn(c)), 401, "invalid_signature"),
-  webhook("a body changed after signing", (c) => {
-    const push = signed(pushToAnn)(c);
-    return { headers: push.headers, body: push.body.replace("catalogue push", "tampered push") };
-  }, 401, "invalid_signature"),
+  webhook(
+    "no signature headers",
+    (c) => ({ body: pushToAnn(c), headers: { "content-type": "application/json" } }),
+    401,
+    "invalid_signature",
+  ),
+  webhook(
+    "a forged signature",
+    (c) => ({
+      body: pushToAnn(c),
+      headers: { ...signed(pushToAnn)(c).headers, "webhook-signature": `v1,${Buffer.alloc(32).toString("base64")}` },
+    }),
+    401,
+    "invalid_signature",
+  ),
+  webhook(
+    "signed with another secret",
+    (c) => signPush(`whsec_${Buffer.alloc(32, 7).toString("base64")}`, pushToAnn(c)),
+    401,
+    "invalid_signature",
+  ),
+  webhook(
+    "a body changed after signing",
+    (c) => {
+      const push = signed(pushToAnn)(c);
+      return { headers: push.headers, body: push.body.replace("catalogue push", "tampered push") };
+    },
+    401,
+    "invalid_signature",
+  ),
   webhook("a timestamp 10 minutes old", signed(pushToAnn, new Date(Date.now() - 10 * 60_000)), 401, "invalid_signature"),
   webhook("a timestamp 10 minutes ahead", signed(pushToAnn, new Date(Date.now() + 10 * 60_000)), 401, "invalid_signature"),
-  webhook("a timestamp that is not a number", (c) => {
-    const push = signed(pushToAnn)(c);
-    return { body: push.body, headers: { ...push.headers, "webhook-timestamp": `${push.headers["webhook-timestamp"]}abc` } };
-  }, 401, "invalid_signature"),
-  webhook("signed bytes that are not UTF-8", (c) => ({ body: new Uint8Array([0x7b, 0xff, 0x7d]), headers: signed(() => "{\ufffd}")(c).headers }), 401, "invalid_signature"),
-  webhook("signed, but not JSON", signed(() => "{not json"), 422, "invalid_payload"),
-  webhook("signed, an unknown type", signed((c) => JSON.stringify({ type: "user.deleted", data: { userId: c.ann.id } })), 422, "invalid_payload"),
-  webhook("signed, a message without content", signed((c) => pushToAnn(c, { content: "" })), 422, "invalid_payload"),
-  webhook("signed, a recipient that is not a UUID", signed((c) => pushToAnn(c, { recipientId: "ann" })), 422, "invalid_payload"),
-  webhook("signed, seq 0", signed((c) => pushToAnn(c, { seq: 0 })), 422, "invalid_payload"),
-  webhook("signed, a JSON array", signed(() => "[]"), 422, "invalid_payload"),
+  webhook(
+    "a timestamp that is not a number",
+    (c) => {
+      const push = signed(pushToAnn)(c);
+      return { body: push.body, headers: { ...push.headers, "webhook-timestamp": `${push.headers["webhook-timestamp"]}abc` } };
+    },
+    401,
+    "invalid_signature",
+  ),
+  webhook(
+    "signed bytes that are not UTF-8",
+    (c) => ({ body: new Uint8Array([0x7b, 0xff, 0x7d]), headers: signed(() => "{\ufffd}")(c).headers }),
+    401,
+    "invalid_signature",
+  ),
+  webhook(
+    "signed, but not JSON",
+    signed(() => "{not json"),
+    422,
+    "invalid_payload",
+  ),
+  webhook(
+    "signed, an unknown type",
+    signed((c) => JSON.stringify({ type: "user.deleted", data: { userId: c.ann.id } })),
+    422,
+    "invalid_payload",
+  ),
+  webhook(
+    "signed, a message without content",
+    signed((c) => pushToAnn(c, { content: "" })),
+    422,
+    "invalid_payload",
+  ),
+  webhook(
+    "signed, a recipient that is not a UUID",
+    signed((c) => pushToAnn(c, { recipientId: "ann" })),
+    422,
+    "invalid_payload",
+  ),
+  webhook(
+    "signed, seq 0",
+    signed((c) => pushToAnn(c, { seq: 0 })),
+    422,
+    "invalid_payload",
+  ),
+  webhook(
+    "signed, a JSON array",
+    signed(() => "[]"),
+    422,
+    "invalid_payload",
+  ),
   webhook("a body over 64 KiB", (c) => signed(() => pushToAnn(c, {}, "x".repeat(70_000)))(c), 413, "payload_too_large"),
 ];

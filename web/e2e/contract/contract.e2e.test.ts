@@ -169,16 +169,30 @@ describe.each(MODES)("the contract through %s", (mode) => {
       for (const content of [" \n\t ", "\u200b\u200b", "\u2060\ufeff \u200d"]) {
         const reply = await sendAs(ann, bob.id, content);
         expectErrorShape(reply, 422, "validation_failed");
-        expect(reply.body.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ path: "content", message: expect.any(String) })]));
+        expect(reply.body.error.details).toEqual(
+          expect.arrayContaining([expect.objectContaining({ path: "content", message: expect.any(String) })]),
+        );
       }
       expect((await api("GET", `/api/chat/history?with=${bob.id}&limit=100`, { user: ann })).body).toEqual(before.body);
     });
 
     it("when the body is malformed, of another type, or over 64 KiB (declared or chunked), then 400, 415 and 413", async () => {
-      expectErrorShape(await api("POST", "/api/chat/send", { user: ann, body: "{", headers: { "content-type": "application/json" } }), 400, "invalid_json");
-      expectErrorShape(await api("POST", "/api/chat/send", { user: ann, body: "{}", headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type");
+      expectErrorShape(
+        await api("POST", "/api/chat/send", { user: ann, body: "{", headers: { "content-type": "application/json" } }),
+        400,
+        "invalid_json",
+      );
+      expectErrorShape(
+        await api("POST", "/api/chat/send", { user: ann, body: "{}", headers: { "content-type": "text/plain" } }),
+        415,
+        "unsupported_media_type",
+      );
       const big = JSON.stringify({ recipientId: bob.id, clientId: randomUUID(), content: "x".repeat(70_000) });
-      expectErrorShape(await api("POST", "/api/chat/send", { user: ann, body: big, headers: { "content-type": "application/json" } }), 413, "payload_too_large");
+      expectErrorShape(
+        await api("POST", "/api/chat/send", { user: ann, body: big, headers: { "content-type": "application/json" } }),
+        413,
+        "payload_too_large",
+      );
       const bytes = new TextEncoder().encode(JSON.stringify({ recipientId: bob.id, clientId: randomUUID(), content: "y".repeat(200_000) }));
       const stream = new ReadableStream<Uint8Array>({
         start(controller) {
@@ -195,7 +209,11 @@ describe.each(MODES)("the contract through %s", (mode) => {
       expectErrorShape(await sendAs(ann, ann.id, "me"), 400, "cannot_message_self");
       expectErrorShape(await api("GET", `/api/chat/history?with=${bob.id}&before=${randomUUID()}`, { user: ann }), 400, "invalid_cursor");
       expectErrorShape(await sendAs(ann, randomUUID(), "anyone?"), 404, "user_not_found");
-      expectErrorShape(await api("POST", "/api/chat/read", { user: ann, json: { peerId: randomUUID(), seq: 1 } }), 404, "conversation_not_found");
+      expectErrorShape(
+        await api("POST", "/api/chat/read", { user: ann, json: { peerId: randomUUID(), seq: 1 } }),
+        404,
+        "conversation_not_found",
+      );
       const invalid = await api("GET", "/api/chat/history?with=nope", { user: ann });
       expectErrorShape(invalid, 422, "validation_failed");
       expect(invalid.body.error.details).toEqual([expect.objectContaining({ path: "with", message: expect.any(String) })]);
@@ -251,7 +269,8 @@ describe.each(MODES)("the contract through %s", (mode) => {
     it(`when a user searches more than RATE_LIMIT_USERS (${LIMITS.usersSearch}) times, then 429 rate_limited with Retry-After`, async () => {
       const { user: erin } = await signIn(stack, freshEmail("erin"));
       const statuses: number[] = [];
-      for (let index = 0; index < LIMITS.usersSearch; index += 1) statuses.push((await api("GET", `/api/users?q=${encodeURIComponent(bob.email)}`, { user: erin })).status);
+      for (let index = 0; index < LIMITS.usersSearch; index += 1)
+        statuses.push((await api("GET", `/api/users?q=${encodeURIComponent(bob.email)}`, { user: erin })).status);
       expect(statuses).toEqual(Array(LIMITS.usersSearch).fill(200));
       const over = await api("GET", `/api/users?q=${encodeURIComponent(bob.email)}`, { user: erin });
       expectErrorShape(over, 429, "rate_limited");
@@ -291,7 +310,10 @@ describe.each(MODES)("the contract through %s", (mode) => {
   if (mode === "next start") {
     describe("production start-up", () => {
       it("when METRICS_TOKEN is missing in production, then neither process starts, and each names it", async () => {
-        const [web, socket] = await Promise.all([probeStart(stack, "web", { METRICS_TOKEN: "" }), probeStart(stack, "socket", { METRICS_TOKEN: "" })]);
+        const [web, socket] = await Promise.all([
+          probeStart(stack, "web", { METRICS_TOKEN: "" }),
+          probeStart(stack, "socket", { METRICS_TOKEN: "" }),
+        ]);
         expect(web.started ? "web started" : web.output).toMatch(/METRICS_TOKEN/);
         expect(socket.started ? "socket started" : socket.output).toMatch(/METRICS_TOKEN/);
       });
@@ -303,21 +325,35 @@ describe.each(MODES)("the contract through %s", (mode) => {
       const outcomes = await Promise.all([
         connectSocket(stack.socketUrl, {}),
         connectSocket(stack.socketUrl, { token: "garbage" }),
-        connectSocket(stack.socketUrl, { token: (await api("GET", "/api/auth/session", { user: ann })).body.data.accessToken.slice(0, -4) + "AAAA" }),
         connectSocket(stack.socketUrl, {
-          token: await signToken(stack.authJwtSecret, { sub: ann.id, role: "authenticated", aud: "authenticated", email: ann.email, expiresIn: -30 }),
+          token: (await api("GET", "/api/auth/session", { user: ann })).body.data.accessToken.slice(0, -4) + "AAAA",
+        }),
+        connectSocket(stack.socketUrl, {
+          token: await signToken(stack.authJwtSecret, {
+            sub: ann.id,
+            role: "authenticated",
+            aud: "authenticated",
+            email: ann.email,
+            expiresIn: -30,
+          }),
         }),
       ]);
       expect(outcomes.map((outcome) => (outcome.connected ? "connected" : outcome.error))).toEqual(Array(4).fill("unauthorized"));
-      const fresh = await connectSocket(stack.socketUrl, { token: (await api("GET", "/api/auth/session", { user: bob })).body.data.accessToken });
+      const fresh = await connectSocket(stack.socketUrl, {
+        token: (await api("GET", "/api/auth/session", { user: bob })).body.data.accessToken,
+      });
       expect(fresh.connected).toBe(true);
       if (fresh.connected) fresh.socket.close();
     });
 
     it("when pushes arrive, then the receiver answers 202, 200 duplicate, 401 invalid_signature, 422 invalid_payload and 413", async () => {
-      const body = JSON.stringify({ type: "read.updated", data: { conversationId: randomUUID(), userId: bob.id, peerId: ann.id, lastReadSeq: 4242 } });
+      const body = JSON.stringify({
+        type: "read.updated",
+        data: { conversationId: randomUUID(), userId: bob.id, peerId: ann.id, lastReadSeq: 4242 },
+      });
       const push = signPush(stack.webhookSecret, body);
-      const post = (headers: Record<string, string>, payload: string) => call(stack.socketUrl, "POST", "/webhooks/messages", { headers, body: payload, origin: null });
+      const post = (headers: Record<string, string>, payload: string) =>
+        call(stack.socketUrl, "POST", "/webhooks/messages", { headers, body: payload, origin: null });
       const first = await post(push.headers, push.body);
       expect([first.status, first.body]).toEqual([202, { data: { delivered: true } }]);
       await waitForEvent<{ lastReadSeq: number }>(annSocket, "read:updated", (update) => update.lastReadSeq === 4242);
@@ -335,7 +371,19 @@ describe.each(MODES)("the contract through %s", (mode) => {
     it(`has at least 100 cases across every endpoint`, () => {
       expect(CASES.length).toBeGreaterThanOrEqual(100);
       expect(new Set(CASES.map((item) => item.area))).toEqual(
-        new Set(["auth", "send", "history", "conversations", "read", "profile", "users", "dev mailbox", "confirm/callback", "socket handshake", "webhook receiver"]),
+        new Set([
+          "auth",
+          "send",
+          "history",
+          "conversations",
+          "read",
+          "profile",
+          "users",
+          "dev mailbox",
+          "confirm/callback",
+          "socket handshake",
+          "webhook receiver",
+        ]),
       );
     });
 
@@ -344,79 +392,94 @@ describe.each(MODES)("the contract through %s", (mode) => {
     // What the previous case left: each case's "after" is the next one's "before".
     let state: Awaited<ReturnType<typeof fingerprint>> | undefined;
 
-    it.each(CASES.map((item) => [`${item.area}: ${item.name}`, item] as const))("when %s, then the specified answer, no 5xx, nothing stored", async (label, item) => {
-      const before = state ?? (await fingerprint(stack, context));
-      state = undefined;
-      const eventsBefore = annSocket.events.length;
-      const expected = item.expect(mode);
-      catalogueCases += 1;
-      let outcome: Outcome;
-      try {
-        outcome = await item.run(context);
-      } catch (error) {
-        noteFailure(mode, label, `threw ${(error as Error).message}`);
-        tally.set(`${mode} | threw`, (tally.get(`${mode} | threw`) ?? 0) + 1);
-        throw error;
-      }
-      const status = String(outcome.status);
-      tally.set(`${mode} | ${status}`, (tally.get(`${mode} | ${status}`) ?? 0) + 1);
-      if (typeof outcome.status === "number" && outcome.status >= 400) reached.add(`${outcome.status} ${outcome.code ?? ""}`.trim());
-      const got = `${status}${outcome.code ? ` ${outcome.code}` : ""}`;
-      const want = `${expected.status}${expected.code ? ` ${expected.code}` : ""}`;
-      if (got !== want) noteFailure(mode, label, `expected ${want}, got ${got}`);
+    it.each(CASES.map((item) => [`${item.area}: ${item.name}`, item] as const))(
+      "when %s, then the specified answer, no 5xx, nothing stored",
+      async (label, item) => {
+        const before = state ?? (await fingerprint(stack, context));
+        state = undefined;
+        const eventsBefore = annSocket.events.length;
+        const expected = item.expect(mode);
+        catalogueCases += 1;
+        let outcome: Outcome;
+        try {
+          outcome = await item.run(context);
+        } catch (error) {
+          noteFailure(mode, label, `threw ${(error as Error).message}`);
+          tally.set(`${mode} | threw`, (tally.get(`${mode} | threw`) ?? 0) + 1);
+          throw error;
+        }
+        const status = String(outcome.status);
+        tally.set(`${mode} | ${status}`, (tally.get(`${mode} | ${status}`) ?? 0) + 1);
+        if (typeof outcome.status === "number" && outcome.status >= 400) reached.add(`${outcome.status} ${outcome.code ?? ""}`.trim());
+        const got = `${status}${outcome.code ? ` ${outcome.code}` : ""}`;
+        const want = `${expected.status}${expected.code ? ` ${expected.code}` : ""}`;
+        if (got !== want) noteFailure(mode, label, `expected ${want}, got ${got}`);
 
-      // Nothing stored or changed, nothing emitted: a sentinel push after the case is the first event.
-      const after = await fingerprint(stack, context);
-      state = after;
-      const stored = JSON.stringify(after) === JSON.stringify(before);
-      if (!stored) noteFailure(mode, label, "changed what is stored");
-      sentinelSeq += 1;
-      const seq = sentinelSeq;
-      const sentinel = signPush(
-        stack.webhookSecret,
-        JSON.stringify({ type: "read.updated", data: { conversationId: randomUUID(), userId: bob.id, peerId: ann.id, lastReadSeq: seq } }),
-      );
-      expect((await call(stack.socketUrl, "POST", "/webhooks/messages", { headers: sentinel.headers, body: sentinel.body, origin: null })).status).toBe(202);
-      await waitForEvent<{ lastReadSeq: number }>(annSocket, "read:updated", (update) => update.lastReadSeq === seq);
-      const emitted = annSocket.events.slice(eventsBefore).map(([event, payload]) => [event, (payload as { lastReadSeq?: number }).lastReadSeq]);
-      if (emitted.length !== 1) noteFailure(mode, label, `emitted ${JSON.stringify(emitted.slice(0, -1))}`);
+        // Nothing stored or changed, nothing emitted: a sentinel push after the case is the first event.
+        const after = await fingerprint(stack, context);
+        state = after;
+        const stored = JSON.stringify(after) === JSON.stringify(before);
+        if (!stored) noteFailure(mode, label, "changed what is stored");
+        sentinelSeq += 1;
+        const seq = sentinelSeq;
+        const sentinel = signPush(
+          stack.webhookSecret,
+          JSON.stringify({
+            type: "read.updated",
+            data: { conversationId: randomUUID(), userId: bob.id, peerId: ann.id, lastReadSeq: seq },
+          }),
+        );
+        expect(
+          (await call(stack.socketUrl, "POST", "/webhooks/messages", { headers: sentinel.headers, body: sentinel.body, origin: null }))
+            .status,
+        ).toBe(202);
+        await waitForEvent<{ lastReadSeq: number }>(annSocket, "read:updated", (update) => update.lastReadSeq === seq);
+        const emitted = annSocket.events
+          .slice(eventsBefore)
+          .map(([event, payload]) => [event, (payload as { lastReadSeq?: number }).lastReadSeq]);
+        if (emitted.length !== 1) noteFailure(mode, label, `emitted ${JSON.stringify(emitted.slice(0, -1))}`);
 
-      if (typeof outcome.status === "number") expect(outcome.status, `${label}: a 5xx`).toBeLessThan(500);
-      expect(got, outcome.reply?.text.slice(0, 300)).toBe(want);
-      const reply = outcome.reply;
-      if (reply && reply.status >= 400 && (reply.headers.get("content-type") ?? "").includes("json")) expectErrorShape(reply, reply.status, expected.code!);
-      try {
-        item.verify?.(outcome, context);
-      } catch (error) {
-        noteFailure(mode, label, (error as Error).message);
-        throw error;
-      }
-      expect(after).toEqual(before);
-      expect(emitted).toEqual([["read:updated", seq]]);
-      expect((await call(stack.baseUrl, "GET", "/healthz")).status).toBe(200);
-    });
+        if (typeof outcome.status === "number") expect(outcome.status, `${label}: a 5xx`).toBeLessThan(500);
+        expect(got, outcome.reply?.text.slice(0, 300)).toBe(want);
+        const reply = outcome.reply;
+        if (reply && reply.status >= 400 && (reply.headers.get("content-type") ?? "").includes("json"))
+          expectErrorShape(reply, reply.status, expected.code!);
+        try {
+          item.verify?.(outcome, context);
+        } catch (error) {
+          noteFailure(mode, label, (error as Error).message);
+          throw error;
+        }
+        expect(after).toEqual(before);
+        expect(emitted).toEqual([["read:updated", seq]]);
+        expect((await call(stack.baseUrl, "GET", "/healthz")).status).toBe(200);
+      },
+    );
   });
 
   describe("readiness", () => {
-    it.skipIf(!TEST_REDIS_URL)("when Redis is out of reach, then /readyz answers 503 not_ready with Retry-After, and 200 once it is back", async () => {
-      expect((await api("GET", "/readyz")).body).toMatchObject({ data: { ready: true, checks: { database: "ok", redis: "ok" } } });
-      stack.redis!.cut();
-      try {
-        const down = await api("GET", "/readyz");
-        expectErrorShape(down, 503, "not_ready");
-        expect(down.body.error.details).toMatchObject({ redis: expect.not.stringMatching(/^ok$/) });
-        expectRetryAfter(down, 60);
-      } finally {
-        stack.redis!.restore();
-      }
-      const deadline = Date.now() + 15_000;
-      let status = 0;
-      while (Date.now() < deadline && status !== 200) {
-        status = (await api("GET", "/readyz")).status;
-        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      expect(status).toBe(200);
-    });
+    it.skipIf(!TEST_REDIS_URL)(
+      "when Redis is out of reach, then /readyz answers 503 not_ready with Retry-After, and 200 once it is back",
+      async () => {
+        expect((await api("GET", "/readyz")).body).toMatchObject({ data: { ready: true, checks: { database: "ok", redis: "ok" } } });
+        stack.redis!.cut();
+        try {
+          const down = await api("GET", "/readyz");
+          expectErrorShape(down, 503, "not_ready");
+          expect(down.body.error.details).toMatchObject({ redis: expect.not.stringMatching(/^ok$/) });
+          expectRetryAfter(down, 60);
+        } finally {
+          stack.redis!.restore();
+        }
+        const deadline = Date.now() + 15_000;
+        let status = 0;
+        while (Date.now() < deadline && status !== 200) {
+          status = (await api("GET", "/readyz")).status;
+          if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        expect(status).toBe(200);
+      },
+    );
 
     it("reached every documented status and code", () => {
       expect(DOCUMENTED.length, "README's API section lists the codes as 400 `code`").toBeGreaterThanOrEqual(12);

@@ -36,7 +36,13 @@ export async function startPushGate(target: string): Promise<PushGate> {
         return;
       }
       const upstream = request(
-        { hostname: targetUrl.hostname, port: targetUrl.port, method: incoming.method, path: incoming.url, headers: { ...incoming.headers, host: targetUrl.host } },
+        {
+          hostname: targetUrl.hostname,
+          port: targetUrl.port,
+          method: incoming.method,
+          path: incoming.url,
+          headers: { ...incoming.headers, host: targetUrl.host },
+        },
         (answer) => {
           if ((answer.statusCode ?? 500) < 300) forwarded += 1;
           response.writeHead(answer.statusCode ?? 502, answer.headers);

@@ -142,7 +142,13 @@ describe("chatReducer", () => {
   });
 
   it("when live messages arrive without a gap, then the synced position follows them", () => {
-    let state = chatReducer(openWith(), { type: "history/loaded", peerId: PEER.id, mode: "initial", messages: [fromPeer(1), fromPeer(2)], hasOlder: false });
+    let state = chatReducer(openWith(), {
+      type: "history/loaded",
+      peerId: PEER.id,
+      mode: "initial",
+      messages: [fromPeer(1), fromPeer(2)],
+      hasOlder: false,
+    });
     expect(state.view?.synced?.seq).toBe(2);
     state = chatReducer(state, { type: "message/received", message: fromPeer(3) });
     expect(state.view?.synced?.seq).toBe(3);
@@ -167,7 +173,13 @@ describe("chatReducer", () => {
   });
 
   it("when a catch-up page ends past a burned position, then the page's end is trusted (seq may skip)", () => {
-    let state = chatReducer(openWith(), { type: "history/loaded", peerId: PEER.id, mode: "initial", messages: [fromPeer(1)], hasOlder: false });
+    let state = chatReducer(openWith(), {
+      type: "history/loaded",
+      peerId: PEER.id,
+      mode: "initial",
+      messages: [fromPeer(1)],
+      hasOlder: false,
+    });
     state = chatReducer(state, { type: "message/received", message: fromPeer(3) });
     expect(needsCatchUp(state.view!)).toBe(true);
     state = chatReducer(state, { type: "history/loaded", peerId: PEER.id, mode: "after", messages: [state.view!.messages[1]!] });
@@ -175,7 +187,13 @@ describe("chatReducer", () => {
   });
 
   it("when the gap is too long to catch up, then a reset keeps only what is newer than the newest page", () => {
-    let state = chatReducer(openWith(), { type: "history/loaded", peerId: PEER.id, mode: "initial", messages: [fromPeer(1), fromPeer(2)], hasOlder: false });
+    let state = chatReducer(openWith(), {
+      type: "history/loaded",
+      peerId: PEER.id,
+      mode: "initial",
+      messages: [fromPeer(1), fromPeer(2)],
+      hasOlder: false,
+    });
     const live = fromPeer(500);
     state = chatReducer(state, { type: "message/received", message: live });
     const newest = [...Array.from({ length: 49 }, (_, i) => fromPeer(451 + i)), live];
@@ -194,7 +212,13 @@ describe("chatReducer", () => {
   });
 
   it("when older pages load, then the synced position does not move", () => {
-    let state = chatReducer(openWith(), { type: "history/loaded", peerId: PEER.id, mode: "initial", messages: [fromPeer(51)], hasOlder: true });
+    let state = chatReducer(openWith(), {
+      type: "history/loaded",
+      peerId: PEER.id,
+      mode: "initial",
+      messages: [fromPeer(51)],
+      hasOlder: true,
+    });
     state = chatReducer(state, { type: "history/loading", peerId: PEER.id, mode: "older" });
     state = chatReducer(state, { type: "history/loaded", peerId: PEER.id, mode: "older", messages: [fromPeer(50)], hasOlder: false });
     expect(state.view?.synced?.seq).toBe(51);
@@ -271,14 +295,20 @@ describe("unread counts", () => {
 
   it("when I read the conversation in another tab, then the count clears here", () => {
     let state = listed([buildSummary({ unreadCount: 2, lastReadSeq: 1 })]);
-    state = chatReducer(state, { type: "read/updated", state: { conversationId: CONVERSATION, userId: ME, peerId: PEER.id, lastReadSeq: 3 } });
+    state = chatReducer(state, {
+      type: "read/updated",
+      state: { conversationId: CONVERSATION, userId: ME, peerId: PEER.id, lastReadSeq: 3 },
+    });
     expect(state.conversations[0]).toMatchObject({ unreadCount: 0, lastReadSeq: 3 });
     expect(documentTitle(totalUnread(state))).toBe("Chat");
   });
 
   it("when another tab read only part of it, then the list is fetched again for the exact count", () => {
     let state = listed([buildSummary({ unreadCount: 2, lastReadSeq: 1 })]);
-    state = chatReducer(state, { type: "read/updated", state: { conversationId: CONVERSATION, userId: ME, peerId: PEER.id, lastReadSeq: 2 } });
+    state = chatReducer(state, {
+      type: "read/updated",
+      state: { conversationId: CONVERSATION, userId: ME, peerId: PEER.id, lastReadSeq: 2 },
+    });
     expect(state.conversations[0]?.lastReadSeq).toBe(2);
     expect(state.conversationsStale).toBe(true);
   });
@@ -286,8 +316,14 @@ describe("unread counts", () => {
   it("when a read position arrives that is behind the one held, then nothing moves back", () => {
     let state = listed([buildSummary({ lastReadSeq: 3, peerLastReadSeq: 3 })]);
     const before = state;
-    state = chatReducer(state, { type: "read/updated", state: { conversationId: CONVERSATION, userId: ME, peerId: PEER.id, lastReadSeq: 2 } });
-    state = chatReducer(state, { type: "read/updated", state: { conversationId: CONVERSATION, userId: PEER.id, peerId: ME, lastReadSeq: 1 } });
+    state = chatReducer(state, {
+      type: "read/updated",
+      state: { conversationId: CONVERSATION, userId: ME, peerId: PEER.id, lastReadSeq: 2 },
+    });
+    state = chatReducer(state, {
+      type: "read/updated",
+      state: { conversationId: CONVERSATION, userId: PEER.id, peerId: ME, lastReadSeq: 1 },
+    });
     expect(state).toBe(before);
   });
 
@@ -295,7 +331,10 @@ describe("unread counts", () => {
     const summary = buildSummary({ unreadCount: 0, lastReadSeq: 3, peerLastReadSeq: 2 });
     let state = listed([summary]);
     state = chatReducer(state, { type: "message/received", message: fromPeer(4, { createdAt: later(1) }) });
-    state = chatReducer(state, { type: "read/updated", state: { conversationId: CONVERSATION, userId: PEER.id, peerId: ME, lastReadSeq: 3 } });
+    state = chatReducer(state, {
+      type: "read/updated",
+      state: { conversationId: CONVERSATION, userId: PEER.id, peerId: ME, lastReadSeq: 3 },
+    });
     state = listed([summary], state);
     expect(state.conversations[0]).toMatchObject({ unreadCount: 1, lastReadSeq: 3, peerLastReadSeq: 3, lastMessage: { seq: 4 } });
     // …and a list that already includes my read of it clears the count.
@@ -344,7 +383,10 @@ describe("read state", () => {
     state = chatReducer(state, { type: "visibility/changed", visible: true });
     expect(readTarget(state)).toEqual({ peerId: PEER.id, seq: 2 });
     // The server's answer moves my position: done.
-    state = chatReducer(state, { type: "read/updated", state: { conversationId: CONVERSATION, userId: ME, peerId: PEER.id, lastReadSeq: 2 } });
+    state = chatReducer(state, {
+      type: "read/updated",
+      state: { conversationId: CONVERSATION, userId: ME, peerId: PEER.id, lastReadSeq: 2 },
+    });
     expect(readTarget(state)).toBeNull();
     expect(state.conversations[0]?.unreadCount).toBe(0);
   });
@@ -364,7 +406,10 @@ describe("read state", () => {
 
   it("when the peer's read position arrives live, then the list entry carries it", () => {
     let state = listed([buildSummary({ lastMessage: fromMe(3), peerLastReadSeq: 1 })]);
-    state = chatReducer(state, { type: "read/updated", state: { conversationId: CONVERSATION, userId: PEER.id, peerId: ME, lastReadSeq: 3 } });
+    state = chatReducer(state, {
+      type: "read/updated",
+      state: { conversationId: CONVERSATION, userId: PEER.id, peerId: ME, lastReadSeq: 3 },
+    });
     expect(state.conversations[0]?.peerLastReadSeq).toBe(3);
   });
 
@@ -386,7 +431,10 @@ describe("presence and typing", () => {
         { userId: OTHER.id, online: false, lastSeenAt: "2024-01-01T10:00:00.000Z" },
       ],
     });
-    state = chatReducer(state, { type: "presence/updated", state: { userId: PEER.id, online: false, lastSeenAt: "2024-01-02T10:00:00.000Z" } });
+    state = chatReducer(state, {
+      type: "presence/updated",
+      state: { userId: PEER.id, online: false, lastSeenAt: "2024-01-02T10:00:00.000Z" },
+    });
     expect(state.presence[PEER.id]).toEqual({ userId: PEER.id, online: false, lastSeenAt: "2024-01-02T10:00:00.000Z" });
     expect(state.presence[OTHER.id]?.online).toBe(false);
   });

@@ -156,8 +156,7 @@ export function needsCatchUp(view: ConversationView): boolean {
   return last !== undefined && last.seq > view.synced.seq;
 }
 
-const byActivity = (a: ConversationSummary, b: ConversationSummary) =>
-  Date.parse(b.lastMessageAt) - Date.parse(a.lastMessageAt);
+const byActivity = (a: ConversationSummary, b: ConversationSummary) => Date.parse(b.lastMessageAt) - Date.parse(a.lastMessageAt);
 
 /** The conversation with `peerId` is on screen: its new messages are read as they arrive. */
 export function isReading(state: ChatState, peerId: string): boolean {
@@ -227,9 +226,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       const kept = action.mode === "reset" && first ? view.messages.filter((m) => m.seq >= first.seq) : view.messages;
       const messages = mergeMessages(kept, action.messages);
       const synced =
-        action.mode === "older"
-          ? view.synced
-          : advanceSynced(messages, action.mode === "reset" ? null : view.synced, action.messages);
+        action.mode === "older" ? view.synced : advanceSynced(messages, action.mode === "reset" ? null : view.synced, action.messages);
       const confirmed = new Set(action.messages.filter((m) => m.senderId === state.me).map((m) => m.clientId));
       return {
         ...state,

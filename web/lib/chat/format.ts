@@ -16,7 +16,12 @@ export function initials(user: UserProfile): string {
   const source = user.displayName?.trim() || user.email.split("@")[0] || "?";
   const words = source.split(/[\s._-]+/).filter(Boolean);
   const letters = words.length > 1 ? [words[0], words[1]] : [source];
-  return letters.map((word) => [...(word ?? "")][0] ?? "").join("").toUpperCase() || "?";
+  return (
+    letters
+      .map((word) => [...(word ?? "")][0] ?? "")
+      .join("")
+      .toUpperCase() || "?"
+  );
 }
 
 /** A stable hue per user, so each avatar keeps its colour. */

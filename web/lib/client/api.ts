@@ -67,7 +67,11 @@ export async function apiFetch<T>(path: string, options: ApiFetchOptions = {}): 
     // A caller's own abort is not a failure worth reporting; let it through unchanged.
     if (signal?.aborted) throw error;
     const timedOut = timeout.aborted;
-    throw new ApiError(0, timedOut ? "timeout" : "network_error", timedOut ? "The server took too long to answer." : "Could not reach the server.");
+    throw new ApiError(
+      0,
+      timedOut ? "timeout" : "network_error",
+      timedOut ? "The server took too long to answer." : "Could not reach the server.",
+    );
   }
 
   const body = (await response.json().catch(() => null)) as ApiResponse<T> | null;

@@ -33,7 +33,13 @@ function buildServer() {
     if (scripted) return scripted;
     const existing = stored.get(item.clientId);
     if (existing) return existing;
-    const message = buildMessage({ senderId: ME, recipientId: item.recipientId, content: item.content, clientId: item.clientId, seq: ++seq });
+    const message = buildMessage({
+      senderId: ME,
+      recipientId: item.recipientId,
+      content: item.content,
+      clientId: item.clientId,
+      seq: ++seq,
+    });
     stored.set(item.clientId, message);
     return message;
   };
@@ -84,7 +90,8 @@ describe("classifySendError", () => {
       retryAfterMs: 7_000,
     });
     expect(classifySendError(new ApiError(401, "unauthorized", "who?")).kind).toBe("unauthorized");
-    for (const status of [400, 403, 404, 409, 413, 415, 422]) expect(classifySendError(new ApiError(status, "x", "no")).kind).toBe("refused");
+    for (const status of [400, 403, 404, 409, 413, 415, 422])
+      expect(classifySendError(new ApiError(status, "x", "no")).kind).toBe("refused");
     for (const status of [500, 502, 503, 504, 408]) expect(classifySendError(new ApiError(status, "x", "later")).kind).toBe("server");
   });
 
@@ -205,19 +212,22 @@ describe("createOutbox", () => {
     [422, "validation_failed", "content: must not be empty"],
     [413, "payload_too_large", "The body must be at most 65536 bytes."],
     [403, "forbidden_origin", "Cross-site requests are not allowed."],
-  ])("when the server answers %i %s, then the message fails for good with the server's message, and is not retried", async (status, code, message) => {
-    const { outbox, server } = buildOutbox();
-    server.script.push(() => new ApiError(status, code, message));
-    const item = outbox.add({ recipientId: PEER, content: "hi" });
-    await vi.runAllTimersAsync();
-    expect(outbox.items()).toEqual([expect.objectContaining({ clientId: item.clientId, status: "failed", error: message, attempts: 1 })]);
-    // A sentinel to another conversation goes through: the queue did not stop, and the failed one stayed put.
-    outbox.add({ recipientId: OTHER, content: "sentinel" });
-    await vi.advanceTimersByTimeAsync(10 * 60_000);
-    expect(server.calls.map((call) => call.content)).toEqual(["hi", "sentinel"]);
-    outbox.discard(item.clientId);
-    expect(outbox.items()).toEqual([]);
-  });
+  ])(
+    "when the server answers %i %s, then the message fails for good with the server's message, and is not retried",
+    async (status, code, message) => {
+      const { outbox, server } = buildOutbox();
+      server.script.push(() => new ApiError(status, code, message));
+      const item = outbox.add({ recipientId: PEER, content: "hi" });
+      await vi.runAllTimersAsync();
+      expect(outbox.items()).toEqual([expect.objectContaining({ clientId: item.clientId, status: "failed", error: message, attempts: 1 })]);
+      // A sentinel to another conversation goes through: the queue did not stop, and the failed one stayed put.
+      outbox.add({ recipientId: OTHER, content: "sentinel" });
+      await vi.advanceTimersByTimeAsync(10 * 60_000);
+      expect(server.calls.map((call) => call.content)).toEqual(["hi", "sentinel"]);
+      outbox.discard(item.clientId);
+      expect(outbox.items()).toEqual([]);
+    },
+  );
 
   it("when the server keeps answering 500, then the message stays pending and is retried with growing waits", async () => {
     const { outbox, server } = buildOutbox();

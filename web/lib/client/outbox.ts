@@ -301,7 +301,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
           case "network":
           case "rate_limited": {
             networkFailures += 1;
-            const wait = Math.max(failure.kind === "rate_limited" ? (failure.retryAfterMs ?? 1_000) : 0, retryDelay(networkFailures, random, backoff));
+            const wait = Math.max(
+              failure.kind === "rate_limited" ? (failure.retryAfterMs ?? 1_000) : 0,
+              retryDelay(networkFailures, random, backoff),
+            );
             networkNotBefore = now() + wait;
             if (failure.kind === "rate_limited") rateLimitedUntil = networkNotBefore;
             update(item.clientId, { attempts, nextAttemptAt: networkNotBefore, error: failure.message });

@@ -113,8 +113,7 @@ export function connectChatSocket(url: string, tokens: TokenSource, handlers: Ch
     if (closed || sessionEnded) return;
     clearTimeout(retryTimer);
     // First retry at once (typically a fresh token fixes it); then back off with jitter.
-    const delay =
-      delayMs ?? (attempts === 0 ? 0 : Math.min(MAX_RETRY_DELAY_MS, 500 * 2 ** attempts) * (0.5 + Math.random() / 2));
+    const delay = delayMs ?? (attempts === 0 ? 0 : Math.min(MAX_RETRY_DELAY_MS, 500 * 2 ** attempts) * (0.5 + Math.random() / 2));
     attempts += 1;
     retryTimer = setTimeout(() => {
       if (!closed && !socket.connected) socket.connect();

@@ -27,7 +27,10 @@ export const emailSchema = z
 
 export const loginSchema = z.object({
   email: emailSchema,
-  next: z.unknown().optional().transform((value) => safeNextPath(value)),
+  next: z
+    .unknown()
+    .optional()
+    .transform((value) => safeNextPath(value)),
 });
 export type LoginInput = z.infer<typeof loginSchema>;
 
@@ -36,6 +39,9 @@ export const OTP_TYPES = ["magiclink", "email", "signup", "invite", "recovery", 
 export const confirmSchema = z.object({
   token_hash: z.string().min(1).max(512),
   type: z.enum(OTP_TYPES),
-  next: z.unknown().optional().transform((value) => safeNextPath(value)),
+  next: z
+    .unknown()
+    .optional()
+    .transform((value) => safeNextPath(value)),
 });
 export type ConfirmInput = z.infer<typeof confirmSchema>;

@@ -65,7 +65,10 @@ export type MarkReadInput = z.infer<typeof markReadSchema>;
 export const updateProfileSchema = z.strictObject({
   displayName: z
     .string()
-    .refine((value) => value.isWellFormed() && !/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/.test(value), "displayName has characters that are not allowed")
+    .refine(
+      (value) => value.isWellFormed() && !/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/.test(value),
+      "displayName has characters that are not allowed",
+    )
     .transform((value) => value.trim())
     .refine((value) => [...value].length <= DISPLAY_NAME_MAX, `displayName must be at most ${DISPLAY_NAME_MAX} characters`)
     .nullable(),

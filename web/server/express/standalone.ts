@@ -50,7 +50,10 @@ function start(name: string, app: ReturnType<typeof createAuthApp>, port: number
     const server = app.listen(port, listen.HOST, (error?: Error) => {
       if (error) return reject(error);
       const address = server.address();
-      logger.info({ url: `http://${listen.HOST}:${typeof address === "object" && address ? address.port : port}` }, `${name} service listening`);
+      logger.info(
+        { url: `http://${listen.HOST}:${typeof address === "object" && address ? address.port : port}` },
+        `${name} service listening`,
+      );
       resolve(server);
     });
   });

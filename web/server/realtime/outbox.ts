@@ -182,7 +182,8 @@ export function createPushSender({
     }
     if (result.status === 422 || result.status === 413 || result.status === 400) {
       // A receiver without batch support, or one bad item: single pushes sort it out.
-      if (result.status === 422 && Date.now() >= singlesUntil) log("the socket server refused a batch push (HTTP 422): sending single pushes for 5 minutes");
+      if (result.status === 422 && Date.now() >= singlesUntil)
+        log("the socket server refused a batch push (HTTP 422): sending single pushes for 5 minutes");
       if (result.status === 422) singlesUntil = Date.now() + 5 * 60_000;
       return sendSinglesInOrder(rows);
     }

@@ -48,7 +48,11 @@ export function processStartTime(pid: number): string | undefined {
     // No /proc (macOS) or no such process: try ps.
   }
   try {
-    const started = execFileSync("ps", ["-o", "lstart=", "-p", String(pid)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 2_000 }).trim();
+    const started = execFileSync("ps", ["-o", "lstart=", "-p", String(pid)], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      timeout: 2_000,
+    }).trim();
     return started ? `ps:${started}` : undefined;
   } catch {
     return undefined;

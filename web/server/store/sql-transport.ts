@@ -13,10 +13,20 @@ export function createSqlTransport(db: SqlClient, settings: UserTransactionSetti
     async call<F extends FunctionName>(userId: string, fn: F, args: object) {
       const entries = Object.entries(args).filter(([, value]) => value !== undefined);
       // Names come from the generated types, never from input; the check is a second guard.
-      if (!/^[a-z_]+$/.test(fn) || entries.some(([name]) => !/^p_[a-z_]+$/.test(name))) throw new Error(`Not a schema function call: ${fn}`);
+      if (!/^[a-z_]+$/.test(fn) || entries.some(([name]) => !/^p_[a-z_]+$/.test(name)))
+        throw new Error(`Not a schema function call: ${fn}`);
       const sql = `select * from public.${fn}(${entries.map(([name], index) => `${name} => $${index + 1}`).join(", ")})`;
       try {
-        return await asUser(db, userId, (tx) => tx.query<FunctionRow<F>>(sql, entries.map(([, value]) => value)), settings);
+        return await asUser(
+          db,
+          userId,
+          (tx) =>
+            tx.query<FunctionRow<F>>(
+              sql,
+              entries.map(([, value]) => value),
+            ),
+          settings,
+        );
       } catch (error) {
         throw toDomainError(error) ?? error;
       }

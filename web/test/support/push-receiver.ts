@@ -33,7 +33,10 @@ export async function startPushReceiver(secret: string, status = () => 202) {
         return;
       }
       const webhookId = String(req.headers["webhook-id"]);
-      const items = parsed.type === "batch" ? parsed.data.map(({ id, type, data }) => ({ id, push: { type, data } as Push })) : [{ id: webhookId, push: parsed }];
+      const items =
+        parsed.type === "batch"
+          ? parsed.data.map(({ id, type, data }) => ({ id, push: { type, data } as Push }))
+          : [{ id: webhookId, push: parsed }];
       bodies.push({ webhookId, items: items.length, bytes: Buffer.byteLength(body) });
       let duplicates = 0;
       for (const item of items) {

@@ -27,7 +27,10 @@ export async function startSocketServerProcess(env: Record<string, string>) {
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`socket server exited (${child.exitCode}):\n${output}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) throw new Error(`socket server did not start:\n${output}`);
     await new Promise((resolve) => setTimeout(resolve, 100));

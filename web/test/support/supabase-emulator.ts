@@ -133,7 +133,9 @@ export async function createSupabaseEmulator({ url, db }: { url: string; db: Sql
       }
       if (grantType === "pkce") {
         const entry = body.auth_code ? authCodes.get(body.auth_code) : undefined;
-        const challenge = createHash("sha256").update(body.code_verifier ?? "").digest("base64url");
+        const challenge = createHash("sha256")
+          .update(body.code_verifier ?? "")
+          .digest("base64url");
         if (!entry || entry.codeChallenge !== challenge) {
           return authError(400, "bad_code_verifier", "code challenge does not match previously saved code verifier");
         }
@@ -161,7 +163,14 @@ export async function createSupabaseEmulator({ url, db }: { url: string; db: Sql
         const sql = `select * from public.${fn}(${names.map((name, i) => `${name} => $${i + 1}`).join(", ")})`;
         const prelude = `select set_config('role', 'service_role', true), set_config('request.jwt.claims', '{"role":"service_role"}', true)`;
         try {
-          const rows = await db.transaction((tx) => tx.query(sql, names.map((name) => args[name])), { prelude });
+          const rows = await db.transaction(
+            (tx) =>
+              tx.query(
+                sql,
+                names.map((name) => args[name]),
+              ),
+            { prelude },
+          );
           return HttpResponse.json(rows);
         } catch (error) {
           const { code, message } = error as { code?: string; message?: string };
@@ -181,7 +190,14 @@ export async function createSupabaseEmulator({ url, db }: { url: string; db: Sql
         // As PostgREST: role authenticated and the whole JWT payload in request.jwt.claims.
         const literal = JSON.stringify(claims).replace(/'/g, "''");
         const prelude = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', '${literal}', true)`;
-        const rows = await db.transaction((tx) => tx.query(sql, names.map((name) => args[name])), { prelude });
+        const rows = await db.transaction(
+          (tx) =>
+            tx.query(
+              sql,
+              names.map((name) => args[name]),
+            ),
+          { prelude },
+        );
         return HttpResponse.json(rows);
       } catch (error) {
         // PostgREST's mapping: SQLSTATE PTxyz answers HTTP xyz; DETAIL and HINT go to the body.

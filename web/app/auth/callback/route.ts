@@ -27,7 +27,11 @@ export async function GET(request: NextRequest) {
     return cookies.applyTo(redirectTo(next));
   } catch (error) {
     if (isDomainError(error) && error.code === "pkce_verifier_missing") {
-      return page(400, "Open the link in the same browser", `<p>${CALLBACK_MESSAGES.otherBrowser}</p><p><a href="/login">Send a new sign-in link</a></p>`);
+      return page(
+        400,
+        "Open the link in the same browser",
+        `<p>${CALLBACK_MESSAGES.otherBrowser}</p><p><a href="/login">Send a new sign-in link</a></p>`,
+      );
     }
     if (isDomainError(error) && error.status === 429) return invalidLinkPage(CALLBACK_MESSAGES.rateLimited, 429);
     if (isDomainError(error) && error.status < 500) return invalidLinkPage(CALLBACK_MESSAGES.invalid, error.status);

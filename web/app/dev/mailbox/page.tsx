@@ -20,8 +20,8 @@ export default async function DevMailboxPage({ searchParams }: { searchParams: P
         <p className="dev-badge">Development tool</p>
         <h1>Dev mailbox</h1>
         <p className="muted">
-          Emails the app would have sent, kept in memory on this server instead. Open a sign-in link to log in as that
-          user. This page answers requests from this machine only, and is not available in production.
+          Emails the app would have sent, kept in memory on this server instead. Open a sign-in link to log in as that user. This page
+          answers requests from this machine only, and is not available in production.
         </p>
       </header>
       <DevMailbox initialEmail={typeof email === "string" ? email : ""} />

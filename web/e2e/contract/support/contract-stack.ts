@@ -3,7 +3,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { answers, assertWebBuild, getFreePort, manageProcess, SOCKET_DIR, WEB_DIR, type ManagedProcess, type ProcessSpec } from "../../support/stack";
+import {
+  answers,
+  assertWebBuild,
+  getFreePort,
+  manageProcess,
+  SOCKET_DIR,
+  WEB_DIR,
+  type ManagedProcess,
+  type ProcessSpec,
+} from "../../support/stack";
 import { startMailCatcher, type MailCatcher } from "./mail-catcher";
 import { startTcpProxy, type TcpProxy } from "./tcp-proxy";
 
@@ -140,7 +149,8 @@ export async function startContractStack(mode: WebMode): Promise<ContractStack> 
     const url = new URL(TEST_REDIS_URL);
     redis = await startTcpProxy({ host: url.hostname, port: Number(url.port || 6379) });
   }
-  const redisUrl = redis && TEST_REDIS_URL ? Object.assign(new URL(TEST_REDIS_URL), { hostname: redis.host, port: String(redis.port) }).toString() : "";
+  const redisUrl =
+    redis && TEST_REDIS_URL ? Object.assign(new URL(TEST_REDIS_URL), { hostname: redis.host, port: String(redis.port) }).toString() : "";
 
   const shared = {
     NODE_ENV: nodeEnv,
@@ -186,8 +196,7 @@ export async function startContractStack(mode: WebMode): Promise<ContractStack> 
     rmSync(dataDir, { recursive: true, force: true });
   };
 
-  const logs = (lines = 400) =>
-    [socket.logs(), web.logs()].map((text) => text.split("\n").slice(-lines).join("\n")).join("\n");
+  const logs = (lines = 400) => [socket.logs(), web.logs()].map((text) => text.split("\n").slice(-lines).join("\n")).join("\n");
 
   try {
     await Promise.all([socket.start(), web.start()]);

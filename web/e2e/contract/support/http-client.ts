@@ -67,7 +67,12 @@ export async function call(baseUrl: string, method: string, path: string, option
 }
 
 /** A chunked request on a fresh connection (no keep-alive pool); the reply as `call` reads it. */
-function streamOnOwnConnection(url: string, method: string, headers: Record<string, string>, body: ReadableStream<Uint8Array>): Promise<Reply> {
+function streamOnOwnConnection(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: ReadableStream<Uint8Array>,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     // Once the server answers (e.g. 413 mid-body), the rest of the body is not sent, and the
     // connection's reset that may follow is not an error of the exchange.
@@ -143,10 +148,15 @@ export async function signIn(stack: ContractStack, email: string): Promise<SignI
   if (link.origin !== stack.baseUrl) throw new Error(`the link points at ${link.origin}, not APP_URL ${stack.baseUrl}`);
 
   const page = await call(stack.baseUrl, "GET", `${link.pathname}${link.search}`);
-  if (page.status !== 200 || !page.text.includes('action="/auth/confirm"')) throw new Error(`confirm page: ${page.status} ${page.text.slice(0, 300)}`);
+  if (page.status !== 200 || !page.text.includes('action="/auth/confirm"'))
+    throw new Error(`confirm page: ${page.status} ${page.text.slice(0, 300)}`);
 
   const tokenHash = link.searchParams.get("token_hash") ?? "";
-  const form = new URLSearchParams({ token_hash: tokenHash, type: link.searchParams.get("type") ?? "", next: link.searchParams.get("next") ?? "" });
+  const form = new URLSearchParams({
+    token_hash: tokenHash,
+    type: link.searchParams.get("type") ?? "",
+    next: link.searchParams.get("next") ?? "",
+  });
   const confirmed = await call(stack.baseUrl, "POST", "/auth/confirm", {
     body: form.toString(),
     headers: { "content-type": "application/x-www-form-urlencoded" },

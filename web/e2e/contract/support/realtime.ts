@@ -7,7 +7,11 @@ import { Webhook } from "standardwebhooks";
 export type Handshake = { connected: true; socket: Socket; events: [string, unknown][] } | { connected: false; error: string };
 
 /** Connects like the page does (WebSocket only, token in `auth`), without reconnecting. */
-export function connectSocket(socketUrl: string, auth: Record<string, unknown> | undefined, headers?: Record<string, string>): Promise<Handshake> {
+export function connectSocket(
+  socketUrl: string,
+  auth: Record<string, unknown> | undefined,
+  headers?: Record<string, string>,
+): Promise<Handshake> {
   const socket = io(socketUrl, {
     auth,
     transports: ["websocket"],
@@ -28,7 +32,12 @@ export function connectSocket(socketUrl: string, auth: Record<string, unknown> |
 }
 
 /** Resolves with the first `event` payload `match` accepts among those already received or still to come. */
-export function waitForEvent<T>(handshake: Extract<Handshake, { connected: true }>, event: string, match: (payload: T) => boolean, timeoutMs = 10_000): Promise<T> {
+export function waitForEvent<T>(
+  handshake: Extract<Handshake, { connected: true }>,
+  event: string,
+  match: (payload: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const seen = handshake.events.find(([name, payload]) => name === event && match(payload as T));
     if (seen) return resolve(seen[1] as T);
@@ -77,7 +86,11 @@ export interface SignedPush {
 }
 
 /** Standard Webhooks headers for `body`, signed with `secret` (as the web app signs its pushes). */
-export function signPush(secret: string, body: string, { id = `msg_${randomUUID()}`, at = new Date() }: { id?: string; at?: Date } = {}): SignedPush {
+export function signPush(
+  secret: string,
+  body: string,
+  { id = `msg_${randomUUID()}`, at = new Date() }: { id?: string; at?: Date } = {},
+): SignedPush {
   const signature = new Webhook(secret).sign(id, at, body);
   return {
     body,

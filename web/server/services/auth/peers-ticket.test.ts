@@ -15,7 +15,11 @@ describe("peers ticket", () => {
     const webhookSecret = secret();
     const [userId, peer] = [randomUUID(), randomUUID()];
 
-    const ticket = await signPeersTicket(peersTicketKey(webhookSecret), { userId, peers: [peer], expiresAt: new Date(Date.now() + 60_000) });
+    const ticket = await signPeersTicket(peersTicketKey(webhookSecret), {
+      userId,
+      peers: [peer],
+      expiresAt: new Date(Date.now() + 60_000),
+    });
 
     expect(await verifyPeersTicket([socketServerKey(webhookSecret)], ticket, userId)).toEqual([peer]);
     await expect(verifyPeersTicket([socketServerKey(secret())], ticket, userId)).rejects.toThrow();
@@ -25,7 +29,9 @@ describe("peers ticket", () => {
     const webhookSecret = secret();
     const [userId, bob, carol] = [randomUUID(), randomUUID(), randomUUID()];
     const expiresAt = new Date(Math.floor(Date.now() / 1000 + 900) * 1000);
-    const auth = { getAccessToken: async () => ({ accessToken: "token", expiresAt, user: { id: userId, email: "ann@example.com" } }) } as unknown as AuthProvider;
+    const auth = {
+      getAccessToken: async () => ({ accessToken: "token", expiresAt, user: { id: userId, email: "ann@example.com" } }),
+    } as unknown as AuthProvider;
     const summary = (peerId: string) => ({ peer: { id: peerId } }) as ConversationSummary;
     const store = { listConversations: async () => [summary(bob), summary(carol), summary(userId)] } as unknown as ChatStore;
 

@@ -70,7 +70,11 @@ export function listConversations({ store }: Pick<ChatDeps, "store">, userId: st
  * conversation with also by email prefix. Rate-limited per user, since it answers whether an
  * address has an account.
  */
-export async function searchUsers({ store, limits }: Pick<ChatDeps, "store" | "limits">, userId: string, query: string): Promise<UserProfile[]> {
+export async function searchUsers(
+  { store, limits }: Pick<ChatDeps, "store" | "limits">,
+  userId: string,
+  query: string,
+): Promise<UserProfile[]> {
   await limits.consume("usersSearch", userId);
   return store.searchProfiles(userId, query, USER_SEARCH_LIMIT);
 }
@@ -79,7 +83,11 @@ export async function searchUsers({ store, limits }: Pick<ChatDeps, "store" | "l
  * Marks the conversation with `peerId` read up to `seq` and tells both participants' tabs
  * (the peer shows "Seen", the user's other tabs clear the unread count).
  */
-export async function markRead({ store, push }: Pick<ChatDeps, "store" | "push">, userId: string, input: MarkReadInput): Promise<ReadState> {
+export async function markRead(
+  { store, push }: Pick<ChatDeps, "store" | "push">,
+  userId: string,
+  input: MarkReadInput,
+): Promise<ReadState> {
   if (input.peerId === userId) throw badRequest("cannot_message_self", "There is no conversation with yourself.");
   const state = await store.markRead(userId, input.peerId, input.seq);
   if (!state) throw notFound("conversation_not_found", "There is no conversation with that user yet.");
