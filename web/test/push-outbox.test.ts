@@ -29,8 +29,10 @@ describe.each(drivers)("push outbox on $name", ({ open, skip }) => {
   let receiver: Awaited<ReturnType<typeof startPushReceiver>>;
   let logs: string[];
 
+  // Far above the SQL's send limit (60 per 10 s): these tests send hundreds at once.
+  const noSendLimit = { sendLimit: { points: 1_000_000, durationSeconds: 10 } };
   const send = (from: string, to: string, content = `hello ${randomUUID()}`) =>
-    asUser(db, from, (tx) => tx.query<{ id: string; created: boolean }>("select * from public.send_message($1, $2, $3)", [to, content, randomUUID()])).then(
+    asUser(db, from, (tx) => tx.query<{ id: string; created: boolean }>("select * from public.send_message($1, $2, $3)", [to, content, randomUUID()]), noSendLimit).then(
       ([row]) => row!,
     );
   const pending = async () => (await db.query<{ n: number }>("select count(*)::int as n from public.push_outbox"))[0]!.n;
