@@ -170,7 +170,12 @@ export function connectChatSocket(url: string, tokens: TokenSource, handlers: Ch
   socket.on("typing:update", (payload) => handlers.onTyping?.(payload));
 
   handlers.onState("connecting");
-  socket.connect();
+  // A task later, not now: React's development double mount (start, stop, start) would
+  // otherwise close a WebSocket that is still connecting, which the browser logs as a warning.
+  let firstConnect: ReturnType<typeof setTimeout> | undefined = setTimeout(() => {
+    firstConnect = undefined;
+    if (!closed) socket.connect();
+  }, 0);
 
   return {
     socket,
@@ -199,6 +204,7 @@ export function connectChatSocket(url: string, tokens: TokenSource, handlers: Ch
     },
     close() {
       closed = true;
+      clearTimeout(firstConnect);
       clearTimeout(retryTimer);
       socket.removeAllListeners();
       socket.disconnect();
