@@ -2,26 +2,30 @@
 -- constraints. Run by `supabase test db` (Supabase CLI) and `npm run test:db` (pg_prove).
 -- What users can do with it is proven as those users in the other files.
 begin;
-select plan(37);
+select plan(41);
 
 -- The catalogue. A new table or function fails here until it is added to these lists, which
 -- is the moment to write its tests (tables: rls.test.sql; functions: the file of its topic).
 select tables_are(
   'public',
-  array['app_settings', 'conversation_reads', 'conversations', 'messages', 'profiles'],
+  array['app_settings', 'conversation_reads', 'conversations', 'messages', 'profiles', 'push_outbox'],
   'the tables in public are the ones this suite covers'
 );
 select functions_are(
   'public',
   array[
     -- triggers
-    'assign_message_position', 'handle_new_user',
+    'assign_message_position', 'handle_new_user', 'push_outbox_on_message', 'push_outbox_on_read',
     -- what users call (through PostgREST in Supabase mode)
     'get_messages', 'get_profile', 'get_sent_message', 'list_conversations', 'mark_read', 'search_profiles',
     'send_message', 'update_profile',
+    'claim_my_pushes', 'complete_my_pushes', 'enqueue_session_revoked', 'release_my_pushes',
+    -- the outbox sweep: the owner's connection and the service role (push-outbox.test.sql)
+    'claim_pushes', 'complete_pushes', 'release_pushes',
     -- helpers of those, not callable by users
     'chat_trim', 'checked_display_name', 'checked_message_content', 'enforce_send_limit', 'is_invisible_text',
-    'raise_invalid', 'require_user'
+    'raise_invalid', 'require_user',
+    'claim_pushes_internal', 'complete_pushes_internal', 'enqueue_session_revoked_for', 'release_pushes_internal'
   ],
   'the functions in public are the ones this suite covers'
 );
@@ -41,6 +45,7 @@ select policies_are('public', 'conversations', array['members read their convers
 select policies_are('public', 'messages', array['members read their messages'], 'messages: one read policy');
 select policies_are('public', 'conversation_reads', array['members read their conversations'' read state'], 'conversation_reads: one read policy');
 select policies_are('public', 'app_settings', '{}'::name[], 'app_settings: no policy, so nobody but the owner reads it');
+select policies_are('public', 'push_outbox', '{}'::name[], 'push_outbox: no policy, not even for a user''s own rows');
 select is_empty(
   $$ select policyname from pg_policies
      where schemaname = 'public' and (cmd <> 'SELECT' or roles <> '{authenticated}'::name[]) $$,
@@ -62,6 +67,7 @@ select table_privs_are('public', 'conversations', 'authenticated', array['SELECT
 select table_privs_are('public', 'messages', 'authenticated', array['SELECT'], 'authenticated may only read messages');
 select table_privs_are('public', 'conversation_reads', 'authenticated', array['SELECT'], 'authenticated may only read conversation_reads');
 select table_privs_are('public', 'app_settings', 'authenticated', '{}'::text[], 'authenticated holds no privilege on app_settings');
+select table_privs_are('public', 'push_outbox', 'authenticated', '{}'::text[], 'authenticated holds no privilege on push_outbox');
 select is_empty(
   $$ select table_name, privilege_type from information_schema.role_table_grants
      where grantee = 'anon' and table_schema = 'public' $$,
@@ -77,11 +83,15 @@ select is_empty(
   'no column grant lets anon or authenticated write a column'
 );
 
--- Functions: users call the API functions only; triggers and helpers stay the owner's.
+-- Functions: users call the API functions only (the outbox's own-rows ones included); the
+-- sweep, triggers and helpers stay the owner's (and the service role's).
 select is(
   (select array_agg(p.proname::text order by p.proname) from pg_proc p
    where p.pronamespace = 'public'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')),
-  array['get_messages', 'get_profile', 'get_sent_message', 'list_conversations', 'mark_read', 'search_profiles', 'send_message', 'update_profile'],
+  array[
+    'claim_my_pushes', 'complete_my_pushes', 'enqueue_session_revoked', 'get_messages', 'get_profile', 'get_sent_message',
+    'list_conversations', 'mark_read', 'release_my_pushes', 'search_profiles', 'send_message', 'update_profile'
+  ],
   'authenticated may execute exactly the API functions'
 );
 select is_empty(
@@ -90,11 +100,17 @@ select is_empty(
        and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e') $$,
   'anon can execute no function in public'
 );
+-- The outbox's functions all run as the owner: nobody else holds a privilege on push_outbox.
 select is(
   (select array_agg(p.proname::text order by p.proname) from pg_proc p
    where p.pronamespace = 'public'::regnamespace and p.prosecdef),
-  array['assign_message_position', 'handle_new_user', 'mark_read', 'search_profiles', 'send_message', 'update_profile'],
-  'exactly the writing functions, the triggers and the directory search run as their owner'
+  array[
+    'assign_message_position', 'claim_my_pushes', 'claim_pushes', 'claim_pushes_internal', 'complete_my_pushes',
+    'complete_pushes', 'complete_pushes_internal', 'enqueue_session_revoked', 'enqueue_session_revoked_for', 'handle_new_user',
+    'mark_read', 'push_outbox_on_message', 'push_outbox_on_read', 'release_my_pushes', 'release_pushes',
+    'release_pushes_internal', 'search_profiles', 'send_message', 'update_profile'
+  ],
+  'exactly the writing functions, the triggers, the directory search and the outbox''s functions run as their owner'
 );
 -- IMPORTANT: a SECURITY DEFINER function without a fixed search_path can be hijacked.
 select is_empty(
@@ -109,6 +125,7 @@ select col_is_unique('public', 'messages', array['conversation_id', 'seq'], 'a p
 select col_is_unique('public', 'conversations', array['user_a', 'user_b'], 'one conversation per pair');
 select col_is_pk('public', 'conversation_reads', array['conversation_id', 'user_id'], 'one read position per member');
 select col_is_pk('public', 'app_settings', 'name', 'one value per setting');
+select col_is_unique('public', 'push_outbox', array['push_id'], 'one outbox row per push id (the receiver''s dedupe key)');
 select col_not_null('public', 'messages', 'content', 'content is required');
 select fk_ok('public', 'messages', 'conversation_id', 'public', 'conversations', 'id');
 select fk_ok('public', 'profiles', 'id', 'auth', 'users', 'id');
@@ -152,6 +169,10 @@ select throws_ok(
   $$ insert into public.conversation_reads (conversation_id, user_id, last_read_seq)
      select id, user_a, -1 from public.conversations $$,
   '23514', null, 'a read position is never negative'
+);
+select throws_ok(
+  $$ insert into public.push_outbox (push_id, type, payload) values ('x_1', 'message.deleted', '{}') $$,
+  '23514', null, 'an outbox row is one of the three push types the socket server knows'
 );
 
 select * from finish();
