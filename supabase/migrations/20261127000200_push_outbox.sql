@@ -161,8 +161,10 @@ begin
         select x.id from public.push_outbox x
         where (x.locked_until is null or x.locked_until <= now()) and x.created_at >= v_cutoff and (p_user is null or x.user_id = p_user)
           and (
+            -- Head of line per user: a row waits behind its own user's oldest pending row, so
+            -- one user's backoff (which release_my_pushes lets them set) never holds another's.
             select h.next_attempt_at from public.push_outbox h
-            where (h.locked_until is null or h.locked_until <= now()) and h.created_at >= v_cutoff and (p_user is null or h.user_id = p_user)
+            where (h.locked_until is null or h.locked_until <= now()) and h.created_at >= v_cutoff and h.user_id = x.user_id
             order by h.id limit 1
           ) <= now()
         order by x.id

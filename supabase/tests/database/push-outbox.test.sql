@@ -5,7 +5,7 @@
 -- are read and set against it. IMPORTANT: FOR UPDATE SKIP LOCKED between concurrent dispatchers
 -- needs several sessions; web/test/push-outbox.test.ts proves it with real connections.
 begin;
-select plan(82);
+select plan(83);
 
 -- Supabase lets the service role use the extensions schema (pgTAP's home); the test set-up
 -- grants it to anon and authenticated only. Rolled back with the rest.
@@ -406,18 +406,33 @@ select results_eq(
   'and its lease ends, its error kept to 500 characters'
 );
 
--- Head of line: pushes leave in commit order, so a due row waits behind an older one's backoff.
+-- Head of line per user: a user's pushes leave in commit order, so a due row waits behind her
+-- own older row's backoff; another user's backoff never holds it.
 insert into public.push_outbox (push_id, type, user_id, payload) values
   ('late', 'message.created', '00000000-0000-4000-8000-0000000d0b0b', '{}');
 set local role service_role;
-select is_empty($$ select * from public.claim_pushes(100, 30, 86400) $$, 'a due row waits while the oldest row backs off');
+select is_empty($$ select * from public.claim_pushes(100, 30, 86400) $$, 'a due row waits while its user''s oldest row backs off');
 reset role;
 update public.push_outbox set next_attempt_at = now() where push_id = 'backoff_1';
 set local role service_role;
 select results_eq(
   $$ select push_id from public.claim_pushes(100, 30, 86400) $$,
-  $$ values ('backoff_1'::text), ('backoff_2'), ('backoff_3'), ('backoff_7'), ('backoff_12'), ('late') $$,
-  'once the oldest is due, the rows behind it leave with it, in order'
+  $$ values ('backoff_1'::text), ('backoff_3'), ('backoff_7'), ('backoff_12') $$,
+  'once a user''s oldest is due, her rows behind it leave with it, in order; the other user''s still wait for his own'
+);
+reset role;
+
+-- One user's backoff (which release_my_pushes lets any user set on her own rows) never stalls
+-- the sweep for everyone else.
+delete from public.push_outbox;
+insert into public.push_outbox (push_id, type, user_id, payload, next_attempt_at) values
+  ('ada_backs_off', 'message.created', '00000000-0000-4000-8000-0000000d0ada', '{}', now() + interval '30 s'),
+  ('bob_is_due', 'message.created', '00000000-0000-4000-8000-0000000d0b0b', '{}', now());
+set local role service_role;
+select results_eq(
+  $$ select push_id from public.claim_pushes(100, 30, 86400) $$,
+  $$ values ('bob_is_due'::text) $$,
+  'the sweep is not held up by one user''s backoff'
 );
 reset role;
 
