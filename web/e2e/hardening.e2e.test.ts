@@ -3,18 +3,20 @@ import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest } from "node:http";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium as playwright, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  CHROMIUM_ARGS,
   CHROMIUM_PATH,
   checkChromium,
   fetchMagicLink,
   getFreePort,
   launchUser,
   loginViaMailbox,
+  NEXT_BIN,
+  SOCKET_DIR,
   startStack,
   WEB_DIR,
   type BrowserUser,
@@ -26,16 +28,6 @@ import {
 
 const chromium = checkChromium();
 const required = process.env.CI === "true";
-const NEXT_BIN = path.join(path.dirname(createRequire(path.join(WEB_DIR, "package.json")).resolve("next/package.json")), "dist/bin/next");
-const SOCKET_DIR = path.resolve(WEB_DIR, "../socket-server");
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 
 interface Answer {
   status: number;

@@ -6,14 +6,12 @@
 // Needs a Postgres: TEST_DATABASE_URL (or GEN_TYPES_DATABASE_URL), e.g.
 // postgres://postgres@127.0.0.1:5432/postgres. A database is created there and dropped again.
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { promisify } from "node:util";
-import pg from "pg";
 import { findRepoRoot } from "@/lib/env";
-import { openPostgres } from "@/server/store/postgres";
+import { withScratchDatabase } from "./scratch-database";
 
 const root = findRepoRoot();
 const OUTPUT = path.join(root, "web", "lib", "database.types.ts");
@@ -22,20 +20,7 @@ const HEADER =
   "// Supabase CLI's generator). Do not edit: change a migration and run it again.\n\n";
 
 async function generate(serverUrl: string): Promise<string> {
-  const name = `chat_typegen_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  try {
-    const db = await openPostgres({
-      connectionString: url.toString(),
-      migrationsDir: path.join(root, "supabase", "migrations"),
-      max: 2,
-      log: () => {},
-    });
-    await db.close();
+  return withScratchDatabase(serverUrl, "chat_typegen", async (url) => {
     const generator = path.join(
       path.dirname(createRequire(import.meta.url).resolve("@supabase/postgres-meta")),
       "..",
@@ -55,10 +40,7 @@ async function generate(serverUrl: string): Promise<string> {
     });
     if (!stdout.includes("export type Database")) throw new Error(`The generator printed no types:\n${stdout.slice(0, 500)}`);
     return HEADER + stdout;
-  } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
+  });
 }
 
 async function main(): Promise<number> {

@@ -6,12 +6,10 @@
 // pgtap extension (Debian: postgresql-15-pgtap, libtap-parser-sourcehandler-pgtap-perl).
 // Without them it skips with a note, except in CI, where that is a failure.
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import pg from "pg";
 import { findRepoRoot } from "@/lib/env";
-import { openPostgres } from "@/server/store/postgres";
+import { withScratchDatabase } from "./scratch-database";
 
 const root = findRepoRoot();
 const TESTS_DIR = path.join(root, "supabase", "tests", "database");
@@ -31,51 +29,43 @@ async function main(): Promise<number> {
   if (!serverUrl) return skip("no TEST_DATABASE_URL (a Postgres server) is set");
   if (spawnSync("pg_prove", ["--version"], { stdio: "ignore" }).status !== 0) return skip("pg_prove is not installed");
 
-  const name = `chat_pgtap_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  try {
-    const db = await openPostgres({
-      connectionString: url.toString(),
-      migrationsDir: path.join(root, "supabase", "migrations"),
-      max: 2,
-      log: () => {},
-    });
-    try {
-      // Where Supabase keeps it: the extensions schema, on the search path.
-      await db.exec(
-        "create schema if not exists extensions; create extension if not exists pgtap with schema extensions; grant usage on schema extensions to anon, authenticated",
-      );
-    } catch (error) {
-      return skip(`the pgtap extension is not available on this server (${(error as Error).message})`);
-    } finally {
-      await db.close();
-    }
-    const files = fs
-      .readdirSync(TESTS_DIR)
-      .filter((file) => file.endsWith(".test.sql"))
-      .sort();
-    const env = {
-      ...process.env,
-      PGHOST: url.hostname,
-      PGPORT: url.port || "5432",
-      PGUSER: decodeURIComponent(url.username) || "postgres",
-      PGPASSWORD: decodeURIComponent(url.password),
-      PGDATABASE: name,
-      PGOPTIONS: "-c search_path=public,extensions",
-    };
-    return await new Promise<number>((resolve, reject) => {
-      const prove = spawn("pg_prove", ["--ext", ".sql", ...files], { cwd: TESTS_DIR, env, stdio: "inherit" });
-      prove.once("error", reject);
-      prove.once("exit", (code) => resolve(code ?? 1));
-    });
-  } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
+  let extensionMissing: string | undefined;
+  const code = await withScratchDatabase(
+    serverUrl,
+    "chat_pgtap",
+    async (url) => {
+      if (extensionMissing) return -1;
+      const files = fs
+        .readdirSync(TESTS_DIR)
+        .filter((file) => file.endsWith(".test.sql"))
+        .sort();
+      const env = {
+        ...process.env,
+        PGHOST: url.hostname,
+        PGPORT: url.port || "5432",
+        PGUSER: decodeURIComponent(url.username) || "postgres",
+        PGPASSWORD: decodeURIComponent(url.password),
+        PGDATABASE: url.pathname.slice(1),
+        PGOPTIONS: "-c search_path=public,extensions",
+      };
+      return new Promise<number>((resolve, reject) => {
+        const prove = spawn("pg_prove", ["--ext", ".sql", ...files], { cwd: TESTS_DIR, env, stdio: "inherit" });
+        prove.once("error", reject);
+        prove.once("exit", (exitCode) => resolve(exitCode ?? 1));
+      });
+    },
+    async (db) => {
+      try {
+        // Where Supabase keeps it: the extensions schema, on the search path.
+        await db.exec(
+          "create schema if not exists extensions; create extension if not exists pgtap with schema extensions; grant usage on schema extensions to anon, authenticated",
+        );
+      } catch (error) {
+        extensionMissing = (error as Error).message;
+      }
+    },
+  );
+  return extensionMissing ? skip(`the pgtap extension is not available on this server (${extensionMissing})`) : code;
 }
 
 process.exitCode = await main();

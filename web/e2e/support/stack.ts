@@ -10,11 +10,16 @@ import { fileURLToPath } from "node:url";
 /** The real stack for browser tests: the socket server and the production web app, on free ports of 127.0.0.1. */
 
 // One import for test files: the browser side of the harness lives in browser.ts.
-export { CHROMIUM_PATH, checkChromium, fetchMagicLink, launchUser, loginViaMailbox, type BrowserUser } from "./browser";
+export { CHROMIUM_ARGS, CHROMIUM_PATH, checkChromium, fetchMagicLink, launchUser, loginViaMailbox, type BrowserUser } from "./browser";
 
 export const WEB_DIR = fileURLToPath(new URL("../..", import.meta.url));
 export const REPO_DIR = path.resolve(WEB_DIR, "..");
 export const SOCKET_DIR = path.join(REPO_DIR, "socket-server");
+/** The `next` CLI of the web workspace. */
+export const NEXT_BIN = path.join(
+  path.dirname(createRequire(path.join(WEB_DIR, "package.json")).resolve("next/package.json")),
+  "dist/bin/next",
+);
 const HOST = "127.0.0.1";
 const MAX_LOG_LINES = 400;
 
@@ -217,12 +222,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     startTimeoutMs,
   );
 
-  const nextBin = path.join(path.dirname(createRequire(path.join(WEB_DIR, "package.json")).resolve("next/package.json")), "dist/bin/next");
   const web = manageProcess(
     {
       name: "web",
       command: process.execPath,
-      args: [nextBin, "start", "-p", String(webPort), "-H", HOST],
+      args: [NEXT_BIN, "start", "-p", String(webPort), "-H", HOST],
       cwd: WEB_DIR,
       env: {
         ...shared,
