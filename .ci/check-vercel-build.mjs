@@ -55,7 +55,13 @@ const EXPECTED = [
   },
   { route: "auth/confirm", file: "server/app/auth/confirm/route.js" },
   { route: "login", file: "server/app/login/page.js" },
-  { route: "chat", file: "server/app/chat/page.js" },
+  { route: "chat/[[...peer]]", file: "server/app/chat/[[...peer]]/page.js" },
+  {
+    route: "api/cron/push-outbox",
+    file: "server/app/api/cron/push-outbox/route.js",
+    // No CRON_SECRET in the smoke env: the sweep refuses everyone.
+    smoke: { method: "GET", status: 401, code: "unauthorized" },
+  },
 ];
 
 // Production settings for the smoke requests: Supabase mode (what Vercel runs, having no disk),
@@ -152,6 +158,11 @@ function checkOutput() {
   const staticDir = path.join(outputDir, "static", "_next", "static");
   if (!fs.existsSync(staticDir) || fs.readdirSync(staticDir).length === 0) fail("no client assets in .vercel/output/static/_next/static");
   if (!readFunction("_middleware")) fail("no _middleware.func: web/proxy.ts (session refresh) is not deployed");
+  const { crons = [] } = JSON.parse(fs.readFileSync(configFile, "utf8"));
+  if (!crons.some((cron) => cron.path === "/api/cron/push-outbox")) fail("no cron for /api/cron/push-outbox in .vercel/output/config.json");
+  // Vercel's Hobby plan refuses to deploy a cron that runs more than once a day.
+  for (const cron of crons)
+    if (!/^\d+ \d+ \* \* \*$/.test(cron.schedule)) fail(`cron ${cron.path} runs more than daily (${cron.schedule}): Hobby deploys fail`);
 
   for (const { route, file } of EXPECTED) {
     const fn = readFunction(route);
