@@ -105,9 +105,12 @@ describe("typing", () => {
   it("when a user types to a peer, then only that peer hears it", async () => {
     const ann = randomUUID();
     const bob = randomUUID();
+    const carol = randomUUID();
+    const dave = randomUUID();
     const annSocket = await connectAs(ann, randomUUID(), [bob]);
     const bobSocket = await connectAs(bob);
-    const carolSocket = await connectAs(randomUUID());
+    const carolSocket = await connectAs(carol);
+    const daveSocket = await connectAs(dave, randomUUID(), [carol]);
     const heardByCarol: unknown[] = [];
     carolSocket.on("typing:update", (p) => heardByCarol.push(p));
 
@@ -117,8 +120,12 @@ describe("typing", () => {
     const stopped = nextEvent(bobSocket, "typing:update");
     annSocket.emit("typing:stop", { to: bob });
     expect(await stopped).toEqual({ from: ann, typing: false });
-    await sleep(150);
-    expect(heardByCarol).toEqual([]);
+    // Sentinel: Ann's events are handled (Bob has both), so anything they sent Carol was written
+    // to her connection before Dave's typing, which she gets next.
+    const sentinel = eventMatching<{ from: string }>(carolSocket, "typing:update", (p) => p.from === dave);
+    daveSocket.emit("typing:start", { to: carol });
+    await sentinel;
+    expect(heardByCarol).toEqual([{ from: dave, typing: true }]);
   });
 
   it("when a socket floods typing events, then the excess is dropped with error:rate_limited", async () => {
@@ -130,7 +137,17 @@ describe("typing", () => {
     const limited = nextEvent(annSocket, "error:rate_limited");
     for (let i = 0; i < 40; i++) annSocket.emit("typing:start", { to: bob });
     expect((await limited).event).toBe("typing:start");
-    await sleep(200);
+    // Sentinels: a socket's events are handled in order, so the refusal of a typing:stop sent
+    // last means the flood is handled; a push to Bob after that reaches him behind every
+    // typing update the flood produced.
+    const floodHandled = eventMatching<{ event: string }>(annSocket, "error:rate_limited", (p) => p.event === "typing:stop");
+    annSocket.emit("typing:stop", { to: bob });
+    await floodHandled;
+    const state: ReadState = { conversationId: randomUUID(), userId: bob, peerId: randomUUID(), lastReadSeq: 1 };
+    const pushed = nextEvent(bobSocket, "read:updated");
+    expect((await push({ type: "read.updated", data: state })).status).toBe(202);
+    await pushed;
+    expect(heard).toBeGreaterThan(0);
     expect(heard).toBeLessThanOrEqual(20);
   });
 });
