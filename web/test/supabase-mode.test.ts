@@ -9,7 +9,7 @@ import { closeServices } from "@/server/context";
 import * as readyz from "@/app/readyz/route";
 import { TEST_WEBHOOK_SECRET } from "./support/app-env";
 import { openTestDatabase } from "./support/db";
-import { call, type CallOptions } from "./support/routes";
+import { Browser } from "./support/routes";
 import { createSupabaseEmulator } from "./support/supabase-emulator";
 import type { AddressInfo } from "node:net";
 import { io as connectSocket } from "socket.io-client";
@@ -77,23 +77,6 @@ afterAll(async () => {
   await socketServer.close();
   await database.close();
 });
-
-/** A browser's cookie jar: keeps every Set-Cookie (Supabase splits sessions into chunks). */
-class Browser {
-  cookies = new Map<string, string>();
-  async call(method: "GET" | "POST", path: string, options: CallOptions = {}) {
-    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
-    const result = await call(method, path, { ...options, cookie: cookie || undefined });
-    for (const header of result.headers.getSetCookie()) {
-      const [pair, ...attributes] = header.split(";");
-      const [name, ...value] = pair!.split("=");
-      const expired = attributes.some((a) => /max-age=0\b/i.test(a.trim()));
-      if (expired || value.join("=") === "") this.cookies.delete(name!.trim());
-      else this.cookies.set(name!.trim(), value.join("="));
-    }
-    return result;
-  }
-}
 
 async function signIn(email: string) {
   const browser = new Browser();

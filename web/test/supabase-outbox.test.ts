@@ -6,7 +6,7 @@ import { asUser } from "@/server/store/sql/client";
 import { TEST_WEBHOOK_SECRET } from "./support/app-env";
 import { openTestDatabase } from "./support/db";
 import { startPushReceiver, waitFor } from "./support/push-receiver";
-import { call, type CallOptions } from "./support/routes";
+import { Browser, call } from "./support/routes";
 import { createSupabaseEmulator } from "./support/supabase-emulator";
 
 // The outbox in Supabase mode, against Supabase's HTTP API emulated by msw (PostgREST RPCs run
@@ -56,22 +56,6 @@ afterAll(async () => {
   await receiver.close();
   await database.close();
 });
-
-class Browser {
-  cookies = new Map<string, string>();
-  async call(method: "GET" | "POST", path: string, options: CallOptions = {}) {
-    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
-    const result = await call(method, path, { ...options, cookie: cookie || undefined });
-    for (const header of result.headers.getSetCookie()) {
-      const [pair, ...attributes] = header.split(";");
-      const [name, ...value] = pair!.split("=");
-      const expired = attributes.some((a) => /max-age=0\b/i.test(a.trim()));
-      if (expired || value.join("=") === "") this.cookies.delete(name!.trim());
-      else this.cookies.set(name!.trim(), value.join("="));
-    }
-    return result;
-  }
-}
 
 async function signIn(email: string) {
   const browser = new Browser();

@@ -101,3 +101,20 @@ export async function signIn(email: string): Promise<{ cookie: string; userId: s
   const me = await call("GET", "/api/auth/session", { cookie });
   return { cookie, userId: me.body.data.user.id };
 }
+
+/** A browser's cookie jar: keeps every Set-Cookie (Supabase splits sessions into chunks). */
+export class Browser {
+  cookies = new Map<string, string>();
+  async call(method: "GET" | "POST", path: string, options: CallOptions = {}) {
+    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+    const result = await call(method, path, { ...options, cookie: cookie || undefined });
+    for (const header of result.headers.getSetCookie()) {
+      const [pair, ...attributes] = header.split(";");
+      const [name, ...value] = pair!.split("=");
+      const expired = attributes.some((a) => /max-age=0\b/i.test(a.trim()));
+      if (expired || value.join("=") === "") this.cookies.delete(name!.trim());
+      else this.cookies.set(name!.trim(), value.join("="));
+    }
+    return result;
+  }
+}
