@@ -7,7 +7,7 @@ import { CHROMIUM_PATH, checkChromium, startStack, WEB_DIR, type Stack } from ".
 
 /**
  * Screenshots of the UI for a review (not a test): the chat on a desktop, on a phone, in dark
- * mode, the profile dialog and the sign-in page, into web/test-results/screenshots/ (or
+ * mode, the profile dialog, the theme menu and the sign-in page, into web/test-results/screenshots/ (or
  * UI_SCREENSHOT_DIR). `UI_SCREENSHOTS=1 npx vitest run --config vitest.e2e.config.ts` after a build.
  */
 const enabled = checkChromium().available;
@@ -47,7 +47,7 @@ describe.skipIf(!enabled)("UI screenshots", () => {
     for (const [from, text] of conversation) last = await say(from, from === maya ? leo : maya, text);
     await markReadApi(leo, maya, last);
 
-    const capture = async (name: string, options: BrowserContextOptions, open: "conversation" | "list" | "profile" | "login") => {
+    const capture = async (name: string, options: BrowserContextOptions, open: "conversation" | "list" | "profile" | "theme" | "login") => {
       const context = await browser.newContext({ deviceScaleFactor: 1, locale: "en-US", ...options });
       try {
         const page = await context.newPage();
@@ -70,6 +70,10 @@ describe.skipIf(!enabled)("UI screenshots", () => {
           } else {
             await page.getByTestId("conversation-item").first().waitFor();
           }
+          if (open === "theme") {
+            await page.getByTestId("theme-button").click();
+            await page.getByTestId("theme-menu").waitFor();
+          }
           if (open === "profile") {
             await page.getByTestId("profile-button").click();
             await page.getByTestId("display-name-input").waitFor();
@@ -91,6 +95,7 @@ describe.skipIf(!enabled)("UI screenshots", () => {
     await capture("phone-list-dark", { viewport: phone, colorScheme: "dark", isMobile: true, hasTouch: true }, "list");
     await capture("profile-light", { viewport: desktop, colorScheme: "light" }, "profile");
     await capture("profile-dark", { viewport: desktop, colorScheme: "dark" }, "profile");
+    await capture("theme-menu-dark", { viewport: desktop, colorScheme: "dark" }, "theme");
     await capture("login-light", { viewport: desktop, colorScheme: "light" }, "login");
     await capture("login-dark", { viewport: desktop, colorScheme: "dark" }, "login");
   });
