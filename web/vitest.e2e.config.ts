@@ -7,7 +7,13 @@ export default defineConfig({
   resolve: { alias: { "@/": fileURLToPath(new URL(".", import.meta.url)) } },
   test: {
     // README_SCREENSHOT=1 renders docs/chat.png instead (npm run screenshot:readme); it is a tool, not a test.
-    include: process.env.README_SCREENSHOT === "1" ? ["e2e/readme-screenshot.shot.ts"] : ["e2e/**/*.e2e.test.ts"],
+    // UI_SCREENSHOTS=1 renders the review screenshots (e2e/ui-screenshots.shot.ts) into test-results/screenshots.
+    include:
+      process.env.README_SCREENSHOT === "1"
+        ? ["e2e/readme-screenshot.shot.ts"]
+        : process.env.UI_SCREENSHOTS === "1"
+          ? ["e2e/ui-screenshots.shot.ts"]
+          : ["e2e/**/*.e2e.test.ts"],
     // One stack per file and real ports: run files one after another.
     fileParallelism: false,
     testTimeout: 90_000,

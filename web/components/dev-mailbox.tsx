@@ -2,6 +2,9 @@
 
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, apiFetch } from "@/lib/client/api";
+import { Banner } from "@/components/banner";
+import { Button } from "@/components/ui/button";
+import { Input, Label } from "@/components/ui/input";
 
 interface Mail {
   to: string;
@@ -64,64 +67,65 @@ export function DevMailbox({ initialEmail }: { initialEmail: string }) {
   }, [filter]);
 
   return (
-    <section className="mailbox" aria-label="Mail">
+    <section className="mt-7 flex flex-col gap-4" aria-label="Mail">
       <form
-        className="mailbox-toolbar"
+        className="flex items-center gap-[0.6rem]"
         role="search"
         onSubmit={(event) => {
           event.preventDefault();
           void load(filter);
         }}
       >
-        <label htmlFor="mailbox-email" className="field-label">
+        <Label htmlFor="mailbox-email" className="m-0">
           Recipient
-        </label>
-        <input
+        </Label>
+        <Input
           id="mailbox-email"
           type="search"
-          className="input"
           data-testid="mailbox-filter"
           placeholder="All recipients"
           autoComplete="off"
           value={email}
           onChange={(event) => setEmail(event.target.value)}
         />
-        <button type="submit" className="button">
-          Refresh
-        </button>
+        <Button type="submit">Refresh</Button>
       </form>
 
-      {state.status === "loading" ? <p className="muted">Loading…</p> : null}
+      {state.status === "loading" ? <p className="text-muted-foreground">Loading…</p> : null}
       {state.status === "disabled" ? (
-        <p className="banner banner-error" role="alert">
+        <Banner variant="error" className="rounded-lg" role="alert">
           The dev mailbox is turned off on this server (it is disabled in production).
-        </p>
+        </Banner>
       ) : null}
       {state.status === "error" ? (
-        <p className="banner banner-error" role="alert">
+        <Banner variant="error" className="rounded-lg" role="alert">
           {state.message}
-        </p>
+        </Banner>
       ) : null}
       {state.status === "ready" && state.mails.length === 0 ? (
-        <p className="muted">No mail{filter ? ` for ${filter}` : ""} yet. Ask for a sign-in link on the login page.</p>
+        <p className="text-muted-foreground">No mail{filter ? ` for ${filter}` : ""} yet. Ask for a sign-in link on the login page.</p>
       ) : null}
       {state.status === "ready" && state.mails.length > 0 ? (
-        <ul className="mail-list">
+        <ul className="flex flex-col gap-3">
           {state.mails.map((mail) => {
             const href = safeHref(mail.link);
             return (
-              <li key={`${mail.sentAt}-${mail.to}-${mail.link}`} className="mail-item" data-testid="mail-item">
-                <div className="mail-top">
-                  <span className="mail-to">{mail.to}</span>
+              <li
+                key={`${mail.sentAt}-${mail.to}-${mail.link}`}
+                className="rounded-xl border border-border bg-card px-[1.1rem] py-4 shadow-elevation"
+                data-testid="mail-item"
+              >
+                <div className="flex justify-between gap-4 text-[0.85rem] text-muted-foreground">
+                  <span className="font-semibold wrap-anywhere text-foreground">{mail.to}</span>
                   <time dateTime={mail.sentAt}>{new Date(mail.sentAt).toLocaleString()}</time>
                 </div>
-                <p className="mail-subject">{mail.subject}</p>
+                <p className="mt-1 mb-2 font-semibold">{mail.subject}</p>
                 {href ? (
-                  <a className="mail-link" data-testid="mail-link" href={href}>
+                  <a className="block font-mono text-[0.8rem] wrap-anywhere" data-testid="mail-link" href={href}>
                     {href}
                   </a>
                 ) : (
-                  <code className="mail-link">{mail.link}</code>
+                  <code className="block font-mono text-[0.8rem] wrap-anywhere">{mail.link}</code>
                 )}
               </li>
             );

@@ -2,6 +2,8 @@
 
 import { useState, type FormEvent } from "react";
 import { ApiError, apiFetch } from "@/lib/client/api";
+import { Button } from "@/components/ui/button";
+import { Input, Label } from "@/components/ui/input";
 
 type FormState =
   { status: "idle" } | { status: "sending" } | { status: "sent"; email: string } | { status: "error"; message: string; field?: boolean };
@@ -37,29 +39,28 @@ export function LoginForm({ next = "/chat" }: { next?: string }) {
 
   if (state.status === "sent") {
     return (
-      <div className="login-sent" role="status" data-testid="login-sent">
-        <h2>Check your email</h2>
+      <div className="mt-6 rounded-xl bg-primary-soft p-4" role="status" data-testid="login-sent">
+        <h2 className="mb-1 text-base font-bold">Check your email</h2>
         <p>
           We sent a sign-in link to <strong>{state.email}</strong>. Open it on this device to continue.
         </p>
-        <button type="button" className="link-button" onClick={() => setState({ status: "idle" })}>
+        <Button variant="link" size="none" className="mt-2 ml-0" onClick={() => setState({ status: "idle" })}>
           Use a different email
-        </button>
+        </Button>
       </div>
     );
   }
 
   const fieldError = state.status === "error" && state.field;
   return (
-    <form className="login-form" onSubmit={submit}>
-      <label htmlFor="login-email" className="field-label">
+    <form className="mt-6 flex flex-col gap-3" onSubmit={submit}>
+      <Label htmlFor="login-email" className="-mb-[0.4rem]">
         Email
-      </label>
-      <input
+      </Label>
+      <Input
         id="login-email"
         name="email"
         type="email"
-        className="input"
         data-testid="login-email"
         autoComplete="email"
         required
@@ -71,13 +72,13 @@ export function LoginForm({ next = "/chat" }: { next?: string }) {
         aria-describedby={state.status === "error" ? "login-error" : undefined}
       />
       {state.status === "error" ? (
-        <p id="login-error" className="error-text" role="alert">
+        <p id="login-error" className="text-sm text-destructive" role="alert">
           {state.message}
         </p>
       ) : null}
-      <button type="submit" className="button button-primary button-block" data-testid="login-submit" disabled={state.status === "sending"}>
+      <Button type="submit" variant="primary" size="block" data-testid="login-submit" disabled={state.status === "sending"}>
         {state.status === "sending" ? "Sending link…" : "Email me a sign-in link"}
-      </button>
+      </Button>
     </form>
   );
 }

@@ -104,7 +104,7 @@ describe.skipIf(!chromium.available && !required)("a URL per conversation", () =
     onTestFailed(report);
     const page = browser.page;
     await page.setViewportSize({ width: 375, height: 740 });
-    const sidebar = page.locator(".sidebar");
+    const sidebar = page.getByTestId("sidebar");
     await page.goto(`${stack.baseUrl}/chat`);
     await sidebar.waitFor();
 

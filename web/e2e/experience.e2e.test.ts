@@ -239,6 +239,36 @@ describe.skipIf(!chromium.available && !required)("the chat experience in the br
     await applyColorScheme(a, "light");
   });
 
+  it("when a theme is picked, then it wins over the system setting from the first paint, and System follows the setting again", async ({
+    onTestFailed,
+  }) => {
+    onTestFailed(report);
+    const a = ann.page;
+    const background = () => a.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const pick = async (label: "Light" | "Dark" | "System") => {
+      await a.getByTestId("theme-button").click();
+      await a.getByRole("menuitemradio", { name: label }).click();
+      await a.getByTestId("theme-menu").waitFor({ state: "hidden" });
+    };
+    await applyColorScheme(a, "light");
+    await pick("Dark");
+    expect(await background()).toBe("rgb(15, 17, 21)");
+    expect(await findSeriousViolations(a), "chat, dark by choice").toEqual([]);
+
+    // The inline script sets the class before the stylesheet applies: dark at the first paint.
+    await a.reload({ waitUntil: "commit" });
+    await a.waitForFunction(() => document.body !== null);
+    expect(await a.evaluate(() => document.documentElement.className)).toBe("dark");
+    await waitUntilLive(a);
+    expect(await background()).toBe("rgb(15, 17, 21)");
+
+    await pick("System");
+    expect(await background()).toBe("rgb(244, 245, 248)");
+    await applyColorScheme(a, "dark");
+    expect(await background()).toBe("rgb(15, 17, 21)");
+    await applyColorScheme(a, "light");
+  });
+
   it("when only the keyboard is used, then a conversation can be opened and answered, with a visible focus ring", async ({
     onTestFailed,
   }) => {
@@ -271,8 +301,8 @@ describe.skipIf(!chromium.available && !required)("the chat experience in the br
     onTestFailed(report);
     const b = ben.page;
     await b.setViewportSize({ width: 375, height: 740 });
-    const sidebar = b.locator(".sidebar");
-    const pane = b.locator(".conversation-pane");
+    const sidebar = b.getByTestId("sidebar");
+    const pane = b.getByTestId("conversation-pane");
     const fitsWidth = () => b.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
 
     // Ben had Ann's conversation open: it fills the screen.

@@ -6,11 +6,12 @@ import { escapeHtml } from "@/lib/html";
 export function page(status: number, title: string, body: string, { scriptNonce }: { scriptNonce?: string } = {}): NextResponse {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin"><link rel="icon" href="${escapeHtml(BRAND_ICON)}"><title>${escapeHtml(title)} · Chat</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;display:grid;place-items:center;min-height:100vh;margin:0;background:#f6f7f9;color:#111}
-@media (prefers-color-scheme:dark){body{background:#111418;color:#eee}main{background:#1b1f24!important}}
-main{background:#fff;padding:2rem 2.5rem;border-radius:12px;box-shadow:0 2px 12px #0002;max-width:26rem;text-align:center}
-button{font:inherit;padding:.6rem 1.4rem;border:0;border-radius:8px;background:#2563eb;color:#fff;cursor:pointer}
-button:focus-visible,a:focus-visible{outline:3px solid #93c5fd;outline-offset:2px}a{color:#2563eb}</style></head>
+<style>:root{color-scheme:light dark;--bg:#f4f5f8;--card:#fff;--fg:#15171c;--primary:#4f5bd5;--on-primary:#fff;--ring:#4f5bd5}
+@media (prefers-color-scheme:dark){:root{--bg:#0f1115;--card:#171a20;--fg:#e7e9ee;--primary:#7c86ff;--on-primary:#0f1115;--ring:#a3aaff}}
+body{font:15px/1.5 ui-sans-serif,system-ui,sans-serif;display:grid;place-items:center;min-height:100vh;margin:0;background:var(--bg);color:var(--fg)}
+main{background:var(--card);padding:2rem 2.5rem;border-radius:16px;box-shadow:0 12px 32px #10182820;max-width:26rem;text-align:center}
+button{font:inherit;font-weight:600;padding:.6rem 1.4rem;border:0;border-radius:8px;background:var(--primary);color:var(--on-primary);cursor:pointer}
+button:focus-visible,a:focus-visible{outline:2px solid var(--ring);outline-offset:2px}a{color:var(--primary)}</style></head>
 <body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`;
   return new NextResponse(html, {
     status,

@@ -1,5 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
+import { Banner } from "@/components/banner";
+import { Brand } from "@/components/brand";
 import { LoginForm } from "@/components/login-form";
 import { safeNextPath } from "@/lib/validations/auth";
 import { getPageUser } from "@/server/page-session";
@@ -12,22 +14,19 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   if (await getPageUser()) redirect(next);
 
   return (
-    <main className="auth-page">
-      <div className="auth-card">
-        <div className="brand">
-          <span className="brand-mark" aria-hidden="true" />
-          Chat
-        </div>
-        <h1>Sign in</h1>
-        <p className="muted">We will email you a link that signs you in. No password needed.</p>
+    <main className="grid min-h-dvh place-items-center bg-background bg-[radial-gradient(60rem_30rem_at_50%_-10%,color-mix(in_srgb,var(--primary)_14%,transparent),transparent)] p-6">
+      <div className="w-full max-w-96 rounded-2xl border border-border bg-card p-8 shadow-elevation-lg">
+        <Brand />
+        <h1 className="mt-6 text-2xl font-bold tracking-[-0.02em]">Sign in</h1>
+        <p className="mt-1 text-muted-foreground">We will email you a link that signs you in. No password needed.</p>
         {params.error ? (
-          <p className="banner banner-error" role="alert">
+          <Banner variant="error" className="mt-4 rounded-lg" role="alert">
             That sign-in link is invalid or has expired. Ask for a new one below.
-          </p>
+          </Banner>
         ) : null}
         <LoginForm next={next} />
         {process.env.NODE_ENV !== "production" ? (
-          <p className="auth-footnote">
+          <p className="mt-6 text-[0.8rem] text-muted-foreground">
             Developing locally? Sign-in emails land in the <a href="/dev/mailbox">dev mailbox</a>.
           </p>
         ) : null}

@@ -1,27 +1,45 @@
 import type { CSSProperties } from "react";
 import type { UserProfile } from "@/lib/types";
+import { cn } from "@/lib/utils";
+import { Avatar, AvatarFallback } from "@/components/ui/avatar";
 import { avatarHue, initials } from "./format";
 
-interface AvatarProps {
+interface UserAvatarProps {
   user: Pick<UserProfile, "id" | "email" | "displayName">;
   size?: "sm" | "md" | "lg";
   /** Shows a presence dot: true online, false offline, undefined not shown. */
   online?: boolean;
   /** A tooltip (e.g. "Last seen 5 min ago"); the avatar itself stays hidden from screen readers. */
   title?: string;
+  className?: string;
 }
 
 /** Initials on a colour that stays the same for a user everywhere (hashed from the id). Decorative. */
-export function Avatar({ user, size = "md", online, title }: AvatarProps) {
+export function UserAvatar({ user, size = "md", online, title, className }: UserAvatarProps) {
   return (
-    <span
-      className={`avatar avatar-${size}`}
+    <Avatar
+      size={size}
+      // The hue is per user: a CSS variable the colour classes read.
       style={{ "--avatar-hue": avatarHue(user.id) } as CSSProperties}
+      className={cn(
+        "bg-[hsl(var(--avatar-hue)_70%_88%)] text-[hsl(var(--avatar-hue)_55%_28%)] dark:bg-[hsl(var(--avatar-hue)_35%_28%)] dark:text-[hsl(var(--avatar-hue)_80%_86%)]",
+        className,
+      )}
       title={title}
       aria-hidden="true"
     >
-      {initials(user)}
-      {online ? <span className="presence-dot" data-testid="presence-dot" /> : null}
-    </span>
+      <AvatarFallback>{initials(user)}</AvatarFallback>
+      {online ? <PresenceDot /> : null}
+    </Avatar>
+  );
+}
+
+/** Online: a green dot on the avatar's corner, ringed in the surface colour. */
+function PresenceDot() {
+  return (
+    <span
+      className="absolute -right-px -bottom-px size-[31%] min-h-2.5 min-w-2.5 rounded-full bg-success shadow-[0_0_0_2px_var(--card)]"
+      data-testid="presence-dot"
+    />
   );
 }

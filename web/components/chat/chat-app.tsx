@@ -1,12 +1,18 @@
 "use client";
 
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, type ComponentProps } from "react";
 import type { AuthUser } from "@/lib/types";
-import { Avatar } from "./avatar";
+import { Banner } from "@/components/banner";
+import { Brand } from "@/components/brand";
+import { ThemeToggle } from "@/components/theme-toggle";
+import { Button } from "@/components/ui/button";
+import { BackIcon } from "@/components/ui/icons";
+import { UserAvatar } from "./avatar";
 import { conversationWith, documentTitle, seenMessageId, totalUnread } from "@/lib/chat/chat-state";
 import { Composer } from "./composer";
 import { ConnectionStatus } from "./connection-status";
 import { ConversationList } from "./conversation-list";
+import { EmptyIllustration } from "./empty-illustration";
 import { displayName } from "./format";
 import { MessageList } from "./message-list";
 import { PresenceText } from "./presence";
@@ -45,14 +51,12 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
   const peerTyping = view ? state.typing.includes(view.peer.id) : false;
 
   return (
-    <div className="chat-shell" data-view={view || route ? "conversation" : "list"}>
-      <header className="app-bar">
-        <div className="brand">
-          <span className="brand-mark" aria-hidden="true" />
-          Chat
-        </div>
+    <div className="group/shell flex h-dvh flex-col" data-view={view || route ? "conversation" : "list"}>
+      <header className="flex h-14 flex-none items-center gap-4 border-b border-border bg-card pr-3 pl-4 phone:gap-[0.6rem]">
+        <Brand />
         <ConnectionStatus state={state.connection} />
-        <div className="app-bar-user">
+        <div className="ml-auto flex min-w-0 items-center gap-2">
+          <ThemeToggle />
           <ProfileMenu
             profile={state.profile}
             notifications={state.notifications}
@@ -64,21 +68,25 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
       </header>
 
       {state.sessionEnded ? (
-        <div className="banner banner-error" role="alert">
+        <Banner variant="error" role="alert">
           Your session has ended. <a href="/login">Sign in again</a>
-        </div>
+        </Banner>
       ) : null}
       {state.notice ? (
-        <div className="banner" role="status">
+        <Banner role="status">
           {state.notice}
-          <button type="button" className="link-button" onClick={chat.dismissNotice}>
+          <Button variant="link" size="none" onClick={chat.dismissNotice}>
             Dismiss
-          </button>
-        </div>
+          </Button>
+        </Banner>
       ) : null}
 
-      <div className="chat-body">
-        <aside className="sidebar" aria-label="Conversations and people">
+      <div className="grid min-h-0 flex-1 grid-cols-[minmax(280px,360px)_minmax(0,1fr)] phone:grid-cols-[minmax(0,1fr)]">
+        <aside
+          className="flex min-h-0 flex-col border-r border-border bg-card phone:border-r-0 phone:group-data-[view=conversation]/shell:hidden"
+          aria-label="Conversations and people"
+          data-testid="sidebar"
+        >
           <UserSearch inputRef={searchRef} onSelect={(found) => void chat.openConversation(found)}>
             <ConversationList
               me={user.id}
@@ -95,33 +103,32 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
           </UserSearch>
         </aside>
 
-        <main className="conversation-pane">
+        <main
+          className="flex min-h-0 min-w-0 flex-col bg-background phone:group-data-[view=list]/shell:hidden"
+          data-testid="conversation-pane"
+        >
           {view && peer ? (
             <>
-              <header className="conversation-header" data-testid="conversation-header" data-peer-id={peer.id}>
-                <button type="button" className="icon-button back-button" data-testid="back-button" onClick={back}>
-                  <svg viewBox="0 0 20 20" width="20" height="20" aria-hidden="true" focusable="false">
-                    <path
-                      d="M12.5 4.5L7 10l5.5 5.5"
-                      stroke="currentColor"
-                      strokeWidth="2"
-                      fill="none"
-                      strokeLinecap="round"
-                      strokeLinejoin="round"
-                    />
-                  </svg>
+              <header
+                className="flex h-[4.25rem] flex-none items-center gap-3 border-b border-border bg-card px-5 phone:gap-[0.6rem] phone:px-3"
+                data-testid="conversation-header"
+                data-peer-id={peer.id}
+              >
+                <Button variant="ghost" size="icon" className="-ml-2 hidden phone:inline-grid" data-testid="back-button" onClick={back}>
+                  <BackIcon />
                   <span className="sr-only">Back to conversations</span>
-                </button>
-                <Avatar user={peer} online={state.presence[peer.id]?.online ?? false} />
-                <div className="conversation-title">
-                  <h1>{displayName(peer)}</h1>
-                  <p className="conversation-subtitle">
+                </Button>
+                <UserAvatar user={peer} online={state.presence[peer.id]?.online ?? false} />
+                <div className="min-w-0">
+                  <h1 className="truncate text-base leading-[1.3] font-bold">{displayName(peer)}</h1>
+                  <p className="flex min-w-0 gap-[0.4rem] text-[0.8rem] whitespace-nowrap text-muted-foreground">
                     <PresenceText presence={state.presence[peer.id]} />
-                    <span className="conversation-email">{peer.email}</span>
+                    <span className="truncate [.peer+&]:before:mr-[0.4rem] [.peer+&]:before:content-['·']">{peer.email}</span>
                   </p>
                 </div>
               </header>
-              <div className="conversation-body">
+              {/* Holds the scrolling list and the typing indicator floating over its bottom padding. */}
+              <div className="relative flex min-h-0 flex-1 flex-col">
                 {/* Keyed by peer: scroll position belongs to one conversation. */}
                 <MessageList
                   key={`list-${peer.id}`}
@@ -150,32 +157,39 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
               />
             </>
           ) : route ? (
-            <div
-              className="conversation-empty"
-              data-testid={route.status === "missing" ? "conversation-not-found" : "conversation-resolving"}
-            >
-              <span className="empty-illustration empty-illustration-lg" aria-hidden="true" />
+            <PaneMessage data-testid={route.status === "missing" ? "conversation-not-found" : "conversation-resolving"}>
               {route.status === "missing" ? (
                 <>
-                  <h1>No conversation here</h1>
+                  <h1 className={paneTitleClassName}>No conversation here</h1>
                   <p>This link is not one of your conversations, or the address is wrong. Find the person by email to write to them.</p>
-                  <button type="button" className="button" data-testid="not-found-back" onClick={back}>
+                  <Button className="mt-4" data-testid="not-found-back" onClick={back}>
                     Back to your conversations
-                  </button>
+                  </Button>
                 </>
               ) : (
                 <p role="status">Opening the conversation…</p>
               )}
-            </div>
+            </PaneMessage>
           ) : (
-            <div className="conversation-empty" data-testid="no-conversation">
-              <span className="empty-illustration empty-illustration-lg" aria-hidden="true" />
-              <h1>Your messages</h1>
+            <PaneMessage data-testid="no-conversation">
+              <h1 className={paneTitleClassName}>Your messages</h1>
               <p>Pick a conversation on the left, or find someone by email to start a new one.</p>
-            </div>
+            </PaneMessage>
           )}
         </main>
       </div>
+    </div>
+  );
+}
+
+const paneTitleClassName = "mb-[0.4rem] text-xl font-bold text-foreground";
+
+/** The empty conversation pane: an illustration, a title, what to do. */
+function PaneMessage({ children, ...props }: ComponentProps<"div">) {
+  return (
+    <div className="m-auto flex max-w-96 flex-col items-center p-8 text-center text-muted-foreground" {...props}>
+      <EmptyIllustration large />
+      {children}
     </div>
   );
 }

@@ -1,5 +1,8 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { MAX_CONTENT_LENGTH } from "@/lib/limits";
+import { Button } from "@/components/ui/button";
+import { SendIcon } from "@/components/ui/icons";
+import { Textarea } from "@/components/ui/input";
 import { codePointLength } from "./format";
 
 // Show the counter once the text gets this close to the limit.
@@ -54,15 +57,16 @@ export function Composer({ recipientName, initialDraft = "", onSend, onDraftChan
   };
 
   return (
-    <form className="composer" onSubmit={submit}>
+    <form className="flex-none border-t border-border bg-card px-5 pt-3 pb-2 phone:px-3 phone:pt-[0.6rem]" onSubmit={submit}>
       <label htmlFor={inputId} className="sr-only">
         Message {recipientName}
       </label>
-      <div className="composer-row">
-        <textarea
+      <div className="mx-auto flex max-w-[52rem] items-end gap-2">
+        <Textarea
           id={inputId}
           ref={inputRef}
-          className="input composer-input"
+          // field-sizing: grows with its content where supported; rows=1 elsewhere.
+          className="max-h-40 min-h-[2.6rem] resize-none rounded-[1.3rem] border-transparent bg-muted px-4 py-[0.55rem] leading-[1.45] [field-sizing:content] focus:bg-card"
           data-testid="composer"
           rows={1}
           placeholder={`Message ${recipientName}`}
@@ -73,17 +77,24 @@ export function Composer({ recipientName, initialDraft = "", onSend, onDraftChan
           aria-describedby={hintId}
           aria-invalid={tooLong || undefined}
         />
-        <button type="submit" className="button button-primary composer-send" data-testid="send-button" disabled={!canSend}>
-          <svg viewBox="0 0 20 20" width="18" height="18" aria-hidden="true" focusable="false">
-            <path
-              d="M3.4 2.6a.9.9 0 0 0-1.2 1.1L4.3 9.2a.9.9 0 0 0 .8.6l6.4.2-6.4.2a.9.9 0 0 0-.8.6l-2.1 5.5a.9.9 0 0 0 1.2 1.1l14.2-6.6a.9.9 0 0 0 0-1.6z"
-              fill="currentColor"
-            />
-          </svg>
-          <span className="composer-send-label">Send</span>
-        </button>
+        <Button
+          type="submit"
+          variant="primary"
+          className="h-[2.6rem] rounded-[1.3rem] pr-[1.1rem] pl-[0.95rem] phone:w-[2.6rem] phone:p-0"
+          data-testid="send-button"
+          disabled={!canSend}
+        >
+          <SendIcon />
+          <span className="phone:sr-only">Send</span>
+        </Button>
       </div>
-      <p id={hintId} className="composer-hint" data-testid="composer-hint" data-too-long={tooLong || undefined} aria-live="polite">
+      <p
+        id={hintId}
+        className="mx-auto mt-[0.35rem] max-w-[52rem] pl-4 text-[0.72rem] text-muted-foreground data-too-long:font-semibold data-too-long:text-destructive phone:hidden"
+        data-testid="composer-hint"
+        data-too-long={tooLong || undefined}
+        aria-live="polite"
+      >
         {tooLong
           ? `Too long to send: ${length.toLocaleString()} / ${MAX_CONTENT_LENGTH.toLocaleString()} characters.`
           : length >= COUNTER_FROM

@@ -1,4 +1,6 @@
 import type { ConnectionState } from "@/lib/client/socket";
+import { cn } from "@/lib/utils";
+import { Badge } from "@/components/ui/badge";
 
 const LABELS: Record<ConnectionState, string> = {
   connecting: "Connecting…",
@@ -7,11 +9,24 @@ const LABELS: Record<ConnectionState, string> = {
   "signed-out": "Signed out",
 };
 
+const DOTS: Record<ConnectionState, string> = {
+  connecting: "bg-warning animate-blink",
+  connected: "bg-success",
+  reconnecting: "bg-warning animate-blink",
+  "signed-out": "bg-destructive",
+};
+
 export function ConnectionStatus({ state }: { state: ConnectionState }) {
   return (
-    <div className="connection-status" data-testid="connection-status" data-state={state} role="status">
-      <span className="connection-dot" aria-hidden="true" />
+    <Badge
+      variant="secondary"
+      className={cn(state === "reconnecting" && "text-warning-foreground")}
+      data-testid="connection-status"
+      data-state={state}
+      role="status"
+    >
+      <span className={cn("size-2 rounded-full", DOTS[state])} aria-hidden="true" />
       {LABELS[state]}
-    </div>
+    </Badge>
   );
 }

@@ -1,6 +1,12 @@
+import type { ComponentProps } from "react";
 import type { PresenceState } from "socket-server/events";
 import type { ConversationSummary } from "@/lib/types";
-import { Avatar } from "./avatar";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Skeleton } from "@/components/ui/skeleton";
+import { cn } from "@/lib/utils";
+import { UserAvatar } from "./avatar";
+import { EmptyIllustration } from "./empty-illustration";
 import { displayName, formatListTime } from "./format";
 import { presenceLabel, useNow } from "./presence";
 
@@ -26,30 +32,24 @@ export function ConversationList(props: ConversationListProps) {
 
   if (!loaded && error) {
     return (
-      <div className="sidebar-state" role="alert" data-testid="conversations-error">
-        <p className="sidebar-state-title">Could not load your conversations</p>
-        <p className="muted">{error}</p>
-        <button type="button" className="button" onClick={onRetry} data-testid="conversations-retry">
+      <SidebarState role="alert" data-testid="conversations-error">
+        <p className="text-base font-semibold">Could not load your conversations</p>
+        <p className="text-muted-foreground">{error}</p>
+        <Button className="mt-2" onClick={onRetry} data-testid="conversations-retry">
           Try again
-        </button>
-      </div>
+        </Button>
+      </SidebarState>
     );
   }
   if (!loaded) {
     return (
-      <div
-        className="conversation-list"
-        aria-busy="true"
-        aria-label="Loading conversations"
-        role="status"
-        data-testid="conversations-loading"
-      >
+      <div className="p-[0.4rem]" aria-busy="true" aria-label="Loading conversations" role="status" data-testid="conversations-loading">
         {Array.from({ length: SKELETON_ROWS }, (_, index) => (
-          <div key={index} className="conversation-item skeleton-row" aria-hidden="true">
-            <span className="skeleton skeleton-avatar" />
-            <span className="conversation-text">
-              <span className="skeleton skeleton-line" style={{ width: `${55 - index * 5}%` }} />
-              <span className="skeleton skeleton-line skeleton-line-sm" style={{ width: `${80 - index * 7}%` }} />
+          <div key={index} className={cn(itemClassName, "cursor-default hover:bg-transparent")} aria-hidden="true">
+            <Skeleton className="size-[42px] flex-none rounded-full" />
+            <span className="flex min-w-0 flex-1 flex-col gap-[0.1rem]">
+              <Skeleton className="my-[0.2rem] h-[0.8rem]" style={{ width: `${55 - index * 5}%` }} />
+              <Skeleton className="my-[0.2rem] h-[0.65rem]" style={{ width: `${80 - index * 7}%` }} />
             </span>
           </div>
         ))}
@@ -58,68 +58,74 @@ export function ConversationList(props: ConversationListProps) {
   }
   if (conversations.length === 0) {
     return (
-      <div className="sidebar-state" data-testid="conversations-empty">
-        <span className="empty-illustration" aria-hidden="true" />
-        <p className="sidebar-state-title">No conversations yet</p>
-        <p className="muted">Start one by searching for someone by their email address. They need to have signed in once.</p>
-        <button type="button" className="button button-primary" onClick={onFindPeople}>
+      <SidebarState data-testid="conversations-empty">
+        <EmptyIllustration />
+        <p className="text-base font-semibold">No conversations yet</p>
+        <p className="text-muted-foreground">
+          Start one by searching for someone by their email address. They need to have signed in once.
+        </p>
+        <Button variant="primary" className="mt-2" onClick={onFindPeople}>
           Find people
-        </button>
-      </div>
+        </Button>
+      </SidebarState>
     );
   }
   return (
-    <nav aria-label="Conversations" className="conversation-nav">
-      <ul className="conversation-list">
+    <nav aria-label="Conversations" className="flex-1 overflow-y-auto">
+      <ul className="p-[0.4rem]">
         {conversations.map((conversation) => {
           const { peer, lastMessage, unreadCount } = conversation;
           const online = presence[peer.id]?.online ?? false;
           const seen = presenceLabel(presence[peer.id], now);
           const isTyping = typing.includes(peer.id);
           const name = displayName(peer);
+          const unread = unreadCount > 0;
           return (
             <li key={conversation.id}>
               <button
                 type="button"
-                className="conversation-item"
+                className={itemClassName}
                 data-testid="conversation-item"
                 data-peer-id={peer.id}
                 data-peer-email={peer.email}
-                data-unread={unreadCount > 0 || undefined}
+                data-unread={unread || undefined}
                 aria-current={peer.id === activePeerId ? "true" : undefined}
                 onClick={() => onOpen(conversation)}
               >
-                <Avatar user={peer} online={online} title={seen ?? undefined} />
-                <span className="conversation-text">
-                  <span className="conversation-top">
-                    <span className="conversation-name" title={peer.email} data-testid="conversation-name">
+                <UserAvatar user={peer} online={online} title={seen ?? undefined} />
+                <span className="flex min-w-0 flex-1 flex-col gap-[0.1rem]">
+                  <span className="flex min-w-0 items-center gap-2">
+                    <span className="min-w-0 flex-1 truncate font-semibold" title={peer.email} data-testid="conversation-name">
                       {name}
                     </span>
-                    <time className="conversation-time" dateTime={conversation.lastMessageAt}>
+                    <time
+                      className={cn("flex-none text-xs text-muted-foreground", unread && "font-semibold text-primary")}
+                      dateTime={conversation.lastMessageAt}
+                    >
                       {formatListTime(conversation.lastMessageAt)}
                     </time>
                   </span>
-                  <span className="conversation-bottom">
+                  <span className="flex min-w-0 items-center gap-2">
                     {isTyping ? (
-                      <span className="conversation-preview typing-hint" data-testid="typing-hint">
+                      <span className={cn(previewClassName, "font-medium text-primary italic")} data-testid="typing-hint">
                         typing…
                       </span>
                     ) : (
-                      <span className="conversation-preview" data-testid="conversation-preview">
+                      <span className={cn(previewClassName, unread && "font-semibold text-foreground")} data-testid="conversation-preview">
                         {lastMessage.senderId === me ? "You: " : ""}
                         {lastMessage.content}
                       </span>
                     )}
-                    {unreadCount > 0 ? (
-                      <span className="unread-badge" data-testid="unread-count" aria-hidden="true">
+                    {unread ? (
+                      <Badge data-testid="unread-count" aria-hidden="true">
                         {unreadCount > 99 ? "99+" : unreadCount}
-                      </span>
+                      </Badge>
                     ) : null}
                   </span>
                 </span>
                 <span className="sr-only" data-testid="conversation-presence">
                   {seen ? `, ${seen.toLowerCase()}` : ""}
-                  {unreadCount > 0 ? `, ${unreadCount} unread ${unreadCount === 1 ? "message" : "messages"}` : ""}
+                  {unread ? `, ${unreadCount} unread ${unreadCount === 1 ? "message" : "messages"}` : ""}
                 </span>
               </button>
             </li>
@@ -128,4 +134,15 @@ export function ConversationList(props: ConversationListProps) {
       </ul>
     </nav>
   );
+}
+
+/** A row of the sidebar's lists (conversations, people found). Inside a scrolling list an outer focus ring would be clipped. */
+export const itemClassName =
+  "flex w-full items-center gap-3 rounded-xl px-[0.65rem] py-[0.6rem] text-left hover:bg-hover focus-visible:-outline-offset-2 aria-[current=true]:bg-selected";
+
+export const previewClassName = "min-w-0 flex-1 truncate text-[0.85rem] text-muted-foreground";
+
+/** Empty, error: a short explanation and what to do next. */
+function SidebarState(props: ComponentProps<"div">) {
+  return <div className="flex flex-col items-center gap-2 px-6 py-10 text-center text-sm" {...props} />;
 }

@@ -1,6 +1,11 @@
 import { useLayoutEffect, useRef } from "react";
 import type { ChatMessage, UserProfile } from "@/lib/types";
 import type { OutboxItem } from "@/lib/chat/chat-state";
+import { cva } from "class-variance-authority";
+import { Button } from "@/components/ui/button";
+import { Skeleton } from "@/components/ui/skeleton";
+import { Spinner } from "@/components/ui/spinner";
+import { cn } from "@/lib/utils";
 import { dayKey, displayName, formatDay, formatTime } from "./format";
 
 // Closer than this to the bottom counts as "reading the latest": new messages keep it pinned.
@@ -133,58 +138,76 @@ export function MessageList(props: MessageListProps) {
 
   return (
     // Focusable, so keyboard users can scroll the history with the arrow keys.
-    <div className="message-scroll" ref={scrollRef} onScroll={onScroll} tabIndex={0} role="region" aria-label={`Conversation with ${name}`}>
-      <div className="message-history-edge">
+    // overflow-anchor none: the scroll position is restored by hand when older messages are prepended.
+    <div
+      className="flex min-h-0 flex-1 flex-col overflow-y-auto px-6 pt-3 pb-10 [overflow-anchor:none] focus-visible:-outline-offset-2 phone:px-3 phone:pt-2"
+      ref={scrollRef}
+      onScroll={onScroll}
+      tabIndex={0}
+      role="region"
+      aria-label={`Conversation with ${name}`}
+    >
+      {/* A new conversation: the greeting sits in the middle of the empty pane. */}
+      <div className="flex min-h-8 flex-col items-center gap-2 py-2 text-center text-[0.85rem] has-data-conversation-start:my-auto">
         {hasOlder ? (
-          <button type="button" className="button button-quiet" onClick={onLoadOlder} disabled={loading === "older"}>
+          <Button variant="ghost" onClick={onLoadOlder} disabled={loading === "older"}>
             {loading === "older" ? (
               <>
-                <span className="spinner" aria-hidden="true" /> Loading…
+                <Spinner /> Loading…
               </>
             ) : (
               "Load earlier messages"
             )}
-          </button>
+          </Button>
         ) : loading === "initial" ? (
           <span className="sr-only" role="status">
             Loading messages…
           </span>
         ) : rows.length === 0 && !error ? (
-          <div className="conversation-start" data-testid="conversation-start">
+          <div
+            className="rounded-xl border border-border bg-card px-[1.2rem] py-[0.9rem] text-foreground"
+            data-testid="conversation-start"
+            data-conversation-start
+          >
             <p>
               This is the start of your conversation with <strong>{name}</strong>.
             </p>
-            <p className="muted">Say hello!</p>
+            <p className="text-muted-foreground">Say hello!</p>
           </div>
         ) : null}
         {error ? (
-          <div className="history-error" role="alert" data-testid="history-error">
+          <div
+            className="flex flex-wrap items-center justify-center gap-x-3 gap-y-2 rounded-lg bg-destructive-soft px-[0.9rem] py-[0.6rem] text-destructive"
+            role="alert"
+            data-testid="history-error"
+          >
             <span>Could not load messages: {error}</span>
-            <button type="button" className="button" onClick={hasOlder ? onLoadOlder : onReload}>
-              Try again
-            </button>
+            <Button onClick={hasOlder ? onLoadOlder : onReload}>Try again</Button>
           </div>
         ) : null}
       </div>
       {loading === "initial" && rows.length === 0 ? (
-        <div className="message-list" aria-hidden="true" data-testid="messages-loading">
+        <div className={listClassName} aria-hidden="true" data-testid="messages-loading">
           {SKELETON_BUBBLES.map((bubble, index) => (
-            <div key={index} className="message" data-mine={bubble.mine}>
-              <span className="skeleton skeleton-bubble" style={{ width: bubble.width }} />
+            <div key={index} className={cn(messageVariants({ mine: bubble.mine }), "w-full")}>
+              <Skeleton className="h-[2.3rem] min-w-24 rounded-bubble" style={{ width: bubble.width }} />
             </div>
           ))}
         </div>
       ) : null}
-      <div className="message-list" role="log" aria-live="polite" aria-label={`Messages with ${name}`} data-testid="message-list">
+      <div className={listClassName} role="log" aria-live="polite" aria-label={`Messages with ${name}`} data-testid="message-list">
         {rows.map((row) =>
           row.kind === "day" ? (
-            <div key={row.key} className="day-divider">
+            <div
+              key={row.key}
+              className="mt-4 mb-2 self-center rounded-full border border-border bg-card px-[0.7rem] py-[0.15rem] text-xs font-semibold text-muted-foreground"
+            >
               <span>{row.label}</span>
             </div>
           ) : (
             <div
               key={row.key}
-              className="message"
+              className={messageVariants({ mine: row.mine, continued: row.continued })}
               data-testid="message"
               data-client-id={row.clientId}
               data-message-id={row.id}
@@ -194,40 +217,43 @@ export function MessageList(props: MessageListProps) {
             >
               <span className="sr-only">{row.mine ? "You" : name}: </span>
               {/* Text as React children: escaped, never parsed as HTML. */}
-              <div className="bubble" data-testid="message-content">
+              <div
+                className={cn(bubbleVariants({ mine: row.mine, continued: row.continued, status: row.status }))}
+                data-testid="message-content"
+              >
                 {row.content}
               </div>
-              <div className="message-meta" hidden={!row.showMeta && row.id !== seenId}>
+              <div className="mt-[0.2rem] px-[0.35rem] text-[0.72rem] text-muted-foreground" hidden={!row.showMeta && row.id !== seenId}>
                 <time dateTime={row.createdAt}>{formatTime(row.createdAt)}</time>
                 {row.id !== undefined && row.id === seenId ? (
                   <>
                     {" · "}
-                    <span className="message-receipt" data-testid="seen-marker">
+                    <span className="font-semibold" data-testid="seen-marker">
                       Seen
                     </span>
                   </>
                 ) : null}
                 {row.status === "pending" && row.attempts === 0 ? <span> · Sending…</span> : null}
                 {row.status === "pending" && row.attempts > 0 ? (
-                  <span className="message-waiting" title={row.error}>
+                  <span title={row.error}>
                     {" · "}Not sent yet, retrying…
-                    <button type="button" className="link-button" data-testid="retry" onClick={() => onRetry(row.clientId)}>
+                    <Button variant="link" size="none" data-testid="retry" onClick={() => onRetry(row.clientId)}>
                       Retry now
-                    </button>
-                    <button type="button" className="link-button" data-testid="discard" onClick={() => onDiscard(row.clientId)}>
+                    </Button>
+                    <Button variant="link" size="none" data-testid="discard" onClick={() => onDiscard(row.clientId)}>
                       Discard
-                    </button>
+                    </Button>
                   </span>
                 ) : null}
                 {row.status === "failed" ? (
-                  <span className="message-failed" role="alert">
+                  <span className="text-destructive" role="alert">
                     {" · "}Failed{row.error ? `: ${row.error}` : ""}
-                    <button type="button" className="link-button" data-testid="retry" onClick={() => onRetry(row.clientId)}>
+                    <Button variant="link" size="none" data-testid="retry" onClick={() => onRetry(row.clientId)}>
                       Retry
-                    </button>
-                    <button type="button" className="link-button" data-testid="discard" onClick={() => onDiscard(row.clientId)}>
+                    </Button>
+                    <Button variant="link" size="none" data-testid="discard" onClick={() => onDiscard(row.clientId)}>
                       Discard
-                    </button>
+                    </Button>
                   </span>
                 ) : null}
               </div>
@@ -238,3 +264,38 @@ export function MessageList(props: MessageListProps) {
     </div>
   );
 }
+
+/** The message column; margin-top auto keeps a short conversation at the bottom, next to the composer. */
+const listClassName = "mx-auto mt-auto flex w-full max-w-[52rem] flex-col";
+
+const messageVariants = cva("mt-[0.6rem] flex max-w-[min(36rem,78%)] flex-col phone:max-w-[85%]", {
+  variants: {
+    mine: { true: "items-end self-end", false: "items-start" },
+    continued: { true: "mt-[0.15rem]", false: "" },
+  },
+  defaultVariants: { continued: false },
+});
+
+/**
+ * A speech bubble: theirs on the left with a tail corner bottom-left, mine on the right.
+ * Inside a group, the corners facing the previous bubble tighten.
+ * IMPORTANT: pre-wrap keeps the sender's line breaks; long words and URLs wrap instead of overflowing.
+ */
+const bubbleVariants = cva("rounded-bubble px-[0.85rem] py-2 whitespace-pre-wrap wrap-anywhere", {
+  variants: {
+    mine: {
+      true: "rounded-br-md bg-bubble-mine text-bubble-mine-foreground",
+      false: "rounded-bl-md bg-bubble text-bubble-foreground shadow-[0_0_0_1px_var(--bubble-border),0_1px_1px_rgb(16_24_40/0.04)]",
+    },
+    continued: { true: "", false: "" },
+    status: {
+      sent: "",
+      pending: "opacity-70",
+      failed: "bg-destructive-soft text-foreground shadow-[inset_0_0_0_1px_var(--destructive)]",
+    },
+  },
+  compoundVariants: [
+    { mine: true, continued: true, className: "rounded-tr-md" },
+    { mine: false, continued: true, className: "rounded-tl-md" },
+  ],
+});

@@ -28,7 +28,11 @@ export function PresenceText({ presence }: { presence: PresenceState | undefined
   const label = presenceLabel(presence, now);
   if (!label) return null;
   return (
-    <span className="presence-text" data-testid="peer-presence" data-online={presence?.online || undefined}>
+    <span
+      className="peer data-online:font-semibold data-online:text-success-foreground"
+      data-testid="peer-presence"
+      data-online={presence?.online || undefined}
+    >
       {label}
     </span>
   );

@@ -1,7 +1,11 @@
-import { useEffect, useEffectEvent, useId, useRef, useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent, type RefObject } from "react";
 import { ApiError } from "@/lib/client/api";
 import { DISPLAY_NAME_MAX } from "@/lib/limits";
-import { Avatar } from "./avatar";
+import { Button } from "@/components/ui/button";
+import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { Input, Label } from "@/components/ui/input";
+import { cn } from "@/lib/utils";
+import { UserAvatar } from "./avatar";
 import { displayName, emailName } from "./format";
 import type { ProfileMenuProps } from "./profile-menu";
 
@@ -17,39 +21,38 @@ function describeSaveError(error: unknown): string {
 
 /**
  * The profile dialog: display name, notifications (the only place that asks the browser's
- * permission), and signing out. A native modal <dialog>: focus moves in and back, Escape closes
- * it, the page behind is inert. Loaded on the first open (not part of the page's first load).
+ * permission), and signing out. Radix's dialog: focus moves in and back, Escape closes it, the
+ * page behind is inert. Loaded on the first open (not part of the page's first load).
  */
 export default function ProfileDialog({
-  profile,
-  notifications,
-  onSaveName,
-  onNotifications,
-  onSignOut,
   open,
   setOpen,
-}: ProfileMenuProps & { open: boolean; setOpen(open: boolean): void }) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
+  returnFocusTo,
+  ...props
+}: ProfileMenuProps & { open: boolean; setOpen(open: boolean): void; returnFocusTo: RefObject<HTMLElement | null> }) {
+  return (
+    <Dialog open={open} onOpenChange={setOpen}>
+      <DialogContent
+        data-testid="profile-dialog"
+        // The dialog has no Radix trigger: give the focus back to the app bar's button.
+        onCloseAutoFocus={(event) => {
+          event.preventDefault();
+          returnFocusTo.current?.focus();
+        }}
+      >
+        {/* Mounted while open only: the form starts from the saved name each time. */}
+        <ProfileSettings {...props} />
+      </DialogContent>
+    </Dialog>
+  );
+}
+
+function ProfileSettings({ profile, notifications, onSaveName, onNotifications, onSignOut }: ProfileMenuProps) {
   const [name, setName] = useState(profile.displayName ?? "");
   const [save, setSave] = useState<SaveState>({ status: "idle" });
-  const titleId = useId();
   const nameId = useId();
   const nameHintId = useId();
-
-  // Reset the form only when it opens, not when the profile changes while it is open.
-  const resetForm = useEffectEvent(() => {
-    setName(profile.displayName ?? "");
-    setSave({ status: "idle" });
-  });
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (!dialog) return;
-    if (open && !dialog.open) {
-      resetForm();
-      dialog.showModal();
-    }
-    if (!open && dialog.open) dialog.close();
-  }, [open]);
+  const notificationsId = useId();
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -65,91 +68,70 @@ export default function ProfileDialog({
   const unchanged = name.trim() === (profile.displayName ?? "");
 
   return (
-    <dialog
-      ref={dialogRef}
-      className="dialog"
-      aria-labelledby={titleId}
-      data-testid="profile-dialog"
-      onClose={() => setOpen(false)}
-      // A click on the backdrop lands on the dialog element itself.
-      onClick={(event) => {
-        if (event.target === event.currentTarget) setOpen(false);
-      }}
-    >
-      <div className="dialog-body">
-        <header className="dialog-header">
-          <h2 id={titleId}>Profile and settings</h2>
-          <button type="button" className="icon-button" onClick={() => setOpen(false)} aria-label="Close">
-            <svg viewBox="0 0 20 20" width="18" height="18" aria-hidden="true" focusable="false">
-              <path d="M5 5l10 10M15 5L5 15" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
-            </svg>
-          </button>
-        </header>
+    <>
+      <DialogHeader>
+        <DialogTitle>Profile and settings</DialogTitle>
+        <DialogDescription className="sr-only">Your display name, notifications, and signing out.</DialogDescription>
+      </DialogHeader>
 
-        <div className="profile-summary">
-          <Avatar user={profile} size="lg" />
-          <div>
-            <p className="profile-summary-name">{displayName(profile)}</p>
-            <p className="muted">{profile.email}</p>
-          </div>
+      <div className="flex items-center gap-4 border-b border-border px-6 pt-3 pb-5">
+        <UserAvatar user={profile} size="lg" />
+        <div className="min-w-0">
+          <p className="text-[1.05rem] font-semibold">{displayName(profile)}</p>
+          <p className="truncate text-muted-foreground">{profile.email}</p>
         </div>
-
-        <form className="dialog-section" onSubmit={submit}>
-          <label htmlFor={nameId} className="field-label">
-            Display name
-          </label>
-          <div className="inline-form">
-            <input
-              id={nameId}
-              className="input"
-              data-testid="display-name-input"
-              value={name}
-              maxLength={DISPLAY_NAME_MAX}
-              placeholder={emailName(profile.email)}
-              autoComplete="nickname"
-              aria-describedby={nameHintId}
-              aria-invalid={save.status === "error" || undefined}
-              onChange={(event) => {
-                setName(event.target.value);
-                setSave({ status: "idle" });
-              }}
-            />
-            <button
-              type="submit"
-              className="button button-primary"
-              data-testid="display-name-save"
-              disabled={save.status === "saving" || unchanged}
-            >
-              {save.status === "saving" ? "Saving…" : "Save"}
-            </button>
-          </div>
-          <p id={nameHintId} className="field-hint" role="status">
-            {save.status === "error" ? (
-              <span className="error-text">{save.message}</span>
-            ) : save.status === "saved" ? (
-              <span className="success-text">Saved. People you chat with see this name.</span>
-            ) : (
-              <>Shown to the people you chat with. Leave it empty to go by “{emailName(profile.email)}”.</>
-            )}
-          </p>
-        </form>
-
-        <section className="dialog-section" aria-labelledby={`${titleId}-notifications`}>
-          <h3 id={`${titleId}-notifications`} className="field-label">
-            Notifications
-          </h3>
-          <NotificationSetting notifications={notifications} onChange={onNotifications} />
-        </section>
-
-        <footer className="dialog-footer">
-          <button type="button" className="button button-danger" data-testid="sign-out" onClick={onSignOut}>
-            Sign out
-          </button>
-        </footer>
       </div>
-    </dialog>
+
+      <form className={sectionClassName} onSubmit={submit}>
+        <Label htmlFor={nameId}>Display name</Label>
+        <div className="flex gap-2">
+          <Input
+            id={nameId}
+            data-testid="display-name-input"
+            value={name}
+            maxLength={DISPLAY_NAME_MAX}
+            placeholder={emailName(profile.email)}
+            autoComplete="nickname"
+            aria-describedby={nameHintId}
+            aria-invalid={save.status === "error" || undefined}
+            onChange={(event) => {
+              setName(event.target.value);
+              setSave({ status: "idle" });
+            }}
+          />
+          <Button type="submit" variant="primary" data-testid="display-name-save" disabled={save.status === "saving" || unchanged}>
+            {save.status === "saving" ? "Saving…" : "Save"}
+          </Button>
+        </div>
+        <p id={nameHintId} className={hintClassName} role="status">
+          {save.status === "error" ? (
+            <span className="text-sm text-destructive">{save.message}</span>
+          ) : save.status === "saved" ? (
+            <span className="text-success-foreground">Saved. People you chat with see this name.</span>
+          ) : (
+            <>Shown to the people you chat with. Leave it empty to go by “{emailName(profile.email)}”.</>
+          )}
+        </p>
+      </form>
+
+      <section className={sectionClassName} aria-labelledby={notificationsId}>
+        <h3 id={notificationsId} className="mb-[0.35rem] text-sm font-semibold">
+          Notifications
+        </h3>
+        <NotificationSetting notifications={notifications} onChange={onNotifications} />
+      </section>
+
+      <DialogFooter>
+        <Button variant="destructive" data-testid="sign-out" onClick={onSignOut}>
+          Sign out
+        </Button>
+      </DialogFooter>
+    </>
   );
 }
+
+const sectionClassName = "border-b border-border px-6 py-[1.1rem]";
+const hintClassName = "mt-[0.4rem] text-[0.8rem] text-muted-foreground";
 
 function NotificationSetting({
   notifications,
@@ -169,31 +151,25 @@ function NotificationSetting({
   };
 
   if (notifications.support === "unsupported") {
-    return <p className="field-hint">This browser cannot show notifications.</p>;
+    return <p className={hintClassName}>This browser cannot show notifications.</p>;
   }
   if (notifications.support === "denied") {
     return (
-      <p className="field-hint">
+      <p className={hintClassName}>
         Notifications are blocked for this site. Allow them in your browser’s site settings, then come back here.
       </p>
     );
   }
   return (
-    <div className="setting-row">
-      <p className="field-hint" data-testid="notifications-state">
+    <div className="flex items-center gap-4">
+      <p className={cn(hintClassName, "m-0 flex-1")} data-testid="notifications-state">
         {notifications.enabled
           ? "On: you get a notification for new messages while this tab is in the background."
           : "Off: get a notification for new messages while this tab is in the background."}
       </p>
-      <button
-        type="button"
-        className="button"
-        data-testid="notifications-toggle"
-        disabled={busy}
-        onClick={() => void toggle(!notifications.enabled)}
-      >
+      <Button data-testid="notifications-toggle" disabled={busy} onClick={() => void toggle(!notifications.enabled)}>
         {notifications.enabled ? "Turn off" : "Turn on"}
-      </button>
+      </Button>
     </div>
   );
 }

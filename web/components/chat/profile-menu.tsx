@@ -1,7 +1,7 @@
-import { lazy, Suspense, useState } from "react";
+import { lazy, Suspense, useRef, useState } from "react";
 import type { NotificationSupport } from "@/lib/client/notifications";
 import type { UserProfile } from "@/lib/types";
-import { Avatar } from "./avatar";
+import { UserAvatar } from "./avatar";
 import { displayName } from "./format";
 
 export interface ProfileMenuProps {
@@ -21,12 +21,14 @@ export function ProfileMenu(props: ProfileMenuProps) {
   const { profile } = props;
   const [open, setOpen] = useState(false);
   const [used, setUsed] = useState(false);
+  const buttonRef = useRef<HTMLButtonElement>(null);
 
   return (
     <>
       <button
+        ref={buttonRef}
         type="button"
-        className="profile-button"
+        className="flex min-w-0 items-center gap-[0.6rem] rounded-full border border-transparent py-1 pr-3 pl-1 text-left hover:border-border hover:bg-hover phone:p-[0.2rem]"
         data-testid="profile-button"
         aria-haspopup="dialog"
         aria-expanded={open}
@@ -37,12 +39,12 @@ export function ProfileMenu(props: ProfileMenuProps) {
           setOpen(true);
         }}
       >
-        <Avatar user={profile} size="sm" />
-        <span className="profile-button-text">
-          <span className="profile-button-name" data-testid="current-user-name">
+        <UserAvatar user={profile} size="sm" />
+        <span className="flex min-w-0 flex-col phone:hidden">
+          <span className="truncate text-sm leading-tight font-semibold" data-testid="current-user-name">
             {displayName(profile)}
           </span>
-          <span className="profile-button-email" data-testid="current-user">
+          <span className="truncate text-xs leading-tight text-muted-foreground" data-testid="current-user">
             {profile.email}
           </span>
         </span>
@@ -50,7 +52,7 @@ export function ProfileMenu(props: ProfileMenuProps) {
       </button>
       {used ? (
         <Suspense fallback={null}>
-          <ProfileDialog {...props} open={open} setOpen={setOpen} />
+          <ProfileDialog {...props} open={open} setOpen={setOpen} returnFocusTo={buttonRef} />
         </Suspense>
       ) : null}
     </>

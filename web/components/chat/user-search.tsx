@@ -1,13 +1,12 @@
-import { useEffect, useState, type ReactNode, type RefObject } from "react";
+import { lazy, Suspense, useState, type ReactNode, type RefObject } from "react";
 import type { UserProfile } from "@/lib/types";
-import { apiFetch } from "@/lib/client/api";
-import { Avatar } from "./avatar";
-import { displayName } from "./format";
+import { SearchIcon } from "@/components/ui/icons";
+import { Input } from "@/components/ui/input";
+import { Spinner } from "@/components/ui/spinner";
 
-const DEBOUNCE_MS = 200;
-
-/** The answer for one query; an answer for another query than the current one is stale. */
-type SearchResult = { query: string } & ({ status: "done"; users: UserProfile[] } | { status: "error"; message: string });
+// Not needed until someone types: fetched when the box gets focus.
+const loadResults = () => import("./user-search-results");
+const UserSearchResults = lazy(loadResults);
 
 interface UserSearchProps {
   onSelect(user: UserProfile): void;
@@ -19,99 +18,63 @@ interface UserSearchProps {
 /**
  * Finds people: anyone by their exact email address, people one has talked to also by email
  * prefix (the server decides); picking one opens (or starts) the conversation.
+ * Same height as the conversation header, so their bottom borders line up.
  */
 export function UserSearch({ onSelect, children, inputRef }: UserSearchProps) {
   const [query, setQuery] = useState("");
-  const [answer, setAnswer] = useState<SearchResult | null>(null);
   const trimmed = query.trim();
-  const result = answer?.query === trimmed ? answer : null;
-
-  useEffect(() => {
-    if (!trimmed) return;
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      apiFetch<UserProfile[]>("/api/users", { query: { q: trimmed }, signal: controller.signal }).then(
-        (users) => setAnswer({ query: trimmed, status: "done", users }),
-        (error: unknown) => {
-          if (controller.signal.aborted) return;
-          setAnswer({ query: trimmed, status: "error", message: error instanceof Error ? error.message : "Search failed." });
-        },
-      );
-    }, DEBOUNCE_MS);
-    return () => {
-      clearTimeout(timer);
-      controller.abort();
-    };
-  }, [trimmed]);
-
-  const select = (user: UserProfile) => {
-    setQuery("");
-    onSelect(user);
-  };
 
   return (
     <>
-      <div className="user-search" role="search">
+      <div className="relative flex h-[4.25rem] flex-none items-center border-b border-border px-3" role="search">
         <label htmlFor="user-search-input" className="sr-only">
           Find people by email
         </label>
-        <input
+        <SearchIcon className="pointer-events-none absolute left-6 text-[#808794]" />
+        <Input
           ref={inputRef}
           id="user-search-input"
           type="search"
-          className="input"
+          className="rounded-full border-transparent bg-muted pl-9 focus:bg-card"
           data-testid="user-search"
           placeholder="Find people by email…"
           autoComplete="off"
           spellCheck={false}
           value={query}
           onChange={(event) => setQuery(event.target.value)}
+          onFocus={() => void loadResults()}
           onKeyDown={(event) => {
             if (event.key === "Escape") setQuery("");
           }}
         />
       </div>
       {trimmed ? (
-        <section className="search-results" aria-label="People" aria-busy={!result}>
-          {!result ? (
-            <p className="sidebar-empty" role="status">
-              <span className="spinner" aria-hidden="true" /> Searching…
-            </p>
-          ) : result.status === "error" ? (
-            <p className="sidebar-empty" role="alert">
-              Search failed: {result.message}
-            </p>
-          ) : result.users.length === 0 ? (
-            <p className="sidebar-empty" role="status">
-              No one found for “{trimmed}”. Type a person’s full email address to find them; people you have talked to are also found by the
-              start of their email. People appear once they have signed in.
-            </p>
-          ) : (
-            <ul className="conversation-list">
-              {result.users.map((user) => (
-                <li key={user.id}>
-                  <button
-                    type="button"
-                    className="conversation-item"
-                    data-testid="user-result"
-                    data-user-id={user.id}
-                    data-email={user.email}
-                    onClick={() => select(user)}
-                  >
-                    <Avatar user={user} />
-                    <span className="conversation-text">
-                      <span className="conversation-name">{displayName(user)}</span>
-                      <span className="conversation-preview">{user.email}</span>
-                    </span>
-                  </button>
-                </li>
-              ))}
-            </ul>
-          )}
-        </section>
+        <Suspense fallback={<SearchStatus searching />}>
+          <UserSearchResults
+            query={trimmed}
+            onSelect={(user) => {
+              setQuery("");
+              onSelect(user);
+            }}
+          />
+        </Suspense>
       ) : (
         children
       )}
     </>
+  );
+}
+
+export function SearchStatus({ searching, children }: { searching?: boolean; children?: ReactNode }) {
+  return (
+    <section className="flex-1 overflow-y-auto" aria-label="People" aria-busy={searching || undefined}>
+      {searching ? (
+        <p className="px-4 py-5 text-sm text-muted-foreground" role="status">
+          <Spinner /> Searching…
+        </p>
+      ) : (
+        children
+      )}
+    </section>
   );
 }

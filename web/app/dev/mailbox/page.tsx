@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { DevMailbox } from "@/components/dev-mailbox";
 import { getServices } from "@/server/context";
 import { isLoopbackRequest } from "@/server/peer-address";
+import { Badge } from "@/components/ui/badge";
 
 export const metadata: Metadata = { title: "Dev mailbox", robots: { index: false } };
 
@@ -15,11 +16,11 @@ export default async function DevMailboxPage({ searchParams }: { searchParams: P
   if (!devMailbox) notFound();
   const { email } = await searchParams;
   return (
-    <main className="mailbox-page">
-      <header className="mailbox-header">
-        <p className="dev-badge">Development tool</p>
-        <h1>Dev mailbox</h1>
-        <p className="muted">
+    <main className="mx-auto max-w-[52rem] px-5 py-10">
+      <header>
+        <Badge variant="outline">Development tool</Badge>
+        <h1 className="mt-2 mb-[0.35rem] text-[1.6rem] font-bold tracking-[-0.02em]">Dev mailbox</h1>
+        <p className="text-muted-foreground">
           Emails the app would have sent, kept in memory on this server instead. Open a sign-in link to log in as that user. This page
           answers requests from this machine only, and is not available in production.
         </p>

@@ -1,0 +1,46 @@
+"use client";
+
+import { useState, type ComponentProps } from "react";
+import { cva, type VariantProps } from "class-variance-authority";
+import { cn } from "@/lib/utils";
+
+export const avatarVariants = cva(
+  "relative inline-grid flex-none select-none place-items-center rounded-full font-bold tracking-[0.02em] bg-muted text-muted-foreground",
+  {
+    variants: {
+      size: {
+        sm: "size-[30px] text-[0.7rem]",
+        md: "size-[42px] text-[0.85rem]",
+        lg: "size-14 text-[1.1rem]",
+      },
+    },
+    defaultVariants: { size: "md" },
+  },
+);
+
+/** A round avatar: put an AvatarFallback (initials) in it, and an AvatarImage over it when there is a picture. */
+export function Avatar({ className, size, ...props }: ComponentProps<"span"> & VariantProps<typeof avatarVariants>) {
+  return <span className={cn(avatarVariants({ size }), className)} {...props} />;
+}
+
+/** The picture, over the fallback; it hides itself when it fails to load, so the initials show. */
+export function AvatarImage({ className, alt = "", onError, ...props }: ComponentProps<"img">) {
+  const [failed, setFailed] = useState(false);
+  if (failed || !props.src) return null;
+  return (
+    // eslint-disable-next-line @next/next/no-img-element -- user pictures come from any host, at avatar size
+    <img
+      alt={alt}
+      className={cn("absolute inset-0 size-full rounded-full object-cover", className)}
+      onError={(event) => {
+        setFailed(true);
+        onError?.(event);
+      }}
+      {...props}
+    />
+  );
+}
+
+export function AvatarFallback({ className, ...props }: ComponentProps<"span">) {
+  return <span className={cn("leading-none", className)} {...props} />;
+}
