@@ -16,7 +16,7 @@ import { z } from "zod";
 // The one .env at the repo root, as next.config.ts loads it; before the app modules read it.
 nextEnv.loadEnvConfig(path.resolve(import.meta.dirname, "../../.."), process.env.NODE_ENV !== "production");
 
-const { ConfigError, getEnv } = await import("@/lib/env");
+const { ConfigError, getEnv } = await import("@/server/env");
 const { closeServices, getServices } = await import("@/server/context");
 const { logger } = await import("@/server/logger");
 const { createAuthApp, createChatApp } = await import("./apps");
