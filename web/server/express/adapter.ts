@@ -42,7 +42,7 @@ export function mountRoute(handler: RouteHandler, { maxBodyBytes = MAX_JSON_BODY
  * `x-forwarded-host`, `-proto` and `-for` when no proxy did, and stamps the TCP peer's address
  * as `next start` does (server/peer-address.ts), so `clientIp()` works the same in both mounts.
  */
-export async function toFetchRequest(
+async function toFetchRequest(
   req: IncomingMessage & { originalUrl?: string },
   { maxBodyBytes = MAX_JSON_BODY_BYTES } = {},
 ): Promise<Request> {

@@ -4,7 +4,7 @@ import ws from "ws";
 import type { CookieJar } from "@/server/auth/types";
 import type { Database } from "@/lib/database.types";
 
-export interface SupabaseConfig {
+interface SupabaseConfig {
   url: string;
   publishableKey: string;
 }
