@@ -440,6 +440,9 @@ describe("the route table", () => {
           module: { DELETE: echoParams, PATCH: echoParams },
         },
         { path: "/api/files/[...rest]", file: "stand-in", methods: ["GET"], module: { GET: echoParams } },
+        // After its dynamic sibling: the mount still prefers the static path, as Next.js does.
+        { path: "/api/things/[id]", file: "stand-in", methods: ["GET"], module: { GET: echoParams } },
+        { path: "/api/things/new", file: "stand-in", methods: ["GET"], module: { GET: () => Response.json({ data: "new" }) } },
       ]),
     );
     const removed = await fetch(`${base}/api/things/c-1/members/u%20two`, { method: "DELETE" });
@@ -448,6 +451,8 @@ describe("the route table", () => {
     expect(await patched.json()).toEqual({ data: { id: "c-2", userId: "u-3" } });
     const files = await fetch(`${base}/api/files/a/b%2Fc`);
     expect(await files.json()).toEqual({ data: { rest: ["a", "b/c"] } });
+    expect(await (await fetch(`${base}/api/things/new`)).json()).toEqual({ data: "new" });
+    expect(await (await fetch(`${base}/api/things/t-9`)).json()).toEqual({ data: { id: "t-9" } });
     const options = await fetch(`${base}/api/things/c-1/members/u-3`, { method: "OPTIONS" });
     expect([options.status, options.headers.get("allow")]).toEqual([204, "PATCH, DELETE"]);
     const post = await fetch(`${base}/api/things/c-1/members/u-3`, { method: "POST" });

@@ -2,7 +2,7 @@ import "server-only";
 import express, { type ErrorRequestHandler, type Express } from "express";
 import { errorJson, toErrorResponse } from "@/server/http";
 import { mountRoute, sendFetchResponse } from "./adapter";
-import { HTTP_METHODS, toExpressPath, type HttpMethod, type RouteTable } from "./route-table";
+import { compareRoutePaths, HTTP_METHODS, toExpressPath, type HttpMethod, type RouteTable } from "./route-table";
 
 /**
  * The auth and chat services as standalone Express apps (the original design: auth on
@@ -41,7 +41,7 @@ function createServiceApp(routes: RouteTable): Express {
   app.set("strict routing", true);
   app.set("case sensitive routing", true);
   // IMPORTANT: no body parsers. The handlers read the raw body (content type, size, JSON).
-  for (const { path, module } of routes) {
+  for (const { path, module } of [...routes].sort((a, b) => compareRoutePaths(a.path, b.path))) {
     // Every method the module exports (the table's `methods` list says the same; a test checks).
     const exported = HTTP_METHODS.filter((method) => module[method]);
     const allow = exported.join(", ");

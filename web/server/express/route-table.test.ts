@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { exportedMethods } from "@/scripts/gen-route-manifest";
-import { toExpressPath } from "./route-table";
+import { compareRoutePaths, toExpressPath } from "./route-table";
 
 describe("toExpressPath", () => {
   it("when a path has dynamic segments, then they become Express parameters", () => {
@@ -27,5 +27,20 @@ describe("exportedMethods", () => {
       "export { patch as PATCH, helper };",
     ].join("\n");
     expect(exportedMethods(source)).toEqual(["GET", "POST", "PATCH", "DELETE"]);
+  });
+});
+
+describe("compareRoutePaths", () => {
+  it("when a static and a dynamic path could both match, then the static one comes first, as in Next.js", () => {
+    const paths = ["/x/[[...all]]", "/x/[...rest]", "/x/[id]/members", "/x/[id]", "/x/new", "/x", "/a/[id]"];
+    expect(paths.sort(compareRoutePaths)).toEqual([
+      "/a/[id]",
+      "/x",
+      "/x/new",
+      "/x/[id]",
+      "/x/[id]/members",
+      "/x/[...rest]",
+      "/x/[[...all]]",
+    ]);
   });
 });

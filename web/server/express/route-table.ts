@@ -69,3 +69,19 @@ export function toExpressPath(path: string): string {
 }
 
 const paramName = (name: string) => (/^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name));
+
+/**
+ * Orders paths as Next.js matches them, most specific first: per segment a static name before
+ * `[id]`, before `[...rest]`, before `[[...rest]]`. IMPORTANT: Express takes the first route that
+ * matches, so the mounts register in this order (`/x/new` must not be taken by `/x/[id]`).
+ */
+export function compareRoutePaths(a: string, b: string): number {
+  const rank = (segment: string) => (segment.startsWith("[[...") ? 3 : segment.startsWith("[...") ? 2 : segment.startsWith("[") ? 1 : 0);
+  const left = a.split("/").filter(Boolean);
+  const right = b.split("/").filter(Boolean);
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const order = rank(left[i]!) - rank(right[i]!) || (left[i]! < right[i]! ? -1 : left[i]! > right[i]! ? 1 : 0);
+    if (order !== 0) return order;
+  }
+  return left.length - right.length;
+}
