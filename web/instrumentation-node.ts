@@ -1,6 +1,6 @@
 // A bad config or a locked data folder fails loudly at boot instead of on the first request,
 // and the first start's database creation is logged.
-import { ConfigError, getEnv } from "@/lib/env";
+import { ConfigError, getEnv } from "@/server/env";
 import { getServices } from "@/server/context";
 import { stampPeerAddresses } from "@/server/peer-address";
 

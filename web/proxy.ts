@@ -1,5 +1,5 @@
 import { NextRequest, NextResponse } from "next/server";
-import { updateSession } from "@/lib/supabase/proxy";
+import { updateSession } from "@/server/supabase/proxy";
 
 /**
  * Two jobs, nothing else: a per-request CSP nonce (Next.js puts it on its own scripts), and,

@@ -10,7 +10,7 @@ import fs from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { promisify } from "node:util";
-import { findRepoRoot } from "@/lib/env";
+import { findRepoRoot } from "@/server/env";
 import { withScratchDatabase } from "./scratch-database";
 
 const root = findRepoRoot();

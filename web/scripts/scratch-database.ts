@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import pg from "pg";
-import { findRepoRoot } from "@/lib/env";
+import { findRepoRoot } from "@/server/env";
 import { openPostgres } from "@/server/store/postgres";
 import type { SqlClient } from "@/server/store/sql/client";
 

@@ -4,7 +4,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import nextEnv from "@next/env";
-import { ConfigError, findRepoRoot, getEnv } from "@/lib/env";
+import { ConfigError, findRepoRoot, getEnv } from "@/server/env";
 import { DataDirLockedError, openEmbeddedDatabase } from "@/server/store/pglite";
 import { openPostgres } from "@/server/store/postgres";
 

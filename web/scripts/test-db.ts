@@ -8,7 +8,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { findRepoRoot } from "@/lib/env";
+import { findRepoRoot } from "@/server/env";
 import { withScratchDatabase } from "./scratch-database";
 
 const root = findRepoRoot();

@@ -1,7 +1,7 @@
 import "server-only";
 import { after } from "next/server";
-import { getEnv, type Env } from "@/lib/env";
-import { createServerClient } from "@/lib/supabase/server";
+import { getEnv, type Env } from "@/server/env";
+import { createServerClient } from "@/server/supabase/server";
 import { createEmbeddedAuth } from "@/server/auth/embedded-auth";
 import type { AuthProvider, CookieJar } from "@/server/auth/types";
 import { createDevMailbox } from "@/server/mail/dev-mailbox";

@@ -9,7 +9,7 @@ import type { AuthUser } from "@/lib/types";
 import { requireUser } from "@/server/services/auth";
 import { logger } from "@/server/logger";
 import { metrics } from "@/server/metrics";
-import { getEnv } from "@/lib/env";
+import { getEnv } from "@/server/env";
 import { peerAddress } from "@/server/peer-address";
 import { isIP } from "node:net";
 

@@ -1,7 +1,7 @@
 import "server-only";
 import { cookies } from "next/headers";
 import type { AuthUser } from "@/lib/types";
-import { getEnv } from "@/lib/env";
+import { getEnv } from "@/server/env";
 import { getRequestServices } from "@/server/context";
 
 /** The signed-in user for a Server Component (reads the request cookies), or null. */

@@ -5,9 +5,10 @@ import express from "express";
 import { jwtVerify } from "jose";
 import serverless from "serverless-http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { routeManifest } from "@/app/route-manifest";
 import { mountRoute } from "@/server/express/adapter";
-import { createAuthApp, createChatApp } from "@/server/express/apps";
-import { authHandler, chatHandler } from "@/server/express/lambda";
+import { createAuthApp, createChatApp, servicesOf } from "@/server/express/apps";
+import { authHandler, chatHandler } from "@/scripts/lambda";
 import { startTestApp, TEST_JWT_SECRET } from "./support/app-env";
 import { waitFor } from "./support/push-receiver";
 
@@ -30,8 +31,8 @@ async function listen(handler: express.Express): Promise<string> {
 
 beforeAll(async () => {
   app = await startTestApp();
-  authUrl = await listen(createAuthApp());
-  chatUrl = await listen(createChatApp());
+  authUrl = await listen(createAuthApp(routeManifest));
+  chatUrl = await listen(createChatApp(routeManifest));
 });
 afterAll(async () => {
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
@@ -396,5 +397,65 @@ describe("the adapter", () => {
     expect(result.connection).toBe("close");
     expect(result.sent).toBeLessThan(total / 2);
     expect((await fetch(`${chatUrl}/healthz`)).status).toBe(200);
+  });
+});
+
+describe("the route table", () => {
+  /** A URL for a manifest path: each dynamic segment gets a value. */
+  const samplePath = (path: string) =>
+    path
+      .replace(/\/\[\[\.\.\.[^\]]+\]\]/g, "")
+      .replace(/\[\.\.\.[^\]]+\]/g, "a/b")
+      .replace(/\[[^\]]+\]/g, randomUUID());
+
+  it("when any route of the manifest is asked with a method it exports, then its own handler answers on its service", async () => {
+    const misses: string[] = [];
+    for (const route of routeManifest) {
+      const services = servicesOf(route.path);
+      expect(services.length, route.path).toBeGreaterThan(0);
+      for (const service of services) {
+        for (const method of route.methods) {
+          const call: Call = method === "GET" || method === "HEAD" ? {} : { json: {} };
+          const res = await overHttp[service](method, samplePath(route.path), call);
+          // The mount's own answers: no route (404 "No route for …"), or not this method (405).
+          const unmounted =
+            (res.status === 404 && /^No route for/.test(res.body?.error?.message ?? "")) ||
+            (res.status === 405 && res.body?.error?.code === "method_not_allowed");
+          if (unmounted) misses.push(`${service}: ${method} ${route.path} (${route.file}) → ${res.status}`);
+        }
+      }
+    }
+    expect(misses).toEqual([]);
+  });
+
+  it("when a route has dynamic segments, then Express hands them to the handler as Next.js's params", async () => {
+    const echoParams = async (_request: Request, { params }: { params: Promise<Record<string, string | string[]>> }) =>
+      Response.json({ data: await params });
+    const base = await listen(
+      createChatApp([
+        {
+          path: "/api/things/[id]/members/[userId]",
+          file: "stand-in",
+          methods: ["DELETE", "PATCH"],
+          module: { DELETE: echoParams, PATCH: echoParams },
+        },
+        { path: "/api/files/[...rest]", file: "stand-in", methods: ["GET"], module: { GET: echoParams } },
+        // After its dynamic sibling: the mount still prefers the static path, as Next.js does.
+        { path: "/api/things/[id]", file: "stand-in", methods: ["GET"], module: { GET: echoParams } },
+        { path: "/api/things/new", file: "stand-in", methods: ["GET"], module: { GET: () => Response.json({ data: "new" }) } },
+      ]),
+    );
+    const removed = await fetch(`${base}/api/things/c-1/members/u%20two`, { method: "DELETE" });
+    expect([removed.status, await removed.json()]).toEqual([200, { data: { id: "c-1", userId: "u two" } }]);
+    const patched = await fetch(`${base}/api/things/c-2/members/u-3`, { method: "PATCH" });
+    expect(await patched.json()).toEqual({ data: { id: "c-2", userId: "u-3" } });
+    const files = await fetch(`${base}/api/files/a/b%2Fc`);
+    expect(await files.json()).toEqual({ data: { rest: ["a", "b/c"] } });
+    expect(await (await fetch(`${base}/api/things/new`)).json()).toEqual({ data: "new" });
+    expect(await (await fetch(`${base}/api/things/t-9`)).json()).toEqual({ data: { id: "t-9" } });
+    const options = await fetch(`${base}/api/things/c-1/members/u-3`, { method: "OPTIONS" });
+    expect([options.status, options.headers.get("allow")]).toEqual([204, "PATCH, DELETE"]);
+    const post = await fetch(`${base}/api/things/c-1/members/u-3`, { method: "POST" });
+    expect([post.status, post.headers.get("allow")]).toEqual([405, "PATCH, DELETE"]);
   });
 });

@@ -41,7 +41,7 @@ export interface OutboxOptions {
   send(item: OutboxItem): Promise<ChatMessage>;
   /** The server stored it (201) or already had it (200). */
   onSent?(message: ChatMessage): void;
-  /** A 401: sending stops until `resume()` (after signing in again the items are still there). */
+  /** A 401: this outbox stops sending (after signing in again, the next one finds the items still there). */
   onUnauthorized?(): void;
   /** Runs `task` exclusively across tabs (navigator.locks). Without it, only within this instance. */
   lock?(name: string, task: () => Promise<void>): Promise<void>;
@@ -75,8 +75,6 @@ export interface Outbox {
    * before then, since the tab that queued an item is normally sending it right now.
    */
   reload(options?: { graceMs?: number }): void;
-  /** Sending stopped after a 401; start again. */
-  resume(): void;
   subscribe(listener: (items: OutboxItem[]) => void): () => void;
   dispose(): void;
 }
@@ -401,10 +399,6 @@ export function createOutbox(options: OutboxOptions): Outbox {
     reload({ graceMs = 0 } = {}) {
       changed();
       if (!flushing) schedule(graceMs);
-    },
-    resume() {
-      paused = false;
-      void flush();
     },
     subscribe(listener) {
       listeners.add(listener);

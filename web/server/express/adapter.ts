@@ -6,19 +6,20 @@ import { NextRequest } from "next/server";
 import { DomainError, isDomainError } from "@/server/errors";
 import { MAX_JSON_BODY_BYTES } from "@/server/http";
 import { setPeerAddress } from "@/server/peer-address";
+import type { RouteHandler } from "./route-table";
 
 /**
  * Fetch ↔ Express, and nothing else: the Express apps run the very same route handlers
  * (app/**\/route.ts) as Next.js does. No parsing, validation or auth happens here.
  */
 
-/** A handler exported from an app/**\/route.ts module. */
-export type RouteHandler = (request: NextRequest) => Response | Promise<Response>;
-
 /** Responses carry these per hop; Node sets its own. */
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade"]);
 
-/** Runs a route handler for an Express request; errors go to the app's error handler. */
+/**
+ * Runs a route handler for an Express request; errors go to the app's error handler. The path's
+ * parameters reach the handler as Next.js passes them: `{ params: Promise<{ id: "…" }> }`.
+ */
 export function mountRoute(handler: RouteHandler, { maxBodyBytes = MAX_JSON_BODY_BYTES } = {}): RequestHandler {
   return async (req, res) => {
     let request: Request;
@@ -30,7 +31,9 @@ export function mountRoute(handler: RouteHandler, { maxBodyBytes = MAX_JSON_BODY
       if (isDomainError(error) && error.status === 413) res.setHeader("connection", "close");
       throw error;
     }
-    await sendFetchResponse(res, await handler(new NextRequest(request)));
+    // Express 5 decodes them; a `*rest` segment is an array, as Next.js gives a catch-all.
+    const params = { ...(req.params as Record<string, string | string[]>) };
+    await sendFetchResponse(res, await handler(new NextRequest(request), { params: Promise.resolve(params) }));
   };
 }
 
@@ -39,7 +42,7 @@ export function mountRoute(handler: RouteHandler, { maxBodyBytes = MAX_JSON_BODY
  * `x-forwarded-host`, `-proto` and `-for` when no proxy did, and stamps the TCP peer's address
  * as `next start` does (server/peer-address.ts), so `clientIp()` works the same in both mounts.
  */
-export async function toFetchRequest(
+async function toFetchRequest(
   req: IncomingMessage & { originalUrl?: string },
   { maxBodyBytes = MAX_JSON_BODY_BYTES } = {},
 ): Promise<Request> {

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import { getEnv } from "@/lib/env";
+import { getEnv } from "@/server/env";
 import { metrics } from "@/server/metrics";
 
 /** Prometheus scrape endpoint. With METRICS_TOKEN set (always in production), it needs `Authorization: Bearer <token>`. */

@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { findRepoRoot } from "@/lib/env";
+import { findRepoRoot } from "@/server/env";
 import type { SqlClient } from "./client";
 
 const SHIM_FILES = ["supabase-shim.sql", "embedded-auth.sql"] as const;

@@ -4,14 +4,15 @@ import ws from "ws";
 import type { CookieJar } from "@/server/auth/types";
 import type { Database } from "@/lib/database.types";
 
-export interface SupabaseConfig {
+interface SupabaseConfig {
   url: string;
   publishableKey: string;
 }
 
 /**
- * A Supabase client for one server request (route handler or Server Component), reading and
- * writing the auth cookies through `cookies`. IMPORTANT: create one per request, never share.
+ * The server's Supabase client factory (the proxy has its own in proxy.ts; there is no browser
+ * one: the page talks to this app's API only). A client for one server request (route handler
+ * or Server Component), reading and writing the auth cookies through `cookies`. IMPORTANT: create one per request, never share.
  */
 export function createServerClient(config: SupabaseConfig, cookies: CookieJar, { ip }: { ip?: string } = {}) {
   return createSsrServerClient<Database>(config.url, config.publishableKey, {

@@ -1,8 +1,10 @@
+import "server-only";
 import { createServerClient } from "@supabase/ssr";
 import { NextResponse, type NextRequest } from "next/server";
 
 /**
- * Refreshes the Supabase session on each request so Server Components see a valid one.
+ * The proxy's Supabase client factory (for proxy.ts): refreshes the Supabase session on each
+ * request so Server Components see a valid one.
  * IMPORTANT: call getClaims() right after creating the client, and return the response built
  * here (it carries rotated cookies), also on redirects.
  */

@@ -14,12 +14,14 @@ import { z } from "zod";
  */
 
 // The one .env at the repo root, as next.config.ts loads it; before the app modules read it.
-nextEnv.loadEnvConfig(path.resolve(import.meta.dirname, "../../.."), process.env.NODE_ENV !== "production");
+nextEnv.loadEnvConfig(path.resolve(import.meta.dirname, "../.."), process.env.NODE_ENV !== "production");
 
-const { ConfigError, getEnv } = await import("@/lib/env");
+const { ConfigError, getEnv } = await import("@/server/env");
 const { closeServices, getServices } = await import("@/server/context");
 const { logger } = await import("@/server/logger");
-const { createAuthApp, createChatApp } = await import("./apps");
+const { createAuthApp, createChatApp } = await import("@/server/express/apps");
+// An entry point, above app/ and server/: it hands the route table to the mounts.
+const { routeManifest } = await import("@/app/route-manifest");
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const listenSchema = z.object({
@@ -61,7 +63,10 @@ function start(name: string, app: ReturnType<typeof createAuthApp>, port: number
 
 let servers: Server[];
 try {
-  servers = await Promise.all([start("auth", createAuthApp(), listen.AUTH_PORT), start("chat", createChatApp(), listen.CHAT_PORT)]);
+  servers = await Promise.all([
+    start("auth", createAuthApp(routeManifest), listen.AUTH_PORT),
+    start("chat", createChatApp(routeManifest), listen.CHAT_PORT),
+  ]);
 } catch (error) {
   logger.fatal({ err: error }, "could not listen");
   process.exit(1);
