@@ -1,4 +1,4 @@
-import type { PresenceState } from "socket-server/events";
+import type { PresenceState } from "socket-server/contract";
 import type { ConversationSummary } from "@/lib/types";
 import { Avatar } from "./avatar";
 import { displayName, formatListTime } from "./format";
