@@ -66,7 +66,7 @@ export type MessagePush = z.infer<typeof messagePushSchema>;
 export type ReadUpdatedPush = z.infer<typeof readUpdatedPushSchema>;
 export type SessionRevokedPush = z.infer<typeof sessionRevokedPushSchema>;
 
-/** One push, as a single body (deduped by its `webhook-id`) or a batch item. Add new kinds here. */
+/** One push, as a single body (deduped by its `webhook-id`) or a batch item. A new kind goes here, in batchItemSchema and in pushBodySchema (test/contract.test.ts checks). */
 export const pushSchema = z.discriminatedUnion("type", [messagePushSchema, sessionRevokedPushSchema, readUpdatedPushSchema]);
 export type Push = z.infer<typeof pushSchema>;
 
