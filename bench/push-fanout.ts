@@ -10,7 +10,7 @@
  *     [--only-server=socket-server|bare] [--batching=both|on|off] [--batch-items=100] [--batch-wait-ms=2] [--cpu-prof]
  */
 import { randomUUID } from "node:crypto";
-import type { ChatMessage } from "../socket-server/src/events.js";
+import type { ChatMessage } from "../socket-server/src/contract/index.js";
 import { parseArgs } from "./lib/cli.js";
 import { useSource } from "./lib/source.js";
 import { ceilingOf, createDeliveryTracker, runSteps, stampContent, type StepResult } from "./lib/delivery.js";

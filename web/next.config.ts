@@ -10,7 +10,7 @@ const nextConfig: NextConfig = {
   distDir: process.env.NEXT_DIST_DIR || ".next",
   // PGlite loads its WASM and data files from its own folder: keep it out of the bundle.
   serverExternalPackages: ["@electric-sql/pglite", "nodemailer", "pino", "pino-pretty"],
-  // The workspace package ships TypeScript (socket-server/dev-secrets, shared with the socket server).
+  // The workspace package ships TypeScript (socket-server/contract and socket-server/dev-secrets, shared with the socket server).
   transpilePackages: ["socket-server"],
   // The migrations and the shim are read at run time: ship them with the server functions.
   outputFileTracingIncludes: { "/*": ["../supabase/migrations/*.sql", "./server/store/sql/*.sql"] },

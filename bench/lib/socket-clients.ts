@@ -1,5 +1,5 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
-import type { ChatMessage, ClientToServerEvents, ServerToClientEvents } from "../../socket-server/src/events.js";
+import type { ChatMessage, ClientToServerEvents, ServerToClientEvents } from "../../socket-server/src/contract/index.js";
 
 export type ChatClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 

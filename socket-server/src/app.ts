@@ -2,20 +2,16 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import { performance } from "node:perf_hooks";
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import type { RateLimiterAbstract } from "rate-limiter-flexible";
-import { Server, type ServerOptions, type Socket } from "socket.io";
+import { Server, type ServerOptions } from "socket.io";
 import { authenticateSocket, disconnectOnExpiry, limitSocketsPerUser, type AccessTokenVerifier } from "./auth.js";
-import type { ClientToServerEvents, ServerToClientEvents, SocketData } from "./events.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, createMetricsHandler, type Metrics } from "./metrics.js";
 import { createMemoryRateLimiter, limitSocketEvents } from "./rate-limit.js";
 import { attachPresence, createMemoryLastSeenStore, type LastSeenStore } from "./presence.js";
 import { createMemoryPeerStore, peersTicketKey, type PeerStore } from "./peers.js";
 import { createMemoryRevocationStore, type RevocationStore } from "./revocations.js";
+import type { ChatServer, ChatSocket } from "./types.js";
 import { createPushReceiver, isPushRequest, type SeenIdStore } from "./webhook.js";
-
-type InterServerEvents = Record<string, never>;
-export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
-export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /** The slice of `Env` the app itself needs. */
 export interface AppConfig {

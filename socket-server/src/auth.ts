@@ -1,10 +1,10 @@
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from "jose";
 import { z } from "zod";
-import type { ChatServer, ChatSocket } from "./app.js";
-import type { ConnectErrorCode } from "./events.js";
+import type { ConnectErrorCode } from "./contract/index.js";
 import type { Logger } from "./logger.js";
 import { InvalidPeersTicketError, verifyPeersTicket } from "./peers.js";
 import type { RevocationStore } from "./revocations.js";
+import type { ChatServer, ChatSocket } from "./types.js";
 
 /** What the socket server needs to know about a verified access token. */
 export interface AccessToken {

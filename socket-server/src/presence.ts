@@ -1,9 +1,8 @@
-import { z } from "zod";
-import type { ChatServer, ChatSocket } from "./app.js";
 import { userRoom } from "./auth.js";
-import type { PresenceState } from "./events.js";
+import { presenceSubscribeSchema, typingSchema, type PresenceState } from "./contract/index.js";
 import type { Logger } from "./logger.js";
 import type { PeerStore } from "./peers.js";
+import type { ChatServer, ChatSocket } from "./types.js";
 
 /** When each user's last socket left. Memory for one instance, Redis for several. */
 export interface LastSeenStore {
@@ -26,9 +25,6 @@ export function createMemoryLastSeenStore(maxUsers = 100_000): LastSeenStore {
 }
 
 const presenceRoom = (userId: string) => `presence:${userId}`;
-const MAX_SUBSCRIPTIONS = 200;
-const userIdsSchema = z.array(z.guid()).max(MAX_SUBSCRIPTIONS);
-const typingSchema = z.object({ to: z.guid() });
 
 /**
  * Is `other` a peer of the socket's user (they share a conversation)? The ticket's peers are
@@ -94,7 +90,7 @@ export function attachPresence(
 
     socket.on("presence:subscribe", async (userIds, ack) => {
       if (typeof ack !== "function") return;
-      const parsed = userIdsSchema.safeParse(userIds);
+      const parsed = presenceSubscribeSchema.safeParse(userIds);
       if (!parsed.success) return ack([]);
       for (const id of subscribed) void socket.leave(presenceRoom(id));
       subscribed = await onlyPeers(socket, [...new Set(parsed.data)]);

@@ -1,7 +1,7 @@
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
-import type { ChatSocket } from "./app.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
+import type { ChatSocket } from "./types.js";
 
 /**
  * Client→server events each user may send, all their sockets together (on every instance when

@@ -2,7 +2,6 @@ import { createAdapter } from "@socket.io/redis-adapter";
 import { RateLimiterRedis } from "rate-limiter-flexible";
 import { createClient } from "redis";
 import type { ServerOptions } from "socket.io";
-import type { AppDeps } from "./app.js";
 import type { Logger } from "./logger.js";
 import { createMemoryRateLimiter, SOCKET_EVENT_LIMIT } from "./rate-limit.js";
 import type { LastSeenStore } from "./presence.js";
@@ -97,10 +96,19 @@ export function createRedisBackend({
   };
 }
 
-/** What a RedisBackend hands to `createApp`. */
-export function redisAppDeps(
-  redis: RedisBackend,
-): Pick<AppDeps, "seenIds" | "lastSeen" | "adapter" | "rateLimiter" | "revocations" | "peers" | "readinessChecks" | "release"> {
+/** What a RedisBackend hands to `createApp` (the matching fields of its `AppDeps`). */
+export interface RedisAppDeps {
+  seenIds: SeenIdStore;
+  lastSeen: LastSeenStore;
+  adapter: ServerOptions["adapter"];
+  rateLimiter: RateLimiterRedis;
+  revocations: RevocationStore;
+  peers: PeerStore;
+  readinessChecks: Record<string, () => Promise<void>>;
+  release: () => Promise<void>;
+}
+
+export function redisAppDeps(redis: RedisBackend): RedisAppDeps {
   return {
     seenIds: redis.seenIds,
     revocations: redis.revocations,

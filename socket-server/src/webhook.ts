@@ -1,22 +1,22 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import { z } from "zod";
-import type { ChatServer } from "./app.js";
 import { userRoom } from "./auth.js";
-import type { BatchPush, ChatMessage, MessagePush, Push, ReadUpdatedPush, SessionRevokedPush } from "./events.js";
+import {
+  MAX_BATCH_BYTES,
+  MAX_PUSH_BYTES,
+  PUSH_PATH,
+  pushBodySchema,
+  type BatchItem,
+  type Push,
+  type SessionRevoked,
+} from "./contract/index.js";
 import type { Logger } from "./logger.js";
 import type { Metrics, PushRejectionReason } from "./metrics.js";
 import type { PeerStore } from "./peers.js";
 import type { RevocationStore } from "./revocations.js";
+import type { ChatServer } from "./types.js";
 import { verifyWebhook, webhookKey } from "./webhook-signature.js";
 
-/** The receiver's path; answered ahead of Express (see `createPushReceiver`). */
-export const PUSH_PATH = "/webhooks/messages";
-/** Largest single push body; a message plus its envelope is far smaller. */
-export const MAX_PUSH_BYTES = 64 * 1024;
-/** Largest batch body, and so the most any push body may stream before it is cut. */
-export const MAX_BATCH_BYTES = 1024 * 1024;
-export const MAX_BATCH_ITEMS = 500;
 // After a 413 the rest of the body is drained so the sender can read the
 // response; past this the connection is cut instead.
 const MAX_DRAIN_BYTES = 2 * MAX_BATCH_BYTES;
@@ -85,57 +85,6 @@ export function createMemorySeenIdStore({
     },
   };
 }
-
-// Ids match Postgres' uuid type (any 8-4-4-4-12 hex). clientId is the sender's
-// dedupe key, so only its presence is checked.
-const chatMessageSchema = z.object({
-  id: z.guid(),
-  conversationId: z.guid(),
-  seq: z.number().int().min(1),
-  senderId: z.guid(),
-  recipientId: z.guid(),
-  content: z.string().min(1),
-  clientId: z.string().min(1).max(200),
-  createdAt: z.iso.datetime({ offset: true }),
-}) satisfies z.ZodType<ChatMessage>;
-
-export const messagePushSchema = z.object({
-  type: z.literal("message.created"),
-  data: chatMessageSchema,
-}) satisfies z.ZodType<MessagePush>;
-
-const sessionRevokedPushSchema = z.object({
-  type: z.literal("session.revoked"),
-  data: z.object({ userId: z.guid(), sessionId: z.string().min(1).max(200).nullable() }),
-}) satisfies z.ZodType<SessionRevokedPush>;
-
-const readUpdatedPushSchema = z.object({
-  type: z.literal("read.updated"),
-  data: z.object({ conversationId: z.guid(), userId: z.guid(), peerId: z.guid(), lastReadSeq: z.number().int().min(0) }),
-}) satisfies z.ZodType<ReadUpdatedPush>;
-
-const pushIdSchema = z.string().min(1).max(200);
-
-export const batchPushSchema = z.object({
-  type: z.literal("batch"),
-  data: z
-    .array(
-      z.discriminatedUnion("type", [
-        messagePushSchema.extend({ id: pushIdSchema }),
-        sessionRevokedPushSchema.extend({ id: pushIdSchema }),
-        readUpdatedPushSchema.extend({ id: pushIdSchema }),
-      ]),
-    )
-    .min(1)
-    .max(MAX_BATCH_ITEMS),
-}) satisfies z.ZodType<BatchPush>;
-
-export const pushSchema = z.discriminatedUnion("type", [
-  messagePushSchema,
-  sessionRevokedPushSchema,
-  readUpdatedPushSchema,
-  batchPushSchema,
-]);
 
 export interface PushReceiverDeps {
   io: ChatServer;
@@ -311,7 +260,7 @@ class Receiver implements PushReceiver {
       if (raw.length > MAX_PUSH_BYTES && (json as { type?: unknown } | null)?.type !== "batch") {
         return this.tooLarge(exchange, MAX_PUSH_BYTES);
       }
-      const parsed = pushSchema.safeParse(json);
+      const parsed = pushBodySchema.safeParse(json);
       if (!parsed.success) {
         const details = parsed.error.issues.map(({ path, message }) => ({ path: path.join("."), message }));
         return this.fail(
@@ -432,7 +381,7 @@ class Receiver implements PushReceiver {
 }
 
 /** Tells the session's sockets on every instance, then disconnects them (`sessionId` null: all of the user's). */
-async function disconnectSession(io: ChatServer, { userId, sessionId }: SessionRevokedPush["data"]): Promise<void> {
+async function disconnectSession(io: ChatServer, { userId, sessionId }: SessionRevoked): Promise<void> {
   const sockets = await io.in(userRoom(userId)).fetchSockets();
   for (const socket of sockets) {
     if (sessionId !== null && socket.data.sessionId !== sessionId) continue;
@@ -441,7 +390,7 @@ async function disconnectSession(io: ChatServer, { userId, sessionId }: SessionR
   }
 }
 
-const toItem = (item: z.infer<typeof batchPushSchema>["data"][number]): PushItem => ({ id: item.id, push: item as Push });
+const toItem = (item: BatchItem): PushItem => ({ id: item.id, push: item });
 const itemId = (item: PushItem) => item.id;
 
 // Listeners are shared functions (`this` is the emitter), so reading a body creates no closures.

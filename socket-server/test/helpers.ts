@@ -5,7 +5,8 @@ import { io as connect, type Socket as ClientSocket } from "socket.io-client";
 import { Webhook } from "standardwebhooks";
 import { createApp, type App, type AppConfig, type AppDeps } from "../src/app.js";
 import { createHs256Verifier } from "../src/auth.js";
-import type { ChatMessage, ClientToServerEvents, MessagePush, ServerToClientEvents } from "../src/events.js";
+import type { ChatMessage, ClientToServerEvents, MessagePush, ServerToClientEvents } from "../src/contract/index.js";
+import { buildMessage } from "../src/contract/testing.js";
 import { silentLogger } from "../src/logger.js";
 import { peersTicketKey } from "../src/peers.js";
 import { createMemorySeenIdStore } from "../src/webhook.js";
@@ -34,20 +35,6 @@ export async function startServer(config: Partial<AppConfig> = {}, deps: Partial
   await new Promise<void>((resolve) => app.httpServer.listen(0, "127.0.0.1", resolve));
   const { port } = app.httpServer.address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
-}
-
-export function buildMessage(overrides: Partial<ChatMessage> = {}): ChatMessage {
-  return {
-    id: randomUUID(),
-    conversationId: randomUUID(),
-    seq: 1,
-    senderId: randomUUID(),
-    recipientId: randomUUID(),
-    content: "hello",
-    clientId: randomUUID(),
-    createdAt: new Date().toISOString(),
-    ...overrides,
-  };
 }
 
 export function buildPush(overrides: Partial<ChatMessage> = {}): MessagePush {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { PresenceState, Push, ReadState } from "../src/events.js";
+import type { PresenceState, Push, ReadState } from "../src/contract/index.js";
 import {
   connectClient,
   nextEvent,

@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ServerShutdownPayload } from "../src/events.js";
+import type { ServerShutdownPayload } from "../src/contract/index.js";
 import {
   buildPush,
   connectClient,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { SignJWT, UnsecuredJWT } from "jose";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { AuthErrorPayload } from "../src/events.js";
+import type { AuthErrorPayload } from "../src/contract/index.js";
 import { connectClient, JWT_SECRET, signToken, startServer, type ChatClient, type TestServer } from "./helpers.js";
 
 describe("socket auth", () => {

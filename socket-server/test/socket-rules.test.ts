@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ForbiddenPayload, PresenceState, Push, TypingPayload } from "../src/events.js";
+import type { ForbiddenPayload, PresenceState, Push, TypingPayload } from "../src/contract/index.js";
 import {
   buildPush,
   connectClient,

@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { request } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { BatchItem, ChatMessage } from "../src/events.js";
-import { MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_PUSH_BYTES } from "../src/webhook.js";
+import { MAX_BATCH_BYTES, MAX_BATCH_ITEMS, MAX_PUSH_BYTES, type BatchItem, type ChatMessage } from "../src/contract/index.js";
+import { buildMessage } from "../src/contract/testing.js";
 import {
-  buildMessage,
   buildPush,
   collectMessages,
   connectClient,

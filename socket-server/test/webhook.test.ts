@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { request } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ChatMessage, MessagePush } from "../src/events.js";
-import { createMemorySeenIdStore, MAX_PUSH_BYTES } from "../src/webhook.js";
+import { MAX_PUSH_BYTES, type ChatMessage, type MessagePush } from "../src/contract/index.js";
+import { createMemorySeenIdStore } from "../src/webhook.js";
 import {
   buildPush,
   collectMessages,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ClientToServerEvents, HandshakeAuth, PresenceState, ServerToClientEvents, TypingPayload } from "socket-server/events";
+import type { ClientToServerEvents, HandshakeAuth, PresenceState, ServerToClientEvents, TypingPayload } from "socket-server/contract";
 import type { SessionInfo } from "../lib/types";
 import { sendApi, signInApi, type ApiUser } from "./support/seed";
 import { callApi } from "./support/node-chat";

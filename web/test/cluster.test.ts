@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ChatMessage, ClientToServerEvents, ServerToClientEvents } from "socket-server/events";
+import type { ChatMessage, ClientToServerEvents, ServerToClientEvents } from "socket-server/contract";
 import { startTestApp, TEST_JWT_SECRET, TEST_WEBHOOK_SECRET } from "./support/app-env";
 import { HAS_REDIS_SERVER, noteRedisSkip, startPrivateRedis, TEST_REDIS_URL } from "./support/redis-process";
 import { call, signIn } from "./support/routes";

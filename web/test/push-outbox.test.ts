@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Push } from "socket-server/events";
+import type { Push } from "socket-server/contract";
 import { createOutboxDispatcher, createPushSender, createSqlOutboxSource, MAX_BATCH_BYTES } from "@/server/realtime/outbox";
 import { asUser, type SqlClient } from "@/server/store/sql/client";
 import { TEST_WEBHOOK_SECRET } from "./support/app-env";

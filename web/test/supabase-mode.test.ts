@@ -13,7 +13,7 @@ import { Browser } from "./support/routes";
 import { createSupabaseEmulator } from "./support/supabase-emulator";
 import type { AddressInfo } from "node:net";
 import { io as connectSocket } from "socket.io-client";
-import type { ChatMessage } from "socket-server/events";
+import type { ChatMessage } from "socket-server/contract";
 import { createApp } from "../../socket-server/src/app";
 import { createSupabaseVerifier } from "../../socket-server/src/auth";
 import { silentLogger } from "../../socket-server/src/logger";

@@ -1,5 +1,5 @@
 import type { ComponentProps } from "react";
-import type { PresenceState } from "socket-server/events";
+import type { PresenceState } from "socket-server/contract";
 import type { ConversationSummary } from "@/lib/types";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";

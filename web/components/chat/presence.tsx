@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { PresenceState } from "socket-server/events";
+import type { PresenceState } from "socket-server/contract";
 import { formatLastSeen } from "./format";
 
 const TICK_MS = 30_000;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { chatMessageSchema } from "socket-server/contract";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CASES, type CatalogueContext, type Outcome } from "./bad-input-cases";
 import { LIMITS, probeStart, startContractStack, TEST_REDIS_URL, type ContractStack, type WebMode } from "./support/contract-stack";
@@ -147,6 +148,8 @@ describe.each(MODES)("the contract through %s", (mode) => {
         expect(created.body.data).toMatchObject({ senderId: ann.id, recipientId: bob.id, content: "live to bob", clientId });
         const delivered = await waitForEvent<{ id: string }>(bobSocket, "message:new", (message) => message.id === created.body.data.id);
         expect(delivered).toEqual(created.body.data);
+        // The API's message is the contract's shape (the one the socket server validates pushes with).
+        expect(chatMessageSchema.safeParse(created.body.data).error?.issues ?? []).toEqual([]);
 
         const repeat = await sendAs(ann, bob.id, "  live to bob  ", clientId);
         expect([repeat.status, repeat.body.data]).toEqual([200, created.body.data]);

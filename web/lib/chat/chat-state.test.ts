@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ConversationSummary, UserProfile } from "@/lib/types";
-import { buildMessage } from "@/test/support/factories";
+import { buildMessage } from "socket-server/contract/testing";
 import {
   advanceSynced,
   chatReducer,

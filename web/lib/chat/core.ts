@@ -1,7 +1,7 @@
 import { isUnauthorized } from "@/lib/client/api";
 import type { Outbox } from "@/lib/client/outbox";
 import type { ChatConnection, ChatConnectionHandlers, SessionEndReason } from "@/lib/client/socket";
-import type { ChatMessage, PresenceState, ReadState, TypingPayload } from "socket-server/events";
+import type { ChatMessage, PresenceState, ReadState, TypingPayload } from "socket-server/contract";
 import { chatReducer, createChatState, type ChatAction, type ChatState } from "./chat-state";
 import type { ChatClientDeps } from "./ports";
 

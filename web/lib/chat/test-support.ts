@@ -8,7 +8,8 @@ import type { MessageNotification, NotificationSupport } from "@/lib/client/noti
 import { createMemoryStorage, createOutbox } from "@/lib/client/outbox";
 import type { ResumeReason } from "@/lib/client/resume";
 import type { ChatConnection, ChatConnectionHandlers } from "@/lib/client/socket";
-import type { PresenceState } from "socket-server/events";
+import type { PresenceState } from "socket-server/contract";
+import { buildMessage } from "socket-server/contract/testing";
 import type { ChatMessage, ConversationSummary, ReadState, UserProfile } from "@/lib/types";
 import { createChatClient, type ChatClient } from "./client";
 import { createFakeClock } from "./clock";
@@ -39,8 +40,7 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER]) {
     const held = conversation(from, to);
     const existing = held.messages.find((message) => message.senderId === from && message.clientId === clientId);
     if (existing) return existing;
-    const message: ChatMessage = {
-      id: randomUUID(),
+    const message = buildMessage({
       conversationId: held.id,
       seq: held.messages.length + 1,
       senderId: from,
@@ -48,7 +48,7 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER]) {
       content,
       clientId,
       createdAt: new Date(Date.UTC(2026, 0, 1, 12, 0, held.messages.length)).toISOString(),
-    };
+    });
     held.messages.push(message);
     return message;
   };

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ChatMessage } from "@/lib/types";
-import { buildMessage } from "@/test/support/factories";
+import { buildMessage } from "socket-server/contract/testing";
 import { ApiError, parseRetryAfter } from "./api";
 import {
   classifySendError,

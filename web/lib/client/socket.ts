@@ -7,7 +7,7 @@ import type {
   ReadState,
   ServerToClientEvents,
   TypingPayload,
-} from "socket-server/events";
+} from "socket-server/contract";
 import type { ChatMessage } from "@/lib/types";
 import { SessionEndedError, type TokenSource } from "./session";
 

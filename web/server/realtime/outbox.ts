@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { SupabaseClient } from "@supabase/supabase-js";
-import type { Push } from "socket-server/events";
+import { MAX_BATCH_BYTES, MAX_BATCH_ITEMS, type Push } from "socket-server/contract";
 import type { SqlClient } from "@/server/store/sql/client";
 import { signBody } from "./push";
 
@@ -102,9 +102,8 @@ export function createSupabaseOutboxSource(
   };
 }
 
-/** Largest batch body the receiver takes (the contract: 1 MiB, 500 items). */
-export const MAX_BATCH_BYTES = 1024 * 1024;
-export const MAX_BATCH_ITEMS = 500;
+// The largest batch body the receiver takes (1 MiB, 500 items) is the contract's.
+export { MAX_BATCH_BYTES, MAX_BATCH_ITEMS };
 // Room for the envelope `{"type":"batch","data":[…]}` and the commas between items.
 const ENVELOPE_BYTES = 64;
 

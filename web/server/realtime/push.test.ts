@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { buildMessage } from "@/test/support/factories";
+import { buildMessage } from "socket-server/contract/testing";
 import { startPushReceiver, waitFor } from "@/test/support/push-receiver";
 import { createWebhookPush } from "./push";
 

@@ -1,5 +1,5 @@
 import { Webhook } from "standardwebhooks";
-import type { Push } from "socket-server/events";
+import type { Push } from "socket-server/contract";
 import type { ChatMessage, ReadState } from "@/lib/types";
 
 /**

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { SignJWT } from "jose";
+import { buildMessage } from "socket-server/contract/testing";
 import { io, type Socket } from "socket.io-client";
 import { Webhook } from "standardwebhooks";
 
@@ -103,20 +104,7 @@ export function signPush(
   };
 }
 
-/** A `message.created` push body for a message from `senderId` to `recipientId`. */
+/** A `message.created` push body for a message from `senderId` to `recipientId` (`patch` may break it). */
 export function messagePush(senderId: string, recipientId: string, content: string, patch: Record<string, unknown> = {}) {
-  return {
-    type: "message.created",
-    data: {
-      id: randomUUID(),
-      conversationId: randomUUID(),
-      seq: 1,
-      senderId,
-      recipientId,
-      content,
-      clientId: randomUUID(),
-      createdAt: new Date().toISOString(),
-      ...patch,
-    },
-  };
+  return { type: "message.created", data: { ...buildMessage({ senderId, recipientId, content }), ...patch } };
 }

@@ -1,0 +1,246 @@
+/**
+ * The wire contract between the web app, the socket server and browsers: the shapes every API
+ * response, push and socket event carries. One source: where the socket server validates a
+ * payload, the zod schema here is it and the type is inferred from it; the rest are plain types.
+ *
+ * Imported as `socket-server/contract` by both apps (the browser bundle too), so it holds no
+ * runtime code but zod and no relative imports (Next.js transpiles it as is).
+ * IMPORTANT: keep changes additive; today's fields keep their meaning for old clients.
+ */
+import { z } from "zod";
+
+// Ids match Postgres' uuid type (any 8-4-4-4-12 hex), the same set the database accepts.
+const id = () => z.guid();
+
+// ─── Stored shapes ──────────────────────────────────────────────────────────────────────────
+
+/** A stored chat message as every API and event carries it. */
+export const chatMessageSchema = z.object({
+  id: id(),
+  conversationId: id(),
+  /** Position within the conversation: strictly increasing in commit order. */
+  seq: z.number().int().min(1),
+  senderId: id(),
+  recipientId: id(),
+  content: z.string().min(1),
+  /** The sender's dedupe key: only its presence is checked. */
+  clientId: z.string().min(1).max(200),
+  createdAt: z.iso.datetime({ offset: true }),
+});
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
+
+/** A participant's read position in a conversation (one per member, not per message). */
+export const readStateSchema = z.object({
+  conversationId: id(),
+  /** Who read. */
+  userId: id(),
+  /** The other participant. */
+  peerId: id(),
+  /** Every message with seq ≤ this has been read by `userId`. */
+  lastReadSeq: z.number().int().min(0),
+});
+export type ReadState = z.infer<typeof readStateSchema>;
+
+/** A signed-out session (`sessionId` null: every session of the user). */
+export const sessionRevokedSchema = z.object({
+  userId: id(),
+  sessionId: z.string().min(1).max(200).nullable(),
+});
+export type SessionRevoked = z.infer<typeof sessionRevokedSchema>;
+
+// ─── Pushes: signed webhooks from the web app to the socket server ──────────────────────────
+
+/** Where the web app posts pushes on the socket server. */
+export const PUSH_PATH = "/webhooks/messages";
+/** Largest single push body; a message plus its envelope is far smaller. */
+export const MAX_PUSH_BYTES = 64 * 1024;
+/** Largest batch body. */
+export const MAX_BATCH_BYTES = 1024 * 1024;
+/** Most items in one batch body. */
+export const MAX_BATCH_ITEMS = 500;
+
+export const messagePushSchema = z.object({ type: z.literal("message.created"), data: chatMessageSchema });
+export const readUpdatedPushSchema = z.object({ type: z.literal("read.updated"), data: readStateSchema });
+export const sessionRevokedPushSchema = z.object({ type: z.literal("session.revoked"), data: sessionRevokedSchema });
+export type MessagePush = z.infer<typeof messagePushSchema>;
+export type ReadUpdatedPush = z.infer<typeof readUpdatedPushSchema>;
+export type SessionRevokedPush = z.infer<typeof sessionRevokedPushSchema>;
+
+/** One push, as a single body (deduped by its `webhook-id`) or a batch item. A new kind goes here, in batchItemSchema and in pushBodySchema (test/contract.test.ts checks). */
+export const pushSchema = z.discriminatedUnion("type", [messagePushSchema, sessionRevokedPushSchema, readUpdatedPushSchema]);
+export type Push = z.infer<typeof pushSchema>;
+
+/** A push's dedupe key: the `webhook-id` a single push of it would carry (e.g. `msg_<message id>`). */
+export const pushIdSchema = z.string().min(1).max(200);
+/** One push of a batch: `id` is its dedupe key. Every kind of `pushSchema` is one here too. */
+export const batchItemSchema = z.discriminatedUnion("type", [
+  messagePushSchema.extend({ id: pushIdSchema }),
+  sessionRevokedPushSchema.extend({ id: pushIdSchema }),
+  readUpdatedPushSchema.extend({ id: pushIdSchema }),
+]);
+export type BatchItem = z.infer<typeof batchItemSchema>;
+
+/**
+ * Several pushes in one signed request (at most 500 items, 1 MiB). The batch's own `webhook-id`
+ * only signs it; each item is deduped by its `id`. Answered 202 `{ data: { delivered, duplicates } }`.
+ */
+export const batchPushSchema = z.object({
+  type: z.literal("batch"),
+  data: z.array(batchItemSchema).min(1).max(MAX_BATCH_ITEMS),
+});
+export type BatchPush = z.infer<typeof batchPushSchema>;
+
+/** Any body `POST /webhooks/messages` accepts. */
+export const pushBodySchema = z.discriminatedUnion("type", [
+  messagePushSchema,
+  sessionRevokedPushSchema,
+  readUpdatedPushSchema,
+  batchPushSchema,
+]);
+export type PushBody = z.infer<typeof pushBodySchema>;
+
+// ─── Socket.IO: event maps and payloads ─────────────────────────────────────────────────────
+
+/** Online state of one user, across all their tabs and every socket-server instance. */
+export interface PresenceState {
+  userId: string;
+  online: boolean;
+  /** When the user's last socket left (ISO); null while online or when never seen. */
+  lastSeenAt: string | null;
+}
+
+export interface TypingPayload {
+  /** The user who is typing. */
+  from: string;
+  typing: boolean;
+}
+
+/** Most users one `presence:subscribe` may name. */
+export const MAX_PRESENCE_SUBSCRIPTIONS = 200;
+/** `presence:subscribe`'s list (the server answers [] to anything else). */
+export const presenceSubscribeSchema = z.array(id()).max(MAX_PRESENCE_SUBSCRIPTIONS);
+
+/** `typing:start` / `typing:stop`: whom you are typing to (anything else is dropped). */
+export const typingSchema = z.object({ to: id() });
+export type TypingTarget = z.infer<typeof typingSchema>;
+
+/**
+ * Sent just before the server disconnects a socket for an auth reason. After it
+ * the server calls `disconnect(true)`, so the client does not reconnect on its
+ * own: it must fetch a fresh access token and connect again.
+ */
+export interface AuthErrorPayload {
+  /** token_expired: get a new token and reconnect; signed_out: the session ended, do not reconnect. */
+  code: "token_expired" | "signed_out";
+}
+
+/**
+ * Sent to every socket of an instance that is shutting down, just before the server
+ * disconnects it (`disconnect(true)`, so Socket.IO will not retry by itself). Reconnect
+ * after about `reconnectInMs` (jittered per socket, so clients do not stampede the
+ * remaining instances); the load balancer routes the new connection elsewhere.
+ */
+export interface ServerShutdownPayload {
+  reconnectInMs: number;
+}
+
+/**
+ * What a client passes as Socket.IO's `auth` in the handshake: the access token, and the peers
+ * ticket `GET /api/auth/session` returned with it (who shares a conversation with the user).
+ */
+export interface HandshakeAuth {
+  token: string;
+  peersTicket?: string;
+}
+
+/**
+ * Why a handshake was refused: the `connect_error`'s `message` (and `data.code`).
+ * `unauthorized`: no valid token, a signed-out session, or a bad peers ticket: fetch a new
+ * session and retry. `too_many_connections`: the user already has `SOCKET_MAX_PER_USER`
+ * sockets open: close one (e.g. another tab) before retrying.
+ */
+export type ConnectErrorCode = "unauthorized" | "too_many_connections";
+
+/** A client→server event was dropped: it named someone the user shares no conversation with. */
+export interface ForbiddenPayload {
+  event: string;
+  reason: "not_a_peer";
+}
+
+/** A client→server event was dropped: this user sent too many (all their sockets together). Retry after `retryAfterMs`. */
+export interface RateLimitedPayload {
+  event: string;
+  retryAfterMs: number;
+}
+
+export interface ServerToClientEvents {
+  "message:new": (message: ChatMessage) => void;
+  /** A read position moved: to the reader (other tabs: unread counts) and the peer ("Seen"). */
+  "read:updated": (state: ReadState) => void;
+  /** A user you subscribed to went online or offline. */
+  "presence:update": (state: PresenceState) => void;
+  /** The peer started or stopped typing to you. Ephemeral: never stored. */
+  "typing:update": (payload: TypingPayload) => void;
+  "auth:error": (error: AuthErrorPayload) => void;
+  "server:shutdown": (payload: ServerShutdownPayload) => void;
+  "error:rate_limited": (payload: RateLimitedPayload) => void;
+  /** A `typing:start`/`typing:stop` to someone who is not a peer was dropped. */
+  "error:forbidden": (payload: ForbiddenPayload) => void;
+}
+
+export interface ClientToServerEvents {
+  /**
+   * Follow these users' presence (replaces the previous list; at most 200 ids). Only peers
+   * (people who share a conversation with you) are followed: the ack answers with their current
+   * state and leaves everyone else out; changes then arrive as `presence:update`.
+   */
+  "presence:subscribe": (userIds: string[], ack: (states: PresenceState[]) => void) => void;
+  /**
+   * Tell `to` that you are typing (throttle on the client: about one per 2 s while typing).
+   * Relayed only to a peer; otherwise dropped with `error:forbidden`.
+   */
+  "typing:start": (payload: TypingTarget) => void;
+  "typing:stop": (payload: TypingTarget) => void;
+}
+
+// ─── The web app's HTTP API ─────────────────────────────────────────────────────────────────
+
+export interface AuthUser {
+  id: string;
+  email: string;
+}
+
+export interface UserProfile {
+  id: string;
+  email: string;
+  displayName: string | null;
+}
+
+export interface ConversationSummary {
+  id: string;
+  peer: UserProfile;
+  lastMessage: ChatMessage;
+  lastMessageAt: string;
+  /** Messages from the peer after my read position. */
+  unreadCount: number;
+  /** My read position (seq). */
+  lastReadSeq: number;
+  /** The peer's read position: my messages with seq ≤ this are "Seen". */
+  peerLastReadSeq: number;
+}
+
+export interface HistoryPage {
+  messages: ChatMessage[];
+  nextBefore: string | null;
+}
+
+export interface SessionInfo {
+  user: AuthUser;
+  accessToken: string;
+  expiresAt: string;
+  /** For the socket handshake (`auth.peersTicket`): who the user shares a conversation with, signed. */
+  peersTicket: string;
+}
+
+/** Every JSON response: `{ data }` on success, `{ error }` otherwise. */
+export type ApiResponse<T> = { data: T; error?: never } | { data?: never; error: { code: string; message: string; details?: unknown } };

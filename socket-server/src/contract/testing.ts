@@ -1,0 +1,31 @@
+/**
+ * Test factories for the contract's shapes, shared by both packages' tests
+ * (`socket-server/contract/testing`). Valid by the contract's schemas unless overridden.
+ */
+import type { ChatMessage, ReadState } from "./index.js";
+
+/** A valid stored message between two fresh users; `overrides` win. */
+export function buildMessage(overrides: Partial<ChatMessage> = {}): ChatMessage {
+  return {
+    id: crypto.randomUUID(),
+    conversationId: crypto.randomUUID(),
+    seq: 1,
+    senderId: crypto.randomUUID(),
+    recipientId: crypto.randomUUID(),
+    content: "hello",
+    clientId: crypto.randomUUID(),
+    createdAt: new Date().toISOString(),
+    ...overrides,
+  };
+}
+
+/** A valid read position of one user in a conversation with another; `overrides` win. */
+export function buildReadState(overrides: Partial<ReadState> = {}): ReadState {
+  return {
+    conversationId: crypto.randomUUID(),
+    userId: crypto.randomUUID(),
+    peerId: crypto.randomUUID(),
+    lastReadSeq: 1,
+    ...overrides,
+  };
+}

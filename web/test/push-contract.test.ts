@@ -1,0 +1,56 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pushSchema, type Push } from "socket-server/contract";
+import { buildMessage, buildReadState } from "socket-server/contract/testing";
+import { createSqlOutboxSource } from "@/server/realtime/outbox";
+import { createWebhookPush } from "@/server/realtime/push";
+import { asUser, type SqlClient } from "@/server/store/sql/client";
+import { TEST_WEBHOOK_SECRET } from "./support/app-env";
+import { createUser, openTestDatabase } from "./support/db";
+import { startPushReceiver } from "./support/push-receiver";
+
+// Every producer of pushes against the one contract the socket server validates with
+// (socket-server/contract): the SQL triggers that write the outbox, and the web app's direct
+// sender. A payload that drifts from the schema fails here, not in production with a 422.
+const kinds = pushSchema.options.map((option) => option.shape.type.value).sort();
+
+describe("pushes against the wire contract", () => {
+  let db: SqlClient;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    ({ db, close } = await openTestDatabase());
+  });
+  afterAll(() => close());
+
+  it("when the triggers write a message, a read and sign-outs to the outbox, then every row is a push the contract accepts", async () => {
+    const alice = await createUser(db, `alice-${randomUUID()}@contract.test`);
+    const bob = await createUser(db, `bob-${randomUUID()}@contract.test`);
+    await asUser(db, alice, (tx) => tx.query("select * from public.send_message($1, 'hello', $2)", [bob, randomUUID()]));
+    await asUser(db, bob, (tx) => tx.query("select * from public.mark_read($1, 1)", [alice]));
+    await db.query("select public.enqueue_session_revoked_for($1, $2)", [alice, randomUUID()]);
+    await db.query("select public.enqueue_session_revoked_for($1, null)", [bob]);
+
+    const rows = await createSqlOutboxSource(db, { leaseSeconds: 30, maxAgeSeconds: 86_400 }).claim(100);
+    const pushes = rows.map((row) => row.push);
+    expect(pushes.map((push) => push.type).sort()).toEqual(["message.created", "read.updated", "session.revoked", "session.revoked"]);
+    expect([...new Set(pushes.map((push) => push.type))].sort()).toEqual(kinds);
+    for (const push of pushes) expect(pushSchema.safeParse(push).error?.issues ?? []).toEqual([]);
+  });
+
+  it("when the web app sends each kind of push directly, then the receiver, parsing with the contract, takes them all", async () => {
+    const receiver = await startPushReceiver(TEST_WEBHOOK_SECRET);
+    try {
+      const tasks: Promise<void>[] = [];
+      const push = createWebhookPush({ url: receiver.url, secret: TEST_WEBHOOK_SECRET, defer: (task) => tasks.push(task()), attempts: 1 });
+      push.messageCreated(buildMessage());
+      push.readUpdated(buildReadState());
+      push.sessionRevoked({ userId: randomUUID(), sessionId: null });
+      await Promise.all(tasks);
+      expect(receiver.invalid).toEqual([]);
+      expect(receiver.received.map(({ push }: { push: Push }) => push.type).sort()).toEqual(kinds);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
