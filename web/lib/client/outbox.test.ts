@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ChatMessage } from "@/lib/types";
-import { buildMessage } from "@/test/support/factories";
+import type { ChatMessage } from "@/lib/chat/group-types";
+import { buildChatMessage } from "@/lib/chat/test-support";
 import { ApiError, parseRetryAfter } from "./api";
 import {
   classifySendError,
@@ -33,9 +33,10 @@ function buildServer() {
     if (scripted) return scripted;
     const existing = stored.get(item.clientId);
     if (existing) return existing;
-    const message = buildMessage({
+    const message = buildChatMessage({
       senderId: ME,
       recipientId: item.recipientId,
+      ...(item.conversationId !== null && { conversationId: item.conversationId }),
       content: item.content,
       clientId: item.clientId,
       seq: ++seq,
