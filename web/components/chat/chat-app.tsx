@@ -111,7 +111,6 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
           data-testid="sidebar"
         >
           <UserSearch inputRef={searchRef} onSelect={(found) => void chat.openConversation(found)}>
-            <NewGroupButton me={user.id} onCreate={chat.createGroup} />
             <ConversationList
               me={user.id}
               conversations={state.conversations}
@@ -128,6 +127,7 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
               onRetry={chat.retryConversations}
               onFindPeople={() => searchRef.current?.focus()}
             />
+            <NewGroupButton me={user.id} onCreate={chat.createGroup} />
           </UserSearch>
         </aside>
 

@@ -7,19 +7,20 @@ import type { NewGroupDialogProps } from "./new-group-dialog";
 const loadDialog = () => import("./new-group-dialog");
 const NewGroupDialog = lazy(loadDialog);
 
-/** "New group" above the conversation list, and the dialog it opens. */
+/**
+ * "New group" at the foot of the conversation list, and the dialog it opens. After the list in
+ * the tab order too: from the search box, Tab reaches the conversations first.
+ */
 export function NewGroupButton({ me, onCreate }: Pick<NewGroupDialogProps, "me" | "onCreate">) {
   const [open, setOpen] = useState(false);
   const [used, setUsed] = useState(false);
   const buttonRef = useRef<HTMLButtonElement>(null);
 
   return (
-    <div className="flex flex-none items-center justify-between px-4 pt-3 pb-1">
-      <h2 className="text-xs font-semibold tracking-[0.06em] text-muted-foreground uppercase">Chats</h2>
+    <div className="mt-auto flex-none border-t border-border p-3">
       <Button
         ref={buttonRef}
-        variant="ghost"
-        className="-mr-2 px-2 py-1 text-primary enabled:hover:text-primary-hover"
+        size="block"
         data-testid="new-group"
         aria-haspopup="dialog"
         aria-expanded={open}

@@ -99,6 +99,8 @@ export function PeoplePicker({ picked, onChange, excluded, excludedLabel = "Alre
           onChange={(event) => setQuery(event.target.value)}
           // Escape clears the box first; a second one closes the dialog.
           onKeyDown={(event) => {
+            // The box sits in the dialog's form: Enter here searches, it does not submit.
+            if (event.key === "Enter") event.preventDefault();
             if (event.key === "Escape" && query) {
               event.stopPropagation();
               setQuery("");
