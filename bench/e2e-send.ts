@@ -367,6 +367,15 @@ async function runSendBaseline(mode: Mode, rate: number, stepSeconds: number, cp
           }),
         ),
     };
+    // The first send opens the database (PGlite creates its cluster: seconds on a busy machine).
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      const response = await routes.send().catch((error: Error) => ({ status: 0, body: error.message }));
+      if (response.status === 201) break;
+      if (Date.now() > deadline)
+        throw new Error(`baseline app never answered a send: HTTP ${response.status} ${response.body.slice(0, 200)}`);
+      await sleep(500);
+    }
     const measure = async (route: keyof typeof routes): Promise<OpenLoopCost> => {
       const call = routes[route];
       const fire = async () => {

@@ -189,7 +189,7 @@ async function buildServices(): Promise<AppServices> {
     push,
     limits,
     // The SQL enforces the same send limit as the app (see enforce_send_limit in the migrations).
-    // Session lookups are trusted for a few seconds: the bound on a sign-out in another process (README, Scaling).
+    // Session lookups are trusted for a few seconds: the bound on a sign-out in another process (README, Performance).
     local: { db, store: createSqlChatStore(db, { sendLimit: env.rateLimits.sendPerUser }), mailer, sessions: createSessionCache() },
     devMailbox,
     sweeper,
