@@ -61,7 +61,7 @@ describe("npm run seed", () => {
   );
 
   notePostgresSkip("npm run seed on Postgres");
-  it.skipIf(!TEST_DATABASE_URL)("when DATABASE_URL is set, then the same demo lands in that Postgres", async () => {
+  it.skipIf(!TEST_DATABASE_URL)("when DATABASE_URL is set, then the same demo lands in that Postgres", { timeout: 180_000 }, async () => {
     const { url, close } = await openPostgresTestDatabase();
     cleanup.push(close);
     await runSeed({ DATABASE_URL: url });
