@@ -144,7 +144,7 @@ async function buildServices(): Promise<AppServices> {
     sweeper?.start(SWEEP_INTERVAL_MS);
     void sweeper?.kick();
     // Per request, the push runs with the user's JWT and claims that user's own rows only.
-    const push: RealtimePush = directPush ?? { messageCreated() {}, readUpdated() {}, sessionRevoked() {} };
+    const push: RealtimePush = directPush ?? { messageCreated() {}, readUpdated() {}, conversationUpdated() {}, sessionRevoked() {} };
     const pingSupabase = () =>
       withTimeout(fetch(`${env.supabase!.url}/auth/v1/health`, { headers: { apikey: env.supabase!.publishableKey } })).then(
         (response) => (response.ok ? "ok" : `HTTP ${response.status}`),
@@ -188,7 +188,7 @@ async function buildServices(): Promise<AppServices> {
     push,
     limits,
     // The SQL enforces the same send limit as the app (see enforce_send_limit in the migrations).
-    local: { db, store: createSqlChatStore(db, { sendLimit: env.rateLimits.sendPerUser }), mailer },
+    local: { db, store: createSqlChatStore(db, { sendLimit: env.rateLimits.sendPerUser, groupMaxMembers: env.groupMaxMembers }), mailer },
     devMailbox,
     sweeper,
     outbox: { sender, sourceOptions },

@@ -23,6 +23,8 @@ const quoteLiteral = (value: string) => `'${value.replace(/'/g, "''")}'`;
 export interface UserTransactionSettings {
   /** The send limit the SQL enforces (`chat.send_limit`); otherwise the database's `app_settings` row (60/10 s). */
   sendLimit?: { points: number; durationSeconds: number };
+  /** GROUP_MAX_MEMBERS for the SQL (`chat.group_max_members`); otherwise the database's `app_settings` row (100). */
+  groupMaxMembers?: number;
 }
 
 /**
@@ -37,11 +39,12 @@ export function asUser<T>(
 ): Promise<T> {
   const claims = quoteLiteral(JSON.stringify({ sub: userId, role: "authenticated" }));
   let prelude = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claims}, true)`;
-  const { sendLimit } = settings;
+  const { sendLimit, groupMaxMembers } = settings;
   if (sendLimit) {
     const rule = `${Math.trunc(sendLimit.points)}/${Math.trunc(sendLimit.durationSeconds)}`;
     prelude += `, set_config('chat.send_limit', ${quoteLiteral(rule)}, true)`;
   }
+  if (groupMaxMembers) prelude += `, set_config('chat.group_max_members', '${Math.trunc(groupMaxMembers)}', true)`;
   return db.transaction(fn, { prelude });
 }
 
