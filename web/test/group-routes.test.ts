@@ -14,7 +14,9 @@ let olga: User, max: User, nina: User, pete: User, sam: User;
 beforeAll(async () => {
   process.env.GROUP_MAX_MEMBERS = "5";
   app = await startTestApp();
-  [olga, max, nina, pete, sam] = await Promise.all(["olga", "max", "nina", "pete", "sam"].map((name) => signIn(`${name}@example.com`)));
+  [olga, max, nina, pete, sam] = (await Promise.all(
+    ["olga", "max", "nina", "pete", "sam"].map((name) => signIn(`${name}@example.com`)),
+  )) as [User, User, User, User, User];
 });
 afterAll(async () => {
   await app.stop();

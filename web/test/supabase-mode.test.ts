@@ -158,7 +158,14 @@ describe("Supabase mode", () => {
   });
 
   it("when users make a group, then create, send, history, read, rename, members and leave go through PostgREST as the user", async () => {
-    const [olga, max, nina, sam] = await Promise.all(["olga", "max", "nina", "sam"].map((name) => signIn(`${name}-group@example.com`)));
+    const [olga, max, nina, sam] = (await Promise.all(
+      ["olga", "max", "nina", "sam"].map((name) => signIn(`${name}-group@example.com`)),
+    )) as [
+      Awaited<ReturnType<typeof signIn>>,
+      Awaited<ReturnType<typeof signIn>>,
+      Awaited<ReturnType<typeof signIn>>,
+      Awaited<ReturnType<typeof signIn>>,
+    ];
     const created = await olga.browser.call("POST", "/api/chat/conversations", {
       json: { kind: "group", name: " Crew ", memberIds: [max.userId, nina.userId] },
     });
