@@ -31,25 +31,32 @@ export const systemEventSchema = z.object({
 export type SystemEvent = z.infer<typeof systemEventSchema>;
 
 /** A stored chat message as every API and event carries it. */
-export const chatMessageSchema = z.object({
-  id: id(),
-  conversationId: id(),
-  /** Position within the conversation: strictly increasing in commit order. */
-  seq: z.number().int().min(1),
-  /** In a group: the member who sent it; for a system message, who acted. */
-  senderId: id(),
-  /** The other participant of a direct conversation; null in a group. */
-  recipientId: id().nullable(),
-  /** A web app from before groups sends no `kind` (nor `system`): a text message. */
-  kind: z.enum(["text", "system"]).default("text"),
-  /** "" for a system message. */
-  content: z.string(),
-  /** The sender's dedupe key: only its presence is checked. */
-  clientId: z.string().min(1).max(200),
-  createdAt: z.iso.datetime({ offset: true }),
-  /** What a system message records (null for a text message). */
-  system: systemEventSchema.nullable().default(null),
-});
+export const chatMessageSchema = z
+  .object({
+    id: id(),
+    conversationId: id(),
+    /** Position within the conversation: strictly increasing in commit order. */
+    seq: z.number().int().min(1),
+    /** In a group: the member who sent it; for a system message, who acted. */
+    senderId: id(),
+    /** The other participant of a direct conversation; null in a group. */
+    recipientId: id().nullable(),
+    /** A web app from before groups sends no `kind` (nor `system`): a text message. */
+    kind: z.enum(["text", "system"]).default("text"),
+    /** "" for a system message. */
+    content: z.string(),
+    /** The sender's dedupe key: only its presence is checked. */
+    clientId: z.string().min(1).max(200),
+    createdAt: z.iso.datetime({ offset: true }),
+    /** What a system message records (null for a text message). */
+    system: systemEventSchema.nullable().default(null),
+  })
+  .refine((message) => message.kind === "system" || message.content.length > 0, {
+    path: ["content"],
+    message: "a text message has content",
+    // Also when other fields failed: every issue is reported at once.
+    when: (payload) => typeof (payload.value as { content?: unknown } | undefined)?.content === "string",
+  });
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 
 /** A participant's read position in a conversation (one per member, not per message). */
