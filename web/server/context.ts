@@ -145,7 +145,7 @@ async function buildServices(): Promise<AppServices> {
     sweeper?.start(SWEEP_INTERVAL_MS);
     void sweeper?.kick();
     // Per request, the push runs with the user's JWT and claims that user's own rows only.
-    const push: RealtimePush = directPush ?? { messageCreated() {}, readUpdated() {}, sessionRevoked() {} };
+    const push: RealtimePush = directPush ?? { messageCreated() {}, readUpdated() {}, conversationUpdated() {}, sessionRevoked() {} };
     const pingSupabase = () =>
       withTimeout(fetch(`${env.supabase!.url}/auth/v1/health`, { headers: { apikey: env.supabase!.publishableKey } })).then(
         (response) => (response.ok ? "ok" : `HTTP ${response.status}`),
@@ -190,7 +190,12 @@ async function buildServices(): Promise<AppServices> {
     limits,
     // The SQL enforces the same send limit as the app (see enforce_send_limit in the migrations).
     // Session lookups are trusted for a few seconds: the bound on a sign-out in another process (README, Performance).
-    local: { db, store: createSqlChatStore(db, { sendLimit: env.rateLimits.sendPerUser }), mailer, sessions: createSessionCache() },
+    local: {
+      db,
+      store: createSqlChatStore(db, { sendLimit: env.rateLimits.sendPerUser, groupMaxMembers: env.groupMaxMembers }),
+      mailer,
+      sessions: createSessionCache(),
+    },
     devMailbox,
     sweeper,
     outbox: { sender, sourceOptions },

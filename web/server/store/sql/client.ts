@@ -67,6 +67,8 @@ export function sqlLiteral(value: unknown): string {
 export interface UserTransactionSettings {
   /** The send limit the SQL enforces (`chat.send_limit`); otherwise the database's `app_settings` row (60/10 s). */
   sendLimit?: { points: number; durationSeconds: number };
+  /** GROUP_MAX_MEMBERS for the SQL (`chat.group_max_members`); otherwise the database's `app_settings` row (100). */
+  groupMaxMembers?: number;
 }
 
 /**
@@ -93,13 +95,14 @@ export function queryAsUser<Row>(db: SqlClient, userId: string, statement: strin
   return db.script<Row>(`${userPrelude(userId, settings)}; ${statement}`);
 }
 
-function userPrelude(userId: string, { sendLimit }: UserTransactionSettings): string {
+function userPrelude(userId: string, { sendLimit, groupMaxMembers }: UserTransactionSettings): string {
   const claims = quoteLiteral(JSON.stringify({ sub: userId, role: "authenticated" }));
   let prelude = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claims}, true)`;
   if (sendLimit) {
     const rule = `${Math.trunc(sendLimit.points)}/${Math.trunc(sendLimit.durationSeconds)}`;
     prelude += `, set_config('chat.send_limit', ${quoteLiteral(rule)}, true)`;
   }
+  if (groupMaxMembers) prelude += `, set_config('chat.group_max_members', '${Math.trunc(groupMaxMembers)}', true)`;
   return prelude;
 }
 
