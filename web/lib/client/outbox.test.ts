@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ChatMessage } from "@/lib/types";
-import { buildMessage } from "socket-server/contract/testing";
+import type { ChatMessage } from "@/lib/chat/group-types";
+import { buildChatMessage } from "@/lib/chat/test-support";
 import { ApiError, parseRetryAfter } from "./api";
 import {
   classifySendError,
@@ -33,9 +33,10 @@ function buildServer() {
     if (scripted) return scripted;
     const existing = stored.get(item.clientId);
     if (existing) return existing;
-    const message = buildMessage({
+    const message = buildChatMessage({
       senderId: ME,
       recipientId: item.recipientId,
+      ...(item.conversationId !== null && { conversationId: item.conversationId }),
       content: item.content,
       clientId: item.clientId,
       seq: ++seq,
@@ -299,21 +300,19 @@ describe("createOutbox", () => {
     expect(outbox.items()).toEqual([]);
   });
 
-  it("when the session has ended, then sending stops, the message stays, and the next outbox (signed in again) sends it", async () => {
+  it("when the session has ended, then sending stops, the message stays, and goes once resumed", async () => {
     const onUnauthorized = vi.fn();
-    const storage = createMemoryStorage();
-    const { outbox, server } = buildOutbox({ onUnauthorized, storage });
+    const { outbox, server } = buildOutbox({ onUnauthorized });
     server.script.push(() => new ApiError(401, "unauthorized", "Sign in"));
     outbox.add({ recipientId: PEER, content: "hi" });
     await vi.advanceTimersByTimeAsync(60_000);
     expect(onUnauthorized).toHaveBeenCalledOnce();
     expect(server.calls).toHaveLength(1);
     expect(outbox.items()[0]).toMatchObject({ status: "pending" });
-    outbox.dispose();
-    const next = createOutbox({ userId: ME, storage, send: server.send, random: () => 1 });
-    await next.flush();
+    outbox.resume();
+    await vi.runAllTimersAsync();
     expect(server.calls).toHaveLength(2);
-    expect(next.items()).toEqual([]);
+    expect(outbox.items()).toEqual([]);
   });
 
   it("when the message is seen stored before the send answers, then the outbox forgets it and the UI gets it once", async () => {

@@ -140,8 +140,8 @@ describe("connectChatSocket", () => {
       { userId: "u1", online: true, lastSeenAt: null },
       { userId: "u2", online: true, lastSeenAt: null },
     ]);
-    connection!.sendTyping("u1", true);
-    connection!.sendTyping("u1", false);
+    connection!.sendTyping({ to: "u1" }, true);
+    connection!.sendTyping({ to: "u1" }, false);
     await waitFor(() => typing.length === 2);
     expect(typing).toEqual([
       ["start", "u1"],
@@ -149,7 +149,7 @@ describe("connectChatSocket", () => {
     ]);
 
     connection!.socket.disconnect();
-    connection!.sendTyping("u1", true); // dropped, not queued for later
+    connection!.sendTyping({ to: "u1" }, true); // dropped, not queued for later
     expect(await connection!.subscribePresence(["u1"])).toBeNull();
     connection!.reconnectNow();
     await waitFor(() => client.connects() === 2);
