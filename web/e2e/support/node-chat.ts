@@ -301,7 +301,12 @@ export function startNodeChat({ http, user, socketUrl, backoff, outboxStorage = 
         ...outbox,
         add(message) {
           const item = outbox.add(message);
-          queued.push({ clientId: item.clientId, recipientId: item.recipientId, conversationId: item.conversationId, content: item.content });
+          queued.push({
+            clientId: item.clientId,
+            recipientId: item.recipientId,
+            conversationId: item.conversationId,
+            content: item.content,
+          });
           return item;
         },
       };

@@ -95,14 +95,26 @@ describe("chatReducer", () => {
   it("when a history page answers for a conversation no longer open, then it is ignored", () => {
     let state = openWith(PEER);
     state = chatReducer(state, { type: "open", conversation: { kind: "direct", peer: OTHER, conversationId: null } });
-    state = chatReducer(state, { type: "history/loaded", target: { kind: "direct", peerId: PEER.id }, mode: "initial", messages: [fromPeer(1)], hasOlder: true });
+    state = chatReducer(state, {
+      type: "history/loaded",
+      target: { kind: "direct", peerId: PEER.id },
+      mode: "initial",
+      messages: [fromPeer(1)],
+      hasOlder: true,
+    });
     expect(state.view).toMatchObject({ peer: OTHER, messages: [], loading: "initial" });
   });
 
   it("when a live message arrives while the first page loads, then both are kept", () => {
     let state = chatReducer(openWith(), { type: "message/received", message: fromPeer(51) });
     const page = Array.from({ length: 50 }, (_, i) => fromPeer(i + 1));
-    state = chatReducer(state, { type: "history/loaded", target: { kind: "direct", peerId: PEER.id }, mode: "initial", messages: page, hasOlder: false });
+    state = chatReducer(state, {
+      type: "history/loaded",
+      target: { kind: "direct", peerId: PEER.id },
+      mode: "initial",
+      messages: page,
+      hasOlder: false,
+    });
     expect(state.view?.messages.map((m) => m.seq)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
     expect(state.view?.loading).toBeNull();
   });
@@ -157,7 +169,13 @@ describe("chatReducer", () => {
 
   it("when a live message arrives past a lost push, then the synced position stays before the gap until a catch-up fills it", () => {
     const page = [fromPeer(1), fromPeer(2)];
-    let state = chatReducer(openWith(), { type: "history/loaded", target: { kind: "direct", peerId: PEER.id }, mode: "initial", messages: page, hasOlder: false });
+    let state = chatReducer(openWith(), {
+      type: "history/loaded",
+      target: { kind: "direct", peerId: PEER.id },
+      mode: "initial",
+      messages: page,
+      hasOlder: false,
+    });
     state = chatReducer(state, { type: "message/received", message: fromPeer(5) });
     expect(state.view?.synced).toEqual({ id: page[1]!.id, seq: 2 });
     expect(needsCatchUp(state.view!)).toBe(true);
@@ -182,7 +200,12 @@ describe("chatReducer", () => {
     });
     state = chatReducer(state, { type: "message/received", message: fromPeer(3) });
     expect(needsCatchUp(state.view!)).toBe(true);
-    state = chatReducer(state, { type: "history/loaded", target: { kind: "direct", peerId: PEER.id }, mode: "after", messages: [state.view!.messages[1]!] });
+    state = chatReducer(state, {
+      type: "history/loaded",
+      target: { kind: "direct", peerId: PEER.id },
+      mode: "after",
+      messages: [state.view!.messages[1]!],
+    });
     expect(state.view?.synced?.seq).toBe(3);
   });
 
@@ -197,16 +220,33 @@ describe("chatReducer", () => {
     const live = fromPeer(500);
     state = chatReducer(state, { type: "message/received", message: live });
     const newest = [...Array.from({ length: 49 }, (_, i) => fromPeer(451 + i)), live];
-    state = chatReducer(state, { type: "history/loaded", target: { kind: "direct", peerId: PEER.id }, mode: "reset", messages: newest, hasOlder: true });
+    state = chatReducer(state, {
+      type: "history/loaded",
+      target: { kind: "direct", peerId: PEER.id },
+      mode: "reset",
+      messages: newest,
+      hasOlder: true,
+    });
     expect(state.view?.messages.map((m) => m.seq)).toEqual(newest.map((m) => m.seq));
     expect(state.view?.hasOlder).toBe(true);
     expect(state.view?.synced?.seq).toBe(500);
   });
 
   it("when the first page failed and a live message came, then a catch-up is needed", () => {
-    let state = chatReducer(openWith(), { type: "history/failed", target: { kind: "direct", peerId: PEER.id }, mode: "initial", error: "offline" });
+    let state = chatReducer(openWith(), {
+      type: "history/failed",
+      target: { kind: "direct", peerId: PEER.id },
+      mode: "initial",
+      error: "offline",
+    });
     expect(needsCatchUp(state.view!)).toBe(true);
-    state = chatReducer(state, { type: "history/loaded", target: { kind: "direct", peerId: PEER.id }, mode: "reset", messages: [fromPeer(1)], hasOlder: false });
+    state = chatReducer(state, {
+      type: "history/loaded",
+      target: { kind: "direct", peerId: PEER.id },
+      mode: "reset",
+      messages: [fromPeer(1)],
+      hasOlder: false,
+    });
     expect(state.view).toMatchObject({ error: null, synced: { seq: 1 } });
     expect(needsCatchUp(state.view!)).toBe(false);
   });
@@ -220,7 +260,13 @@ describe("chatReducer", () => {
       hasOlder: true,
     });
     state = chatReducer(state, { type: "history/loading", target: { kind: "direct", peerId: PEER.id }, mode: "older" });
-    state = chatReducer(state, { type: "history/loaded", target: { kind: "direct", peerId: PEER.id }, mode: "older", messages: [fromPeer(50)], hasOlder: false });
+    state = chatReducer(state, {
+      type: "history/loaded",
+      target: { kind: "direct", peerId: PEER.id },
+      mode: "older",
+      messages: [fromPeer(50)],
+      hasOlder: false,
+    });
     expect(state.view?.synced?.seq).toBe(51);
   });
 });

@@ -110,8 +110,7 @@ export type HistoryMode = "initial" | "older" | "after" | "reset";
 
 /** What `open` shows: a direct conversation (its id when it exists) or a group. */
 export type OpenedConversation =
-  | { kind: "direct"; peer: UserProfile; conversationId: string | null }
-  | { kind: "group"; conversationId: string; name: string | null };
+  { kind: "direct"; peer: UserProfile; conversationId: string | null } | { kind: "group"; conversationId: string; name: string | null };
 
 export type ChatAction =
   | { type: "open"; conversation: OpenedConversation }
@@ -171,7 +170,9 @@ export function peerOf(message: ChatMessage, me: string): string | null {
 
 /** What the view shows, as a target (a direct view by its peer: its id may not exist yet). */
 export function targetOf(view: Pick<ConversationView, "kind" | "conversationId" | "peer">): ConversationTarget {
-  return view.kind === "group" ? { kind: "group", conversationId: view.conversationId ?? "" } : { kind: "direct", peerId: view.peer?.id ?? "" };
+  return view.kind === "group"
+    ? { kind: "group", conversationId: view.conversationId ?? "" }
+    : { kind: "direct", peerId: view.peer?.id ?? "" };
 }
 
 /** The view shows `target`. A direct conversation is one per pair, so its peer names it as well as its id. */
@@ -658,6 +659,7 @@ export function typingIn(state: Pick<ChatState, "typing" | "groupTyping">, view:
 
 /** The open conversation's unsent messages (pending and failed), in queue order. */
 export function pendingIn(state: Pick<ChatState, "outbox">, view: ConversationView): OutboxItem[] {
-  if (view.kind === "group") return state.outbox.filter((item) => item.conversationId !== null && item.conversationId === view.conversationId);
+  if (view.kind === "group")
+    return state.outbox.filter((item) => item.conversationId !== null && item.conversationId === view.conversationId);
   return state.outbox.filter((item) => item.recipientId !== null && item.recipientId === view.peer?.id);
 }

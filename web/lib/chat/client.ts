@@ -159,7 +159,9 @@ export function createChatClient(deps: ChatClientDeps): ChatClient {
       typing.stop();
       drafts.set(targetKey(target), "");
       // A direct message goes to the peer (the 1:1 form, which also creates the conversation).
-      core.outbox()?.add(target.kind === "group" ? { conversationId: target.conversationId, content } : { recipientId: target.peerId, content });
+      core
+        .outbox()
+        ?.add(target.kind === "group" ? { conversationId: target.conversationId, content } : { recipientId: target.peerId, content });
     },
     createGroup: groups.create,
     renameGroup: groups.rename,

@@ -1,14 +1,7 @@
 import { isConversationGone, isUnauthorized } from "@/lib/client/api";
 import { HISTORY_DEFAULT_LIMIT } from "@/lib/limits";
 import { historyQuery, type CatchUp } from "./catch-up";
-import {
-  conversationById,
-  conversationWith,
-  isViewOf,
-  targetOf,
-  type ConversationTarget,
-  type OpenedConversation,
-} from "./chat-state";
+import { conversationById, conversationWith, isViewOf, targetOf, type ConversationTarget, type OpenedConversation } from "./chat-state";
 import { describeError, type ChatCore } from "./core";
 import type { UserProfile } from "./group-types";
 

@@ -151,7 +151,10 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER, FOUR
     for (const id of added) held.members.push({ id, role: "member", joinedAt: new Date().toISOString() });
     const event = removed.length > 0 ? (removed.includes(actorId) ? "member_left" : "member_removed") : "member_added";
     const message = system(held, actorId, { event, userIds: removed.length > 0 ? removed : added, name: null });
-    return { message, update: { conversationId, name: held.name, memberIds: held.members.map((member) => member.id), removedIds: removed } };
+    return {
+      message,
+      update: { conversationId, name: held.name, memberIds: held.members.map((member) => member.id), removedIds: removed },
+    };
   };
 
   const rename = (conversationId: string, actorId: string, name: string) => {
@@ -300,7 +303,13 @@ export function createFakeSocket() {
   let handlers: ChatConnectionHandlers | null = null;
   let connected = false;
   const presence = new Map<string, PresenceState>();
-  const log = { subscriptions: [] as string[][], typing: [] as (TypingTarget & { typing: boolean })[], reconnects: 0, closed: 0, opened: 0 };
+  const log = {
+    subscriptions: [] as string[][],
+    typing: [] as (TypingTarget & { typing: boolean })[],
+    reconnects: 0,
+    closed: 0,
+    opened: 0,
+  };
 
   const connection: ChatConnection = {
     socket: null as unknown as ChatConnection["socket"],

@@ -151,8 +151,10 @@ export function normalizeMessage(message: ChatMessage): ChatMessage {
 
 export function normalizeSummary<T extends ConversationSummary>(summary: T): T {
   const raw = summary as Partial<ConversationSummary> & T;
-  const lastMessage = normalizeMessage(raw.lastMessage);
-  if (raw.kind !== undefined && raw.members !== undefined && raw.readStates !== undefined && lastMessage === raw.lastMessage) return summary;
+  // Defensive: a summary always has its last message (a group: at least `group_created`).
+  const lastMessage = raw.lastMessage ? normalizeMessage(raw.lastMessage) : raw.lastMessage;
+  if (raw.kind !== undefined && raw.members !== undefined && raw.readStates !== undefined && lastMessage === raw.lastMessage)
+    return summary;
   const peer = raw.peer ?? null;
   return {
     ...raw,
@@ -181,11 +183,15 @@ export function createChatApi(call: ApiCall): ChatApi {
       normalizeMessage(await call<ChatMessage>("/api/chat/send", { method: "POST", json: input, ...options })),
     getConversation: async (conversationId) => normalizeSummary(await call<ConversationDetail>(conversationPath(conversationId))),
     createGroup: async ({ name, memberIds }) =>
-      normalizeSummary(await call<ConversationDetail>("/api/chat/conversations", { method: "POST", json: { kind: "group", name, memberIds } })),
+      normalizeSummary(
+        await call<ConversationDetail>("/api/chat/conversations", { method: "POST", json: { kind: "group", name, memberIds } }),
+      ),
     renameGroup: async (conversationId, name) =>
       normalizeSummary(await call<ConversationDetail>(conversationPath(conversationId), { method: "PATCH", json: { name } })),
     addMembers: async (conversationId, userIds) =>
-      normalizeSummary(await call<ConversationDetail>(`${conversationPath(conversationId)}/members`, { method: "POST", json: { userIds } })),
+      normalizeSummary(
+        await call<ConversationDetail>(`${conversationPath(conversationId)}/members`, { method: "POST", json: { userIds } }),
+      ),
     removeMember: async (conversationId, userId) => {
       const result = await call<ConversationDetail | { left: true }>(
         `${conversationPath(conversationId)}/members/${encodeURIComponent(userId)}`,

@@ -93,7 +93,9 @@ export function queueOf(item: Pick<OutboxItem, "recipientId" | "conversationId">
 /** The send endpoint's body for an item (same clientId on every attempt). */
 export function sendInputOf(item: OutboxItem): SendInput {
   const { clientId, content } = item;
-  return item.conversationId !== null ? { conversationId: item.conversationId, content, clientId } : { recipientId: item.recipientId ?? "", content, clientId };
+  return item.conversationId !== null
+    ? { conversationId: item.conversationId, content, clientId }
+    : { recipientId: item.recipientId ?? "", content, clientId };
 }
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 30_000 };
