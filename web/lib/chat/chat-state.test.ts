@@ -505,3 +505,62 @@ describe("presence and typing", () => {
     expect(state.typing).toEqual([OTHER.id]);
   });
 });
+
+describe("conversations keyed by id", () => {
+  const GROUP = "00000000-0000-4000-8000-0000000000c2";
+  const inGroup = (seq: number, overrides = {}) =>
+    buildMessage({ conversationId: GROUP, seq, senderId: PEER.id, recipientId: null, createdAt: later(seq), ...overrides });
+  const openGroup = (base = createChatState(ME)) =>
+    chatReducer(base, { type: "open", conversation: { kind: "group", conversationId: GROUP, name: "Team" } });
+
+  it("when a direct view opened before its conversation existed meets the list, then it learns its id", () => {
+    const state = listed([buildSummary()], openWith());
+    expect(state.view?.conversationId).toBe(CONVERSATION);
+  });
+
+  it("when a group message arrives, then a direct view with one of its members does not take it, the group view does", () => {
+    const direct = chatReducer(openWith(), { type: "message/received", message: inGroup(1) });
+    expect(direct.view?.messages).toEqual([]);
+    const group = chatReducer(openGroup(), { type: "message/received", message: inGroup(1) });
+    expect(group.view?.messages.map((m) => m.seq)).toEqual([1]);
+  });
+
+  it("when a group's history answers after another group was opened, then it is ignored", () => {
+    let state = openGroup();
+    state = chatReducer(state, { type: "open", conversation: { kind: "group", conversationId: CONVERSATION, name: null } });
+    state = chatReducer(state, {
+      type: "history/loaded",
+      target: { kind: "group", conversationId: GROUP },
+      mode: "initial",
+      messages: [inGroup(1)],
+    });
+    expect(state.view).toMatchObject({ conversationId: CONVERSATION, messages: [], loading: "initial" });
+  });
+
+  it("when members type in groups, then each group keeps its own typers, and a message from one clears them", () => {
+    let state = openGroup();
+    state = chatReducer(state, { type: "typing/updated", from: PEER.id, typing: true, conversationId: GROUP });
+    state = chatReducer(state, { type: "typing/updated", from: OTHER.id, typing: true, conversationId: GROUP });
+    state = chatReducer(state, { type: "typing/updated", from: OTHER.id, typing: true, conversationId: CONVERSATION });
+    expect(state.groupTyping).toEqual({ [GROUP]: [PEER.id, OTHER.id], [CONVERSATION]: [OTHER.id] });
+    expect(state.typing).toEqual([]);
+    state = chatReducer(state, { type: "message/received", message: inGroup(1) });
+    expect(state.groupTyping[GROUP]).toEqual([OTHER.id]);
+  });
+
+  it("when I am added to a group I do not list, then the list is fetched again; removed, it leaves the list", () => {
+    let state = chatReducer(createChatState(ME), {
+      type: "conversation/updated",
+      update: { conversationId: GROUP, name: "Team", memberIds: [ME, PEER.id, OTHER.id], removedIds: [] },
+    });
+    expect(state.conversationsStale).toBe(true);
+    state = listed([buildSummary({ id: GROUP, kind: "group", name: "Team", peer: null, lastMessage: inGroup(1) })], openGroup());
+    state = chatReducer(state, {
+      type: "conversation/updated",
+      update: { conversationId: GROUP, name: "Team", memberIds: [PEER.id, OTHER.id], removedIds: [ME] },
+    });
+    expect(state.conversations).toEqual([]);
+    expect(state.view).toMatchObject({ conversationId: GROUP, removed: true });
+    expect(readTarget(state)).toBeNull();
+  });
+});
