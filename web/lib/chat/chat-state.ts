@@ -7,7 +7,7 @@ import type {
   ConversationDetail,
   ConversationMember,
   ConversationSummary,
-  ConversationUpdated,
+  ConversationUpdate,
   ReadState,
   UserProfile,
 } from "./group-types";
@@ -124,7 +124,7 @@ export type ChatAction =
   | { type: "conversations/failed"; error: string }
   /** A conversation of ours as the server just described it (created, fetched, changed by us). */
   | { type: "conversation/detail"; detail: ConversationDetail }
-  | { type: "conversation/updated"; update: ConversationUpdated }
+  | { type: "conversation/updated"; update: ConversationUpdate }
   /** I am no longer a member of this group (removed, left, or the server says it is not ours). */
   | { type: "conversation/left"; conversationId: string }
   | { type: "read/updated"; state: ReadState }

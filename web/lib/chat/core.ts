@@ -2,7 +2,7 @@ import { isUnauthorized } from "@/lib/client/api";
 import type { Outbox } from "@/lib/client/outbox";
 import type { ChatConnection, ChatConnectionHandlers, SessionEndReason } from "@/lib/client/socket";
 import type { PresenceState } from "socket-server/events";
-import type { ChatMessage, ConversationUpdated, ReadState, TypingPayload } from "./group-types";
+import type { ChatMessage, ConversationUpdate, ReadState, TypingPayload } from "./group-types";
 import { chatReducer, createChatState, type ChatAction, type ChatState } from "./chat-state";
 import type { ChatClientDeps } from "./ports";
 
@@ -14,7 +14,7 @@ export interface CoreEvents {
   presence: (state: PresenceState) => void;
   typing: (payload: TypingPayload) => void;
   /** After the state took it in. */
-  conversationUpdated: (update: ConversationUpdated) => void;
+  conversationUpdated: (update: ConversationUpdate) => void;
   sessionEnded: (reason: SessionEndReason) => void;
 }
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { conversationProfile, conversationTitle, describeSystemMessage, listNames, typingText } from "./format";
-import type { SystemInfo } from "./group-types";
+import type { SystemEvent } from "./group-types";
 import { buildChatMessage, ME, OTHER, PEER } from "./test-support";
 
 const people = { [ME.id]: ME, [PEER.id]: PEER, [OTHER.id]: OTHER };
-const system = (info: Partial<SystemInfo>) =>
+const system = (info: Partial<SystemEvent>) =>
   buildChatMessage({
     kind: "system",
     content: "",

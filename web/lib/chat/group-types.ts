@@ -11,11 +11,11 @@ export type { UserProfile };
 
 export type ConversationKind = "direct" | "group";
 export type MemberRole = "owner" | "member";
-export type SystemEvent = "group_created" | "member_added" | "member_removed" | "member_left" | "renamed" | "owner_changed";
+export type SystemEventName = "group_created" | "member_added" | "member_removed" | "member_left" | "renamed" | "owner_changed";
 
 /** A membership event in a group's timeline: sent by `actorId`, about `userIds` (or the new `name`). */
-export interface SystemInfo {
-  event: SystemEvent;
+export interface SystemEvent {
+  event: SystemEventName;
   actorId: string;
   userIds: string[];
   name: string | null;
@@ -36,7 +36,7 @@ export interface ChatMessage {
   content: string;
   clientId: string;
   createdAt: string;
-  system: SystemInfo | null;
+  system: SystemEvent | null;
 }
 
 /** A member's read position (one per member, not per message). */
@@ -81,7 +81,7 @@ export interface ConversationDetail extends ConversationSummary {
 }
 
 /** `conversation:updated`: a group was renamed or its members changed. To members ∪ removed. */
-export interface ConversationUpdated {
+export interface ConversationUpdate {
   conversationId: string;
   name: string | null;
   memberIds: string[];
@@ -108,7 +108,7 @@ export type ChatServerToClientEvents = Omit<ServerToClientEvents, "message:new" 
   "message:new": (message: ChatMessage) => void;
   "read:updated": (state: ReadState) => void;
   "typing:update": (payload: TypingPayload) => void;
-  "conversation:updated": (update: ConversationUpdated) => void;
+  "conversation:updated": (update: ConversationUpdate) => void;
 };
 export type ChatClientToServerEvents = Omit<ClientToServerEvents, "typing:start" | "typing:stop"> & {
   "typing:start": (payload: TypingTarget) => void;

@@ -15,9 +15,9 @@ import type {
   ChatMessage,
   ConversationDetail,
   ConversationSummary,
-  ConversationUpdated,
+  ConversationUpdate,
   ReadState,
-  SystemInfo,
+  SystemEvent,
   TypingTarget,
   UserProfile,
 } from "./group-types";
@@ -115,7 +115,7 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER, FOUR
     return existing ?? append(held, from, { content, clientId });
   };
 
-  const system = (held: HeldConversation, actorId: string, info: Omit<SystemInfo, "actorId">) =>
+  const system = (held: HeldConversation, actorId: string, info: Omit<SystemEvent, "actorId">) =>
     append(held, actorId, { kind: "system", content: "", system: { ...info, actorId } });
 
   /** Creates a group as `ownerId` (as the endpoint would): a `group_created` system message first. */
@@ -143,7 +143,7 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER, FOUR
     conversationId: string,
     actorId: string,
     change: { add?: string[]; remove?: string[] },
-  ): { message: ChatMessage; update: ConversationUpdated } => {
+  ): { message: ChatMessage; update: ConversationUpdate } => {
     const held = conversations.get(conversationId)!;
     const removed = change.remove ?? [];
     const added = (change.add ?? []).filter((id) => !held.members.some((member) => member.id === id));
@@ -161,7 +161,7 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER, FOUR
     const held = conversations.get(conversationId)!;
     held.name = name;
     const message = system(held, actorId, { event: "renamed", userIds: [], name });
-    const update: ConversationUpdated = { conversationId, name, memberIds: held.members.map((member) => member.id), removedIds: [] };
+    const update: ConversationUpdate = { conversationId, name, memberIds: held.members.map((member) => member.id), removedIds: [] };
     return { message, update };
   };
 
@@ -357,7 +357,7 @@ export function createFakeSocket() {
     read: (state: ReadState) => live().onReadUpdated?.(state),
     typing: (from: string, typing: boolean, conversationId?: string) =>
       live().onTyping?.(conversationId === undefined ? { from, typing } : { from, typing, conversationId }),
-    conversationUpdated: (update: ConversationUpdated) => live().onConversationUpdated?.(update),
+    conversationUpdated: (update: ConversationUpdate) => live().onConversationUpdated?.(update),
     presenceUpdate: (state: PresenceState) => live().onPresence?.(state),
     endSession: (reason: "signed_out" | "expired") => {
       connected = false;

@@ -4,7 +4,7 @@ import type {
   ChatClientToServerEvents,
   ChatMessage,
   ChatServerToClientEvents,
-  ConversationUpdated,
+  ConversationUpdate,
   ReadState,
   TypingPayload,
   TypingTarget,
@@ -34,7 +34,7 @@ export interface ChatConnectionHandlers {
   /** A peer started or stopped typing to us, or a member in one of our groups. */
   onTyping?(payload: TypingPayload): void;
   /** A group was renamed or its members changed (we may be the one removed). */
-  onConversationUpdated?(update: ConversationUpdated): void;
+  onConversationUpdated?(update: ConversationUpdate): void;
   /** The server dropped an event we sent (too many typing events). */
   onRateLimited?(payload: RateLimitedPayload): void;
 }
