@@ -1,7 +1,7 @@
 import type { NotificationSupport } from "@/lib/client/notifications";
 import type { OutboxItem } from "@/lib/client/outbox";
 import type { ConnectionState } from "@/lib/client/socket";
-import type { PresenceState } from "socket-server/events";
+import type { PresenceState } from "socket-server/contract";
 import type {
   ChatMessage,
   ConversationDetail,

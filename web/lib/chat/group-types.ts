@@ -4,7 +4,7 @@
  * carries them: then this file only re-exports from there. Additive to the 1:1 shapes: today's
  * fields keep their meaning.
  */
-import type { ClientToServerEvents, ServerToClientEvents } from "socket-server/events";
+import type { ClientToServerEvents, ServerToClientEvents } from "socket-server/contract";
 import type { UserProfile } from "@/lib/types";
 
 export type { UserProfile };

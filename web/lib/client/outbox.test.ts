@@ -302,19 +302,21 @@ describe("createOutbox", () => {
     expect(outbox.items()).toEqual([]);
   });
 
-  it("when the session has ended, then sending stops, the message stays, and goes once resumed", async () => {
+  it("when the session has ended, then sending stops, the message stays, and the next outbox (signed in again) sends it", async () => {
     const onUnauthorized = vi.fn();
-    const { outbox, server } = buildOutbox({ onUnauthorized });
+    const storage = createMemoryStorage();
+    const { outbox, server } = buildOutbox({ onUnauthorized, storage });
     server.script.push(() => new ApiError(401, "unauthorized", "Sign in"));
     outbox.add({ recipientId: PEER, content: "hi" });
     await vi.advanceTimersByTimeAsync(60_000);
     expect(onUnauthorized).toHaveBeenCalledOnce();
     expect(server.calls).toHaveLength(1);
     expect(outbox.items()[0]).toMatchObject({ status: "pending" });
-    outbox.resume();
-    await vi.runAllTimersAsync();
+    outbox.dispose();
+    const next = createOutbox({ userId: ME, storage, send: server.send, random: () => 1 });
+    await next.flush();
     expect(server.calls).toHaveLength(2);
-    expect(outbox.items()).toEqual([]);
+    expect(next.items()).toEqual([]);
   });
 
   it("when the message is seen stored before the send answers, then the outbox forgets it and the UI gets it once", async () => {

@@ -1,5 +1,5 @@
 import { io, type Socket } from "socket.io-client";
-import type { HandshakeAuth, PresenceState, RateLimitedPayload } from "socket-server/events";
+import type { HandshakeAuth, PresenceState, RateLimitedPayload } from "socket-server/contract";
 import type {
   ChatClientToServerEvents,
   ChatMessage,
