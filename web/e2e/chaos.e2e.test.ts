@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import type { ChatMessage } from "../lib/types";
+import type { ChatMessage } from "../lib/chat/group-types";
 import { startFaultProxy, type FaultProfile, type FaultProxy } from "./support/fault-proxy";
 import { readConversation, signInViaMailbox, startNodeChat, type NodeChatUser } from "./support/node-chat";
 import { getFreePort, startStack, type Stack } from "./support/stack";
@@ -95,7 +95,7 @@ describe("delivery under chaos", () => {
       const perUser = Math.ceil(MESSAGES / USERS);
       const senders = users.map(async (user, index) => {
         for (let n = 0; n < perUser; n += 1) {
-          let peer = users.find((other) => other.user.id === user.client.getState().view?.peer.id);
+          let peer = users.find((other) => other.user.id === user.client.getState().view?.peer?.id);
           if (!peer || Math.random() < SWITCH_CHANCE) {
             peer = users[Math.floor(Math.random() * (USERS - 1))]!;
             if (peer === user) peer = users[USERS - 1]!;
@@ -162,7 +162,7 @@ describe("delivery under chaos", () => {
       // catch-ups only: scrolled back to its start (older pages), before anything is reopened.
       const liveViews = new Map<NodeChatUser, { peerId: string; messages: ChatMessage[] }>();
       for (const user of users) {
-        const peerId = user.client.getState().view?.peer.id;
+        const peerId = user.client.getState().view?.peer?.id;
         const peer = users.find((other) => other.user.id === peerId);
         if (peer) liveViews.set(user, { peerId: peer.user.id, messages: await user.readAll(peer.profile) });
       }
@@ -239,7 +239,7 @@ describe("delivery under chaos", () => {
         for (const other of users) {
           if (other === user) continue;
           const newest = truth.get(pairKey(user.user.id, other.user.id))?.at(-1);
-          const listed = lists.get(user)?.find((conversation) => conversation.peer.id === other.user.id);
+          const listed = lists.get(user)?.find((conversation) => conversation.peer?.id === other.user.id);
           if (newest && listed?.lastMessage.id !== newest.id) {
             lost += 1;
             problems.push(`${user.user.email}'s list shows an old last message for ${other.user.email}`);

@@ -8,12 +8,12 @@ import { ThemeToggle } from "@/components/theme-toggle";
 import { Button } from "@/components/ui/button";
 import { BackIcon } from "@/components/ui/icons";
 import { UserAvatar } from "./avatar";
-import { conversationWith, documentTitle, seenMessageId, totalUnread } from "@/lib/chat/chat-state";
+import { conversationOf, documentTitle, pendingIn, seenMessageId, shownTarget, totalUnread, typingIn } from "@/lib/chat/chat-state";
 import { Composer } from "./composer";
 import { ConnectionStatus } from "./connection-status";
 import { ConversationList } from "./conversation-list";
 import { EmptyIllustration } from "./empty-illustration";
-import { displayName } from "./format";
+import { conversationProfile, displayName } from "./format";
 import { MessageList } from "./message-list";
 import { PresenceText } from "./presence";
 import { ProfileMenu } from "./profile-menu";
@@ -36,8 +36,8 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
   const { state, client: chat } = useChat(user, socketUrl);
   const view = state.view;
   const route = state.route;
-  const { back } = useConversationUrl(chat, view?.peer.id ?? route?.peerId ?? null);
-  const pending = view ? state.outbox.filter((item) => item.recipientId === view.peer.id) : [];
+  const { back } = useConversationUrl(chat, shownTarget(state));
+  const pending = view ? pendingIn(state, view) : [];
   const searchRef = useRef<HTMLInputElement>(null);
   const unread = totalUnread(state);
 
@@ -45,10 +45,15 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
     document.title = documentTitle(unread);
   }, [unread]);
 
-  const conversation = view ? conversationWith(state, view.peer.id) : undefined;
-  const peer = view ? (conversation?.peer ?? view.peer) : null;
+  const conversation = view ? conversationOf(state, view) : undefined;
+  // A group shows under its name until it has a header of its own.
+  const peer = view
+    ? (conversation?.peer ??
+      view.peer ??
+      conversationProfile({ id: view.conversationId ?? "", kind: view.kind, name: view.name, peer: null }))
+    : null;
   const seenId = view ? seenMessageId(view.messages, user.id, conversation?.peerLastReadSeq ?? 0) : null;
-  const peerTyping = view ? state.typing.includes(view.peer.id) : false;
+  const peerTyping = view ? typingIn(state, view).length > 0 : false;
 
   return (
     <div className="group/shell flex h-dvh flex-col" data-view={view || route ? "conversation" : "list"}>
@@ -93,10 +98,10 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
               conversations={state.conversations}
               loaded={state.conversationsLoaded}
               error={state.conversationsError}
-              activePeerId={view?.peer.id ?? null}
+              activePeerId={view ? (view.peer?.id ?? view.conversationId) : null}
               presence={state.presence}
               typing={state.typing}
-              onOpen={(item) => void chat.openConversation(item.peer)}
+              onOpen={(item) => void chat.openConversationById(item.id)}
               onRetry={chat.retryConversations}
               onFindPeople={() => searchRef.current?.focus()}
             />

@@ -1,13 +1,13 @@
 import type { ComponentProps } from "react";
 import type { PresenceState } from "socket-server/contract";
-import type { ConversationSummary } from "@/lib/types";
+import type { ConversationSummary } from "@/lib/chat/chat-state";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { cn } from "@/lib/utils";
 import { UserAvatar } from "./avatar";
 import { EmptyIllustration } from "./empty-illustration";
-import { displayName, formatListTime } from "./format";
+import { conversationProfile, displayName, formatListTime } from "./format";
 import { presenceLabel, useNow } from "./presence";
 
 interface ConversationListProps {
@@ -74,7 +74,8 @@ export function ConversationList(props: ConversationListProps) {
     <nav aria-label="Conversations" className="flex-1 overflow-y-auto">
       <ul className="p-[0.4rem]">
         {conversations.map((conversation) => {
-          const { peer, lastMessage, unreadCount } = conversation;
+          const { lastMessage, unreadCount } = conversation;
+          const peer = conversationProfile(conversation);
           const online = presence[peer.id]?.online ?? false;
           const seen = presenceLabel(presence[peer.id], now);
           const isTyping = typing.includes(peer.id);

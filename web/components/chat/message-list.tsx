@@ -1,6 +1,6 @@
 import { useLayoutEffect, useRef } from "react";
-import type { ChatMessage, UserProfile } from "@/lib/types";
-import type { OutboxItem } from "@/lib/chat/chat-state";
+import type { UserProfile } from "@/lib/types";
+import type { ChatMessage, OutboxItem } from "@/lib/chat/chat-state";
 import { cva } from "class-variance-authority";
 import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";

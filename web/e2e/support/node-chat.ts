@@ -1,8 +1,17 @@
-import type { AuthUser, ChatMessage, ConversationSummary, HistoryPage, ReadState, SessionInfo, UserProfile } from "../../lib/types";
-import { ApiError, parseRetryAfter } from "../../lib/client/api";
-import { classifySendError, createMemoryStorage, createOutbox, type BackoffOptions, type OutboxStorage } from "../../lib/client/outbox";
+import type { AuthUser, SessionInfo, UserProfile } from "../../lib/types";
+import type { ChatMessage, ConversationDetail, HistoryPage } from "../../lib/chat/group-types";
+import { ApiError, createChatApi, normalizeMessage, parseRetryAfter, type ApiCallOptions } from "../../lib/client/api";
+import {
+  classifySendError,
+  createMemoryStorage,
+  createOutbox,
+  sendInputOf,
+  type BackoffOptions,
+  type OutboxStorage,
+} from "../../lib/client/outbox";
 import { createTokenSource, SessionEndedError } from "../../lib/client/session";
 import { connectChatSocket, type SessionEndReason } from "../../lib/client/socket";
+import { belongsToView, conversationById } from "../../lib/chat/chat-state";
 import { createChatClient, type ChatClient } from "../../lib/chat/client";
 import { realClock } from "../../lib/chat/clock";
 import type { ChatApi, ChatPage, KeyValueStorage } from "../../lib/chat/ports";
@@ -24,11 +33,7 @@ export interface NodeHttp {
   cookie: string;
 }
 
-interface CallOptions {
-  method?: "GET" | "POST" | "PATCH";
-  json?: unknown;
-  query?: Record<string, string | number | undefined>;
-  timeoutMs?: number;
+interface CallOptions extends ApiCallOptions {
   /** Straight to the web app, past any proxy (the final comparison). */
   direct?: boolean;
 }
@@ -99,16 +104,25 @@ export async function signInViaMailbox(baseUrl: string, email: string): Promise<
   return { cookie, user: info.user };
 }
 
-/** Everything the database holds for the conversation of `http`'s user with `peerId`, oldest first. */
-export async function readConversation(http: NodeHttp, peerId: string): Promise<ChatMessage[]> {
+/** A conversation to write in: the direct one with a person, or a group by its id. */
+export type ChatTo = UserProfile | { conversationId: string };
+
+const isGroup = (to: ChatTo): to is { conversationId: string } => "conversationId" in to;
+
+/**
+ * Everything the database holds for a conversation of `http`'s user, oldest first: the direct one
+ * with `peerId`, or a group (`{ conversationId }`).
+ */
+export async function readConversation(http: NodeHttp, to: string | { conversationId: string }): Promise<ChatMessage[]> {
   const pages: ChatMessage[][] = [];
   let before: string | undefined;
+  const which = typeof to === "string" ? { with: to } : { conversation: to.conversationId };
   for (let guard = 0; guard < 1_000; guard += 1) {
     const page = await callApi<HistoryPage>(http, "/api/chat/history", {
-      query: { with: peerId, limit: HISTORY_MAX_LIMIT, before },
+      query: { ...which, limit: HISTORY_MAX_LIMIT, before },
       direct: true,
     });
-    pages.unshift(page.messages);
+    pages.unshift(page.messages.map(normalizeMessage));
     if (!page.nextBefore) break;
     before = page.nextBefore;
   }
@@ -135,7 +149,10 @@ export interface NodeChatStats {
 
 export interface QueuedMessage {
   clientId: string;
-  recipientId: string;
+  /** Direct: the peer; null in a group. */
+  recipientId: string | null;
+  /** Group: its id; null for direct. */
+  conversationId: string | null;
   content: string;
 }
 
@@ -147,10 +164,16 @@ export interface NodeChatUser {
   stats: NodeChatStats;
   /** Every message this user wrote, in order. */
   queued: QueuedMessage[];
-  /** Opens the conversation with `peer` (if not open) and writes `content` in it, as the page does. */
-  write(peer: UserProfile, content: string): Promise<void>;
+  /** Opens the conversation (direct with a person, or a group) if not open and writes `content` in it, as the page does. */
+  write(to: ChatTo, content: string): Promise<void>;
   /** Opens the conversation and scrolls back to its start; returns what the view then holds. */
-  readAll(peer: UserProfile): Promise<ChatMessage[]>;
+  readAll(to: ChatTo): Promise<ChatMessage[]>;
+  /** Creates a group with these people (I am its owner) and opens it. */
+  createGroup(name: string, members: UserProfile[]): Promise<ConversationDetail>;
+  /** As the group's owner: adds people, or removes one (removing myself is leaving). */
+  addMembers(conversationId: string, members: UserProfile[]): Promise<ConversationDetail>;
+  removeMember(conversationId: string, member: UserProfile): Promise<ConversationDetail | null>;
+  leaveGroup(conversationId: string): Promise<void>;
   stop(): void;
 }
 
@@ -199,21 +222,19 @@ export function startNodeChat({ http, user, socketUrl, backoff, outboxStorage = 
   };
   const queued: QueuedMessage[] = [];
   const profile: UserProfile = { id: user.id, email: user.email, displayName: null };
+  // The page's own endpoint list, over Node's fetch with the cookie.
+  const endpoints = createChatApi((path, options) => callApi(http, path, options));
   const api: ChatApi = {
-    listConversations: () => callApi<ConversationSummary[]>(http, "/api/chat/conversations"),
+    ...endpoints,
     fetchHistory: async (query) => {
       if (query.after) stats.catchUpPages += 1;
       try {
-        return await callApi<HistoryPage>(http, "/api/chat/history", { query: { ...query } });
+        return await endpoints.fetchHistory(query);
       } catch (error) {
         if (query.after) stats.catchUpFailures += 1;
         throw error;
       }
     },
-    markRead: (input) => callApi<ReadState>(http, "/api/chat/read", { method: "POST", json: input }),
-    getProfile: () => callApi<UserProfile>(http, "/api/profile"),
-    updateProfile: (input) => callApi<UserProfile>(http, "/api/profile", { method: "PATCH", json: input }),
-    signOut: () => callApi<void>(http, "/api/auth/logout", { method: "POST" }),
   };
 
   const tokens = createTokenSource(async () => {
@@ -242,7 +263,7 @@ export function startNodeChat({ http, user, socketUrl, backoff, outboxStorage = 
         onMessage: (message) => {
           stats.liveDeliveries += 1;
           const view = client?.getState().view;
-          if (view && (view.peer.id === message.senderId || view.peer.id === message.recipientId)) {
+          if (view && belongsToView(view, message, user.id)) {
             if (view.messages.some((held) => held.id === message.id)) stats.repeatsDropped += 1;
             else if ((view.messages.at(-1)?.seq ?? 0) > message.seq) stats.lateArrivals += 1;
           }
@@ -266,10 +287,7 @@ export function startNodeChat({ http, user, socketUrl, backoff, outboxStorage = 
         send: async (item) => {
           stats.sendAttempts += 1;
           try {
-            return await callApi<ChatMessage>(http, "/api/chat/send", {
-              method: "POST",
-              json: { recipientId: item.recipientId, content: item.content, clientId: item.clientId },
-            });
+            return await endpoints.sendMessage(sendInputOf(item));
           } catch (error) {
             const kind = classifySendError(error).kind;
             stats.sendFailures[kind] = (stats.sendFailures[kind] ?? 0) + 1;
@@ -283,7 +301,12 @@ export function startNodeChat({ http, user, socketUrl, backoff, outboxStorage = 
         ...outbox,
         add(message) {
           const item = outbox.add(message);
-          queued.push({ clientId: item.clientId, recipientId: item.recipientId, content: item.content });
+          queued.push({
+            clientId: item.clientId,
+            recipientId: item.recipientId,
+            conversationId: item.conversationId,
+            content: item.content,
+          });
           return item;
         },
       };
@@ -299,13 +322,13 @@ export function startNodeChat({ http, user, socketUrl, backoff, outboxStorage = 
     client: chat,
     stats,
     queued,
-    async write(peer, content) {
-      if (chat.getState().view?.peer.id !== peer.id) await chat.openConversation(peer);
+    async write(to, content) {
+      await openTo(to);
       chat.changeDraft(content);
       chat.sendMessage(content);
     },
-    async readAll(peer) {
-      if (chat.getState().view?.peer.id !== peer.id) await chat.openConversation(peer);
+    async readAll(to) {
+      await openTo(to);
       for (let guard = 0; guard < 1_000; guard += 1) {
         const view = chat.getState().view;
         if (!view) break;
@@ -316,9 +339,31 @@ export function startNodeChat({ http, user, socketUrl, backoff, outboxStorage = 
       }
       return chat.getState().view?.messages ?? [];
     },
+    async createGroup(name, members) {
+      return chat.createGroup({ name, memberIds: members.map((member) => member.id) });
+    },
+    addMembers: (conversationId, members) =>
+      chat.addMembers(
+        conversationId,
+        members.map((member) => member.id),
+      ),
+    removeMember: (conversationId, member) => chat.removeMember(conversationId, member.id),
+    leaveGroup: (conversationId) => chat.leaveGroup(conversationId),
     stop() {
       stopClient();
       tokens.dispose();
     },
   };
+
+  /** Opens the conversation unless it is open; a group joins the list first (just added: the list is fetched again). */
+  async function openTo(to: ChatTo) {
+    const view = chat.getState().view;
+    if (!isGroup(to)) {
+      if (view?.kind !== "direct" || view.peer?.id !== to.id) await chat.openConversation(to);
+      return;
+    }
+    if (view?.conversationId === to.conversationId && !view.removed) return;
+    if (!conversationById(chat.getState(), to.conversationId)) await chat.resync();
+    await chat.openConversationById(to.conversationId);
+  }
 }

@@ -1,23 +1,16 @@
-import { apiFetch } from "@/lib/client/api";
+import { apiFetch, createChatApi } from "@/lib/client/api";
 import { notificationSupport, requestNotifications, showNotification } from "@/lib/client/notifications";
 import { createBrowserOutbox } from "@/lib/client/outbox";
 import { watchResume } from "@/lib/client/resume";
 import { createTokenSource } from "@/lib/client/session";
 import { connectChatSocket } from "@/lib/client/socket";
-import type { AuthUser, ConversationSummary, HistoryPage, ReadState, UserProfile } from "@/lib/types";
+import type { AuthUser } from "@/lib/types";
 import { createChatClient, type ChatClient } from "./client";
 import { realClock } from "./clock";
 import type { ChatApi, ChatPage, KeyValueStorage } from "./ports";
 
 /** The same-origin JSON API, with the session cookie. */
-export const browserApi: ChatApi = {
-  listConversations: () => apiFetch<ConversationSummary[]>("/api/chat/conversations"),
-  fetchHistory: (query) => apiFetch<HistoryPage>("/api/chat/history", { query: { ...query } }),
-  markRead: (input) => apiFetch<ReadState>("/api/chat/read", { method: "POST", json: input }),
-  getProfile: () => apiFetch<UserProfile>("/api/profile"),
-  updateProfile: (input) => apiFetch<UserProfile>("/api/profile", { method: "PATCH", json: input }),
-  signOut: () => apiFetch<void>("/api/auth/logout", { method: "POST" }),
-};
+export const browserApi: ChatApi = createChatApi(apiFetch);
 
 /** Web Storage, or nothing where it is blocked (reads find nothing, writes throw and are caught). */
 function webStorage(pick: () => Storage): KeyValueStorage {

@@ -1,9 +1,9 @@
-import { isUnauthorized } from "@/lib/client/api";
+import { isConversationGone, isUnauthorized } from "@/lib/client/api";
 import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from "@/lib/limits";
-import type { ChatMessage, HistoryPage } from "@/lib/types";
-import type { ChatAction, ConversationView } from "./chat-state";
+import type { ChatAction, ConversationTarget, ConversationView } from "./chat-state";
 import type { ChatCore } from "./core";
-import { needsCatchUp } from "./chat-state";
+import { isViewOf, needsCatchUp, targetOf } from "./chat-state";
+import type { ChatMessage, HistoryPage } from "./group-types";
 import type { HistoryQuery } from "./ports";
 
 export type { HistoryQuery };
@@ -15,6 +15,11 @@ const MAX_CATCH_UP_PAGES = 20;
  * other) before a catch-up fetches it.
  */
 export const GAP_WAIT_MS = 1_500;
+
+/** How the history endpoint names a conversation: a group by id, a direct one by the peer (the 1:1 form). */
+export function historyQuery(target: ConversationTarget, page: Omit<HistoryQuery, "with" | "conversation">): HistoryQuery {
+  return target.kind === "group" ? { conversation: target.conversationId, ...page } : { with: target.peerId, ...page };
+}
 
 export interface CatchUpDeps {
   /** The open conversation as it is now (read again after every await). */
@@ -44,21 +49,21 @@ export interface CatchUpLimits {
  */
 export async function catchUpView(deps: CatchUpDeps, limits: CatchUpLimits): Promise<void> {
   const view = deps.getView();
-  if (!view || view.loading === "initial") return;
-  const peerId = view.peer.id;
+  if (!view || view.loading === "initial" || view.removed) return;
+  const target = targetOf(view);
 
   const reloadNewest = async () => {
-    const page = await deps.fetchHistory({ with: peerId, limit: limits.newestPageSize });
-    deps.dispatch({ type: "history/loaded", peerId, mode: "reset", messages: page.messages, hasOlder: page.nextBefore !== null });
+    const page = await deps.fetchHistory(historyQuery(target, { limit: limits.newestPageSize }));
+    deps.dispatch({ type: "history/loaded", target, mode: "reset", messages: page.messages, hasOlder: page.nextBefore !== null });
     deps.onMessages?.(page.messages);
   };
 
   let after = view.synced?.id;
   if (!after) return reloadNewest();
   for (let pages = 0; pages < limits.maxPages; pages += 1) {
-    if (deps.getView()?.peer.id !== peerId) return;
-    const page = await deps.fetchHistory({ with: peerId, after, limit: limits.pageSize });
-    deps.dispatch({ type: "history/loaded", peerId, mode: "after", messages: page.messages });
+    if (!isViewOf(deps.getView(), target)) return;
+    const page = await deps.fetchHistory(historyQuery(target, { after, limit: limits.pageSize }));
+    deps.dispatch({ type: "history/loaded", target, mode: "after", messages: page.messages });
     deps.onMessages?.(page.messages);
     if (page.messages.length < limits.pageSize) return;
     after = page.messages.at(-1)!.id;
@@ -115,6 +120,11 @@ export function createCatchUp(core: ChatCore): CatchUp {
         } catch (error) {
           // The next reconnect, resume or gap tries again; live messages keep flowing meanwhile.
           if (isUnauthorized(error)) core.endSession();
+          // A group we were removed from while the push was lost: the server says so now.
+          const view = core.getState().view;
+          if (isConversationGone(error) && view?.kind === "group" && view.conversationId) {
+            core.dispatch({ type: "conversation/left", conversationId: view.conversationId });
+          }
           complete = false;
         }
       } while (again);

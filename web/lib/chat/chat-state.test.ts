@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ConversationSummary, UserProfile } from "@/lib/types";
-import { buildMessage } from "socket-server/contract/testing";
+import type { ConversationSummary, UserProfile } from "./group-types";
+import { buildChatMessage as buildMessage } from "./test-support";
 import {
   advanceSynced,
   chatReducer,
@@ -26,13 +26,14 @@ const fromMe = (seq: number, overrides = {}) =>
   buildMessage({ conversationId: CONVERSATION, seq, senderId: ME, recipientId: PEER.id, ...overrides });
 
 function openWith(peer = PEER): ChatState {
-  return chatReducer(createChatState(ME), { type: "open", peer });
+  return chatReducer(createChatState(ME), { type: "open", conversation: { kind: "direct", peer, conversationId: null } });
 }
 
 function buildOutboxItem(overrides: Partial<OutboxItem> = {}): OutboxItem {
   return {
     clientId: crypto.randomUUID(),
     recipientId: PEER.id,
+    conversationId: null,
     content: "hi",
     createdAt: new Date().toISOString(),
     order: Date.now(),
@@ -71,7 +72,7 @@ describe("chatReducer", () => {
     const item = buildOutboxItem({ attempts: 2, error: "timeout" });
     let state = chatReducer(openWith(), { type: "outbox/synced", items: [item] });
     const stored = fromMe(4, { clientId: item.clientId });
-    state = chatReducer(state, { type: "history/loaded", peerId: PEER.id, mode: "after", messages: [stored] });
+    state = chatReducer(state, { type: "history/loaded", target: { kind: "direct", peerId: PEER.id }, mode: "after", messages: [stored] });
     expect(state.outbox).toEqual([]);
     expect(state.view?.messages).toEqual([stored]);
   });
@@ -93,30 +94,34 @@ describe("chatReducer", () => {
 
   it("when a history page answers for a conversation no longer open, then it is ignored", () => {
     let state = openWith(PEER);
-    state = chatReducer(state, { type: "open", peer: OTHER });
-    state = chatReducer(state, { type: "history/loaded", peerId: PEER.id, mode: "initial", messages: [fromPeer(1)], hasOlder: true });
+    state = chatReducer(state, { type: "open", conversation: { kind: "direct", peer: OTHER, conversationId: null } });
+    state = chatReducer(state, {
+      type: "history/loaded",
+      target: { kind: "direct", peerId: PEER.id },
+      mode: "initial",
+      messages: [fromPeer(1)],
+      hasOlder: true,
+    });
     expect(state.view).toMatchObject({ peer: OTHER, messages: [], loading: "initial" });
   });
 
   it("when a live message arrives while the first page loads, then both are kept", () => {
     let state = chatReducer(openWith(), { type: "message/received", message: fromPeer(51) });
     const page = Array.from({ length: 50 }, (_, i) => fromPeer(i + 1));
-    state = chatReducer(state, { type: "history/loaded", peerId: PEER.id, mode: "initial", messages: page, hasOlder: false });
+    state = chatReducer(state, {
+      type: "history/loaded",
+      target: { kind: "direct", peerId: PEER.id },
+      mode: "initial",
+      messages: page,
+      hasOlder: false,
+    });
     expect(state.view?.messages.map((m) => m.seq)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
     expect(state.view?.loading).toBeNull();
   });
 
   it("when a conversation list arrives older than a live message, then the newer last message wins", () => {
     const first = fromPeer(1);
-    const summary: ConversationSummary = {
-      id: CONVERSATION,
-      peer: PEER,
-      lastMessage: first,
-      lastMessageAt: first.createdAt,
-      unreadCount: 1,
-      lastReadSeq: 0,
-      peerLastReadSeq: 0,
-    };
+    const summary = buildSummary({ lastMessage: first, unreadCount: 1, lastReadSeq: 0 });
     let state = chatReducer(createChatState(ME), { type: "conversations/loaded", conversations: [summary] });
     const second = fromPeer(2, { createdAt: new Date(Date.now() + 1000).toISOString() });
     state = chatReducer(state, { type: "message/received", message: second });
@@ -130,21 +135,28 @@ describe("chatReducer", () => {
     expect(state.conversations).toEqual([
       {
         id: CONVERSATION,
+        kind: "direct",
+        name: null,
         peer: PEER,
+        members: { count: 2, preview: [{ id: ME, email: "", displayName: null }, PEER] },
+        role: "member",
         lastMessage: message,
         lastMessageAt: message.createdAt,
         unreadCount: 0,
         lastReadSeq: 0,
         peerLastReadSeq: 0,
+        readStates: [{ userId: PEER.id, lastReadSeq: 0 }],
       },
     ]);
+    // The view now knows its conversation's id.
+    expect(state.view?.conversationId).toBe(CONVERSATION);
     expect(state.conversationsStale).toBe(false);
   });
 
   it("when live messages arrive without a gap, then the synced position follows them", () => {
     let state = chatReducer(openWith(), {
       type: "history/loaded",
-      peerId: PEER.id,
+      target: { kind: "direct", peerId: PEER.id },
       mode: "initial",
       messages: [fromPeer(1), fromPeer(2)],
       hasOlder: false,
@@ -157,7 +169,13 @@ describe("chatReducer", () => {
 
   it("when a live message arrives past a lost push, then the synced position stays before the gap until a catch-up fills it", () => {
     const page = [fromPeer(1), fromPeer(2)];
-    let state = chatReducer(openWith(), { type: "history/loaded", peerId: PEER.id, mode: "initial", messages: page, hasOlder: false });
+    let state = chatReducer(openWith(), {
+      type: "history/loaded",
+      target: { kind: "direct", peerId: PEER.id },
+      mode: "initial",
+      messages: page,
+      hasOlder: false,
+    });
     state = chatReducer(state, { type: "message/received", message: fromPeer(5) });
     expect(state.view?.synced).toEqual({ id: page[1]!.id, seq: 2 });
     expect(needsCatchUp(state.view!)).toBe(true);
@@ -166,7 +184,7 @@ describe("chatReducer", () => {
     expect(state.view?.synced?.seq).toBe(3);
     // Catch-up after 3 returns 4 and 5 again: 5 is deduped, the position jumps to the page's end.
     const caught = [fromPeer(4), state.view!.messages.at(-1)!];
-    state = chatReducer(state, { type: "history/loaded", peerId: PEER.id, mode: "after", messages: caught });
+    state = chatReducer(state, { type: "history/loaded", target: { kind: "direct", peerId: PEER.id }, mode: "after", messages: caught });
     expect(state.view?.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(state.view?.synced?.seq).toBe(5);
     expect(needsCatchUp(state.view!)).toBe(false);
@@ -175,21 +193,26 @@ describe("chatReducer", () => {
   it("when a catch-up page ends past a burned position, then the page's end is trusted (seq may skip)", () => {
     let state = chatReducer(openWith(), {
       type: "history/loaded",
-      peerId: PEER.id,
+      target: { kind: "direct", peerId: PEER.id },
       mode: "initial",
       messages: [fromPeer(1)],
       hasOlder: false,
     });
     state = chatReducer(state, { type: "message/received", message: fromPeer(3) });
     expect(needsCatchUp(state.view!)).toBe(true);
-    state = chatReducer(state, { type: "history/loaded", peerId: PEER.id, mode: "after", messages: [state.view!.messages[1]!] });
+    state = chatReducer(state, {
+      type: "history/loaded",
+      target: { kind: "direct", peerId: PEER.id },
+      mode: "after",
+      messages: [state.view!.messages[1]!],
+    });
     expect(state.view?.synced?.seq).toBe(3);
   });
 
   it("when the gap is too long to catch up, then a reset keeps only what is newer than the newest page", () => {
     let state = chatReducer(openWith(), {
       type: "history/loaded",
-      peerId: PEER.id,
+      target: { kind: "direct", peerId: PEER.id },
       mode: "initial",
       messages: [fromPeer(1), fromPeer(2)],
       hasOlder: false,
@@ -197,16 +220,33 @@ describe("chatReducer", () => {
     const live = fromPeer(500);
     state = chatReducer(state, { type: "message/received", message: live });
     const newest = [...Array.from({ length: 49 }, (_, i) => fromPeer(451 + i)), live];
-    state = chatReducer(state, { type: "history/loaded", peerId: PEER.id, mode: "reset", messages: newest, hasOlder: true });
+    state = chatReducer(state, {
+      type: "history/loaded",
+      target: { kind: "direct", peerId: PEER.id },
+      mode: "reset",
+      messages: newest,
+      hasOlder: true,
+    });
     expect(state.view?.messages.map((m) => m.seq)).toEqual(newest.map((m) => m.seq));
     expect(state.view?.hasOlder).toBe(true);
     expect(state.view?.synced?.seq).toBe(500);
   });
 
   it("when the first page failed and a live message came, then a catch-up is needed", () => {
-    let state = chatReducer(openWith(), { type: "history/failed", peerId: PEER.id, mode: "initial", error: "offline" });
+    let state = chatReducer(openWith(), {
+      type: "history/failed",
+      target: { kind: "direct", peerId: PEER.id },
+      mode: "initial",
+      error: "offline",
+    });
     expect(needsCatchUp(state.view!)).toBe(true);
-    state = chatReducer(state, { type: "history/loaded", peerId: PEER.id, mode: "reset", messages: [fromPeer(1)], hasOlder: false });
+    state = chatReducer(state, {
+      type: "history/loaded",
+      target: { kind: "direct", peerId: PEER.id },
+      mode: "reset",
+      messages: [fromPeer(1)],
+      hasOlder: false,
+    });
     expect(state.view).toMatchObject({ error: null, synced: { seq: 1 } });
     expect(needsCatchUp(state.view!)).toBe(false);
   });
@@ -214,13 +254,19 @@ describe("chatReducer", () => {
   it("when older pages load, then the synced position does not move", () => {
     let state = chatReducer(openWith(), {
       type: "history/loaded",
-      peerId: PEER.id,
+      target: { kind: "direct", peerId: PEER.id },
       mode: "initial",
       messages: [fromPeer(51)],
       hasOlder: true,
     });
-    state = chatReducer(state, { type: "history/loading", peerId: PEER.id, mode: "older" });
-    state = chatReducer(state, { type: "history/loaded", peerId: PEER.id, mode: "older", messages: [fromPeer(50)], hasOlder: false });
+    state = chatReducer(state, { type: "history/loading", target: { kind: "direct", peerId: PEER.id }, mode: "older" });
+    state = chatReducer(state, {
+      type: "history/loaded",
+      target: { kind: "direct", peerId: PEER.id },
+      mode: "older",
+      messages: [fromPeer(50)],
+      hasOlder: false,
+    });
     expect(state.view?.synced?.seq).toBe(51);
   });
 });
@@ -240,12 +286,17 @@ function buildSummary(overrides: Partial<ConversationSummary> = {}): Conversatio
   const last = overrides.lastMessage ?? fromPeer(3);
   return {
     id: CONVERSATION,
+    kind: "direct",
+    name: null,
     peer: PEER,
+    members: { count: 2, preview: [PEER] },
+    role: "member",
     lastMessage: last,
     lastMessageAt: last.createdAt,
     unreadCount: 0,
     lastReadSeq: last.seq,
     peerLastReadSeq: 0,
+    readStates: [{ userId: PEER.id, lastReadSeq: 0 }],
     ...overrides,
   };
 }
@@ -356,13 +407,13 @@ describe("unread counts", () => {
 
 describe("read state", () => {
   const loaded = (messages: ReturnType<typeof fromPeer>[], base = openWith()) =>
-    chatReducer(base, { type: "history/loaded", peerId: PEER.id, mode: "initial", messages, hasOlder: false });
+    chatReducer(base, { type: "history/loaded", target: { kind: "direct", peerId: PEER.id }, mode: "initial", messages, hasOlder: false });
 
   it("when a conversation with unread messages is opened, then it is marked read up to the newest message shown", () => {
     let state = listed([buildSummary({ lastMessage: fromMe(3), unreadCount: 1, lastReadSeq: 1 })], openWith());
     expect(readTarget(state)).toBeNull(); // still loading
     state = loaded([fromPeer(1), fromPeer(2), fromMe(3)], state);
-    expect(readTarget(state)).toEqual({ peerId: PEER.id, seq: 3 });
+    expect(readTarget(state)).toEqual({ target: { kind: "direct", peerId: PEER.id }, seq: 3 });
   });
 
   it("when everything shown is already read, then there is nothing to mark", () => {
@@ -381,7 +432,7 @@ describe("read state", () => {
     state = chatReducer(state, { type: "message/received", message: fromPeer(2, { createdAt: later(1) }) });
     expect(readTarget(state)).toBeNull();
     state = chatReducer(state, { type: "visibility/changed", visible: true });
-    expect(readTarget(state)).toEqual({ peerId: PEER.id, seq: 2 });
+    expect(readTarget(state)).toEqual({ target: { kind: "direct", peerId: PEER.id }, seq: 2 });
     // The server's answer moves my position: done.
     state = chatReducer(state, {
       type: "read/updated",
@@ -452,5 +503,64 @@ describe("presence and typing", () => {
     state = chatReducer(state, { type: "typing/updated", from: OTHER.id, typing: true });
     state = chatReducer(state, { type: "typing/updated", from: PEER.id, typing: false });
     expect(state.typing).toEqual([OTHER.id]);
+  });
+});
+
+describe("conversations keyed by id", () => {
+  const GROUP = "00000000-0000-4000-8000-0000000000c2";
+  const inGroup = (seq: number, overrides = {}) =>
+    buildMessage({ conversationId: GROUP, seq, senderId: PEER.id, recipientId: null, createdAt: later(seq), ...overrides });
+  const openGroup = (base = createChatState(ME)) =>
+    chatReducer(base, { type: "open", conversation: { kind: "group", conversationId: GROUP, name: "Team" } });
+
+  it("when a direct view opened before its conversation existed meets the list, then it learns its id", () => {
+    const state = listed([buildSummary()], openWith());
+    expect(state.view?.conversationId).toBe(CONVERSATION);
+  });
+
+  it("when a group message arrives, then a direct view with one of its members does not take it, the group view does", () => {
+    const direct = chatReducer(openWith(), { type: "message/received", message: inGroup(1) });
+    expect(direct.view?.messages).toEqual([]);
+    const group = chatReducer(openGroup(), { type: "message/received", message: inGroup(1) });
+    expect(group.view?.messages.map((m) => m.seq)).toEqual([1]);
+  });
+
+  it("when a group's history answers after another group was opened, then it is ignored", () => {
+    let state = openGroup();
+    state = chatReducer(state, { type: "open", conversation: { kind: "group", conversationId: CONVERSATION, name: null } });
+    state = chatReducer(state, {
+      type: "history/loaded",
+      target: { kind: "group", conversationId: GROUP },
+      mode: "initial",
+      messages: [inGroup(1)],
+    });
+    expect(state.view).toMatchObject({ conversationId: CONVERSATION, messages: [], loading: "initial" });
+  });
+
+  it("when members type in groups, then each group keeps its own typers, and a message from one clears them", () => {
+    let state = openGroup();
+    state = chatReducer(state, { type: "typing/updated", from: PEER.id, typing: true, conversationId: GROUP });
+    state = chatReducer(state, { type: "typing/updated", from: OTHER.id, typing: true, conversationId: GROUP });
+    state = chatReducer(state, { type: "typing/updated", from: OTHER.id, typing: true, conversationId: CONVERSATION });
+    expect(state.groupTyping).toEqual({ [GROUP]: [PEER.id, OTHER.id], [CONVERSATION]: [OTHER.id] });
+    expect(state.typing).toEqual([]);
+    state = chatReducer(state, { type: "message/received", message: inGroup(1) });
+    expect(state.groupTyping[GROUP]).toEqual([OTHER.id]);
+  });
+
+  it("when I am added to a group I do not list, then the list is fetched again; removed, it leaves the list", () => {
+    let state = chatReducer(createChatState(ME), {
+      type: "conversation/updated",
+      update: { conversationId: GROUP, name: "Team", memberIds: [ME, PEER.id, OTHER.id], removedIds: [] },
+    });
+    expect(state.conversationsStale).toBe(true);
+    state = listed([buildSummary({ id: GROUP, kind: "group", name: "Team", peer: null, lastMessage: inGroup(1) })], openGroup());
+    state = chatReducer(state, {
+      type: "conversation/updated",
+      update: { conversationId: GROUP, name: "Team", memberIds: [PEER.id, OTHER.id], removedIds: [ME] },
+    });
+    expect(state.conversations).toEqual([]);
+    expect(state.view).toMatchObject({ conversationId: GROUP, removed: true });
+    expect(readTarget(state)).toBeNull();
   });
 });

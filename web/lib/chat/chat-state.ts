@@ -2,9 +2,17 @@ import type { NotificationSupport } from "@/lib/client/notifications";
 import type { OutboxItem } from "@/lib/client/outbox";
 import type { ConnectionState } from "@/lib/client/socket";
 import type { PresenceState } from "socket-server/contract";
-import type { ChatMessage, ConversationSummary, ReadState, UserProfile } from "@/lib/types";
+import type {
+  ChatMessage,
+  ConversationDetail,
+  ConversationMember,
+  ConversationSummary,
+  ConversationUpdate,
+  ReadState,
+  UserProfile,
+} from "./group-types";
 
-export type { ConnectionState, NotificationSupport, OutboxItem };
+export type { ChatMessage, ConnectionState, ConversationDetail, ConversationMember, ConversationSummary, NotificationSupport, OutboxItem };
 
 /** A position in a conversation. */
 export interface Position {
@@ -12,10 +20,37 @@ export interface Position {
   seq: number;
 }
 
+/**
+ * A conversation as a link or a click names it: the direct one with a person (which may not
+ * exist yet: the first message creates it), or a group by its id.
+ */
+export type ConversationTarget = { kind: "direct"; peerId: string } | { kind: "group"; conversationId: string };
+
+/** A stable string per target (drafts, typing, read marks): the peer's id, or `g:` and the group's id. */
+export function targetKey(target: ConversationTarget): string {
+  return target.kind === "group" ? `g:${target.conversationId}` : target.peerId;
+}
+
 /** The open conversation. */
 export interface ConversationView {
-  peer: UserProfile;
-  /** Confirmed messages: unique by id, sorted by seq. */
+  kind: "direct" | "group";
+  /**
+   * The conversation shown; null only for a direct conversation with `peer` that holds no
+   * message yet (the first one, sent or received, creates it and sets this).
+   */
+  conversationId: string | null;
+  /** Direct: the other person. Null in a group. */
+  peer: UserProfile | null;
+  /** Group: its name (kept current by `conversation:updated`). Null for direct. */
+  name: string | null;
+  /** Group: every member with their role, once `GET /api/chat/conversations/ID` answered; null until then (and for direct). */
+  members: ConversationMember[] | null;
+  /**
+   * Group: I am no longer a member (removed, or left in another tab): what was held stays on
+   * screen, nothing more arrives, and nothing can be sent.
+   */
+  removed: boolean;
+  /** Confirmed messages (text and system): unique by id, sorted by seq. */
   messages: ChatMessage[];
   hasOlder: boolean;
   loading: "initial" | "older" | null;
@@ -33,7 +68,7 @@ export interface ChatState {
   view: ConversationView | null;
   /** Pending and failed sends for every conversation, in queue order (a copy of the durable outbox). */
   outbox: OutboxItem[];
-  /** Newest activity first; each with its unread count and both read positions. */
+  /** Newest activity first; each with its unread count and the members' read positions. */
   conversations: ConversationSummary[];
   conversationsLoaded: boolean;
   /** The list could not be loaded (shown with a retry while nothing is loaded). */
@@ -44,8 +79,12 @@ export interface ChatState {
   visible: boolean;
   /** Online state of the peers we follow, by user id. */
   presence: Record<string, PresenceState>;
-  /** Peers typing to us right now. */
+  /** Peers typing to us right now in our direct conversations. */
   typing: string[];
+  /** Members typing right now in a group, by conversation id (who: user ids, in the order they started). */
+  groupTyping: Record<string, string[]>;
+  /** Everyone whose profile we have seen (list, members, people opened): names for senders and system messages. */
+  people: Record<string, UserProfile>;
   /** The realtime connection; `signed-out` once the session ended. */
   connection: ConnectionState;
   /** The session ended (signed out elsewhere, expired): the user must sign in again. */
@@ -56,11 +95,11 @@ export interface ChatState {
   profile: UserProfile;
   notifications: { support: NotificationSupport; enabled: boolean };
   /**
-   * A conversation asked for by its peer's id (a link, Back/Forward) that is not open yet:
-   * `resolving` while the conversation list is on its way, `missing` when it is not one of
-   * ours (or not a user at all).
+   * A conversation asked for by a link (or Back/Forward) that is not open yet: `resolving`
+   * while the conversation list is on its way, `missing` when it is not one of ours (or not a
+   * user at all).
    */
-  route: { peerId: string; status: "resolving" | "missing" } | null;
+  route: { target: ConversationTarget; status: "resolving" | "missing" } | null;
 }
 
 /**
@@ -69,21 +108,30 @@ export interface ChatState {
  */
 export type HistoryMode = "initial" | "older" | "after" | "reset";
 
+/** What `open` shows: a direct conversation (its id when it exists) or a group. */
+export type OpenedConversation =
+  { kind: "direct"; peer: UserProfile; conversationId: string | null } | { kind: "group"; conversationId: string; name: string | null };
+
 export type ChatAction =
-  | { type: "open"; peer: UserProfile }
+  | { type: "open"; conversation: OpenedConversation }
   | { type: "close" }
-  | { type: "history/loading"; peerId: string; mode: "initial" | "older" }
-  | { type: "history/loaded"; peerId: string; mode: HistoryMode; messages: ChatMessage[]; hasOlder?: boolean }
-  | { type: "history/failed"; peerId: string; mode: HistoryMode; error: string }
+  | { type: "history/loading"; target: ConversationTarget; mode: "initial" | "older" }
+  | { type: "history/loaded"; target: ConversationTarget; mode: HistoryMode; messages: ChatMessage[]; hasOlder?: boolean }
+  | { type: "history/failed"; target: ConversationTarget; mode: HistoryMode; error: string }
   | { type: "message/received"; message: ChatMessage }
   | { type: "outbox/synced"; items: OutboxItem[] }
   | { type: "conversations/loaded"; conversations: ConversationSummary[] }
   | { type: "conversations/failed"; error: string }
+  /** A conversation of ours as the server just described it (created, fetched, changed by us). */
+  | { type: "conversation/detail"; detail: ConversationDetail }
+  | { type: "conversation/updated"; update: ConversationUpdate }
+  /** I am no longer a member of this group (removed, left, or the server says it is not ours). */
+  | { type: "conversation/left"; conversationId: string }
   | { type: "read/updated"; state: ReadState }
   | { type: "visibility/changed"; visible: boolean }
   | { type: "presence/loaded"; states: PresenceState[] }
   | { type: "presence/updated"; state: PresenceState }
-  | { type: "typing/updated"; from: string; typing: boolean }
+  | { type: "typing/updated"; from: string; typing: boolean; conversationId?: string }
   | { type: "connection/changed"; state: ConnectionState }
   | { type: "session/ended" }
   | { type: "notice/changed"; notice: string | null }
@@ -103,6 +151,8 @@ export function createChatState(me: string, visible = true, email = ""): ChatSta
     visible,
     presence: {},
     typing: [],
+    groupTyping: {},
+    people: {},
     connection: "connecting",
     sessionEnded: false,
     notice: null,
@@ -112,9 +162,29 @@ export function createChatState(me: string, visible = true, email = ""): ChatSta
   };
 }
 
-/** The other participant of a message, seen from `me`. */
-export function peerOf(message: ChatMessage, me: string): string {
+/** The other participant of a direct message, seen from `me`; null for a group message. */
+export function peerOf(message: ChatMessage, me: string): string | null {
+  if (message.recipientId === null) return null;
   return message.senderId === me ? message.recipientId : message.senderId;
+}
+
+/** What the view shows, as a target (a direct view by its peer: its id may not exist yet). */
+export function targetOf(view: Pick<ConversationView, "kind" | "conversationId" | "peer">): ConversationTarget {
+  return view.kind === "group"
+    ? { kind: "group", conversationId: view.conversationId ?? "" }
+    : { kind: "direct", peerId: view.peer?.id ?? "" };
+}
+
+/** The view shows `target`. A direct conversation is one per pair, so its peer names it as well as its id. */
+export function isViewOf(view: ConversationView | null, target: ConversationTarget): view is ConversationView {
+  if (!view || view.kind !== target.kind) return false;
+  return target.kind === "group" ? view.conversationId === target.conversationId : view.peer?.id === target.peerId;
+}
+
+/** The message belongs to the open conversation (by id; a direct view not created yet by its peer). */
+export function belongsToView(view: ConversationView, message: ChatMessage, me: string): boolean {
+  if (view.conversationId !== null) return message.conversationId === view.conversationId;
+  return view.kind === "direct" && view.peer !== null && peerOf(message, me) === view.peer.id;
 }
 
 /** Adds messages, dropping duplicates by id, and keeps commit order (seq). */
@@ -150,7 +220,7 @@ export function advanceSynced(messages: ChatMessage[], synced: Position | null, 
 
 /** The view holds messages past its synced position (a push was lost or is late), or never synced. */
 export function needsCatchUp(view: ConversationView): boolean {
-  if (view.loading === "initial") return false;
+  if (view.loading === "initial" || view.removed) return false;
   const last = view.messages.at(-1);
   if (!view.synced) return last !== undefined || view.error !== null;
   return last !== undefined && last.seq > view.synced.seq;
@@ -158,19 +228,33 @@ export function needsCatchUp(view: ConversationView): boolean {
 
 const byActivity = (a: ConversationSummary, b: ConversationSummary) => Date.parse(b.lastMessageAt) - Date.parse(a.lastMessageAt);
 
-/** The conversation with `peerId` is on screen: its new messages are read as they arrive. */
-export function isReading(state: ChatState, peerId: string): boolean {
-  return state.visible && state.view?.peer.id === peerId;
+/** The message's conversation is on screen: its new messages are read as they arrive. */
+export function isReading(state: ChatState, message: ChatMessage): boolean {
+  return state.visible && state.view !== null && !state.view.removed && belongsToView(state.view, message, state.me);
 }
+
+/** Adds profiles to the directory; the same object when nothing is new. */
+function withPeople(state: ChatState, people: (UserProfile | null | undefined)[]): ChatState {
+  let directory = state.people;
+  for (const person of people) {
+    if (!person) continue;
+    const known = directory[person.id];
+    if (known && known.displayName === person.displayName && known.email === person.email) continue;
+    if (directory === state.people) directory = { ...directory };
+    directory[person.id] = person;
+  }
+  return directory === state.people ? state : { ...state, people: directory };
+}
+
+const profilesOf = (conversation: ConversationSummary) => [conversation.peer, ...conversation.members.preview];
 
 /**
  * Records `message` as the latest of its conversation, unless the list already holds a newer
- * one. A new message from the peer counts as unread unless the conversation is being read.
+ * one. A new message from someone else counts as unread unless the conversation is being read.
  */
 function touchConversation(state: ChatState, message: ChatMessage): ChatState {
   const existing = state.conversations.find((conversation) => conversation.id === message.conversationId);
-  const peerId = peerOf(message, state.me);
-  const unread = message.senderId !== state.me && !isReading(state, peerId);
+  const unread = message.senderId !== state.me && !isReading(state, message);
   if (existing) {
     if (existing.lastMessage.seq >= message.seq) return state;
     const counts = unread && message.seq > existing.lastReadSeq;
@@ -186,40 +270,84 @@ function touchConversation(state: ChatState, message: ChatMessage): ChatState {
     };
   }
   // A first message with the open peer: we already know who they are.
-  if (state.view?.peer.id === peerId) {
+  const view = state.view;
+  if (view?.kind === "direct" && view.peer && belongsToView(view, message, state.me)) {
+    const me = state.people[state.me] ?? state.profile;
     const created: ConversationSummary = {
       id: message.conversationId,
-      peer: state.view.peer,
+      kind: "direct",
+      name: null,
+      peer: view.peer,
+      members: { count: 2, preview: [me, view.peer] },
+      role: "member",
       lastMessage: message,
       lastMessageAt: message.createdAt,
       unreadCount: unread ? 1 : 0,
       lastReadSeq: 0,
       peerLastReadSeq: 0,
+      readStates: [{ userId: view.peer.id, lastReadSeq: 0 }],
     };
     return { ...state, conversations: [created, ...state.conversations].sort(byActivity) };
   }
+  // A conversation we do not list (new, or a group we were just added to): fetch the list again.
   return { ...state, conversationsStale: true };
+}
+
+/** The held read positions, moved forward by `incoming` (they never move back). */
+function mergeReadStates(
+  held: ConversationSummary["readStates"],
+  incoming: ConversationSummary["readStates"],
+): ConversationSummary["readStates"] {
+  const positions = new Map(held.map((entry) => [entry.userId, entry.lastReadSeq]));
+  return incoming.map((entry) => ({ ...entry, lastReadSeq: Math.max(entry.lastReadSeq, positions.get(entry.userId) ?? 0) }));
+}
+
+/** Drops a group I left or was removed from: off the list, its typing gone, an open view marked. */
+function leave(state: ChatState, conversationId: string): ChatState {
+  let next = state;
+  if (next.conversations.some((c) => c.id === conversationId)) {
+    next = { ...next, conversations: next.conversations.filter((c) => c.id !== conversationId) };
+  }
+  if (next.groupTyping[conversationId]) {
+    const { [conversationId]: _dropped, ...rest } = next.groupTyping;
+    next = { ...next, groupTyping: rest };
+  }
+  if (next.view?.conversationId === conversationId && !next.view.removed) {
+    next = { ...next, view: { ...next.view, removed: true, loading: null } };
+  }
+  return next;
 }
 
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
   switch (action.type) {
-    case "open":
+    case "open": {
+      const opened = action.conversation;
       // Unread counts clear once the read position moves (read/updated), not merely on opening.
-      return {
-        ...state,
-        route: null,
-        view: { peer: action.peer, messages: [], hasOlder: false, loading: "initial", error: null, synced: null },
+      const view: ConversationView = {
+        kind: opened.kind,
+        conversationId: opened.conversationId,
+        peer: opened.kind === "direct" ? opened.peer : null,
+        name: opened.kind === "group" ? opened.name : null,
+        members: null,
+        removed: false,
+        messages: [],
+        hasOlder: false,
+        loading: "initial",
+        error: null,
+        synced: null,
       };
+      return withPeople({ ...state, route: null, view }, [view.peer]);
+    }
     case "close":
       return { ...state, view: null, route: null };
 
     case "history/loading": {
-      if (state.view?.peer.id !== action.peerId) return state;
+      if (!isViewOf(state.view, action.target)) return state;
       return { ...state, view: { ...state.view, loading: action.mode, error: null } };
     }
     case "history/loaded": {
       const view = state.view;
-      if (view?.peer.id !== action.peerId) return state;
+      if (!isViewOf(view, action.target)) return state;
       // Merged, never replaced: live messages may have arrived while the page was in flight.
       // A reset keeps only what is newer than the page: older held messages may sit past a gap.
       const first = action.messages[0];
@@ -232,6 +360,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         ...state,
         view: {
           ...view,
+          conversationId: view.conversationId ?? first?.conversationId ?? null,
           messages,
           hasOlder: action.hasOlder ?? view.hasOlder,
           loading: view.loading === action.mode ? null : view.loading,
@@ -243,25 +372,34 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     }
     case "history/failed": {
       const view = state.view;
-      if (view?.peer.id !== action.peerId) return state;
+      if (!isViewOf(view, action.target)) return state;
       return { ...state, view: { ...view, loading: view.loading === action.mode ? null : view.loading, error: action.error } };
     }
 
     case "message/received": {
       const { message } = action;
-      const peerId = peerOf(message, state.me);
       let next = state;
       if (message.senderId === state.me && state.outbox.some((item) => item.clientId === message.clientId)) {
         next = { ...next, outbox: next.outbox.filter((item) => item.clientId !== message.clientId) };
       }
-      if (next.view?.peer.id === peerId) {
-        const messages = mergeMessages(next.view.messages, [message]);
-        if (messages !== next.view.messages) {
-          next = { ...next, view: { ...next.view, messages, synced: advanceSynced(messages, next.view.synced) } };
+      const view = next.view;
+      if (view && !view.removed && belongsToView(view, message, state.me)) {
+        const messages = mergeMessages(view.messages, [message]);
+        if (messages !== view.messages || view.conversationId === null) {
+          next = {
+            ...next,
+            view: { ...view, conversationId: message.conversationId, messages, synced: advanceSynced(messages, view.synced) },
+          };
         }
       }
       // Their message is what they were typing.
-      if (next.typing.includes(message.senderId)) next = { ...next, typing: next.typing.filter((id) => id !== message.senderId) };
+      if (message.recipientId !== null && next.typing.includes(message.senderId)) {
+        next = { ...next, typing: next.typing.filter((id) => id !== message.senderId) };
+      }
+      const typers = next.groupTyping[message.conversationId];
+      if (typers?.includes(message.senderId)) {
+        next = { ...next, groupTyping: { ...next.groupTyping, [message.conversationId]: typers.filter((id) => id !== message.senderId) } };
+      }
       return touchConversation(next, message);
     }
 
@@ -282,14 +420,85 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
             ...(newerHeld && { lastMessage: current.lastMessage, lastMessageAt: current.lastMessageAt, unreadCount: current.unreadCount }),
             lastReadSeq: Math.max(fetched.lastReadSeq, current.lastReadSeq),
             peerLastReadSeq: Math.max(fetched.peerLastReadSeq, current.peerLastReadSeq),
+            readStates: mergeReadStates(current.readStates, fetched.readStates),
           };
           return merged.lastReadSeq >= merged.lastMessage.seq ? { ...merged, unreadCount: 0 } : merged;
         })
         .sort(byActivity);
-      return { ...state, conversations, conversationsLoaded: true, conversationsError: null, conversationsStale: false };
+      let next: ChatState = { ...state, conversations, conversationsLoaded: true, conversationsError: null, conversationsStale: false };
+      // A direct view opened before its conversation existed (or before the list came): it has an id now.
+      const view = next.view;
+      if (view?.kind === "direct" && view.conversationId === null && view.peer) {
+        const existing = conversationWith(next, view.peer.id);
+        if (existing) next = { ...next, view: { ...view, conversationId: existing.id } };
+      }
+      return withPeople(next, conversations.flatMap(profilesOf));
     }
     case "conversations/failed":
       return { ...state, conversationsError: action.error, conversationsStale: false };
+
+    case "conversation/detail": {
+      const { detail } = action;
+      const { memberList, ...summary } = detail;
+      const existing = state.conversations.find((c) => c.id === detail.id);
+      let next = state;
+      if (existing) {
+        // The list's message and positions may be newer than the detail's (live updates since).
+        const updated: ConversationSummary = {
+          ...existing,
+          name: summary.name,
+          peer: summary.peer,
+          members: summary.members,
+          role: summary.role,
+          readStates: mergeReadStates(existing.readStates, summary.readStates),
+        };
+        next = replaceConversation(next, updated);
+      } else {
+        next = { ...next, conversations: [summary, ...next.conversations].sort(byActivity) };
+      }
+      const view = next.view;
+      if (view?.conversationId === detail.id && !view.removed) {
+        next = { ...next, view: { ...view, name: detail.name, members: memberList } };
+      }
+      return withPeople(next, [...memberList.map((member) => member.user), ...profilesOf(summary)]);
+    }
+    case "conversation/updated": {
+      const { update } = action;
+      if (update.removedIds.includes(state.me)) return leave(state, update.conversationId);
+      const members = new Set(update.memberIds);
+      let next = state;
+      const existing = state.conversations.find((c) => c.id === update.conversationId);
+      if (existing) {
+        const preview = existing.members.preview.filter((person) => members.has(person.id));
+        next = replaceConversation(next, {
+          ...existing,
+          name: update.name,
+          members: { count: update.memberIds.length, preview },
+          readStates: existing.readStates.filter((entry) => members.has(entry.userId)),
+        });
+        // Someone new: their read position (and profile) come with the list.
+        if (update.memberIds.some((id) => id !== state.me && !existing.readStates.some((entry) => entry.userId === id))) {
+          next = { ...next, conversationsStale: true };
+        }
+      } else if (members.has(state.me)) {
+        // Added to a group: the list fetched again brings it.
+        next = { ...next, conversationsStale: true };
+      }
+      const view = next.view;
+      if (view?.conversationId === update.conversationId && !view.removed) {
+        next = {
+          ...next,
+          view: { ...view, name: update.name, members: view.members?.filter((member) => members.has(member.user.id)) ?? null },
+        };
+      }
+      const typers = next.groupTyping[update.conversationId];
+      if (typers?.some((id) => !members.has(id))) {
+        next = { ...next, groupTyping: { ...next.groupTyping, [update.conversationId]: typers.filter((id) => members.has(id)) } };
+      }
+      return next;
+    }
+    case "conversation/left":
+      return leave(state, action.conversationId);
 
     case "read/updated": {
       const read = action.state;
@@ -297,13 +506,22 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       // A conversation we do not list yet: the list fetched again will carry the position.
       if (!existing) return { ...state, conversationsStale: true };
       let updated = existing;
-      if (read.userId === state.me && read.lastReadSeq > existing.lastReadSeq) {
+      if (read.userId === state.me) {
+        if (read.lastReadSeq <= existing.lastReadSeq) return state;
         updated = { ...existing, lastReadSeq: read.lastReadSeq };
         if (read.lastReadSeq >= existing.lastMessage.seq) updated.unreadCount = 0;
         // Read part of the way (rare: another tab read up to an older message): the server knows how many remain.
         else if (existing.unreadCount > 0) return replaceConversation({ ...state, conversationsStale: true }, updated);
-      } else if (read.userId !== state.me && read.lastReadSeq > existing.peerLastReadSeq) {
-        updated = { ...existing, peerLastReadSeq: read.lastReadSeq };
+      } else {
+        const entry = existing.readStates.find((held) => held.userId === read.userId);
+        const direct = existing.kind !== "group";
+        const held = Math.max(entry?.lastReadSeq ?? 0, direct ? existing.peerLastReadSeq : 0);
+        if ((entry || direct) && held >= read.lastReadSeq) return state;
+        const readStates = entry
+          ? existing.readStates.map((held) => (held.userId === read.userId ? { ...held, lastReadSeq: read.lastReadSeq } : held))
+          : [...existing.readStates, { userId: read.userId, lastReadSeq: read.lastReadSeq }];
+        updated = { ...existing, readStates };
+        if (direct) updated.peerLastReadSeq = read.lastReadSeq;
       }
       return updated === existing ? state : replaceConversation(state, updated);
     }
@@ -321,9 +539,18 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       return { ...state, presence: { ...state.presence, [action.state.userId]: action.state } };
 
     case "typing/updated": {
-      const has = state.typing.includes(action.from);
-      if (has === action.typing) return state;
-      return { ...state, typing: action.typing ? [...state.typing, action.from] : state.typing.filter((id) => id !== action.from) };
+      const { from, typing, conversationId } = action;
+      if (conversationId !== undefined) {
+        const current = state.groupTyping[conversationId] ?? [];
+        if (current.includes(from) === typing) return state;
+        const next = typing ? [...current, from] : current.filter((id) => id !== from);
+        if (next.length > 0) return { ...state, groupTyping: { ...state.groupTyping, [conversationId]: next } };
+        const { [conversationId]: _dropped, ...rest } = state.groupTyping;
+        return { ...state, groupTyping: rest };
+      }
+      const has = state.typing.includes(from);
+      if (has === typing) return state;
+      return { ...state, typing: typing ? [...state.typing, from] : state.typing.filter((id) => id !== from) };
     }
 
     case "connection/changed":
@@ -335,7 +562,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case "notice/changed":
       return state.notice === action.notice ? state : { ...state, notice: action.notice };
     case "profile/loaded":
-      return { ...state, profile: action.profile };
+      return withPeople({ ...state, profile: action.profile }, [action.profile]);
     case "notifications/changed":
       return { ...state, notifications: { support: action.support, enabled: action.enabled } };
     case "route/changed":
@@ -347,9 +574,26 @@ function replaceConversation(state: ChatState, updated: ConversationSummary): Ch
   return { ...state, conversations: state.conversations.map((c) => (c.id === updated.id ? updated : c)) };
 }
 
-/** The list entry for the conversation with `peerId`, if it has one yet. */
-export function conversationWith(state: ChatState, peerId: string): ConversationSummary | undefined {
-  return state.conversations.find((conversation) => conversation.peer.id === peerId);
+/** The list entry for the direct conversation with `peerId`, if it has one yet. */
+export function conversationWith(state: Pick<ChatState, "conversations">, peerId: string): ConversationSummary | undefined {
+  return state.conversations.find((conversation) => conversation.kind !== "group" && conversation.peer?.id === peerId);
+}
+
+/** The list entry with this id. */
+export function conversationById(state: Pick<ChatState, "conversations">, conversationId: string): ConversationSummary | undefined {
+  return state.conversations.find((conversation) => conversation.id === conversationId);
+}
+
+/** The list entry of the open conversation, if it is listed. */
+export function conversationOf(state: Pick<ChatState, "conversations">, view: ConversationView): ConversationSummary | undefined {
+  if (view.conversationId !== null) return conversationById(state, view.conversationId);
+  return view.peer ? conversationWith(state, view.peer.id) : undefined;
+}
+
+/** What the URL shows: the open conversation, else the link still being resolved, else the list (null). */
+export function shownTarget(state: Pick<ChatState, "view" | "route">): ConversationTarget | null {
+  if (state.view) return targetOf(state.view);
+  return state.route?.target ?? null;
 }
 
 /** Unread messages across every conversation (the tab title's count). */
@@ -364,23 +608,23 @@ export function documentTitle(unread: number): string {
 
 /**
  * What to mark read now: the open conversation up to its newest message, when it is on
- * screen and holds a message from the peer past our read position (or the list says unread).
+ * screen and holds a message from someone else past our read position (or the list says unread).
  */
-export function readTarget(state: ChatState): { peerId: string; seq: number } | null {
+export function readTarget(state: ChatState): { target: ConversationTarget; seq: number } | null {
   const view = state.view;
-  if (!view || !state.visible || view.loading === "initial") return null;
+  if (!view || view.removed || !state.visible || view.loading === "initial") return null;
   const newest = view.messages.at(-1);
   if (!newest) return null;
-  const conversation = conversationWith(state, view.peer.id);
+  const conversation = conversationOf(state, view);
   const lastReadSeq = conversation?.lastReadSeq ?? 0;
   if (newest.seq <= lastReadSeq) return null;
   const unseen = (conversation?.unreadCount ?? 0) > 0 || view.messages.some((m) => m.senderId !== state.me && m.seq > lastReadSeq);
-  return unseen ? { peerId: view.peer.id, seq: newest.seq } : null;
+  return unseen ? { target: targetOf(view), seq: newest.seq } : null;
 }
 
 /**
- * The message that carries "Seen": my newest message the peer has read, unless the peer
- * wrote after it (their reply says as much).
+ * The message that carries "Seen" in a direct conversation: my newest message the peer has
+ * read, unless the peer wrote after it (their reply says as much).
  */
 export function seenMessageId(messages: ChatMessage[], me: string, peerLastReadSeq: number): string | null {
   for (let index = messages.length - 1; index >= 0; index -= 1) {
@@ -389,4 +633,33 @@ export function seenMessageId(messages: ChatMessage[], me: string, peerLastReadS
     if (message.seq <= peerLastReadSeq) return message.id;
   }
   return null;
+}
+
+/**
+ * "Seen by N" in a group: my newest message and the members who have read it (from the
+ * conversation's `readStates`); null while nobody has, or before I wrote anything.
+ */
+export function seenBy(
+  messages: ChatMessage[],
+  me: string,
+  readStates: ConversationSummary["readStates"],
+): { messageId: string; userIds: string[] } | null {
+  const mine = messages.findLast((message) => message.senderId === me && message.kind === "text");
+  if (!mine) return null;
+  const userIds = readStates.filter((entry) => entry.userId !== me && entry.lastReadSeq >= mine.seq).map((entry) => entry.userId);
+  return userIds.length > 0 ? { messageId: mine.id, userIds } : null;
+}
+
+/** Who is typing in the open conversation right now (user ids). */
+export function typingIn(state: Pick<ChatState, "typing" | "groupTyping">, view: ConversationView): string[] {
+  if (view.removed) return [];
+  if (view.kind === "group") return view.conversationId ? (state.groupTyping[view.conversationId] ?? []) : [];
+  return view.peer && state.typing.includes(view.peer.id) ? [view.peer.id] : [];
+}
+
+/** The open conversation's unsent messages (pending and failed), in queue order. */
+export function pendingIn(state: Pick<ChatState, "outbox">, view: ConversationView): OutboxItem[] {
+  if (view.kind === "group")
+    return state.outbox.filter((item) => item.conversationId !== null && item.conversationId === view.conversationId);
+  return state.outbox.filter((item) => item.recipientId !== null && item.recipientId === view.peer?.id);
 }

@@ -9,7 +9,7 @@ describe("chat client", () => {
     socket.up();
     await settle();
     expect(client.getState()).toMatchObject({ connection: "connected", conversationsLoaded: true, profile: ME });
-    expect(client.getState().conversations.map((conversation) => conversation.peer.id)).toEqual([PEER.id]);
+    expect(client.getState().conversations.map((conversation) => conversation.peer?.id)).toEqual([PEER.id]);
     socket.down();
     expect(client.getState().connection).toBe("reconnecting");
   });
@@ -41,7 +41,7 @@ describe("chat client", () => {
     expect(socket.log.closed).toBe(1);
     const again = client.start();
     expect(socket.log.opened).toBe(2);
-    expect(client.getState().view?.peer.id).toBe(PEER.id);
+    expect(client.getState().view?.peer?.id).toBe(PEER.id);
     again();
   });
 });

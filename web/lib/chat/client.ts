@@ -1,11 +1,12 @@
 import type { Outbox } from "@/lib/client/outbox";
 import type { ChatConnection } from "@/lib/client/socket";
-import type { UserProfile } from "@/lib/types";
 import { createCatchUp } from "./catch-up";
-import type { ChatState } from "./chat-state";
+import { targetKey, targetOf, type ChatState, type ConversationTarget } from "./chat-state";
 import { createConversations } from "./conversations";
 import { createCore } from "./core";
 import { createDrafts } from "./drafts";
+import type { ConversationDetail, UserProfile } from "./group-types";
+import { createGroups } from "./groups";
 import { createNotifications } from "./notifications";
 import type { ChatClientDeps } from "./ports";
 import { createPositionCheck } from "./position-check";
@@ -14,7 +15,7 @@ import { createReadReceipts } from "./read-receipts";
 import { createSignOut } from "./sign-out";
 import { createTyping } from "./typing";
 
-export type { ChatState };
+export type { ChatState, ConversationTarget };
 
 /** The chat of one signed-in user, without React: state, subscribe, and the actions. */
 export interface ChatClient {
@@ -28,20 +29,34 @@ export interface ChatClient {
    */
   start(): () => void;
 
+  /** Opens the direct conversation with `peer` (a new one when none exists yet). */
   openConversation(peer: UserProfile): Promise<void>;
-  /** What a URL asks for: the conversation with this peer (see `state.route`), or the list (null). */
-  showConversation(peerId: string | null): void;
+  /** Opens a listed conversation, group or direct, by its id. */
+  openConversationById(conversationId: string): Promise<void>;
+  /** What a URL asks for: a direct conversation by its peer, a group by its id (see `state.route`), or the list (null). */
+  showConversation(target: ConversationTarget | null): void;
   closeConversation(): void;
   loadOlder(): Promise<void>;
   retryHistory(): void;
   retryConversations(): void;
   /** Queues the message in the durable outbox, which sends it (and retries) with one clientId. */
   sendMessage(content: string): void;
+  /**
+   * Groups (each throws the API's error for the UI to show; the state takes the answer):
+   * create one with me as owner (and open it), rename it, add members (owners), remove a member
+   * (owners; removing myself is leaving), leave it (it leaves the list; an open view closes).
+   */
+  createGroup(input: { name: string; memberIds: string[] }): Promise<ConversationDetail>;
+  renameGroup(conversationId: string, name: string): Promise<ConversationDetail>;
+  addMembers(conversationId: string, userIds: string[]): Promise<ConversationDetail>;
+  removeMember(conversationId: string, userId: string): Promise<ConversationDetail | null>;
+  leaveGroup(conversationId: string): Promise<void>;
   retryMessage(clientId: string): void;
   discardMessage(clientId: string): void;
-  /** The open conversation's draft changed: kept per conversation, and tells the peer we type. */
+  /** The open conversation's draft changed: kept per conversation, and tells the peer (or the group) we type. */
   changeDraft(text: string): void;
-  draftFor(peerId: string): string;
+  /** A conversation's draft, by `targetKey` (a direct one: the peer's id). */
+  draftFor(key: string): string;
   stopTyping(): void;
   updateDisplayName(name: string): Promise<UserProfile>;
   setNotificationsEnabled(enabled: boolean): Promise<void>;
@@ -65,10 +80,8 @@ export function createChatClient(deps: ChatClientDeps): ChatClient {
   const typing = createTyping(core);
   const drafts = createDrafts(core);
   const conversations = createConversations(core, catchUp, { beforeSwitch: () => typing.stop() });
-  const notifications = createNotifications(core, (peerId) => {
-    const peer = core.getState().conversations.find((conversation) => conversation.peer.id === peerId)?.peer;
-    if (peer) void conversations.open(peer);
-  });
+  const groups = createGroups(core, conversations);
+  const notifications = createNotifications(core, (conversationId) => void conversations.openById(conversationId));
   const signOut = createSignOut(core, () => {
     conversations.forget();
     drafts.clearAll();
@@ -76,6 +89,7 @@ export function createChatClient(deps: ChatClientDeps): ChatClient {
   const concerns = [
     catchUp,
     conversations,
+    groups,
     typing,
     createReadReceipts(core),
     createPresence(core),
@@ -132,25 +146,36 @@ export function createChatClient(deps: ChatClientDeps): ChatClient {
     subscribe: core.subscribe,
     start,
     openConversation: conversations.open,
+    openConversationById: conversations.openById,
     showConversation: conversations.show,
     closeConversation: conversations.close,
     loadOlder: conversations.loadOlder,
     retryHistory: conversations.retry,
     retryConversations: () => void core.loadConversations(),
     sendMessage(content) {
-      const peer = core.getState().view?.peer;
-      if (!peer) return;
+      const view = core.getState().view;
+      if (!view || view.removed) return;
+      const target = targetOf(view);
       typing.stop();
-      drafts.set(peer.id, "");
-      core.outbox()?.add({ recipientId: peer.id, content });
+      drafts.set(targetKey(target), "");
+      // A direct message goes to the peer (the 1:1 form, which also creates the conversation).
+      core
+        .outbox()
+        ?.add(target.kind === "group" ? { conversationId: target.conversationId, content } : { recipientId: target.peerId, content });
     },
+    createGroup: groups.create,
+    renameGroup: groups.rename,
+    addMembers: groups.addMembers,
+    removeMember: groups.removeMember,
+    leaveGroup: groups.leave,
     retryMessage: (clientId) => core.outbox()?.retry(clientId),
     discardMessage: (clientId) => core.outbox()?.discard(clientId),
     changeDraft(text) {
-      const peer = core.getState().view?.peer;
-      if (!peer) return;
-      drafts.set(peer.id, text);
-      typing.input(peer.id, text);
+      const view = core.getState().view;
+      if (!view || view.removed) return;
+      const target = targetOf(view);
+      drafts.set(targetKey(target), text);
+      typing.input(target, text);
     },
     draftFor: drafts.get,
     stopTyping: typing.stop,

@@ -5,8 +5,8 @@ describe("conversations by URL", () => {
   it("when a link names a listed peer before the list has loaded, then it resolves, then opens with its history", async () => {
     const { client, backend, socket } = buildClient();
     backend.store(PEER.id, ME.id, "hello from the link");
-    client.showConversation(PEER.id);
-    expect(client.getState().route).toEqual({ peerId: PEER.id, status: "resolving" });
+    client.showConversation({ kind: "direct", peerId: PEER.id });
+    expect(client.getState().route).toEqual({ target: { kind: "direct", peerId: PEER.id }, status: "resolving" });
     socket.up();
     await settle();
     expect(client.getState().route).toBeNull();
@@ -19,8 +19,8 @@ describe("conversations by URL", () => {
     socket.up();
     await settle();
     for (const peerId of [OTHER.id, "not-a-user", ME.id]) {
-      client.showConversation(peerId);
-      expect(client.getState().route).toEqual({ peerId, status: "missing" });
+      client.showConversation({ kind: "direct", peerId });
+      expect(client.getState().route).toEqual({ target: { kind: "direct", peerId }, status: "missing" });
       expect(client.getState().view).toBeNull();
     }
     client.showConversation(null);
@@ -34,7 +34,7 @@ describe("conversations by URL", () => {
     first.stop();
 
     const second = buildClient({ session });
-    second.client.showConversation(OTHER.id);
+    second.client.showConversation({ kind: "direct", peerId: OTHER.id });
     expect(second.client.getState().view?.peer).toEqual(OTHER);
   });
 
@@ -45,7 +45,7 @@ describe("conversations by URL", () => {
     socket.up();
     await settle();
     for (const peerId of [PEER.id, OTHER.id, PEER.id]) {
-      client.showConversation(peerId);
+      client.showConversation({ kind: "direct", peerId });
       await settle();
       expect(client.getState().view?.messages.map((message) => message.content)).toEqual([peerId === PEER.id ? "p" : "o"]);
     }

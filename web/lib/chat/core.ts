@@ -1,7 +1,8 @@
 import { isUnauthorized } from "@/lib/client/api";
 import type { Outbox } from "@/lib/client/outbox";
 import type { ChatConnection, ChatConnectionHandlers, SessionEndReason } from "@/lib/client/socket";
-import type { ChatMessage, PresenceState, ReadState, TypingPayload } from "socket-server/contract";
+import type { PresenceState } from "socket-server/contract";
+import type { ChatMessage, ConversationUpdate, ReadState, TypingPayload } from "./group-types";
 import { chatReducer, createChatState, type ChatAction, type ChatState } from "./chat-state";
 import type { ChatClientDeps } from "./ports";
 
@@ -12,6 +13,8 @@ export interface CoreEvents {
   read: (state: ReadState) => void;
   presence: (state: PresenceState) => void;
   typing: (payload: TypingPayload) => void;
+  /** After the state took it in. */
+  conversationUpdated: (update: ConversationUpdate) => void;
   sessionEnded: (reason: SessionEndReason) => void;
 }
 
@@ -120,6 +123,10 @@ export function createCore(deps: ChatClientDeps): ChatCore {
       },
       onPresence: (presence) => core.dispatch({ type: "presence/updated", state: presence }),
       onTyping: (payload) => core.emit("typing", payload),
+      onConversationUpdated: (update) => {
+        core.dispatch({ type: "conversation/updated", update });
+        core.emit("conversationUpdated", update);
+      },
       onSessionEnded: (reason) => {
         core.endSession();
         core.emit("sessionEnded", reason);

@@ -2,7 +2,10 @@ import type { ChatCore } from "./core";
 
 const draftsKey = (userId: string) => `chat:drafts:v1:${userId}`;
 
-/** What was typed per conversation and not sent: kept while switching, and across a reload of the tab. */
+/**
+ * What was typed per conversation and not sent: kept while switching, and across a reload of the
+ * tab. Keyed by `targetKey` (a direct conversation: the peer's id, as before groups).
+ */
 export function createDrafts(core: ChatCore) {
   const { storage, user } = core.deps;
   let drafts: Map<string, string> | null = null;
@@ -12,7 +15,7 @@ export function createDrafts(core: ChatCore) {
     drafts = new Map();
     try {
       const stored = JSON.parse(storage.session.getItem(draftsKey(user.id)) ?? "{}") as Record<string, unknown>;
-      for (const [peerId, text] of Object.entries(stored)) if (typeof text === "string" && text) drafts.set(peerId, text);
+      for (const [key, text] of Object.entries(stored)) if (typeof text === "string" && text) drafts.set(key, text);
     } catch {
       // Unreadable: start empty.
     }
@@ -28,11 +31,11 @@ export function createDrafts(core: ChatCore) {
   };
 
   return {
-    get: (peerId: string) => load().get(peerId) ?? "",
-    set(peerId: string, text: string) {
-      if ((load().get(peerId) ?? "") === text) return;
-      if (text) load().set(peerId, text);
-      else load().delete(peerId);
+    get: (key: string) => load().get(key) ?? "",
+    set(key: string, text: string) {
+      if ((load().get(key) ?? "") === text) return;
+      if (text) load().set(key, text);
+      else load().delete(key);
       save();
     },
     clearAll() {

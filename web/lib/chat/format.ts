@@ -1,4 +1,4 @@
-import type { UserProfile } from "@/lib/types";
+import type { ChatMessage, ConversationSummary, UserProfile } from "./group-types";
 
 /** The email's local part: what a user is called until they choose a display name. */
 export function emailName(email: string): string {
@@ -94,4 +94,62 @@ export function formatLastSeen(iso: string, now = new Date()): string {
   if (days < 7) return `last seen ${date.toLocaleDateString(undefined, { weekday: "long" })}`;
   const sameYear = date.getFullYear() === now.getFullYear();
   return `last seen ${date.toLocaleDateString(undefined, { month: "short", day: "numeric", year: sameYear ? undefined : "numeric" })}`;
+}
+
+/** A user's name from the profiles we know, for senders and system messages; "Someone" when unknown. */
+export function nameOf(people: Record<string, UserProfile>, userId: string, me?: string): string {
+  if (userId === me) return "You";
+  const person = people[userId];
+  return person ? displayName(person) : "Someone";
+}
+
+/** "Ann", "Ann and Bob", "Ann, Bob and Cy", "Ann, Bob and 3 others". */
+export function listNames(names: string[], max = 3): string {
+  if (names.length <= 1) return names[0] ?? "";
+  if (names.length <= max) return `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+  const others = names.length - (max - 1);
+  return `${names.slice(0, max - 1).join(", ")} and ${others} others`;
+}
+
+/** Under a conversation: "Ann is typing…", "Ann and Bob are typing…", "Ann, Bob and 2 others are typing…". */
+export function typingText(names: string[]): string | null {
+  if (names.length === 0) return null;
+  return `${listNames(names)} ${names.length === 1 ? "is" : "are"} typing…`;
+}
+
+/** A list entry's title: the group's name, or the peer's name. */
+export function conversationTitle(conversation: Pick<ConversationSummary, "kind" | "name" | "peer">): string {
+  if (conversation.kind === "group") return conversation.name?.trim() || "Group";
+  return conversation.peer ? displayName(conversation.peer) : "Conversation";
+}
+
+/** A system message as a line of the timeline, e.g. "Ann added Bob and Cy" (`me` reads as "You"). */
+export function describeSystemMessage(message: ChatMessage, people: Record<string, UserProfile>, me?: string): string {
+  const system = message.system;
+  if (!system) return message.content;
+  const actor = nameOf(people, system.actorId, me);
+  const subjects = listNames(system.userIds.map((id) => nameOf(people, id, me)));
+  switch (system.event) {
+    case "group_created":
+      return system.name ? `${actor} created the group "${system.name}"` : `${actor} created the group`;
+    case "member_added":
+      return `${actor} added ${subjects}`;
+    case "member_removed":
+      return `${actor} removed ${subjects}`;
+    case "member_left":
+      return `${actor} left`;
+    case "renamed":
+      return `${actor} renamed the group to "${system.name ?? ""}"`;
+    case "owner_changed":
+      return `${subjects} ${system.userIds.length === 1 ? "is" : "are"} now the owner`;
+  }
+}
+
+/**
+ * A conversation as a person-shaped card (avatar, name) for components built for 1:1: the peer,
+ * or the group under its id and name.
+ */
+export function conversationProfile(conversation: Pick<ConversationSummary, "id" | "kind" | "name" | "peer">): UserProfile {
+  if (conversation.kind !== "group" && conversation.peer) return conversation.peer;
+  return { id: conversation.id, email: "", displayName: conversationTitle(conversation) };
 }

@@ -42,7 +42,7 @@ describe("notifications", () => {
     socket.deliver(backend.store(PEER.id, ME.id, "open me"));
     page.shown[0]!.onClick();
     await settle();
-    expect(client.getState().view?.peer.id).toBe(PEER.id);
+    expect(client.getState().view?.peer?.id).toBe(PEER.id);
     expect(client.getState().view?.messages.map((message) => message.content)).toEqual(["first", "open me"]);
   });
 });

@@ -1,16 +1,17 @@
 import { notificationBody } from "@/lib/client/notifications";
-import type { ChatMessage } from "@/lib/types";
-import { displayName } from "@/lib/chat/format";
-import { conversationWith } from "./chat-state";
+import { conversationTitle, nameOf } from "@/lib/chat/format";
+import { conversationById } from "./chat-state";
 import type { ChatCore } from "./core";
+import type { ChatMessage } from "./group-types";
 
 const preferenceKey = (userId: string) => `chat:notify:v1:${userId}`;
 
 /**
- * System notifications for a peer's message while the page is hidden: shown when the browser
- * allows them and the user has not turned them off here; one per message, clicking opens it.
+ * System notifications for someone else's message while the page is hidden: shown when the
+ * browser allows them and the user has not turned them off here; one per message, clicking
+ * opens its conversation. Membership changes (system messages) show in the timeline only.
  */
-export function createNotifications(core: ChatCore, openPeer: (peerId: string) => void) {
+export function createNotifications(core: ChatCore, openConversation: (conversationId: string) => void) {
   const { page, storage, user } = core.deps;
   const notified = new Set<string>();
 
@@ -24,15 +25,19 @@ export function createNotifications(core: ChatCore, openPeer: (peerId: string) =
 
   const notify = (message: ChatMessage) => {
     const state = core.getState();
-    if (message.senderId === user.id || page.isVisible()) return;
+    if (message.senderId === user.id || message.kind === "system" || page.isVisible()) return;
     if (!state.notifications.enabled || notified.has(message.id)) return;
     notified.add(message.id);
-    const peer = conversationWith(state, message.senderId)?.peer;
+    const conversation = conversationById(state, message.conversationId);
+    const group = conversation?.kind === "group";
+    const title = conversation ? conversationTitle(conversation) : "New message";
+    // In a group, who wrote it goes first.
+    const body = group ? `${nameOf(state.people, message.senderId)}: ${message.content}` : message.content;
     page.notifications.show({
-      title: peer ? displayName(peer) : "New message",
-      body: notificationBody(message.content),
+      title,
+      body: notificationBody(body),
       tag: message.conversationId,
-      onClick: () => openPeer(message.senderId),
+      onClick: () => openConversation(message.conversationId),
     });
   };
 

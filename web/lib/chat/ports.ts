@@ -2,7 +2,8 @@ import type { MessageNotification, NotificationSupport } from "@/lib/client/noti
 import type { Outbox, OutboxOptions } from "@/lib/client/outbox";
 import type { ResumeReason } from "@/lib/client/resume";
 import type { ChatConnection, ChatConnectionHandlers } from "@/lib/client/socket";
-import type { AuthUser, ConversationSummary, HistoryPage, ReadState, UserProfile } from "@/lib/types";
+import type { ChatApi, HistoryQuery } from "@/lib/client/api";
+import type { AuthUser } from "@/lib/types";
 import type { Clock } from "./clock";
 
 /**
@@ -10,22 +11,7 @@ import type { Clock } from "./clock";
  * localStorage and the document (`browser.ts`); Node tests and simulations pass their own.
  */
 
-export interface HistoryQuery {
-  with: string;
-  limit: number;
-  before?: string;
-  after?: string;
-}
-
-/** The HTTP API; every call throws an `ApiError` (status 0 for the network) on failure. */
-export interface ChatApi {
-  listConversations(): Promise<ConversationSummary[]>;
-  fetchHistory(query: HistoryQuery): Promise<HistoryPage>;
-  markRead(input: { peerId: string; seq: number }): Promise<ReadState>;
-  getProfile(): Promise<UserProfile>;
-  updateProfile(input: { displayName: string | null }): Promise<UserProfile>;
-  signOut(): Promise<void>;
-}
+export type { ChatApi, HistoryQuery };
 
 /** Opens the realtime connection with the core's handlers (e.g. `connectChatSocket`). */
 export type ConnectSocket = (handlers: ChatConnectionHandlers) => ChatConnection;

@@ -29,7 +29,7 @@ describe("periodic position check", () => {
     backend.store(OTHER.id, ME.id, "elsewhere");
     await clock.advance(POSITION_CHECK_MS);
     await settle();
-    const other = client.getState().conversations.find((conversation) => conversation.peer.id === OTHER.id);
+    const other = client.getState().conversations.find((conversation) => conversation.peer?.id === OTHER.id);
     expect(other).toMatchObject({ unreadCount: 1, lastMessage: { content: "elsewhere" } });
   });
 

@@ -1,4 +1,4 @@
-import { conversationWith } from "./chat-state";
+import { conversationOf } from "./chat-state";
 import type { CatchUp } from "./catch-up";
 import type { ChatCore } from "./core";
 
@@ -19,8 +19,8 @@ export function createPositionCheck(core: ChatCore, catchUp: CatchUp) {
     if (before.sessionEnded || !page.isVisible()) return;
     if (!(await core.loadConversations())) return;
     const { view, ...state } = core.getState();
-    if (!view || view.loading === "initial") return;
-    const last = conversationWith({ view, ...state }, view.peer.id)?.lastMessage;
+    if (!view || view.loading === "initial" || view.removed) return;
+    const last = conversationOf(state, view)?.lastMessage;
     const held = view.messages.at(-1)?.seq ?? 0;
     if (last && last.seq > held) await catchUp.run();
   };

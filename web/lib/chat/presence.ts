@@ -1,14 +1,21 @@
 import type { ChatCore } from "./core";
 
-/** Peers whose presence we follow: everyone listed, and the open conversation's peer. */
+// The server follows at most this many per socket.
+const MAX_FOLLOWED = 200;
+
+/** Whose presence we follow: every listed peer, the open conversation's peer, and the open group's members. */
 export function followedPeers(state: ReturnType<ChatCore["getState"]>): string[] {
-  const ids = new Set(state.conversations.map((conversation) => conversation.peer.id));
-  if (state.view) ids.add(state.view.peer.id);
-  return [...ids].sort();
+  const ids = new Set<string>();
+  if (state.view?.peer) ids.add(state.view.peer.id);
+  for (const member of state.view?.removed ? [] : (state.view?.members ?? [])) ids.add(member.user.id);
+  for (const conversation of state.conversations) if (conversation.peer) ids.add(conversation.peer.id);
+  ids.delete(state.me);
+  // The open conversation's people first, then the most recent conversations.
+  return [...ids].slice(0, MAX_FOLLOWED).sort();
 }
 
 /**
- * Presence: follows the listed peers (and the open one) and loads their state; again on every
+ * Presence: follows the listed peers (and the open conversation's people) and loads their state; again on every
  * new socket, since the server forgets a socket's subscriptions when it drops.
  */
 export function createPresence(core: ChatCore) {

@@ -5,52 +5,153 @@
 import { randomUUID } from "node:crypto";
 import { ApiError } from "@/lib/client/api";
 import type { MessageNotification, NotificationSupport } from "@/lib/client/notifications";
-import { createMemoryStorage, createOutbox } from "@/lib/client/outbox";
+import { createMemoryStorage, createOutbox, sendInputOf } from "@/lib/client/outbox";
 import type { ResumeReason } from "@/lib/client/resume";
 import type { ChatConnection, ChatConnectionHandlers } from "@/lib/client/socket";
 import type { PresenceState } from "socket-server/contract";
 import { buildMessage } from "socket-server/contract/testing";
-import type { ChatMessage, ConversationSummary, ReadState, UserProfile } from "@/lib/types";
 import { createChatClient, type ChatClient } from "./client";
 import { createFakeClock } from "./clock";
+import type {
+  ChatMessage,
+  ConversationDetail,
+  ConversationSummary,
+  ConversationUpdate,
+  ReadState,
+  SystemEvent,
+  TypingTarget,
+  UserProfile,
+} from "./group-types";
 import type { ChatApi, HistoryQuery, KeyValueStorage } from "./ports";
 
 export const ME: UserProfile = { id: "00000000-0000-4000-8000-000000000001", email: "me@example.test", displayName: null };
 export const PEER: UserProfile = { id: "00000000-0000-4000-8000-000000000002", email: "peer@example.test", displayName: "Pat Peer" };
 export const OTHER: UserProfile = { id: "00000000-0000-4000-8000-000000000003", email: "other@example.test", displayName: null };
+export const FOURTH: UserProfile = { id: "00000000-0000-4000-8000-000000000004", email: "fourth@example.test", displayName: "Flo" };
+
+/** A stored message as the API carries it (a direct text message unless overridden). */
+export function buildChatMessage(overrides: Partial<ChatMessage> = {}): ChatMessage {
+  return { ...buildMessage(), kind: "text", system: null, ...overrides };
+}
 
 type Method = keyof ChatApi;
 
-/** The server side: conversations with seq, read positions, and a log of the calls. */
-export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER]) {
-  const conversations = new Map<string, { id: string; messages: ChatMessage[]; read: Map<string, number> }>();
+interface HeldConversation {
+  id: string;
+  kind: "direct" | "group";
+  name: string | null;
+  /** Member ids with role, in joining order. */
+  members: { id: string; role: "owner" | "member"; joinedAt: string }[];
+  messages: ChatMessage[];
+  read: Map<string, number>;
+}
+
+const notFound = () => new ApiError(404, "conversation_not_found", "Conversation not found.");
+
+/** The server side: direct and group conversations with seq, members, read positions, and a log of the calls. */
+export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER, FOURTH]) {
+  const conversations = new Map<string, HeldConversation>();
   const calls: { method: Method; args: unknown }[] = [];
   const failures: { method: Method; error: Error }[] = [];
   const key = (a: string, b: string) => [a, b].sort().join("|");
+  const directs = new Map<string, string>();
   let profile = { ...ME };
+  const person = (id: string) => people.find((candidate) => candidate.id === id)!;
 
-  const conversation = (a: string, b: string) => {
-    let found = conversations.get(key(a, b));
-    if (!found) conversations.set(key(a, b), (found = { id: randomUUID(), messages: [], read: new Map() }));
-    return found;
+  const direct = (a: string, b: string): HeldConversation => {
+    let id = directs.get(key(a, b));
+    if (!id) {
+      id = randomUUID();
+      directs.set(key(a, b), id);
+      const joinedAt = new Date(0).toISOString();
+      conversations.set(id, {
+        id,
+        kind: "direct",
+        name: null,
+        members: [a, b].map((member) => ({ id: member, role: "member" as const, joinedAt })),
+        messages: [],
+        read: new Map(),
+      });
+    }
+    return conversations.get(id)!;
   };
 
-  /** Stores a message (as the send endpoint would) and returns it; delivering it is the test's choice. */
-  const store = (from: string, to: string, content: string, clientId: string = randomUUID()): ChatMessage => {
-    const held = conversation(from, to);
-    const existing = held.messages.find((message) => message.senderId === from && message.clientId === clientId);
-    if (existing) return existing;
-    const message = buildMessage({
+  const append = (held: HeldConversation, from: string, fields: Partial<ChatMessage>): ChatMessage => {
+    const message = buildChatMessage({
       conversationId: held.id,
       seq: held.messages.length + 1,
       senderId: from,
-      recipientId: to,
-      content,
-      clientId,
+      recipientId: held.kind === "direct" ? held.members.find((member) => member.id !== from)!.id : null,
       createdAt: new Date(Date.UTC(2026, 0, 1, 12, 0, held.messages.length)).toISOString(),
+      ...fields,
     });
     held.messages.push(message);
     return message;
+  };
+
+  /** Stores a direct message (as the send endpoint would) and returns it; delivering it is the test's choice. */
+  const store = (from: string, to: string, content: string, clientId: string = randomUUID()): ChatMessage => {
+    const held = direct(from, to);
+    const existing = held.messages.find((message) => message.senderId === from && message.clientId === clientId);
+    return existing ?? append(held, from, { content, clientId });
+  };
+
+  /** Stores a message in a group (members only). */
+  const storeIn = (conversationId: string, from: string, content: string, clientId: string = randomUUID()): ChatMessage => {
+    const held = conversations.get(conversationId);
+    if (!held?.members.some((member) => member.id === from)) throw notFound();
+    const existing = held.messages.find((message) => message.senderId === from && message.clientId === clientId);
+    return existing ?? append(held, from, { content, clientId });
+  };
+
+  const system = (held: HeldConversation, actorId: string, info: Omit<SystemEvent, "actorId">) =>
+    append(held, actorId, { kind: "system", content: "", system: { ...info, actorId } });
+
+  /** Creates a group as `ownerId` (as the endpoint would): a `group_created` system message first. */
+  const createGroup = (ownerId: string, name: string, memberIds: string[]): HeldConversation => {
+    const id = randomUUID();
+    const joinedAt = new Date(0).toISOString();
+    const held: HeldConversation = {
+      id,
+      kind: "group",
+      name,
+      members: [
+        { id: ownerId, role: "owner", joinedAt },
+        ...memberIds.filter((member) => member !== ownerId).map((member) => ({ id: member, role: "member" as const, joinedAt })),
+      ],
+      messages: [],
+      read: new Map(),
+    };
+    conversations.set(id, held);
+    system(held, ownerId, { event: "group_created", userIds: memberIds, name });
+    return held;
+  };
+
+  /** Membership changes as the endpoints make them: the system message, and the `conversation:updated` payload. */
+  const changeMembers = (
+    conversationId: string,
+    actorId: string,
+    change: { add?: string[]; remove?: string[] },
+  ): { message: ChatMessage; update: ConversationUpdate } => {
+    const held = conversations.get(conversationId)!;
+    const removed = change.remove ?? [];
+    const added = (change.add ?? []).filter((id) => !held.members.some((member) => member.id === id));
+    held.members = held.members.filter((member) => !removed.includes(member.id));
+    for (const id of added) held.members.push({ id, role: "member", joinedAt: new Date().toISOString() });
+    const event = removed.length > 0 ? (removed.includes(actorId) ? "member_left" : "member_removed") : "member_added";
+    const message = system(held, actorId, { event, userIds: removed.length > 0 ? removed : added, name: null });
+    return {
+      message,
+      update: { conversationId, name: held.name, memberIds: held.members.map((member) => member.id), removedIds: removed },
+    };
+  };
+
+  const rename = (conversationId: string, actorId: string, name: string) => {
+    const held = conversations.get(conversationId)!;
+    held.name = name;
+    const message = system(held, actorId, { event: "renamed", userIds: [], name });
+    const update: ConversationUpdate = { conversationId, name, memberIds: held.members.map((member) => member.id), removedIds: [] };
+    return { message, update };
   };
 
   const call = async <T>(method: Method, args: unknown, answer: () => T): Promise<T> => {
@@ -61,30 +162,60 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER]) {
     return answer();
   };
 
+  const isMember = (held: HeldConversation | undefined, userId = ME.id): held is HeldConversation =>
+    held?.members.some((member) => member.id === userId) ?? false;
+
+  const summaryOf = (held: HeldConversation): ConversationSummary => {
+    const last = held.messages.at(-1)!;
+    const lastReadSeq = held.read.get(ME.id) ?? 0;
+    const others = held.members.filter((member) => member.id !== ME.id);
+    const peerId = held.kind === "direct" ? others[0]!.id : null;
+    return {
+      id: held.id,
+      kind: held.kind,
+      name: held.name,
+      peer: peerId ? person(peerId) : null,
+      members: { count: held.members.length, preview: held.members.slice(0, 5).map((member) => person(member.id)) },
+      role: held.members.find((member) => member.id === ME.id)?.role ?? "member",
+      lastMessage: last,
+      lastMessageAt: last.createdAt,
+      unreadCount: held.messages.filter((message) => message.senderId !== ME.id && message.seq > lastReadSeq).length,
+      lastReadSeq,
+      peerLastReadSeq: peerId ? (held.read.get(peerId) ?? 0) : 0,
+      readStates: others.map((member) => ({ userId: member.id, lastReadSeq: held.read.get(member.id) ?? 0 })),
+    };
+  };
+
+  const detailOf = (held: HeldConversation): ConversationDetail => ({
+    ...summaryOf(held),
+    memberList: held.members.map((member) => ({ user: person(member.id), role: member.role, joinedAt: member.joinedAt })),
+  });
+
   const summaries = (): ConversationSummary[] =>
-    [...conversations.entries()]
-      .filter(([pair, held]) => pair.split("|").includes(ME.id) && held.messages.length > 0)
-      .map(([pair, held]) => {
-        const peerId = pair.split("|").find((id) => id !== ME.id)!;
-        const last = held.messages.at(-1)!;
-        const lastReadSeq = held.read.get(ME.id) ?? 0;
-        return {
-          id: held.id,
-          peer: people.find((person) => person.id === peerId)!,
-          lastMessage: last,
-          lastMessageAt: last.createdAt,
-          unreadCount: held.messages.filter((message) => message.senderId === peerId && message.seq > lastReadSeq).length,
-          lastReadSeq,
-          peerLastReadSeq: held.read.get(peerId) ?? 0,
-        };
-      })
+    [...conversations.values()]
+      .filter((held) => isMember(held) && held.messages.length > 0)
+      .map(summaryOf)
       .sort((a, b) => Date.parse(b.lastMessageAt) - Date.parse(a.lastMessageAt));
+
+  const heldFor = (query: { with?: string; conversation?: string }) => {
+    if (query.with !== undefined) return direct(ME.id, query.with);
+    const held = conversations.get(query.conversation ?? "");
+    if (!isMember(held)) throw notFound();
+    return held;
+  };
+
+  const owned = (conversationId: string) => {
+    const held = conversations.get(conversationId);
+    if (!isMember(held)) throw notFound();
+    if (held.members.find((member) => member.id === ME.id)?.role !== "owner") throw new ApiError(403, "not_owner", "Owners only.");
+    return held;
+  };
 
   const api: ChatApi = {
     listConversations: () => call("listConversations", null, summaries),
     fetchHistory: (query: HistoryQuery) =>
       call("fetchHistory", query, () => {
-        const messages = conversation(ME.id, query.with).messages;
+        const messages = heldFor(query).messages;
         if (query.after) {
           const index = messages.findIndex((message) => message.id === query.after);
           return { messages: messages.slice(index + 1, index + 1 + query.limit), nextBefore: null };
@@ -95,9 +226,37 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER]) {
       }),
     markRead: (input) =>
       call("markRead", input, (): ReadState => {
-        const held = conversation(ME.id, input.peerId);
+        const held = input.peerId !== undefined ? direct(ME.id, input.peerId) : heldFor({ conversation: input.conversationId });
         held.read.set(ME.id, Math.max(held.read.get(ME.id) ?? 0, input.seq));
-        return { conversationId: held.id, userId: ME.id, peerId: input.peerId, lastReadSeq: held.read.get(ME.id)! };
+        return { conversationId: held.id, userId: ME.id, peerId: input.peerId ?? null, lastReadSeq: held.read.get(ME.id)! };
+      }),
+    sendMessage: (input) =>
+      call("sendMessage", input, () =>
+        input.recipientId !== undefined
+          ? store(ME.id, input.recipientId, input.content, input.clientId)
+          : storeIn(input.conversationId, ME.id, input.content, input.clientId),
+      ),
+    getConversation: (conversationId) => call("getConversation", conversationId, () => detailOf(heldFor({ conversation: conversationId }))),
+    createGroup: (input) => call("createGroup", input, () => detailOf(createGroup(ME.id, input.name, [ME.id, ...input.memberIds]))),
+    renameGroup: (conversationId, name) =>
+      call("renameGroup", { conversationId, name }, () => {
+        rename(owned(conversationId).id, ME.id, name);
+        return detailOf(conversations.get(conversationId)!);
+      }),
+    addMembers: (conversationId, userIds) =>
+      call("addMembers", { conversationId, userIds }, () => {
+        changeMembers(owned(conversationId).id, ME.id, { add: userIds });
+        return detailOf(conversations.get(conversationId)!);
+      }),
+    removeMember: (conversationId, userId) =>
+      call("removeMember", { conversationId, userId }, (): ConversationDetail | { left: true } => {
+        if (userId === ME.id) {
+          if (!isMember(conversations.get(conversationId))) throw notFound();
+          changeMembers(conversationId, ME.id, { remove: [ME.id] });
+          return { left: true };
+        }
+        changeMembers(owned(conversationId).id, ME.id, { remove: [userId] });
+        return detailOf(conversations.get(conversationId)!);
       }),
     getProfile: () => call("getProfile", null, () => profile),
     updateProfile: (input) => call("updateProfile", input, () => (profile = { ...profile, displayName: input.displayName })),
@@ -108,7 +267,18 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER]) {
     api,
     calls,
     store,
-    messages: (peerId: string) => conversation(ME.id, peerId).messages,
+    storeIn,
+    createGroup,
+    changeMembers,
+    rename,
+    messages: (peerId: string) => direct(ME.id, peerId).messages,
+    messagesIn: (conversationId: string) => conversations.get(conversationId)?.messages ?? [],
+    /** Another member's read position moves (as their read endpoint would), answered as the push carries it. */
+    readBy(conversationId: string, userId: string, seq: number): ReadState {
+      const held = conversations.get(conversationId)!;
+      held.read.set(userId, seq);
+      return { conversationId, userId, peerId: held.kind === "direct" ? ME.id : null, lastReadSeq: seq };
+    },
     /** The next call of `method` fails with `error`. */
     failNext(method: Method, error: Error = new ApiError(0, "network_error", "Could not reach the server.")) {
       failures.push({ method, error });
@@ -122,7 +292,13 @@ export function createFakeSocket() {
   let handlers: ChatConnectionHandlers | null = null;
   let connected = false;
   const presence = new Map<string, PresenceState>();
-  const log = { subscriptions: [] as string[][], typing: [] as { to: string; typing: boolean }[], reconnects: 0, closed: 0, opened: 0 };
+  const log = {
+    subscriptions: [] as string[][],
+    typing: [] as (TypingTarget & { typing: boolean })[],
+    reconnects: 0,
+    closed: 0,
+    opened: 0,
+  };
 
   const connection: ChatConnection = {
     socket: null as unknown as ChatConnection["socket"],
@@ -132,8 +308,8 @@ export function createFakeSocket() {
       log.subscriptions.push(ids);
       return ids.map((userId) => presence.get(userId) ?? { userId, online: false, lastSeenAt: null });
     },
-    sendTyping: (to, typing) => {
-      if (connected) log.typing.push({ to, typing });
+    sendTyping: (target, typing) => {
+      if (connected) log.typing.push({ ...target, typing });
     },
     close: () => {
       log.closed += 1;
@@ -168,7 +344,9 @@ export function createFakeSocket() {
     },
     deliver: (message: ChatMessage) => live().onMessage(message),
     read: (state: ReadState) => live().onReadUpdated?.(state),
-    typing: (from: string, typing: boolean) => live().onTyping?.({ from, typing }),
+    typing: (from: string, typing: boolean, conversationId?: string) =>
+      live().onTyping?.(conversationId === undefined ? { from, typing } : { from, typing, conversationId }),
+    conversationUpdated: (update: ConversationUpdate) => live().onConversationUpdated?.(update),
     presenceUpdate: (state: PresenceState) => live().onPresence?.(state),
     endSession: (reason: "signed_out" | "expired") => {
       connected = false;
@@ -259,7 +437,7 @@ export function buildClient(options: { visible?: boolean; session?: KeyValueStor
       createOutbox({
         userId: ME.id,
         storage: outboxStorage,
-        send: async (item) => backend.store(ME.id, item.recipientId, item.content, item.clientId),
+        send: (item) => backend.api.sendMessage(sendInputOf(item)),
         ...events,
       }),
     storage: { session, local },

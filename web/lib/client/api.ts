@@ -1,4 +1,5 @@
-import type { ApiResponse } from "@/lib/types";
+import type { ChatMessage, ConversationDetail, ConversationSummary, HistoryPage, ReadState } from "@/lib/chat/group-types";
+import type { ApiResponse, UserProfile } from "@/lib/types";
 
 /** A failed API call: the server's `{ error }` body, or a network failure (status 0). */
 export class ApiError extends Error {
@@ -90,4 +91,121 @@ export async function apiFetch<T>(path: string, options: ApiFetchOptions = {}): 
 
 export function isUnauthorized(error: unknown): boolean {
   return error instanceof ApiError && error.status === 401;
+}
+
+/** What an endpoint call needs; `apiFetch` in the browser, a cookie-carrying fetch in Node tests. */
+export interface ApiCallOptions {
+  method?: "GET" | "POST" | "PATCH" | "DELETE";
+  json?: unknown;
+  query?: Record<string, string | number | undefined>;
+  timeoutMs?: number;
+}
+export type ApiCall = <T>(path: string, options?: ApiCallOptions) => Promise<T>;
+
+/** One page of a conversation: a group by id, a direct one by the peer (`with`). Exactly one of the two. */
+export type HistoryQuery = ({ conversation: string; with?: never } | { with: string; conversation?: never }) & {
+  limit: number;
+  before?: string;
+  after?: string;
+};
+
+/** A message to a conversation (groups) or to a person (direct: opens or uses the conversation). */
+export type SendInput = ({ conversationId: string; recipientId?: never } | { recipientId: string; conversationId?: never }) & {
+  content: string;
+  clientId: string;
+};
+
+/** Moves my read position in a conversation (groups) or in the direct one with a peer. */
+export type ReadInput = ({ conversationId: string; peerId?: never } | { peerId: string; conversationId?: never }) & { seq: number };
+
+/** The chat HTTP API; every call throws an `ApiError` (status 0 for the network) on failure. */
+export interface ChatApi {
+  listConversations(): Promise<ConversationSummary[]>;
+  fetchHistory(query: HistoryQuery): Promise<HistoryPage>;
+  markRead(input: ReadInput): Promise<ReadState>;
+  sendMessage(input: SendInput, options?: { timeoutMs?: number }): Promise<ChatMessage>;
+  /** 404 `conversation_not_found` for a non-member. */
+  getConversation(conversationId: string): Promise<ConversationDetail>;
+  /** 404 `user_not_found`; 422 `validation_failed`, `group_too_small`, `group_too_large`. */
+  createGroup(input: { name: string; memberIds: string[] }): Promise<ConversationDetail>;
+  /** 403 `not_owner`; 422 `not_a_group`. */
+  renameGroup(conversationId: string, name: string): Promise<ConversationDetail>;
+  /** Members already in are ignored. 403 `not_owner`; 422 `group_too_large`. */
+  addMembers(conversationId: string, userIds: string[]): Promise<ConversationDetail>;
+  /** Owners remove anyone, anyone removes themselves (`{ left: true }`). 403 `not_owner`; 404 `member_not_found`. */
+  removeMember(conversationId: string, userId: string): Promise<ConversationDetail | { left: true }>;
+  getProfile(): Promise<UserProfile>;
+  updateProfile(input: { displayName: string | null }): Promise<UserProfile>;
+  signOut(): Promise<void>;
+}
+
+/**
+ * The group fields with their 1:1 meaning where a server before groups left them out (a rolling
+ * deploy, an old cached page): a direct text message, a direct conversation of two.
+ */
+export function normalizeMessage(message: ChatMessage): ChatMessage {
+  const raw = message as Partial<ChatMessage> & Omit<ChatMessage, "kind" | "system">;
+  if (raw.kind !== undefined && raw.system !== undefined) return message;
+  return { ...raw, recipientId: raw.recipientId ?? null, kind: raw.kind ?? "text", system: raw.system ?? null };
+}
+
+export function normalizeSummary<T extends ConversationSummary>(summary: T): T {
+  const raw = summary as Partial<ConversationSummary> & T;
+  // Defensive: a summary always has its last message (a group: at least `group_created`).
+  const lastMessage = raw.lastMessage ? normalizeMessage(raw.lastMessage) : raw.lastMessage;
+  if (raw.kind !== undefined && raw.members !== undefined && raw.readStates !== undefined && lastMessage === raw.lastMessage)
+    return summary;
+  const peer = raw.peer ?? null;
+  return {
+    ...raw,
+    kind: raw.kind ?? "direct",
+    name: raw.name ?? null,
+    peer,
+    members: raw.members ?? { count: 2, preview: peer ? [peer] : [] },
+    role: raw.role ?? "member",
+    lastMessage,
+    peerLastReadSeq: raw.peerLastReadSeq ?? 0,
+    readStates: raw.readStates ?? (peer ? [{ userId: peer.id, lastReadSeq: raw.peerLastReadSeq ?? 0 }] : []),
+  };
+}
+
+const normalizePage = (page: HistoryPage): HistoryPage => ({ ...page, messages: page.messages.map(normalizeMessage) });
+
+const conversationPath = (conversationId: string) => `/api/chat/conversations/${encodeURIComponent(conversationId)}`;
+
+/** The chat endpoints over `call`: one list of paths and bodies for the browser and Node clients. */
+export function createChatApi(call: ApiCall): ChatApi {
+  return {
+    listConversations: async () => (await call<ConversationSummary[]>("/api/chat/conversations")).map(normalizeSummary),
+    fetchHistory: async (query) => normalizePage(await call<HistoryPage>("/api/chat/history", { query: { ...query } })),
+    markRead: (input) => call<ReadState>("/api/chat/read", { method: "POST", json: input }),
+    sendMessage: async (input, options = {}) =>
+      normalizeMessage(await call<ChatMessage>("/api/chat/send", { method: "POST", json: input, ...options })),
+    getConversation: async (conversationId) => normalizeSummary(await call<ConversationDetail>(conversationPath(conversationId))),
+    createGroup: async ({ name, memberIds }) =>
+      normalizeSummary(
+        await call<ConversationDetail>("/api/chat/conversations", { method: "POST", json: { kind: "group", name, memberIds } }),
+      ),
+    renameGroup: async (conversationId, name) =>
+      normalizeSummary(await call<ConversationDetail>(conversationPath(conversationId), { method: "PATCH", json: { name } })),
+    addMembers: async (conversationId, userIds) =>
+      normalizeSummary(
+        await call<ConversationDetail>(`${conversationPath(conversationId)}/members`, { method: "POST", json: { userIds } }),
+      ),
+    removeMember: async (conversationId, userId) => {
+      const result = await call<ConversationDetail | { left: true }>(
+        `${conversationPath(conversationId)}/members/${encodeURIComponent(userId)}`,
+        { method: "DELETE" },
+      );
+      return "left" in result ? result : normalizeSummary(result);
+    },
+    getProfile: () => call<UserProfile>("/api/profile"),
+    updateProfile: (input) => call<UserProfile>("/api/profile", { method: "PATCH", json: input }),
+    signOut: () => call<void>("/api/auth/logout", { method: "POST" }),
+  };
+}
+
+/** The API said the conversation is not (or no longer) one of ours: a removed member, a stranger. */
+export function isConversationGone(error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404 && error.code === "conversation_not_found";
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ChatMessage } from "@/lib/types";
-import { buildMessage } from "socket-server/contract/testing";
+import type { ChatMessage } from "@/lib/chat/group-types";
+import { buildChatMessage } from "@/lib/chat/test-support";
 import { ApiError, parseRetryAfter } from "./api";
 import {
   classifySendError,
@@ -8,6 +8,7 @@ import {
   createOutbox,
   outboxKeyPrefix,
   retryDelay,
+  sendInputOf,
   type OutboxItem,
   type OutboxOptions,
   type OutboxStorage,
@@ -17,6 +18,7 @@ const ME = "00000000-0000-4000-8000-000000000001";
 const PEER = "00000000-0000-4000-8000-000000000002";
 const OTHER = "00000000-0000-4000-8000-000000000003";
 const SOMEONE_ELSE = "00000000-0000-4000-8000-000000000009";
+const GROUP = "00000000-0000-4000-8000-0000000000c1";
 
 type Answer = ChatMessage | ApiError | Error;
 
@@ -33,9 +35,10 @@ function buildServer() {
     if (scripted) return scripted;
     const existing = stored.get(item.clientId);
     if (existing) return existing;
-    const message = buildMessage({
+    const message = buildChatMessage({
       senderId: ME,
       recipientId: item.recipientId,
+      ...(item.conversationId !== null && { conversationId: item.conversationId }),
       content: item.content,
       clientId: item.clientId,
       seq: ++seq,
@@ -369,6 +372,33 @@ describe("createOutbox", () => {
     storage.setItem(`${outboxKeyPrefix(ME)}junk`, "{not json");
     storage.setItem(`${outboxKeyPrefix(ME)}partial`, JSON.stringify({ clientId: "x" }));
     const { outbox } = buildOutbox({ storage, isOnline: () => false });
+    expect(outbox.items()).toEqual([]);
+  });
+
+  it("when an item was stored before groups (recipientId only), then it is still read and sent to the peer", async () => {
+    const storage = createMemoryStorage();
+    const old = { clientId: "old-1", recipientId: PEER, content: "from before", createdAt: new Date(0).toISOString(), order: 1 };
+    storage.setItem(`${outboxKeyPrefix(ME)}old-1`, JSON.stringify(old));
+    storage.setItem(`${outboxKeyPrefix(ME)}both`, JSON.stringify({ ...old, clientId: "both", conversationId: GROUP }));
+    const { outbox, server } = buildOutbox({ storage });
+    expect(outbox.items().map((item) => [item.clientId, item.recipientId, item.conversationId])).toEqual([["old-1", PEER, null]]);
+    await outbox.flush();
+    expect(server.calls.map(sendInputOf)).toEqual([{ recipientId: PEER, content: "from before", clientId: "old-1" }]);
+  });
+
+  it("when a group message waits, then it is sent by conversation id, and a direct conversation's queue is not held back by it", async () => {
+    const { outbox, server } = buildOutbox();
+    server.script.push(() => new ApiError(503, "unavailable", "Try again."));
+    outbox.add({ conversationId: GROUP, content: "to the group" });
+    outbox.add({ conversationId: GROUP, content: "second to the group" });
+    outbox.add({ recipientId: PEER, content: "to the peer" });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(server.calls.map((call) => call.content)).toEqual(["to the group", "to the peer"]);
+    await vi.runAllTimersAsync();
+    expect(server.calls.map(sendInputOf).slice(2)).toEqual([
+      { conversationId: GROUP, content: "to the group", clientId: expect.any(String) },
+      { conversationId: GROUP, content: "second to the group", clientId: expect.any(String) },
+    ]);
     expect(outbox.items()).toEqual([]);
   });
 });

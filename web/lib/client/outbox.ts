@@ -1,5 +1,5 @@
-import type { ChatMessage } from "@/lib/types";
-import { ApiError, apiFetch } from "./api";
+import type { ChatMessage } from "@/lib/chat/group-types";
+import { ApiError, apiFetch, createChatApi, type SendInput } from "./api";
 import { createClientId } from "./client-id";
 
 /**
@@ -9,11 +9,14 @@ import { createClientId } from "./client-id";
  */
 export interface OutboxItem {
   clientId: string;
-  recipientId: string;
+  /** A direct message: the peer (sent as `recipientId`, which opens the conversation if need be). Null in a group. */
+  recipientId: string | null;
+  /** A group message: its conversation. Null for a direct message. */
+  conversationId: string | null;
   content: string;
   /** When it was written (ISO). */
   createdAt: string;
-  /** Queue position: messages to one recipient are sent in this order, one at a time. */
+  /** Queue position: messages to one conversation are sent in this order, one at a time. */
   order: number;
   status: "pending" | "failed";
   /** Failed attempts so far. */
@@ -56,7 +59,7 @@ export interface Outbox {
   /** Pending and failed items, in queue order. The same array until something changes. */
   items(): OutboxItem[];
   /** Queues a new message (stored before anything is sent) and starts sending. */
-  add(message: { recipientId: string; content: string }): OutboxItem;
+  add(message: OutboxTarget & { content: string }): OutboxItem;
   /** Sends a failed or waiting item again, now, with the same clientId. */
   retry(clientId: string): void;
   /** Drops an item (a failed one; or a waiting one the user gives up on). */
@@ -77,6 +80,22 @@ export interface Outbox {
   reload(options?: { graceMs?: number }): void;
   subscribe(listener: (items: OutboxItem[]) => void): () => void;
   dispose(): void;
+}
+
+/** Where a message goes: a person (direct) or a group. */
+export type OutboxTarget = { recipientId: string; conversationId?: never } | { conversationId: string; recipientId?: never };
+
+/** The conversation an item queues in: messages in one are sent in order, one at a time. */
+export function queueOf(item: Pick<OutboxItem, "recipientId" | "conversationId">): string {
+  return item.conversationId ?? item.recipientId ?? "";
+}
+
+/** The send endpoint's body for an item (same clientId on every attempt). */
+export function sendInputOf(item: OutboxItem): SendInput {
+  const { clientId, content } = item;
+  return item.conversationId !== null
+    ? { conversationId: item.conversationId, content, clientId }
+    : { recipientId: item.recipientId ?? "", content, clientId };
 }
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 30_000 };
@@ -127,10 +146,15 @@ function parseItem(raw: string | null): OutboxItem | null {
   if (!raw) return null;
   try {
     const value = JSON.parse(raw) as Partial<OutboxItem>;
-    if (typeof value.clientId !== "string" || typeof value.recipientId !== "string" || typeof value.content !== "string") return null;
+    if (typeof value.clientId !== "string" || typeof value.content !== "string") return null;
+    // Exactly one target; items stored before groups carry only recipientId.
+    const recipientId = typeof value.recipientId === "string" ? value.recipientId : null;
+    const conversationId = typeof value.conversationId === "string" ? value.conversationId : null;
+    if ((recipientId === null) === (conversationId === null)) return null;
     return {
       clientId: value.clientId,
-      recipientId: value.recipientId,
+      recipientId,
+      conversationId,
       content: value.content,
       createdAt: typeof value.createdAt === "string" ? value.createdAt : new Date(0).toISOString(),
       order: typeof value.order === "number" ? value.order : 0,
@@ -242,7 +266,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   function nextDue(): number | null {
     const heads = new Map<string, OutboxItem>();
     for (const item of snapshot) {
-      if (item.status === "pending" && !heads.has(item.recipientId)) heads.set(item.recipientId, item);
+      if (item.status === "pending" && !heads.has(queueOf(item))) heads.set(queueOf(item), item);
     }
     if (heads.size === 0) return null;
     const earliest = Math.min(...[...heads.values()].map((item) => item.nextAttemptAt));
@@ -265,12 +289,12 @@ export function createOutbox(options: OutboxOptions): Outbox {
     for (const queued of readAll()) {
       if (disposed || paused || !isOnline() || sends >= MAX_SENDS_PER_FLUSH) return;
       if (now() < Math.max(networkNotBefore, rateLimitedUntil)) return;
-      if (queued.status !== "pending" || held.has(queued.recipientId)) continue;
+      if (queued.status !== "pending" || held.has(queueOf(queued))) continue;
       // Re-read: confirmed, discarded or retried by another tab while we were sending.
       const item = read(queued.clientId);
       if (!item || item.status !== "pending") continue;
       if (item.nextAttemptAt > now()) {
-        held.add(item.recipientId);
+        held.add(queueOf(item));
         continue;
       }
       sends += 1;
@@ -293,7 +317,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
             const wait = Math.max(failure.retryAfterMs ?? 0, retryDelay(attempts, random, backoff));
             update(item.clientId, { attempts, nextAttemptAt: now() + wait, error: failure.message });
             changed();
-            held.add(item.recipientId);
+            held.add(queueOf(item));
             continue;
           }
           case "network":
@@ -356,11 +380,12 @@ export function createOutbox(options: OutboxOptions): Outbox {
 
   return {
     items: () => snapshot,
-    add({ recipientId, content }) {
+    add({ recipientId, conversationId, content }) {
       lastOrder = Math.max(now(), lastOrder + 1);
       const item: OutboxItem = {
         clientId: createClientId(),
-        recipientId,
+        recipientId: recipientId ?? null,
+        conversationId: conversationId ?? null,
         content,
         createdAt: new Date(now()).toISOString(),
         order: lastOrder,
@@ -453,12 +478,7 @@ export function createBrowserOutbox(
   const outbox = createOutbox({
     userId,
     storage: browserStorage(),
-    send: (item) =>
-      apiFetch<ChatMessage>("/api/chat/send", {
-        method: "POST",
-        json: { recipientId: item.recipientId, content: item.content, clientId: item.clientId },
-        timeoutMs: SEND_TIMEOUT_MS,
-      }),
+    send: (item) => createChatApi(apiFetch).sendMessage(sendInputOf(item), { timeoutMs: SEND_TIMEOUT_MS }),
     ...options,
     // Secure contexts only (https, localhost); elsewhere tabs may send an item twice, which the server absorbs.
     lock: locks ? async (name, task) => void (await locks.request(name, () => task())) : undefined,

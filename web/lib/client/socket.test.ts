@@ -3,8 +3,11 @@ import type { AddressInfo } from "node:net";
 // The socket server's own dependency: a real Socket.IO server in this process.
 import { Server, type Socket as ServerSocket } from "socket.io";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ClientToServerEvents, ServerToClientEvents } from "socket-server/contract";
-import { connectChatSocket, type ChatConnection, type ConnectionState, type SessionEndReason } from "./socket";
+import type {
+  ChatClientToServerEvents as ClientToServerEvents,
+  ChatServerToClientEvents as ServerToClientEvents,
+} from "@/lib/chat/group-types";
+import { connectChatSocket, type ChatConnection, type ChatConnectionHandlers, type ConnectionState, type SessionEndReason } from "./socket";
 import type { TokenSource } from "./session";
 
 type TestServer = Server<ClientToServerEvents, ServerToClientEvents>;
@@ -44,7 +47,7 @@ function buildTokens(): TokenSource & { invalidate: ReturnType<typeof vi.fn> } {
   };
 }
 
-function connect(tokens = buildTokens()) {
+function connect(tokens = buildTokens(), extra: Partial<ChatConnectionHandlers> = {}) {
   const states: ConnectionState[] = [];
   const ended: SessionEndReason[] = [];
   let connects = 0;
@@ -55,6 +58,7 @@ function connect(tokens = buildTokens()) {
     },
     onMessage: () => {},
     onSessionEnded: (reason) => ended.push(reason),
+    ...extra,
   });
   return { tokens, states, ended, connects: () => connects };
 }
@@ -133,15 +137,15 @@ describe("connectChatSocket", () => {
     const socket = await serverSocket();
     const typing: [string, string][] = [];
     socket.on("presence:subscribe", (ids, ack) => ack(ids.map((userId) => ({ userId, online: true, lastSeenAt: null }))));
-    socket.on("typing:start", ({ to }) => typing.push(["start", to]));
-    socket.on("typing:stop", ({ to }) => typing.push(["stop", to]));
+    socket.on("typing:start", (target) => typing.push(["start", "to" in target ? target.to : target.conversationId]));
+    socket.on("typing:stop", (target) => typing.push(["stop", "to" in target ? target.to : target.conversationId]));
 
     expect(await connection!.subscribePresence(["u1", "u2"])).toEqual([
       { userId: "u1", online: true, lastSeenAt: null },
       { userId: "u2", online: true, lastSeenAt: null },
     ]);
-    connection!.sendTyping("u1", true);
-    connection!.sendTyping("u1", false);
+    connection!.sendTyping({ to: "u1" }, true);
+    connection!.sendTyping({ to: "u1" }, false);
     await waitFor(() => typing.length === 2);
     expect(typing).toEqual([
       ["start", "u1"],
@@ -149,11 +153,27 @@ describe("connectChatSocket", () => {
     ]);
 
     connection!.socket.disconnect();
-    connection!.sendTyping("u1", true); // dropped, not queued for later
+    connection!.sendTyping({ to: "u1" }, true); // dropped, not queued for later
     expect(await connection!.subscribePresence(["u1"])).toBeNull();
     connection!.reconnectNow();
     await waitFor(() => client.connects() === 2);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(typing).toHaveLength(2);
+  });
+
+  it("when typing in a group and its membership changes, then typing goes by conversation id and the change reaches the handler", async () => {
+    const updates: unknown[] = [];
+    const client = connect(buildTokens(), { onConversationUpdated: (update) => updates.push(update) });
+    await waitFor(() => client.connects() === 1);
+    const socket = await serverSocket();
+    const typing: unknown[] = [];
+    socket.on("typing:start", (target) => typing.push(target));
+    connection!.sendTyping({ conversationId: "g1" }, true);
+    await waitFor(() => typing.length === 1);
+    expect(typing).toEqual([{ conversationId: "g1" }]);
+    const update = { conversationId: "g1", name: "Team", memberIds: ["a", "b", "c"], removedIds: ["d"] };
+    socket.emit("conversation:updated", update);
+    await waitFor(() => updates.length === 1);
+    expect(updates).toEqual([update]);
   });
 });

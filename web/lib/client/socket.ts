@@ -1,17 +1,18 @@
 import { io, type Socket } from "socket.io-client";
+import type { HandshakeAuth, PresenceState, RateLimitedPayload } from "socket-server/contract";
 import type {
-  ClientToServerEvents,
-  HandshakeAuth,
-  PresenceState,
-  RateLimitedPayload,
+  ChatClientToServerEvents,
+  ChatMessage,
+  ChatServerToClientEvents,
+  ConversationUpdate,
   ReadState,
-  ServerToClientEvents,
   TypingPayload,
-} from "socket-server/contract";
-import type { ChatMessage } from "@/lib/types";
+  TypingTarget,
+} from "@/lib/chat/group-types";
+import { normalizeMessage } from "./api";
 import { SessionEndedError, type TokenSource } from "./session";
 
-export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type ChatSocket = Socket<ChatServerToClientEvents, ChatClientToServerEvents>;
 
 /** `connecting` before the first connect, `reconnecting` after a drop, `signed-out` for good. */
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "signed-out";
@@ -30,8 +31,10 @@ export interface ChatConnectionHandlers {
   onReadUpdated?(state: ReadState): void;
   /** A user we follow (`subscribePresence`) went online or offline. */
   onPresence?(state: PresenceState): void;
-  /** A peer started or stopped typing to us. */
+  /** A peer started or stopped typing to us, or a member in one of our groups. */
   onTyping?(payload: TypingPayload): void;
+  /** A group was renamed or its members changed (we may be the one removed). */
+  onConversationUpdated?(update: ConversationUpdate): void;
   /** The server dropped an event we sent (too many typing events). */
   onRateLimited?(payload: RateLimitedPayload): void;
 }
@@ -47,8 +50,8 @@ export interface ChatConnection {
    * socket drops: subscribe again after every connect.
    */
   subscribePresence(userIds: string[]): Promise<PresenceState[] | null>;
-  /** Tells `to` we started or stopped typing; dropped (never queued) while disconnected. */
-  sendTyping(to: string, typing: boolean): void;
+  /** Tells a peer (`{ to }`) or a group (`{ conversationId }`) we started or stopped typing; dropped (never queued) while disconnected. */
+  sendTyping(target: TypingTarget, typing: boolean): void;
   close(): void;
 }
 
@@ -164,10 +167,11 @@ export function connectChatSocket(url: string, tokens: TokenSource, handlers: Ch
     shutdownDelayMs = Math.max(0, Math.min(reconnectInMs, 60_000));
   });
   socket.on("error:rate_limited", (payload) => handlers.onRateLimited?.(payload));
-  socket.on("message:new", (message) => handlers.onMessage(message));
+  socket.on("message:new", (message) => handlers.onMessage(normalizeMessage(message)));
   socket.on("read:updated", (state) => handlers.onReadUpdated?.(state));
   socket.on("presence:update", (state) => handlers.onPresence?.(state));
   socket.on("typing:update", (payload) => handlers.onTyping?.(payload));
+  socket.on("conversation:updated", (update) => handlers.onConversationUpdated?.(update));
 
   handlers.onState("connecting");
   // A task later, not now: React's development double mount (start, stop, start) would
@@ -196,11 +200,11 @@ export function connectChatSocket(url: string, tokens: TokenSource, handlers: Ch
         });
       });
     },
-    sendTyping(to, typing) {
+    sendTyping(target, typing) {
       // Not queued while down (stale by the time it went out). Not volatile either: that drops an
       // event while the previous one is still being written, e.g. the stop right after a start.
       if (closed || !socket.connected) return;
-      socket.emit(typing ? "typing:start" : "typing:stop", { to });
+      socket.emit(typing ? "typing:start" : "typing:stop", "to" in target ? { to: target.to } : { conversationId: target.conversationId });
     },
     close() {
       closed = true;

@@ -7,9 +7,10 @@ import { getClientConfig, getPageUser } from "@/server/page-session";
 export const metadata: Metadata = { title: { absolute: "Chat" } };
 
 /**
- * `/chat` (the list) and `/chat/<peer id>` (a conversation): one page, so switching
- * conversations (the client changes the URL with the History API) never remounts the chat.
- * The peer is found on the client, in the conversation list; a link to anyone else shows
+ * `/chat` (the list), `/chat/<peer id>` (a direct conversation) and `/chat/g/<conversation id>`
+ * (a group): one page, so switching conversations (the client changes the URL with the History
+ * API) never remounts the chat. The segments are read on the client (`targetFromPath`), which
+ * finds the peer or group in the conversation list; a link to anything else shows
  * "No conversation here".
  */
 export default async function ChatPage({ params }: { params: Promise<{ peer?: string[] }> }) {
