@@ -1,9 +1,10 @@
 /**
  * History paging: `GET /api/chat/history?with=…&limit=50&before=…` from random cursors in a
  * conversation of 1,000,000 messages (seeded by SQL, not through the API) on the Postgres web
- * app. Baselines through `pg` on the same database: the raw keyset query, and the app's own SQL
- * (its transaction: role + JWT claims, then `get_messages`), which splits the gap into database
- * and web-app time.
+ * app. Baseline: the bare Next.js app (bench/lib/baseline-app.ts, same Next.js, production
+ * build, pool 10) answering (c) the raw keyset query for a page of 50 as JSON, and (a) a blank
+ * route, on the same database. For reference, through `pg` directly: the raw keyset query, and
+ * the app's own SQL (claims, then `get_messages`), which split the gap into database and web time.
  *
  *   node --import tsx bench/history.ts [--quick] [--messages=1000000] [--requests=3000]
  *     [--concurrency=1,8] [--source=head] [--cpu-prof]
@@ -19,18 +20,19 @@ import { createSecrets } from "./lib/secrets.js";
 import { useSource } from "./lib/source.js";
 import { summarize, type Summary } from "./lib/stats.js";
 import { createBenchUsers, ensureBuild, seedDatabase, startWebApp } from "./lib/web-app.js";
+import { BASELINE_PAGE, ensureBaselineBuild, startBaselineApp } from "./lib/baseline-app.js";
 
 const PAGE = 50;
 const TARGET_RATIO = 1.5;
 const CURSORS = 2_000;
 
 interface Measurement {
-  path: "API" | "app SQL (pg)" | "raw keyset (pg)";
+  path: "API" | "bare Next.js keyset (c)" | "bare Next.js blank (a)" | "app SQL (pg)" | "raw keyset (pg)";
   concurrency: number;
   requests: number;
   perSecond: number;
   latency: Summary;
-  /** Web app CPU, percent of one core, and CPU ms per request (API rows only). */
+  /** Web app CPU, percent of one core, and CPU ms per request (rows served by Next.js). */
   webCpu?: number;
   webCpuMsPerRequest?: number;
   /** The local Postgres cluster, percent of one core. */
@@ -48,6 +50,8 @@ export async function runHistory(argv = process.argv.slice(2)) {
 
   return runBenchmark("history", args.quick, async () => {
     const build = await ensureBuild({ force: args.has("rebuild") });
+    const baselineBuild = await ensureBaselineBuild();
+    if (BASELINE_PAGE !== PAGE) throw new Error("the baseline app's page size differs");
     const databaseName = scratchDatabaseName("history");
     const databaseUrl = await createDatabase(databaseName);
     const cleanups: (() => Promise<void> | void)[] = [() => dropDatabase(databaseName)];
@@ -70,6 +74,10 @@ export async function runHistory(argv = process.argv.slice(2)) {
         cpuProf: args.cpuProf,
       });
       cleanups.push(() => app.stop());
+      const baseline = await startBaselineApp({ database: { mode: "postgres", databaseUrl }, cpuProf: args.cpuProf });
+      cleanups.push(() => baseline.stop());
+      const baselineHttp = createHttpClient(baseline.url, { connections: Math.max(...concurrencies) });
+      cleanups.push(() => baselineHttp.close());
       const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
       cleanups.push(() => pool.end());
       const http = createHttpClient(app.url, { connections: Math.max(...concurrencies) });
@@ -95,20 +103,24 @@ export async function runHistory(argv = process.argv.slice(2)) {
             throw new Error("unexpected page");
         }
       };
+      const callBaseline = async (cursor: { seq: string }) => {
+        const response = await baselineHttp.request("GET", `/history?conversation=${conversationId}&before=${cursor.seq}`);
+        if (response.status !== 200) throw new Error(`baseline HTTP ${response.status}: ${response.body.slice(0, 300)}`);
+      };
+      const callBlank = async () => {
+        const response = await baselineHttp.request("GET", "/blank");
+        if (response.status !== 200) throw new Error(`baseline HTTP ${response.status}`);
+      };
       const callAppSql = async (cursor: { id: string }) => {
-        // What the store does per request (web/server/store/sql-chat-store.ts, asUser).
-        const client = await pool.connect();
-        try {
-          await client.query("begin");
-          await client.query("select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)", [
-            JSON.stringify({ sub: alice.id, role: "authenticated" }),
-          ]);
-          const { rows } = await client.query("select * from public.get_messages($1, $2, $3, $4)", [bob.id, PAGE, cursor.id, null]);
-          await client.query("commit");
-          if (rows.length !== PAGE) throw new Error(`app SQL returned ${rows.length} rows`);
-        } finally {
-          client.release();
-        }
+        // What the store does per request (web/server/store/sql/client.ts, queryAsUser): the
+        // claims and the call as one script, one round trip. Ids are uuids: safe as literals.
+        const claims = JSON.stringify({ sub: alice.id, role: "authenticated" });
+        const results = (await pool.query(
+          `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', '${claims}', true); ` +
+            `select * from public.get_messages(p_peer_id => '${bob.id}', p_limit => '${PAGE}', p_before => '${cursor.id}')`,
+        )) as unknown as pg.QueryResult[];
+        const rows = results[results.length - 1]!.rows;
+        if (rows.length !== PAGE) throw new Error(`app SQL returned ${rows.length} rows`);
       };
       const callRaw = async (cursor: { seq: string }) => {
         const { rows } = await pool.query(
@@ -119,26 +131,29 @@ export async function runHistory(argv = process.argv.slice(2)) {
       };
 
       // Warm-up: route module, JIT, pools, the index in Postgres' cache.
-      for (const call of [callApi, callAppSql, callRaw]) await closedLoop(4, 300, cursors, call);
+      for (const call of [callApi, callBaseline, callBlank, callAppSql, callRaw]) await closedLoop(4, 300, cursors, call);
 
       const results: Measurement[] = [];
       for (const concurrency of concurrencies) {
-        for (const [label, call] of [
-          ["API", callApi],
-          ["app SQL (pg)", callAppSql],
-          ["raw keyset (pg)", callRaw],
+        for (const [label, call, server] of [
+          ["API", callApi, app.process.pid],
+          ["bare Next.js keyset (c)", callBaseline, baseline.process.pid],
+          ["bare Next.js blank (a)", callBlank, baseline.process.pid],
+          ["app SQL (pg)", callAppSql, undefined],
+          ["raw keyset (pg)", callRaw, undefined],
         ] as const) {
-          const cpuBefore = readCpuSeconds(app.process.pid);
-          const other = otherCpuMeter([app.process.pid], { separatePostgres: true });
+          const pids = [app.process.pid, baseline.process.pid];
+          const cpuBefore = server ? readCpuSeconds(server) : 0;
+          const other = otherCpuMeter(pids, { separatePostgres: true });
           const measured = await closedLoop(concurrency, requests, cursors, call);
-          const cpuSeconds = readCpuSeconds(app.process.pid) - cpuBefore;
+          const cpuSeconds = server ? readCpuSeconds(server) - cpuBefore : 0;
           const web = { webCpu: ((cpuSeconds * measured.perSecond) / requests) * 100, webCpuMsPerRequest: (cpuSeconds * 1000) / requests };
           results.push({
             path: label,
             concurrency,
             requests,
             ...measured,
-            ...(label === "API" && web),
+            ...(server && web),
             otherCpu: other.lap(),
             postgresCpu: other.postgresPercent,
           });
@@ -168,17 +183,26 @@ export async function runHistory(argv = process.argv.slice(2)) {
 
       const targets: Target[] = concurrencies.map((concurrency) => {
         const api = results.find((row) => row.path === "API" && row.concurrency === concurrency)!;
+        const bare = results.find((row) => row.path === "bare Next.js keyset (c)" && row.concurrency === concurrency)!;
         const raw = results.find((row) => row.path === "raw keyset (pg)" && row.concurrency === concurrency)!;
-        const ratio = api.latency.p99 / raw.latency.p99;
+        const ratio = api.latency.p99 / bare.latency.p99;
         return {
-          label: `history API p99 ≤ ${TARGET_RATIO}× raw keyset query (${concurrency} in flight)`,
+          label: `history API p99 ≤ ${TARGET_RATIO}× bare Next.js keyset route (c) (${concurrency} in flight)`,
           pass: ratio <= TARGET_RATIO,
-          detail: `${fmt(ratio, 2)}× (API ${fmt(api.latency.p99, 2)} ms vs raw ${fmt(raw.latency.p99, 2)} ms)`,
+          detail:
+            `${fmt(ratio, 2)}× (API ${fmt(api.latency.p99, 2)} ms vs ${fmt(bare.latency.p99, 2)} ms; ` +
+            `web CPU ${fmt(api.webCpuMsPerRequest, 2)} vs ${fmt(bare.webCpuMsPerRequest, 2)} ms/req; raw query via pg ${fmt(raw.latency.p99, 2)} ms)`,
         };
       });
       return {
         targets,
-        data: { options: { messages, requests, concurrencies, page: PAGE }, build, seedSeconds: seeded.historySeconds, results },
+        data: {
+          options: { messages, requests, concurrencies, page: PAGE },
+          build,
+          baselineBuild,
+          seedSeconds: seeded.historySeconds,
+          results,
+        },
       };
     } finally {
       for (const cleanup of cleanups.reverse()) await cleanup();

@@ -267,7 +267,7 @@ class Receiver implements PushReceiver {
           exchange,
           422,
           "invalid_payload",
-          "Body is not a valid push (message.created, session.revoked, read.updated or batch)",
+          "Body is not a valid push (message.created, session.revoked, read.updated, conversation.updated or batch)",
           details,
         );
       }
@@ -338,15 +338,26 @@ class Receiver implements PushReceiver {
     switch (push.type) {
       case "message.created": {
         const message = push.data;
+        // A group's message goes to its members at commit, each in their own room.
+        if (push.to) {
+          io.to(push.to.map(userRoom)).emit("message:new", message);
+          return;
+        }
+        if (message.recipientId === null) return;
         // One emit to both rooms: a socket in both (self-chat) gets it once.
         io.to([userRoom(message.recipientId), userRoom(message.senderId)]).emit("message:new", message);
         // Typing and presence between them are allowed from now on (best effort: never fails the push).
         if (message.senderId !== message.recipientId) void this.learnPeers(message.senderId, message.recipientId);
         return;
       }
-      case "read.updated":
-        // The reader's other tabs update unread counts; the peer shows "Seen".
-        io.to([userRoom(push.data.userId), userRoom(push.data.peerId)]).emit("read:updated", push.data);
+      case "read.updated": {
+        // The reader's other tabs update unread counts; the peer (or the group's members) show "Seen".
+        const to = push.to ?? [push.data.userId, ...(push.data.peerId ? [push.data.peerId] : [])];
+        io.to(to.map(userRoom)).emit("read:updated", push.data);
+        return;
+      }
+      case "conversation.updated":
+        io.to(push.to.map(userRoom)).emit("conversation:updated", push.data);
         return;
       case "session.revoked":
         return disconnectSession(io, push.data);

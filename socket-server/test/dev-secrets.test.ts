@@ -47,13 +47,17 @@ describe("development secrets", () => {
     expect(readdirSync(join(root, ".data"))).toEqual(["dev-secrets.json"]);
   });
 
-  it("when several processes start at once on a fresh checkout, then they all end up with the same secrets", async () => {
-    const root = newRoot();
-    const results = await Promise.all(Array.from({ length: 4 }, () => loadInProcess(root)));
+  it(
+    "when several processes start at once on a fresh checkout, then they all end up with the same secrets",
+    { timeout: 30_000 },
+    async () => {
+      const root = newRoot();
+      const results = await Promise.all(Array.from({ length: 4 }, () => loadInProcess(root)));
 
-    expect(new Set(results).size).toBe(1);
-    expect(JSON.parse(results[0]!)).toEqual(JSON.parse(readFileSync(devSecretsPath(root), "utf8")));
-  });
+      expect(new Set(results).size).toBe(1);
+      expect(JSON.parse(results[0]!)).toEqual(JSON.parse(readFileSync(devSecretsPath(root), "utf8")));
+    },
+  );
 
   it("when the file is corrupt, then loading fails naming the file", () => {
     const root = newRoot();

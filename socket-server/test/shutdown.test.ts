@@ -100,7 +100,7 @@ describe("app.shutdown()", () => {
 });
 
 describe("the server process", () => {
-  it("when it gets SIGTERM, then it tells sockets to reconnect, logs JSON, and exits 0", { timeout: 15_000 }, async () => {
+  it("when it gets SIGTERM, then it tells sockets to reconnect, logs JSON, and exits 0", { timeout: 40_000 }, async () => {
     const port = await freePort();
     const child = spawn(process.execPath, ["--import", "tsx", "src/index.ts"], {
       cwd: fileURLToPath(new URL("..", import.meta.url)),
@@ -130,7 +130,7 @@ describe("the server process", () => {
             () => false,
           ),
         {
-          timeoutMs: 10_000,
+          timeoutMs: 30_000,
           what: `the server process to listen\n${output}`,
         },
       );

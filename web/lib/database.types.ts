@@ -27,6 +27,42 @@ export type Database = {
         }
         Relationships: []
       }
+      conversation_members: {
+        Row: {
+          conversation_id: string
+          joined_at: string
+          role: string
+          user_id: string
+        }
+        Insert: {
+          conversation_id: string
+          joined_at?: string
+          role?: string
+          user_id: string
+        }
+        Update: {
+          conversation_id?: string
+          joined_at?: string
+          role?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "conversation_members_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "conversation_members_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       conversation_reads: {
         Row: {
           conversation_id: string
@@ -67,26 +103,32 @@ export type Database = {
         Row: {
           created_at: string
           id: string
+          kind: string
           last_message_at: string | null
           last_seq: number
-          user_a: string
-          user_b: string
+          name: string | null
+          user_a: string | null
+          user_b: string | null
         }
         Insert: {
           created_at?: string
           id?: string
+          kind?: string
           last_message_at?: string | null
           last_seq?: number
-          user_a: string
-          user_b: string
+          name?: string | null
+          user_a?: string | null
+          user_b?: string | null
         }
         Update: {
           created_at?: string
           id?: string
+          kind?: string
           last_message_at?: string | null
           last_seq?: number
-          user_a?: string
-          user_b?: string
+          name?: string | null
+          user_a?: string | null
+          user_b?: string | null
         }
         Relationships: [
           {
@@ -112,9 +154,13 @@ export type Database = {
           conversation_id: string
           created_at: string
           id: string
-          recipient_id: string
+          kind: string
+          recipient_id: string | null
           sender_id: string
           seq: number
+          system_event: string | null
+          system_name: string | null
+          system_user_ids: string[] | null
         }
         Insert: {
           client_id: string
@@ -122,9 +168,13 @@ export type Database = {
           conversation_id: string
           created_at?: string
           id?: string
-          recipient_id: string
+          kind?: string
+          recipient_id?: string | null
           sender_id?: string
           seq: number
+          system_event?: string | null
+          system_name?: string | null
+          system_user_ids?: string[] | null
         }
         Update: {
           client_id?: string
@@ -132,9 +182,13 @@ export type Database = {
           conversation_id?: string
           created_at?: string
           id?: string
-          recipient_id?: string
+          kind?: string
+          recipient_id?: string | null
           sender_id?: string
           seq?: number
+          system_event?: string | null
+          system_name?: string | null
+          system_user_ids?: string[] | null
         }
         Relationships: [
           {
@@ -225,12 +279,23 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
+      add_members: {
+        Args: { p_conversation_id: string; p_user_ids: string[] }
+        Returns: {
+          conversation_id: string
+        }[]
+      }
       chat_trim: { Args: { p_value: string }; Returns: string }
       checked_display_name: {
         Args: { p_display_name: string }
         Returns: string
       }
+      checked_group_name: { Args: { p_name: string }; Returns: string }
       checked_message_content: { Args: { p_content: string }; Returns: string }
+      checked_user_ids: {
+        Args: { p_field: string; p_ids: string[] }
+        Returns: string[]
+      }
       claim_my_pushes: {
         Args: {
           p_lease_seconds: number
@@ -286,6 +351,12 @@ export type Database = {
         Args: { p_ids: number[]; p_user: string }
         Returns: undefined
       }
+      create_group: {
+        Args: { p_member_ids: string[]; p_name: string }
+        Returns: {
+          conversation_id: string
+        }[]
+      }
       enforce_send_limit: { Args: { p_user_id: string }; Returns: undefined }
       enqueue_session_revoked: {
         Args: Record<PropertyKey, never>
@@ -295,12 +366,44 @@ export type Database = {
         Args: { p_session_id: string; p_user_id: string }
         Returns: undefined
       }
+      get_conversation: {
+        Args: { p_conversation_id: string }
+        Returns: {
+          client_id: string
+          content: string
+          conversation_id: string
+          created_at: string
+          kind: string
+          last_message_at: string
+          last_read_seq: number
+          member_count: number
+          member_list: Json
+          member_preview: Json
+          message_id: string
+          message_kind: string
+          name: string
+          peer_display_name: string
+          peer_email: string
+          peer_id: string
+          peer_last_read_seq: number
+          read_states: Json
+          recipient_id: string
+          role: string
+          sender_id: string
+          seq: number
+          system_event: string
+          system_name: string
+          system_user_ids: string[]
+          unread_count: number
+        }[]
+      }
       get_messages: {
         Args: {
           p_after?: string
           p_before?: string
-          p_limit: number
-          p_peer_id: string
+          p_conversation_id?: string
+          p_limit?: number
+          p_peer_id?: string
         }
         Returns: {
           client_id: string
@@ -308,9 +411,13 @@ export type Database = {
           conversation_id: string
           created_at: string
           id: string
-          recipient_id: string
+          kind: string
+          recipient_id: string | null
           sender_id: string
           seq: number
+          system_event: string | null
+          system_name: string | null
+          system_user_ids: string[] | null
         }[]
         SetofOptions: {
           from: "*"
@@ -342,9 +449,13 @@ export type Database = {
           conversation_id: string
           created_at: string
           id: string
-          recipient_id: string
+          kind: string
+          recipient_id: string | null
           sender_id: string
           seq: number
+          system_event: string | null
+          system_name: string | null
+          system_user_ids: string[] | null
         }[]
         SetofOptions: {
           from: "*"
@@ -353,29 +464,44 @@ export type Database = {
           isSetofReturn: true
         }
       }
+      group_max_members: { Args: Record<PropertyKey, never>; Returns: number }
       is_invisible_text: { Args: { p_value: string }; Returns: boolean }
       list_conversations: {
-        Args: { p_limit: number }
+        Args: { p_conversation_id?: string; p_limit?: number }
         Returns: {
           client_id: string
           content: string
           conversation_id: string
           created_at: string
+          kind: string
           last_message_at: string
           last_read_seq: number
+          member_count: number
+          member_preview: Json
           message_id: string
+          message_kind: string
+          name: string
           peer_display_name: string
           peer_email: string
           peer_id: string
           peer_last_read_seq: number
+          read_states: Json
           recipient_id: string
+          role: string
           sender_id: string
           seq: number
+          system_event: string
+          system_name: string
+          system_user_ids: string[]
           unread_count: number
         }[]
       }
+      lock_group: {
+        Args: { p_conversation_id: string; p_user_id: string }
+        Returns: string
+      }
       mark_read: {
-        Args: { p_peer_id: string; p_seq: number }
+        Args: { p_conversation_id?: string; p_peer_id?: string; p_seq?: number }
         Returns: {
           conversation_id: string
           last_read_seq: number
@@ -383,10 +509,25 @@ export type Database = {
           user_id: string
         }[]
       }
+      my_conversation_ids: {
+        Args: Record<PropertyKey, never>
+        Returns: string[]
+      }
+      post_system_message: {
+        Args: {
+          p_actor: string
+          p_conversation_id: string
+          p_event: string
+          p_name: string
+          p_user_ids: string[]
+        }
+        Returns: undefined
+      }
       raise_invalid: {
         Args: { p_field: string; p_message: string }
         Returns: undefined
       }
+      raise_not_owner: { Args: Record<PropertyKey, never>; Returns: undefined }
       release_my_pushes: {
         Args: { p_error: string; p_ids: number[] }
         Returns: undefined
@@ -399,6 +540,20 @@ export type Database = {
         Args: { p_error: string; p_ids: number[]; p_user: string }
         Returns: undefined
       }
+      remove_member: {
+        Args: { p_conversation_id: string; p_user_id: string }
+        Returns: {
+          conversation_id: string
+          left: boolean
+        }[]
+      }
+      rename_group: {
+        Args: { p_conversation_id: string; p_name: string }
+        Returns: {
+          conversation_id: string
+        }[]
+      }
+      require_profiles: { Args: { p_ids: string[] }; Returns: undefined }
       require_user: { Args: Record<PropertyKey, never>; Returns: string }
       search_profiles: {
         Args: { p_limit?: number; p_query: string }
@@ -416,7 +571,12 @@ export type Database = {
         }
       }
       send_message: {
-        Args: { p_client_id: string; p_content: string; p_recipient_id: string }
+        Args: {
+          p_client_id?: string
+          p_content?: string
+          p_conversation_id?: string
+          p_recipient_id?: string
+        }
         Returns: {
           client_id: string
           content: string
@@ -424,9 +584,13 @@ export type Database = {
           created: boolean
           created_at: string
           id: string
+          kind: string
           recipient_id: string
           sender_id: string
           seq: number
+          system_event: string
+          system_name: string
+          system_user_ids: string[]
         }[]
       }
       update_profile: {

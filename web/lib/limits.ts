@@ -7,3 +7,11 @@ export const HISTORY_DEFAULT_LIMIT = 50;
 export const HISTORY_MAX_LIMIT = 100;
 export const USER_SEARCH_LIMIT = 20;
 export const DISPLAY_NAME_MAX = 80;
+/** Longest group name, in Unicode code points (the display-name rules). */
+export const GROUP_NAME_MAX = 80;
+/** Most ids one request may name (a sanity cap; the group size limit is GROUP_MAX_MEMBERS). */
+export const GROUP_MEMBER_IDS_MAX = 1000;
+/** GROUP_MAX_MEMBERS' default: most members of a group, its creator included. */
+export const GROUP_MAX_MEMBERS_DEFAULT = 100;
+/** Fewest members of a new group, its creator included. */
+export const GROUP_MIN_MEMBERS = 3;

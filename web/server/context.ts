@@ -3,6 +3,7 @@ import { after } from "next/server";
 import { getEnv, type Env } from "@/server/env";
 import { createServerClient } from "@/server/supabase/server";
 import { createEmbeddedAuth } from "@/server/auth/embedded-auth";
+import { createSessionCache, type SessionCache } from "@/server/auth/session-cache";
 import type { AuthProvider, CookieJar } from "@/server/auth/types";
 import { createDevMailbox } from "@/server/mail/dev-mailbox";
 import { createSmtpMailer } from "@/server/mail/smtp";
@@ -46,7 +47,7 @@ export interface AppServices {
   ping(): Promise<Record<string, string>>;
   close(): Promise<void>;
   /** Own database and magic-link issuer; null in Supabase mode. */
-  local: { db: SqlClient; store: ChatStore; mailer: Mailer } | null;
+  local: { db: SqlClient; store: ChatStore; mailer: Mailer; sessions: SessionCache } | null;
   /** Only in development with the embedded issuer. */
   devMailbox: DevMailbox | null;
   /**
@@ -144,7 +145,7 @@ async function buildServices(): Promise<AppServices> {
     sweeper?.start(SWEEP_INTERVAL_MS);
     void sweeper?.kick();
     // Per request, the push runs with the user's JWT and claims that user's own rows only.
-    const push: RealtimePush = directPush ?? { messageCreated() {}, readUpdated() {}, sessionRevoked() {} };
+    const push: RealtimePush = directPush ?? { messageCreated() {}, readUpdated() {}, conversationUpdated() {}, sessionRevoked() {} };
     const pingSupabase = () =>
       withTimeout(fetch(`${env.supabase!.url}/auth/v1/health`, { headers: { apikey: env.supabase!.publishableKey } })).then(
         (response) => (response.ok ? "ok" : `HTTP ${response.status}`),
@@ -188,7 +189,13 @@ async function buildServices(): Promise<AppServices> {
     push,
     limits,
     // The SQL enforces the same send limit as the app (see enforce_send_limit in the migrations).
-    local: { db, store: createSqlChatStore(db, { sendLimit: env.rateLimits.sendPerUser }), mailer },
+    // Session lookups are trusted for a few seconds: the bound on a sign-out in another process (README, Performance).
+    local: {
+      db,
+      store: createSqlChatStore(db, { sendLimit: env.rateLimits.sendPerUser, groupMaxMembers: env.groupMaxMembers }),
+      mailer,
+      sessions: createSessionCache(),
+    },
     devMailbox,
     sweeper,
     outbox: { sender, sourceOptions },
@@ -233,6 +240,7 @@ export async function getRequestServices(cookies: CookieJar, { ip }: { ip?: stri
     db: local.db,
     mailer: local.mailer,
     cookies,
+    sessionCache: local.sessions,
     config: {
       appUrl: env.appUrl,
       jwtSecret: env.jwtSecret,

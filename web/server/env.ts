@@ -66,6 +66,7 @@ const schema = z.object({
   RATE_LIMIT_LOGIN_IP: rateRule("20/600"),
   RATE_LIMIT_SEND: rateRule("60/10"),
   RATE_LIMIT_USERS: rateRule("30/60"),
+  GROUP_MAX_MEMBERS: z.coerce.number().int().min(3).max(10_000).default(100),
   NEXT_PUBLIC_SUPABASE_URL: optionalString.pipe(urlString.optional()),
   NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: optionalString,
   // The older name of the same public key.
@@ -106,6 +107,8 @@ export interface Env {
   /** Shared state for rate limits (and, in the socket server, the Socket.IO adapter). */
   redisUrl: string | undefined;
   rateLimits: RateLimitRules;
+  /** Most members of a group, its creator included (the SQL enforces it: 422 group_too_large). */
+  groupMaxMembers: number;
   /** Set: auth and data go through Supabase, and nothing of the embedded mode is used. */
   supabase: { url: string; publishableKey: string } | undefined;
   push: {
@@ -226,6 +229,7 @@ export function parseEnv(
       serviceRoleKey: raw.SUPABASE_SERVICE_ROLE_KEY,
       outbox: raw.PUSH_OUTBOX === "on",
     },
+    groupMaxMembers: raw.GROUP_MAX_MEMBERS,
     rateLimits: {
       loginPerEmail: raw.RATE_LIMIT_LOGIN_EMAIL,
       loginPerIp: raw.RATE_LIMIT_LOGIN_IP,

@@ -188,14 +188,18 @@ function sameSite(origin: URL, app: URL): boolean {
 
 const forbiddenOrigin = () => new DomainError(403, "forbidden_origin", "Cross-site requests are not allowed.");
 
-/** Wraps a route handler: builds the per-request auth, maps errors, copies cookies onto the response. */
-export function route(handler: (context: RouteContext) => Promise<NextResponse>) {
+/**
+ * Wraps a route handler: builds the per-request auth, maps errors, copies cookies onto the response.
+ * A route with dynamic segments names its `pattern` (e.g. `/api/chat/conversations/[id]`): the
+ * metrics label by it, so ids in paths do not make one time series each.
+ */
+export function route(handler: (context: RouteContext) => Promise<NextResponse>, { pattern }: { pattern?: string } = {}) {
   return async (request: NextRequest): Promise<NextResponse> => {
     const started = performance.now();
     const response = await handle(request, handler);
     const seconds = (performance.now() - started) / 1000;
     const path = request.nextUrl.pathname;
-    metrics.requests.observe({ method: request.method, route: path, status: String(response.status) }, seconds);
+    metrics.requests.observe({ method: request.method, route: pattern ?? path, status: String(response.status) }, seconds);
     logger.info({ method: request.method, path, status: response.status, ms: Math.round(seconds * 1000) }, "request");
     return response;
   };

@@ -23,17 +23,47 @@ describe("pushes against the wire contract", () => {
   });
   afterAll(() => close());
 
-  it("when the triggers write a message, a read and sign-outs to the outbox, then every row is a push the contract accepts", async () => {
+  it("when the triggers write messages, reads, a group's changes and sign-outs to the outbox, then every row is a push the contract accepts", async () => {
     const alice = await createUser(db, `alice-${randomUUID()}@contract.test`);
     const bob = await createUser(db, `bob-${randomUUID()}@contract.test`);
+    const carol = await createUser(db, `carol-${randomUUID()}@contract.test`);
     await asUser(db, alice, (tx) => tx.query("select * from public.send_message($1, 'hello', $2)", [bob, randomUUID()]));
     await asUser(db, bob, (tx) => tx.query("select * from public.mark_read($1, 1)", [alice]));
     await db.query("select public.enqueue_session_revoked_for($1, $2)", [alice, randomUUID()]);
     await db.query("select public.enqueue_session_revoked_for($1, null)", [bob]);
+    // A group: its system message (and conversation.updated), a message and a read position, all with `to`.
+    const [group] = await asUser(db, alice, (tx) =>
+      tx.query<{ conversation_id: string }>("select * from public.create_group('Crew', $1)", [[bob, carol]]),
+    );
+    await asUser(db, bob, (tx) =>
+      tx.query("select * from public.send_message(p_conversation_id => $1, p_content => 'hi crew', p_client_id => $2)", [
+        group!.conversation_id,
+        randomUUID(),
+      ]),
+    );
+    await asUser(db, carol, (tx) =>
+      tx.query("select * from public.mark_read(p_conversation_id => $1, p_seq => 2)", [group!.conversation_id]),
+    );
 
     const rows = await createSqlOutboxSource(db, { leaseSeconds: 30, maxAgeSeconds: 86_400 }).claim(100);
     const pushes = rows.map((row) => row.push);
-    expect(pushes.map((push) => push.type).sort()).toEqual(["message.created", "read.updated", "session.revoked", "session.revoked"]);
+    expect(pushes.map((push) => push.type).sort()).toEqual([
+      "conversation.updated",
+      "message.created",
+      "message.created",
+      "message.created",
+      "read.updated",
+      "read.updated",
+      "session.revoked",
+      "session.revoked",
+    ]);
+    const members = [alice, bob, carol].sort();
+    expect(pushes.filter((push) => "to" in push).map((push) => push.type === "conversation.updated" || push.to)).toEqual([
+      members,
+      true,
+      members,
+      members,
+    ]);
     expect([...new Set(pushes.map((push) => push.type))].sort()).toEqual(kinds);
     for (const push of pushes) expect(pushSchema.safeParse(push).error?.issues ?? []).toEqual([]);
   });
@@ -46,6 +76,8 @@ describe("pushes against the wire contract", () => {
       push.messageCreated(buildMessage());
       push.readUpdated(buildReadState());
       push.sessionRevoked({ userId: randomUUID(), sessionId: null });
+      const members = [randomUUID(), randomUUID(), randomUUID()];
+      push.conversationUpdated({ conversationId: randomUUID(), name: "Crew", memberIds: members, removedIds: [] }, members);
       await Promise.all(tasks);
       expect(receiver.invalid).toEqual([]);
       expect(receiver.received.map(({ push }: { push: Push }) => push.type).sort()).toEqual(kinds);

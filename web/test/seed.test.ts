@@ -18,7 +18,7 @@ async function runSeed(env: Record<string, string>) {
   const { stdout } = await promisify(execFile)(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/seed.ts"], {
     cwd: WEB_DIR,
     env: { ...process.env, NODE_ENV: "development", ...env },
-    timeout: 60_000,
+    timeout: 120_000,
   });
   return stdout;
 }
@@ -26,7 +26,7 @@ async function runSeed(env: Record<string, string>) {
 /** What Ann sees when she opens the chat. */
 async function annsChat(db: SqlClient) {
   const conversations = await createSqlChatStore(db).listConversations(ANN, 100);
-  return conversations.map((c) => ({ peer: c.peer.email, name: c.peer.displayName, unread: c.unreadCount, last: c.lastMessage.content }));
+  return conversations.map((c) => ({ peer: c.peer?.email, name: c.peer?.displayName, unread: c.unreadCount, last: c.lastMessage.content }));
 }
 
 const expectedChat = [
@@ -41,23 +41,27 @@ describe("npm run seed", () => {
     for (const step of cleanup) await step();
   });
 
-  it("when run twice on the embedded database, then Ann opens three populated conversations, nothing doubled", async () => {
-    const dataDir = copyTemplateDataDir();
-    cleanup.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
-    expect(await runSeed({ DATA_DIR: dataDir })).toContain(
-      "Demo users: ann@example.com, ben@example.com, cara@example.com, dev@example.com.",
-    );
-    await runSeed({ DATA_DIR: dataDir });
+  it(
+    "when run twice on the embedded database, then Ann opens three populated conversations, nothing doubled",
+    { timeout: 180_000 },
+    async () => {
+      const dataDir = copyTemplateDataDir();
+      cleanup.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
+      expect(await runSeed({ DATA_DIR: dataDir })).toContain(
+        "Demo users: ann@example.com, ben@example.com, cara@example.com, dev@example.com.",
+      );
+      await runSeed({ DATA_DIR: dataDir });
 
-    const db = await openEmbeddedDatabase({ dataDir, migrationsDir: MIGRATIONS_DIR, log: () => {} });
-    cleanup.unshift(() => db.close());
-    expect(await annsChat(db)).toEqual(expectedChat);
-    const [{ count }] = (await db.query<{ count: number }>("select count(*)::int as count from public.messages")) as [{ count: number }];
-    expect(count).toBe(9);
-  });
+      const db = await openEmbeddedDatabase({ dataDir, migrationsDir: MIGRATIONS_DIR, log: () => {} });
+      cleanup.unshift(() => db.close());
+      expect(await annsChat(db)).toEqual(expectedChat);
+      const [{ count }] = (await db.query<{ count: number }>("select count(*)::int as count from public.messages")) as [{ count: number }];
+      expect(count).toBe(9);
+    },
+  );
 
   notePostgresSkip("npm run seed on Postgres");
-  it.skipIf(!TEST_DATABASE_URL)("when DATABASE_URL is set, then the same demo lands in that Postgres", async () => {
+  it.skipIf(!TEST_DATABASE_URL)("when DATABASE_URL is set, then the same demo lands in that Postgres", { timeout: 180_000 }, async () => {
     const { url, close } = await openPostgresTestDatabase();
     cleanup.push(close);
     await runSeed({ DATABASE_URL: url });

@@ -14,19 +14,49 @@ const id = () => z.guid();
 
 // ─── Stored shapes ──────────────────────────────────────────────────────────────────────────
 
-/** A stored chat message as every API and event carries it. */
-export const chatMessageSchema = z.object({
-  id: id(),
-  conversationId: id(),
-  /** Position within the conversation: strictly increasing in commit order. */
-  seq: z.number().int().min(1),
-  senderId: id(),
-  recipientId: id(),
-  content: z.string().min(1),
-  /** The sender's dedupe key: only its presence is checked. */
-  clientId: z.string().min(1).max(200),
-  createdAt: z.iso.datetime({ offset: true }),
+/** Most user ids one group push or event names (every member of the largest group). */
+export const MAX_GROUP_IDS = 10_000;
+const userIds = () => z.array(id()).max(MAX_GROUP_IDS);
+
+/** A membership event in a group's timeline (a system message). */
+export const systemEventSchema = z.object({
+  event: z.enum(["group_created", "member_added", "member_removed", "member_left", "renamed", "owner_changed"]),
+  /** Who acted (also the message's senderId). */
+  actorId: id(),
+  /** Who was added, removed, left, or became owner (group_created: the members besides the creator). */
+  userIds: userIds(),
+  /** The group's name (group_created, renamed), else null. */
+  name: z.string().max(400).nullable(),
 });
+export type SystemEvent = z.infer<typeof systemEventSchema>;
+
+/** A stored chat message as every API and event carries it. */
+export const chatMessageSchema = z
+  .object({
+    id: id(),
+    conversationId: id(),
+    /** Position within the conversation: strictly increasing in commit order. */
+    seq: z.number().int().min(1),
+    /** In a group: the member who sent it; for a system message, who acted. */
+    senderId: id(),
+    /** The other participant of a direct conversation; null in a group. */
+    recipientId: id().nullable(),
+    /** A web app from before groups sends no `kind` (nor `system`): a text message. */
+    kind: z.enum(["text", "system"]).default("text"),
+    /** "" for a system message. */
+    content: z.string(),
+    /** The sender's dedupe key: only its presence is checked. */
+    clientId: z.string().min(1).max(200),
+    createdAt: z.iso.datetime({ offset: true }),
+    /** What a system message records (null for a text message). */
+    system: systemEventSchema.nullable().default(null),
+  })
+  .refine((message) => message.kind === "system" || message.content.length > 0, {
+    path: ["content"],
+    message: "a text message has content",
+    // Also when other fields failed: every issue is reported at once.
+    when: (payload) => typeof (payload.value as { content?: unknown } | undefined)?.content === "string",
+  });
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 
 /** A participant's read position in a conversation (one per member, not per message). */
@@ -34,8 +64,8 @@ export const readStateSchema = z.object({
   conversationId: id(),
   /** Who read. */
   userId: id(),
-  /** The other participant. */
-  peerId: id(),
+  /** The other participant of a direct conversation; null in a group. */
+  peerId: id().nullable(),
   /** Every message with seq ≤ this has been read by `userId`. */
   lastReadSeq: z.number().int().min(0),
 });
@@ -48,6 +78,16 @@ export const sessionRevokedSchema = z.object({
 });
 export type SessionRevoked = z.infer<typeof sessionRevokedSchema>;
 
+/** A group's name or members changed (`removedIds`: who was removed or left with this change). */
+export const conversationUpdateSchema = z.object({
+  conversationId: id(),
+  name: z.string().max(400).nullable(),
+  /** The members after the change. */
+  memberIds: userIds(),
+  removedIds: userIds(),
+});
+export type ConversationUpdate = z.infer<typeof conversationUpdateSchema>;
+
 // ─── Pushes: signed webhooks from the web app to the socket server ──────────────────────────
 
 /** Where the web app posts pushes on the socket server. */
@@ -59,15 +99,28 @@ export const MAX_BATCH_BYTES = 1024 * 1024;
 /** Most items in one batch body. */
 export const MAX_BATCH_ITEMS = 500;
 
-export const messagePushSchema = z.object({ type: z.literal("message.created"), data: chatMessageSchema });
-export const readUpdatedPushSchema = z.object({ type: z.literal("read.updated"), data: readStateSchema });
+/** `to`: a group's pushes name every member at the commit; without it a direct one goes to its two participants. */
+export const messagePushSchema = z.object({ type: z.literal("message.created"), data: chatMessageSchema, to: userIds().optional() });
+export const readUpdatedPushSchema = z.object({ type: z.literal("read.updated"), data: readStateSchema, to: userIds().optional() });
 export const sessionRevokedPushSchema = z.object({ type: z.literal("session.revoked"), data: sessionRevokedSchema });
+/** `to`: the members and the removed; each gets `conversation:updated`. */
+export const conversationUpdatedPushSchema = z.object({
+  type: z.literal("conversation.updated"),
+  data: conversationUpdateSchema,
+  to: userIds(),
+});
 export type MessagePush = z.infer<typeof messagePushSchema>;
 export type ReadUpdatedPush = z.infer<typeof readUpdatedPushSchema>;
 export type SessionRevokedPush = z.infer<typeof sessionRevokedPushSchema>;
+export type ConversationUpdatedPush = z.infer<typeof conversationUpdatedPushSchema>;
 
 /** One push, as a single body (deduped by its `webhook-id`) or a batch item. A new kind goes here, in batchItemSchema and in pushBodySchema (test/contract.test.ts checks). */
-export const pushSchema = z.discriminatedUnion("type", [messagePushSchema, sessionRevokedPushSchema, readUpdatedPushSchema]);
+export const pushSchema = z.discriminatedUnion("type", [
+  messagePushSchema,
+  sessionRevokedPushSchema,
+  readUpdatedPushSchema,
+  conversationUpdatedPushSchema,
+]);
 export type Push = z.infer<typeof pushSchema>;
 
 /** A push's dedupe key: the `webhook-id` a single push of it would carry (e.g. `msg_<message id>`). */
@@ -77,6 +130,7 @@ export const batchItemSchema = z.discriminatedUnion("type", [
   messagePushSchema.extend({ id: pushIdSchema }),
   sessionRevokedPushSchema.extend({ id: pushIdSchema }),
   readUpdatedPushSchema.extend({ id: pushIdSchema }),
+  conversationUpdatedPushSchema.extend({ id: pushIdSchema }),
 ]);
 export type BatchItem = z.infer<typeof batchItemSchema>;
 
@@ -95,6 +149,7 @@ export const pushBodySchema = z.discriminatedUnion("type", [
   messagePushSchema,
   sessionRevokedPushSchema,
   readUpdatedPushSchema,
+  conversationUpdatedPushSchema,
   batchPushSchema,
 ]);
 export type PushBody = z.infer<typeof pushBodySchema>;
@@ -177,6 +232,8 @@ export interface ServerToClientEvents {
   "message:new": (message: ChatMessage) => void;
   /** A read position moved: to the reader (other tabs: unread counts) and the peer ("Seen"). */
   "read:updated": (state: ReadState) => void;
+  /** A group you are (or were, until this change) a member of was renamed or its members changed. */
+  "conversation:updated": (update: ConversationUpdate) => void;
   /** A user you subscribed to went online or offline. */
   "presence:update": (state: PresenceState) => void;
   /** The peer started or stopped typing to you. Ephemeral: never stored. */
@@ -216,17 +273,41 @@ export interface UserProfile {
   displayName: string | null;
 }
 
+export type ConversationKind = "direct" | "group";
+export type MemberRole = "owner" | "member";
+
 export interface ConversationSummary {
   id: string;
-  peer: UserProfile;
+  kind: ConversationKind;
+  /** A group's name; null for a direct conversation. */
+  name: string | null;
+  /** The other participant of a direct conversation; null for a group. */
+  peer: UserProfile | null;
+  /** How many members, and the first few (at most 5, by joined_at; me included). */
+  members: { count: number; preview: UserProfile[] };
+  /** My role (always "member" in a direct conversation). */
+  role: MemberRole;
   lastMessage: ChatMessage;
   lastMessageAt: string;
-  /** Messages from the peer after my read position. */
+  /** Messages from others (system messages included) after my read position. */
   unreadCount: number;
   /** My read position (seq). */
   lastReadSeq: number;
-  /** The peer's read position: my messages with seq ≤ this are "Seen". */
+  /** The peer's read position: my messages with seq ≤ this are "Seen". 0 for a group. */
   peerLastReadSeq: number;
+  /** Every other member's read position ("Seen by N"). */
+  readStates: { userId: string; lastReadSeq: number }[];
+}
+
+export interface ConversationMember {
+  user: UserProfile;
+  role: MemberRole;
+  joinedAt: string;
+}
+
+/** One conversation with its full member list (`GET /api/chat/conversations/ID`, the group mutations). */
+export interface ConversationDetail extends ConversationSummary {
+  memberList: ConversationMember[];
 }
 
 export interface HistoryPage {

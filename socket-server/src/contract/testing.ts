@@ -12,9 +12,11 @@ export function buildMessage(overrides: Partial<ChatMessage> = {}): ChatMessage 
     seq: 1,
     senderId: crypto.randomUUID(),
     recipientId: crypto.randomUUID(),
+    kind: "text",
     content: "hello",
     clientId: crypto.randomUUID(),
     createdAt: new Date().toISOString(),
+    system: null,
     ...overrides,
   };
 }

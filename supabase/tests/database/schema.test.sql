@@ -2,29 +2,33 @@
 -- constraints. Run by `supabase test db` (Supabase CLI) and `npm run test:db` (pg_prove).
 -- What users can do with it is proven as those users in the other files.
 begin;
-select plan(41);
+select plan(47);
 
 -- The catalogue. A new table or function fails here until it is added to these lists, which
 -- is the moment to write its tests (tables: rls.test.sql; functions: the file of its topic).
 select tables_are(
   'public',
-  array['app_settings', 'conversation_reads', 'conversations', 'messages', 'profiles', 'push_outbox'],
+  array['app_settings', 'conversation_members', 'conversation_reads', 'conversations', 'messages', 'profiles', 'push_outbox'],
   'the tables in public are the ones this suite covers'
 );
 select functions_are(
   'public',
   array[
     -- triggers
-    'assign_message_position', 'handle_new_user', 'push_outbox_on_message', 'push_outbox_on_read',
+    'add_direct_members', 'assign_message_position', 'handle_new_user', 'push_outbox_on_message', 'push_outbox_on_read',
     -- what users call (through PostgREST in Supabase mode)
     'get_messages', 'get_profile', 'get_sent_message', 'list_conversations', 'mark_read', 'search_profiles',
     'send_message', 'update_profile',
+    -- groups (groups.test.sql); my_conversation_ids is what the policies call
+    'add_members', 'create_group', 'get_conversation', 'my_conversation_ids', 'remove_member', 'rename_group',
     'claim_my_pushes', 'complete_my_pushes', 'enqueue_session_revoked', 'release_my_pushes',
     -- the outbox sweep: the owner's connection and the service role (push-outbox.test.sql)
     'claim_pushes', 'complete_pushes', 'release_pushes',
     -- helpers of those, not callable by users
     'chat_trim', 'checked_display_name', 'checked_message_content', 'enforce_send_limit', 'is_invisible_text',
     'raise_invalid', 'require_user',
+    'checked_group_name', 'checked_user_ids', 'group_max_members', 'lock_group', 'post_system_message', 'raise_not_owner',
+    'require_profiles',
     'claim_pushes_internal', 'complete_pushes_internal', 'enqueue_session_revoked_for', 'release_pushes_internal'
   ],
   'the functions in public are the ones this suite covers'
@@ -43,6 +47,7 @@ select is(
 select policies_are('public', 'profiles', array['users read their own and their peers'' profiles'], 'profiles: one read policy');
 select policies_are('public', 'conversations', array['members read their conversations'], 'conversations: one read policy');
 select policies_are('public', 'messages', array['members read their messages'], 'messages: one read policy');
+select policies_are('public', 'conversation_members', array['members read their conversations'' members'], 'conversation_members: one read policy');
 select policies_are('public', 'conversation_reads', array['members read their conversations'' read state'], 'conversation_reads: one read policy');
 select policies_are('public', 'app_settings', '{}'::name[], 'app_settings: no policy, so nobody but the owner reads it');
 select policies_are('public', 'push_outbox', '{}'::name[], 'push_outbox: no policy, not even for a user''s own rows');
@@ -65,6 +70,7 @@ select is_empty(
 select table_privs_are('public', 'profiles', 'authenticated', array['SELECT'], 'authenticated may only read profiles');
 select table_privs_are('public', 'conversations', 'authenticated', array['SELECT'], 'authenticated may only read conversations');
 select table_privs_are('public', 'messages', 'authenticated', array['SELECT'], 'authenticated may only read messages');
+select table_privs_are('public', 'conversation_members', 'authenticated', array['SELECT'], 'authenticated may only read conversation_members');
 select table_privs_are('public', 'conversation_reads', 'authenticated', array['SELECT'], 'authenticated may only read conversation_reads');
 select table_privs_are('public', 'app_settings', 'authenticated', '{}'::text[], 'authenticated holds no privilege on app_settings');
 select table_privs_are('public', 'push_outbox', 'authenticated', '{}'::text[], 'authenticated holds no privilege on push_outbox');
@@ -89,8 +95,9 @@ select is(
   (select array_agg(p.proname::text order by p.proname) from pg_proc p
    where p.pronamespace = 'public'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')),
   array[
-    'claim_my_pushes', 'complete_my_pushes', 'enqueue_session_revoked', 'get_messages', 'get_profile', 'get_sent_message',
-    'list_conversations', 'mark_read', 'release_my_pushes', 'search_profiles', 'send_message', 'update_profile'
+    'add_members', 'claim_my_pushes', 'complete_my_pushes', 'create_group', 'enqueue_session_revoked', 'get_conversation',
+    'get_messages', 'get_profile', 'get_sent_message', 'list_conversations', 'mark_read', 'my_conversation_ids',
+    'release_my_pushes', 'remove_member', 'rename_group', 'search_profiles', 'send_message', 'update_profile'
   ],
   'authenticated may execute exactly the API functions'
 );
@@ -105,12 +112,13 @@ select is(
   (select array_agg(p.proname::text order by p.proname) from pg_proc p
    where p.pronamespace = 'public'::regnamespace and p.prosecdef),
   array[
-    'assign_message_position', 'claim_my_pushes', 'claim_pushes', 'claim_pushes_internal', 'complete_my_pushes',
-    'complete_pushes', 'complete_pushes_internal', 'enqueue_session_revoked', 'enqueue_session_revoked_for', 'handle_new_user',
-    'mark_read', 'push_outbox_on_message', 'push_outbox_on_read', 'release_my_pushes', 'release_pushes',
-    'release_pushes_internal', 'search_profiles', 'send_message', 'update_profile'
+    'add_direct_members', 'add_members', 'assign_message_position', 'claim_my_pushes', 'claim_pushes', 'claim_pushes_internal',
+    'complete_my_pushes', 'complete_pushes', 'complete_pushes_internal', 'create_group', 'enqueue_session_revoked',
+    'enqueue_session_revoked_for', 'handle_new_user', 'mark_read', 'my_conversation_ids', 'push_outbox_on_message',
+    'push_outbox_on_read', 'release_my_pushes', 'release_pushes', 'release_pushes_internal', 'remove_member', 'rename_group',
+    'search_profiles', 'send_message', 'update_profile'
   ],
-  'exactly the writing functions, the triggers, the directory search and the outbox''s functions run as their owner'
+  'exactly the writing functions, the triggers, the directory search, the policies'' membership lookup and the outbox''s functions run as their owner'
 );
 -- IMPORTANT: a SECURITY DEFINER function without a fixed search_path can be hijacked.
 select is_empty(
@@ -123,6 +131,7 @@ select col_is_pk('public', 'messages', 'id', 'messages are keyed by id');
 select col_is_unique('public', 'messages', array['sender_id', 'client_id'], 'a client id is unique per sender');
 select col_is_unique('public', 'messages', array['conversation_id', 'seq'], 'a position is unique per conversation');
 select col_is_unique('public', 'conversations', array['user_a', 'user_b'], 'one conversation per pair');
+select col_is_pk('public', 'conversation_members', array['conversation_id', 'user_id'], 'one membership per user and conversation');
 select col_is_pk('public', 'conversation_reads', array['conversation_id', 'user_id'], 'one read position per member');
 select col_is_pk('public', 'app_settings', 'name', 'one value per setting');
 select col_is_unique('public', 'push_outbox', array['push_id'], 'one outbox row per push id (the receiver''s dedupe key)');
@@ -172,7 +181,22 @@ select throws_ok(
 );
 select throws_ok(
   $$ insert into public.push_outbox (push_id, type, payload) values ('x_1', 'message.deleted', '{}') $$,
-  '23514', null, 'an outbox row is one of the three push types the socket server knows'
+  '23514', null, 'an outbox row is one of the four push types the socket server knows'
+);
+select throws_ok(
+  $$ insert into public.conversations (kind, name) values ('group', '') $$,
+  '23514', null, 'a group has a name of 1 to 80 characters'
+);
+select throws_ok(
+  $$ insert into public.conversations (kind, user_a, user_b, name)
+     values ('direct', '00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000b2', 'named') $$,
+  '23514', null, 'a direct conversation has a pair and no name'
+);
+select throws_ok(
+  $$ insert into public.messages (sender_id, recipient_id, content, client_id, kind, system_event, system_user_ids)
+     values ('00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-0000000000b2', '', gen_random_uuid(),
+             'system', 'renamed', '{}') $$,
+  '23514', null, 'a system message has no recipient'
 );
 
 select * from finish();

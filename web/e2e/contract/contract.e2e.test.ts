@@ -484,6 +484,59 @@ describe.each(MODES)("the contract through %s", (mode) => {
       },
     );
 
+    it("when ann makes a group, then 201, members get message:new live, and the group endpoints answer their documented codes", async () => {
+      const [{ user: cat }, { user: dan }] = await Promise.all([signIn(stack, freshEmail("cat")), signIn(stack, freshEmail("dan"))]);
+      const create = (json: unknown) => api("POST", "/api/chat/conversations", { user: ann, json });
+      expectErrorShape(await create({ kind: "group", name: "Two", memberIds: [bob.id] }), 422, "group_too_small");
+      const crowd = [bob.id, cat.id, ...Array.from({ length: 100 }, () => randomUUID())];
+      expectErrorShape(await create({ kind: "group", name: "Crowd", memberIds: crowd }), 422, "group_too_large");
+      expectErrorShape(await create({ kind: "group", name: "Ghost", memberIds: [bob.id, randomUUID()] }), 404, "user_not_found");
+      expectErrorShape(await create({ kind: "group", name: " ", memberIds: [bob.id, cat.id] }), 422, "validation_failed");
+
+      const created = await create({ kind: "group", name: "Crew", memberIds: [bob.id, cat.id] });
+      expect(created.status).toBe(201);
+      const id = created.body.data.id as string;
+      expect(created.body.data).toMatchObject({ kind: "group", name: "Crew", role: "owner", members: { count: 3 } });
+
+      const bobToken = (await api("GET", "/api/auth/session", { user: bob })).body.data.accessToken as string;
+      const bobSocket = await connectSocket(stack.socketUrl, { token: bobToken });
+      if (!bobSocket.connected) throw new Error(bobSocket.error);
+      try {
+        const sent = await api("POST", "/api/chat/send", {
+          user: cat,
+          json: { conversationId: id, content: "hi crew", clientId: randomUUID() },
+        });
+        expect([sent.status, sent.body.data.recipientId]).toEqual([201, null]);
+        const delivered = await waitForEvent<{ id: string }>(bobSocket, "message:new", (message) => message.id === sent.body.data.id);
+        expect(delivered).toEqual(sent.body.data);
+      } finally {
+        bobSocket.socket.close();
+      }
+      const history = await api("GET", `/api/chat/history?conversation=${id}`, { user: bob });
+      expect(history.body.data.messages.map((m: { kind: string }) => m.kind)).toEqual(["system", "text"]);
+      const read = await api("POST", "/api/chat/read", { user: bob, json: { conversationId: id, seq: 2 } });
+      expect(read.body.data).toEqual({ conversationId: id, userId: bob.id, peerId: null, lastReadSeq: 2 });
+
+      const conversation = `/api/chat/conversations/${id}`;
+      expect((await api("GET", conversation, { user: cat })).body.data.memberList).toHaveLength(3);
+      expectErrorShape(await api("GET", conversation, { user: dan }), 404, "conversation_not_found");
+      expectErrorShape(await api("PATCH", conversation, { user: bob, json: { name: "Bob's" } }), 403, "not_owner");
+      expect((await api("PATCH", conversation, { user: ann, json: { name: "Crew 2" } })).body.data.name).toBe("Crew 2");
+      const direct = (await api("GET", "/api/chat/conversations", { user: ann })).body.data.find(
+        (c: { kind: string }) => c.kind === "direct",
+      );
+      expectErrorShape(await api("PATCH", `/api/chat/conversations/${direct.id}`, { user: ann, json: { name: "Us" } }), 422, "not_a_group");
+
+      expectErrorShape(await api("POST", `${conversation}/members`, { user: bob, json: { userIds: [dan.id] } }), 403, "not_owner");
+      const added = await api("POST", `${conversation}/members`, { user: ann, json: { userIds: [dan.id] } });
+      expect([added.status, added.body.data.members.count]).toEqual([200, 4]);
+      expectErrorShape(await api("DELETE", `${conversation}/members/${randomUUID()}`, { user: ann }), 404, "member_not_found");
+      expectErrorShape(await api("DELETE", `${conversation}/members/${cat.id}`, { user: bob }), 403, "not_owner");
+      expect((await api("DELETE", `${conversation}/members/${dan.id}`, { user: ann })).status).toBe(200);
+      expectErrorShape(await api("GET", `/api/chat/history?conversation=${id}`, { user: dan }), 404, "conversation_not_found");
+      expect((await api("DELETE", `${conversation}/members/${cat.id}`, { user: cat })).body).toEqual({ data: { left: true } });
+    });
+
     it("reached every documented status and code", () => {
       expect(DOCUMENTED.length, "README's API section lists the codes as 400 `code`").toBeGreaterThanOrEqual(12);
       const missing = DOCUMENTED.filter((pair) => !reached.has(pair) && !(pair === "503 not_ready" && !TEST_REDIS_URL));

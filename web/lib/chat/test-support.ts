@@ -9,6 +9,7 @@ import { createMemoryStorage, createOutbox, sendInputOf } from "@/lib/client/out
 import type { ResumeReason } from "@/lib/client/resume";
 import type { ChatConnection, ChatConnectionHandlers } from "@/lib/client/socket";
 import type { PresenceState } from "socket-server/contract";
+import { buildMessage } from "socket-server/contract/testing";
 import { createChatClient, type ChatClient } from "./client";
 import { createFakeClock } from "./clock";
 import type {
@@ -30,19 +31,7 @@ export const FOURTH: UserProfile = { id: "00000000-0000-4000-8000-000000000004",
 
 /** A stored message as the API carries it (a direct text message unless overridden). */
 export function buildChatMessage(overrides: Partial<ChatMessage> = {}): ChatMessage {
-  return {
-    id: randomUUID(),
-    conversationId: randomUUID(),
-    seq: 1,
-    senderId: randomUUID(),
-    recipientId: randomUUID(),
-    kind: "text",
-    content: "hello",
-    clientId: randomUUID(),
-    createdAt: new Date().toISOString(),
-    system: null,
-    ...overrides,
-  };
+  return { ...buildMessage(), kind: "text", system: null, ...overrides };
 }
 
 type Method = keyof ChatApi;

@@ -1,8 +1,22 @@
 import { z } from "zod";
 
-import { DISPLAY_NAME_MAX, HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, MAX_CONTENT_LENGTH } from "@/lib/limits";
+import {
+  DISPLAY_NAME_MAX,
+  GROUP_MEMBER_IDS_MAX,
+  GROUP_NAME_MAX,
+  HISTORY_DEFAULT_LIMIT,
+  HISTORY_MAX_LIMIT,
+  MAX_CONTENT_LENGTH,
+} from "@/lib/limits";
 
-export { DISPLAY_NAME_MAX, HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT, MAX_CONTENT_LENGTH, USER_SEARCH_LIMIT } from "@/lib/limits";
+export {
+  DISPLAY_NAME_MAX,
+  GROUP_NAME_MAX,
+  HISTORY_DEFAULT_LIMIT,
+  HISTORY_MAX_LIMIT,
+  MAX_CONTENT_LENGTH,
+  USER_SEARCH_LIMIT,
+} from "@/lib/limits";
 
 const codePoints = (value: string) => [...value].length;
 
@@ -20,11 +34,33 @@ export const messageContentSchema = z
   .refine((value) => value.length === 0 || !/^[\s\p{Cf}]*$/u.test(value), "content must not be only invisible characters")
   .refine((value) => codePoints(value) <= MAX_CONTENT_LENGTH, `content must be at most ${MAX_CONTENT_LENGTH} characters`);
 
-export const sendMessageSchema = z.strictObject({
-  recipientId: z.uuid({ error: "recipientId must be a UUID" }),
-  content: messageContentSchema,
-  clientId: z.uuid({ error: "clientId must be a UUID" }),
-});
+/**
+ * Exactly one of a person (direct) and a conversation (a group, or a direct one by its id):
+ * `{ peer }` and `{ conversation }` name the two keys of an input.
+ */
+function exactlyOneTarget<T extends Record<string, unknown>>(peer: keyof T & string, conversation: keyof T & string) {
+  return (input: T, context: z.RefinementCtx) => {
+    const hasPeer = input[peer] !== undefined;
+    const hasConversation = input[conversation] !== undefined;
+    if (hasPeer && hasConversation) {
+      context.addIssue({ code: "custom", path: [conversation], message: `use either ${peer} or ${conversation}, not both` });
+    } else if (!hasPeer && !hasConversation) {
+      context.addIssue({ code: "custom", path: [peer], message: `${peer} (a user id) or ${conversation} is required` });
+    }
+  };
+}
+
+const conversationIdSchema = (name: string) => z.uuid({ error: `${name} must be a conversation id (UUID)` });
+
+/** `{ recipientId }` (direct: the conversation is found or made) or `{ conversationId }` (a group, or a direct one by its id). */
+export const sendMessageSchema = z
+  .strictObject({
+    recipientId: z.uuid({ error: "recipientId must be a UUID" }).optional(),
+    conversationId: conversationIdSchema("conversationId").optional(),
+    content: messageContentSchema,
+    clientId: z.uuid({ error: "clientId must be a UUID" }),
+  })
+  .superRefine(exactlyOneTarget("recipientId", "conversationId"));
 export type SendMessageInput = z.infer<typeof sendMessageSchema>;
 
 /** Query string values are strings; limit is clamped rather than refused. */
@@ -35,13 +71,16 @@ const limitSchema = z
   .optional()
   .transform((value) => value ?? HISTORY_DEFAULT_LIMIT);
 
+/** `with=USER_ID` (direct) or `conversation=ID` (either kind), exactly one; the same paging. */
 export const historyQuerySchema = z
   .strictObject({
-    with: z.uuid({ error: "with must be a user id (UUID)" }),
+    with: z.uuid({ error: "with must be a user id (UUID)" }).optional(),
+    conversation: conversationIdSchema("conversation").optional(),
     limit: limitSchema,
     before: z.uuid({ error: "before must be a message id (UUID)" }).optional(),
     after: z.uuid({ error: "after must be a message id (UUID)" }).optional(),
   })
+  .superRefine(exactlyOneTarget("with", "conversation"))
   .refine((query) => !(query.before && query.after), { message: "use either before or after, not both", path: ["after"] });
 export type HistoryQuery = z.infer<typeof historyQuerySchema>;
 
@@ -55,12 +94,57 @@ export const userSearchQuerySchema = z.strictObject({
     .refine((value) => !value.includes("\u0000"), "q must not contain NUL characters"),
 });
 
-export const markReadSchema = z.strictObject({
-  peerId: z.uuid({ error: "peerId must be a user id (UUID)" }),
-  /** The seq of the newest message the user has seen. */
-  seq: z.number({ error: "seq must be a number" }).int().min(0).max(Number.MAX_SAFE_INTEGER),
-});
+/** `{ peerId }` (direct) or `{ conversationId }` (either kind), exactly one. */
+export const markReadSchema = z
+  .strictObject({
+    peerId: z.uuid({ error: "peerId must be a user id (UUID)" }).optional(),
+    conversationId: conversationIdSchema("conversationId").optional(),
+    /** The seq of the newest message the user has seen. */
+    seq: z.number({ error: "seq must be a number" }).int().min(0).max(Number.MAX_SAFE_INTEGER),
+  })
+  .superRefine(exactlyOneTarget("peerId", "conversationId"));
 export type MarkReadInput = z.infer<typeof markReadSchema>;
+
+/**
+ * A group's name: the display-name rules, and required (not empty, not only invisible
+ * characters). The SQL (checked_group_name) enforces the same for direct PostgREST callers.
+ */
+export const groupNameSchema = z
+  .string({ error: "name must be a string" })
+  .refine(
+    (value) => value.isWellFormed() && !/[\u0000-\u001f\u007f\u202a-\u202e\u2066-\u2069]/.test(value),
+    "name has characters that are not allowed",
+  )
+  .transform((value) => value.trim())
+  .refine((value) => !/^[\s\p{Cf}]*$/u.test(value), "name must not be empty")
+  .refine((value) => [...value].length <= GROUP_NAME_MAX, `name must be at most ${GROUP_NAME_MAX} characters`);
+
+/** User ids of a request; how many a group may have is the server's GROUP_MAX_MEMBERS (422 group_too_large). */
+const userIdsSchema = (name: string) =>
+  z
+    .array(z.uuid({ error: `${name} must hold user ids (UUIDs)` }), { error: `${name} must be a list of user ids` })
+    .max(GROUP_MEMBER_IDS_MAX, `${name} may hold at most ${GROUP_MEMBER_IDS_MAX} ids`);
+
+export const createConversationSchema = z.strictObject({
+  kind: z.literal("group", { error: 'kind must be "group"' }),
+  name: groupNameSchema,
+  /** The other members; the creator is added as owner. */
+  memberIds: userIdsSchema("memberIds"),
+});
+export type CreateConversationInput = z.infer<typeof createConversationSchema>;
+
+export const updateConversationSchema = z.strictObject({ name: groupNameSchema });
+export type UpdateConversationInput = z.infer<typeof updateConversationSchema>;
+
+export const addMembersSchema = z.strictObject({ userIds: userIdsSchema("userIds").min(1, "userIds must name at least one user") });
+export type AddMembersInput = z.infer<typeof addMembersSchema>;
+
+/** Path parameters of the conversation routes. */
+export const conversationParamsSchema = z.strictObject({ id: conversationIdSchema("id") });
+export const memberParamsSchema = z.strictObject({
+  id: conversationIdSchema("id"),
+  userId: z.uuid({ error: "userId must be a user id (UUID)" }),
+});
 
 export const updateProfileSchema = z.strictObject({
   displayName: z

@@ -5,6 +5,7 @@ import { DomainError } from "@/server/errors";
 import { buildMagicLinkMail } from "@/server/mail/magic-link-mail";
 import type { Mailer } from "@/server/mail/types";
 import type { SqlClient } from "@/server/store/sql/client";
+import type { SessionCache } from "./session-cache";
 import type { AccessToken, AuthProvider, CookieJar } from "./types";
 
 export const SESSION_COOKIE = "chat_session";
@@ -23,6 +24,8 @@ export interface EmbeddedAuthDeps {
   mailer: Mailer;
   config: EmbeddedAuthConfig;
   cookies: CookieJar;
+  /** The process's cache of session lookups (see session-cache.ts for the revocation bound); none: every request asks the database. */
+  sessionCache?: SessionCache;
   now?: () => Date;
 }
 
@@ -50,17 +53,23 @@ export async function signAccessToken(
 }
 
 /** Magic links and sessions kept in the embedded database; the mail goes to `mailer`. */
-export function createEmbeddedAuth({ db, mailer, config, cookies, now = () => new Date() }: EmbeddedAuthDeps): AuthProvider {
+export function createEmbeddedAuth({ db, mailer, config, cookies, sessionCache, now = () => new Date() }: EmbeddedAuthDeps): AuthProvider {
   async function currentSession(): Promise<(AuthUser & { sessionId: string }) | null> {
     const token = cookies.get(SESSION_COOKIE);
     if (!token || token.length > 200) return null;
-    const [row] = await db.query<{ session_id: string; id: string; email: string }>(
-      `select s.id as session_id, u.id, u.email
+    const tokenHash = hashToken(token);
+    const cached = sessionCache?.get(tokenHash);
+    if (cached && cached.expiresAt > now().getTime()) return { id: cached.id, email: cached.email, sessionId: cached.sessionId };
+    const [row] = await db.query<{ session_id: string; id: string; email: string; expires_at: Date | string }>(
+      `select s.id as session_id, u.id, u.email, s.expires_at
        from embedded_auth.sessions s join auth.users u on u.id = s.user_id
        where s.token_hash = $1 and s.revoked_at is null and s.expires_at > $2`,
-      [hashToken(token), now()],
+      [tokenHash, now()],
     );
-    return row ? { id: row.id, email: row.email, sessionId: row.session_id } : null;
+    if (!row) return null;
+    const session = { id: row.id, email: row.email, sessionId: row.session_id };
+    sessionCache?.set(tokenHash, { ...session, expiresAt: new Date(row.expires_at).getTime() });
+    return session;
   }
 
   return {
@@ -133,6 +142,7 @@ export function createEmbeddedAuth({ db, mailer, config, cookies, now = () => ne
 
     async signOut() {
       const token = cookies.get(SESSION_COOKIE);
+      if (token) sessionCache?.revoke(hashToken(token));
       // The push that closes the session's sockets is recorded in the same transaction (outbox).
       const revoked = token
         ? await db.transaction(async (tx) => {

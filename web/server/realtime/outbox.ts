@@ -45,10 +45,21 @@ interface ClaimedRow {
   expired: boolean;
 }
 
+/**
+ * A row's push. A group's pushes keep their recipients (`to`, the members at commit) in the
+ * payload next to the data (see the groups migration): moved here to the push itself.
+ */
+function toPush(type: Push["type"], payload: Push["data"] | string): Push {
+  const parsed = (typeof payload === "string" ? JSON.parse(payload) : payload) as Push["data"] & { to?: string[] };
+  if (!("to" in parsed)) return { type, data: parsed } as Push;
+  const { to, ...data } = parsed;
+  return { type, data, to } as Push;
+}
+
 const toRow = (row: ClaimedRow): OutboxRow => ({
   id: String(row.id),
   pushId: row.push_id,
-  push: { type: row.type, data: typeof row.payload === "string" ? JSON.parse(row.payload) : row.payload } as Push,
+  push: toPush(row.type, row.payload),
   attempts: Number(row.attempts),
   createdAt: new Date(row.created_at),
   expired: row.expired,
@@ -221,7 +232,7 @@ export function createPushSender({
       const groups: { rows: OutboxRow[]; items: string[]; bytes: number }[] = [];
       let group = { rows: [] as OutboxRow[], items: [] as string[], bytes: ENVELOPE_BYTES };
       for (const row of rows) {
-        const item = JSON.stringify({ id: row.pushId, type: row.push.type, data: row.push.data });
+        const item = JSON.stringify({ id: row.pushId, ...row.push });
         const bytes = Buffer.byteLength(item) + 1;
         if (group.rows.length > 0 && (group.rows.length >= Math.min(batchMax, MAX_BATCH_ITEMS) || group.bytes + bytes > MAX_BATCH_BYTES)) {
           groups.push(group);

@@ -1,6 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import type { Push } from "socket-server/contract";
-import type { ChatMessage, ReadState } from "@/lib/types";
+import type { ChatMessage, ConversationUpdate, ReadState } from "@/lib/types";
 
 /**
  * Tells the socket server what happened. Never throws: a lost message push is repaired by
@@ -9,6 +9,8 @@ import type { ChatMessage, ReadState } from "@/lib/types";
 export interface RealtimePush {
   messageCreated(message: ChatMessage): void;
   readUpdated(state: ReadState): void;
+  /** A group's name or members changed (`to`: members and the removed). */
+  conversationUpdated(update: ConversationUpdate, to: string[]): void;
   /** Disconnects the sockets of that session (null: every session of the user). */
   sessionRevoked(data: { userId: string; sessionId: string | null }): void;
 }
@@ -41,6 +43,8 @@ export function pushId(push: Push): string {
       return `read_${push.data.conversationId}_${push.data.userId}_${push.data.lastReadSeq}`;
     case "session.revoked":
       return `revoke_${push.data.userId}_${push.data.sessionId ?? "all"}_${Date.now()}`;
+    case "conversation.updated":
+      return `conv_${push.data.conversationId}_${Date.now()}`;
   }
 }
 
@@ -83,6 +87,7 @@ export function createOutboxPush({
   return {
     messageCreated: dispatch,
     readUpdated: dispatch,
+    conversationUpdated: dispatch,
     sessionRevoked: (data) => {
       if (!enqueueRevoked) return dispatch();
       defer(async () => {
@@ -97,6 +102,8 @@ export function createOutboxPush({
  * The direct push that preceded the outbox: signed and sent after the response, a bounded number
  * of attempts with backoff, lost if the process dies first. Kept as the benchmark's same-run
  * baseline (`PUSH_OUTBOX=off`); the app uses `createOutboxPush`.
+ * IMPORTANT: it knows no group's members, so a group's messages and read positions reach nobody
+ * live in this mode (clients catch up); groups need the outbox, which computes `to` at commit.
  */
 export function createWebhookPush({
   url,
@@ -139,6 +146,7 @@ export function createWebhookPush({
   return {
     messageCreated: (message) => send({ type: "message.created", data: message }),
     readUpdated: (state) => send({ type: "read.updated", data: state }),
+    conversationUpdated: (update, to) => send({ type: "conversation.updated", data: update, to }),
     sessionRevoked: (data) => send({ type: "session.revoked", data }),
   };
 }

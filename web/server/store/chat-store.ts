@@ -1,8 +1,10 @@
 import { notFound } from "@/server/errors";
 import type { RpcTransport } from "./rpc";
-import { toConversation, toMessage, toProfile, toReadState } from "./rows";
+import { toConversation, toConversationDetail, toMessage, toProfile, toReadState } from "./rows";
 import { pgErrorCode, PG_ERRORS } from "./sql/client";
 import type { ChatStore } from "./types";
+
+const conversationNotFound = () => notFound("conversation_not_found", "There is no such conversation.");
 
 /**
  * The chat store: every call is one of the schema's functions, as the signed-in user, through
@@ -10,10 +12,26 @@ import type { ChatStore } from "./types";
  * the same calls, mappers and error translations.
  */
 export function createChatStore(rpc: RpcTransport): ChatStore {
+  async function getConversation(userId: string, conversationId: string) {
+    const [row] = await rpc.call(userId, "get_conversation", { p_conversation_id: conversationId });
+    return row ? toConversationDetail(row) : null;
+  }
+  /** After a change the user made: the conversation as it is now (gone only if a concurrent change removed them). */
+  async function changed(userId: string, conversationId: string) {
+    const detail = await getConversation(userId, conversationId);
+    if (!detail) throw conversationNotFound();
+    return detail;
+  }
+
   return {
-    async insertMessage(userId, { recipientId, content, clientId }) {
+    async insertMessage(userId, { recipientId, conversationId, content, clientId }) {
       try {
-        const [row] = await rpc.call(userId, "send_message", { p_recipient_id: recipientId, p_content: content, p_client_id: clientId });
+        const [row] = await rpc.call(userId, "send_message", {
+          p_recipient_id: recipientId,
+          p_conversation_id: conversationId,
+          p_content: content,
+          p_client_id: clientId,
+        });
         if (!row) throw new Error("send_message returned no row");
         return { message: toMessage(row), created: row.created };
       } catch (error) {
@@ -28,9 +46,15 @@ export function createChatStore(rpc: RpcTransport): ChatStore {
       return row ? toMessage(row) : null;
     },
 
-    async listMessages(userId, { peerId, limit, before, after }) {
+    async listMessages(userId, { peerId, conversationId, limit, before, after }) {
       try {
-        const rows = await rpc.call(userId, "get_messages", { p_peer_id: peerId, p_limit: limit, p_before: before, p_after: after });
+        const rows = await rpc.call(userId, "get_messages", {
+          p_peer_id: peerId,
+          p_conversation_id: conversationId,
+          p_limit: limit,
+          p_before: before,
+          p_after: after,
+        });
         return rows.map(toMessage);
       } catch (error) {
         // The cursor is not a message of this conversation.
@@ -43,13 +67,37 @@ export function createChatStore(rpc: RpcTransport): ChatStore {
       return (await rpc.call(userId, "list_conversations", { p_limit: limit })).map(toConversation);
     },
 
+    getConversation,
+
+    async createGroup(userId, { name, memberIds }) {
+      const [row] = await rpc.call(userId, "create_group", { p_name: name, p_member_ids: memberIds });
+      if (!row) throw new Error("create_group returned no row");
+      return changed(userId, row.conversation_id);
+    },
+
+    async renameGroup(userId, conversationId, name) {
+      await rpc.call(userId, "rename_group", { p_conversation_id: conversationId, p_name: name });
+      return changed(userId, conversationId);
+    },
+
+    async addMembers(userId, conversationId, userIds) {
+      await rpc.call(userId, "add_members", { p_conversation_id: conversationId, p_user_ids: userIds });
+      return changed(userId, conversationId);
+    },
+
+    async removeMember(userId, conversationId, memberId) {
+      const [row] = await rpc.call(userId, "remove_member", { p_conversation_id: conversationId, p_user_id: memberId });
+      if (row?.left) return { left: true } as const;
+      return changed(userId, conversationId);
+    },
+
     async findProfile(userId, profileId) {
       const [row] = await rpc.call(userId, "get_profile", { p_profile_id: profileId });
       return row ? toProfile(row) : null;
     },
 
-    async markRead(userId, peerId, seq) {
-      const [row] = await rpc.call(userId, "mark_read", { p_peer_id: peerId, p_seq: seq });
+    async markRead(userId, { peerId, conversationId }, seq) {
+      const [row] = await rpc.call(userId, "mark_read", { p_peer_id: peerId, p_conversation_id: conversationId, p_seq: seq });
       return row ? toReadState(row) : null;
     },
 

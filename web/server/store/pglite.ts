@@ -169,6 +169,10 @@ export async function openEmbeddedDatabase({ dataDir, migrationsDir, log = conso
     const pg = await PGlite.create(dbDir);
     const db: SqlClient = {
       ...wrap(pg),
+      async script<Row>(sql: string) {
+        const results = await pg.exec(sql);
+        return (results[results.length - 1]?.rows ?? []) as Row[];
+      },
       transaction: (fn, { prelude } = {}) =>
         pg.transaction(async (tx) => {
           if (prelude) await tx.exec(prelude);

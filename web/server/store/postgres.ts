@@ -38,6 +38,11 @@ export async function openPostgres({
   pool.on("error", (error) => log(`Postgres pool error: ${error.message}`));
   const db: SqlClient = {
     ...wrap(pool),
+    async script<Row>(sql: string) {
+      // No parameters: the simple query protocol, one message for every statement.
+      const results = (await pool.query(sql)) as unknown as pg.QueryResult | pg.QueryResult[];
+      return (Array.isArray(results) ? results[results.length - 1]!.rows : results.rows) as Row[];
+    },
     async transaction(fn, { prelude } = {}) {
       const client = await pool.connect();
       try {

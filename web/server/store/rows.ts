@@ -1,46 +1,107 @@
-import type { ChatMessage, ConversationSummary, ReadState, UserProfile } from "@/lib/types";
+import type {
+  ChatMessage,
+  ConversationDetail,
+  ConversationMember,
+  ConversationSummary,
+  MemberRole,
+  ReadState,
+  SystemEvent,
+  UserProfile,
+} from "@/lib/types";
 import type { FunctionRow } from "./rpc";
 
 // Rows as the schema's functions return them (typed from the generated database types), mapped
 // to the API's shapes. Drivers differ: int8 may come as a string, timestamps as Date.
+// IMPORTANT: the generator types every column of a function's result as non-null; the columns
+// that can be null (a group's recipient, a direct conversation's name…) are read as nullable here.
 
-export type MessageRow = FunctionRow<"get_messages">;
+type MessageColumns = Pick<
+  FunctionRow<"get_messages">,
+  | "id"
+  | "conversation_id"
+  | "seq"
+  | "sender_id"
+  | "recipient_id"
+  | "content"
+  | "client_id"
+  | "created_at"
+  | "kind"
+  | "system_event"
+  | "system_user_ids"
+  | "system_name"
+>;
+export type MessageRow = MessageColumns;
 export type ProfileRow = Pick<FunctionRow<"get_profile">, "id" | "email" | "display_name">;
 export type ConversationRow = FunctionRow<"list_conversations">;
+export type ConversationDetailRow = FunctionRow<"get_conversation">;
 export type ReadRow = FunctionRow<"mark_read">;
 
 const toIso = (value: Date | string) => new Date(value).toISOString();
+const nullable = <T>(value: T): T | null => value ?? null;
 
 export function toMessage(row: MessageRow): ChatMessage {
+  const event = nullable(row.system_event) as SystemEvent["event"] | null;
   return {
     id: row.id,
     conversationId: row.conversation_id,
     seq: Number(row.seq),
     senderId: row.sender_id,
-    recipientId: row.recipient_id,
+    recipientId: nullable(row.recipient_id),
+    kind: row.kind === "system" ? "system" : "text",
     content: row.content,
     clientId: row.client_id,
     createdAt: toIso(row.created_at),
+    system: event
+      ? { event, actorId: row.sender_id, userIds: [...(nullable(row.system_user_ids) ?? [])], name: nullable(row.system_name) }
+      : null,
   };
 }
 
-export const toProfile = (row: ProfileRow): UserProfile => ({ id: row.id, email: row.email, displayName: row.display_name });
+export const toProfile = (row: ProfileRow): UserProfile => ({ id: row.id, email: row.email, displayName: nullable(row.display_name) });
+
+/** jsonb arrives parsed from `pg` and PGlite, and as JSON from PostgREST; a string only from odd drivers. */
+const fromJson = <T>(value: unknown): T => (typeof value === "string" ? JSON.parse(value) : value) as T;
+
+const toRole = (value: string): MemberRole => (value === "owner" ? "owner" : "member");
 
 export function toConversation(row: ConversationRow): ConversationSummary {
+  const peerId = nullable(row.peer_id);
   return {
     id: row.conversation_id,
-    peer: { id: row.peer_id, email: row.peer_email, displayName: row.peer_display_name },
-    lastMessage: toMessage({ ...row, id: row.message_id }),
+    kind: row.kind === "group" ? "group" : "direct",
+    name: nullable(row.name),
+    peer: peerId ? { id: peerId, email: row.peer_email, displayName: nullable(row.peer_display_name) } : null,
+    members: {
+      count: Number(row.member_count),
+      preview: fromJson<UserProfile[]>(row.member_preview).map((profile) => ({ ...profile, displayName: profile.displayName ?? null })),
+    },
+    role: toRole(row.role),
+    lastMessage: toMessage({ ...row, id: row.message_id, kind: row.message_kind }),
     lastMessageAt: toIso(row.last_message_at),
     unreadCount: Number(row.unread_count),
     lastReadSeq: Number(row.last_read_seq),
     peerLastReadSeq: Number(row.peer_last_read_seq),
+    readStates: fromJson<{ userId: string; lastReadSeq: number | string }[]>(row.read_states).map((state) => ({
+      userId: state.userId,
+      lastReadSeq: Number(state.lastReadSeq),
+    })),
   };
+}
+
+export function toConversationDetail(row: ConversationDetailRow): ConversationDetail {
+  const memberList = fromJson<{ user: UserProfile; role: string; joinedAt: string }[]>(row.member_list).map(
+    (member): ConversationMember => ({
+      user: { id: member.user.id, email: member.user.email, displayName: member.user.displayName ?? null },
+      role: toRole(member.role),
+      joinedAt: toIso(member.joinedAt),
+    }),
+  );
+  return { ...toConversation(row), memberList };
 }
 
 export const toReadState = (row: ReadRow): ReadState => ({
   conversationId: row.conversation_id,
   userId: row.user_id,
-  peerId: row.peer_id,
+  peerId: nullable(row.peer_id),
   lastReadSeq: Number(row.last_read_seq),
 });

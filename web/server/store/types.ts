@@ -1,35 +1,59 @@
-import type { ChatMessage, ConversationSummary, ReadState, UserProfile } from "@/lib/types";
+import type { ChatMessage, ConversationDetail, ConversationSummary, ReadState, UserProfile } from "@/lib/types";
+
+/** Where a message goes, or which conversation a request is about: a person (direct) or a conversation id. Exactly one. */
+export type ConversationTarget = { peerId: string; conversationId?: undefined } | { conversationId: string; peerId?: undefined };
 
 export interface NewMessage {
-  recipientId: string;
+  /** Direct: the other person (the conversation is found or made). */
+  recipientId?: string;
+  /** Any conversation the sender is a member of (a group, or a direct one by its id). */
+  conversationId?: string;
   content: string;
   clientId: string;
 }
 
-export interface HistoryRequest {
-  peerId: string;
+export type HistoryRequest = ConversationTarget & {
   limit: number;
   before?: string;
   after?: string;
+};
+
+export interface NewGroup {
+  name: string;
+  /** The other members (the creator is added as owner; repeats and the creator count once). */
+  memberIds: string[];
 }
 
 /**
- * Messages and profiles, always read and written as the signed-in user so that the
- * database's row level security applies. One adapter per backend.
+ * Messages, conversations and profiles, always read and written as the signed-in user so that
+ * the database's row level security applies. One adapter per backend.
  */
 export interface ChatStore {
   /** Stores the message once per (sender, clientId); `created` is false for a repeat. */
   insertMessage(userId: string, input: NewMessage): Promise<{ message: ChatMessage; created: boolean }>;
   /** The user's own message with this clientId, if stored. */
   findSentMessage(userId: string, clientId: string): Promise<ChatMessage | null>;
-  /** `null` when the cursor is not a message of this conversation. */
+  /**
+   * `null` when the cursor is not a message of this conversation. A conversation id the user is
+   * not a member of is 404 conversation_not_found.
+   */
   listMessages(userId: string, request: HistoryRequest): Promise<ChatMessage[] | null>;
   listConversations(userId: string, limit: number): Promise<ConversationSummary[]>;
+  /** One conversation with every member; null for a stranger or former member. */
+  getConversation(userId: string, conversationId: string): Promise<ConversationDetail | null>;
+  /** 422 group_too_small / group_too_large / validation_failed, 404 user_not_found. */
+  createGroup(userId: string, input: NewGroup): Promise<ConversationDetail>;
+  /** Owners only (403 not_owner); 422 not_a_group. */
+  renameGroup(userId: string, conversationId: string, name: string): Promise<ConversationDetail>;
+  /** Owners only; present members are ignored; 422 group_too_large. */
+  addMembers(userId: string, conversationId: string, userIds: string[]): Promise<ConversationDetail>;
+  /** Owners remove anyone, anyone removes themselves (then `{ left: true }`); 404 member_not_found. */
+  removeMember(userId: string, conversationId: string, memberId: string): Promise<ConversationDetail | { left: true }>;
   findProfile(userId: string, profileId: string): Promise<UserProfile | null>;
-  /** Exact email for anyone, email prefix among people the user already has a conversation with. */
+  /** Exact email for anyone, email prefix among people the user already shares a conversation with. */
   searchProfiles(userId: string, query: string, limit: number): Promise<UserProfile[]>;
-  /** Moves the user's read position forward; null when there is no such conversation. */
-  markRead(userId: string, peerId: string, seq: number): Promise<ReadState | null>;
+  /** Moves the user's read position forward; null when there is no such conversation (or the user is no member). */
+  markRead(userId: string, target: ConversationTarget, seq: number): Promise<ReadState | null>;
   /** Sets the user's own display name (null clears it). */
   updateProfile(userId: string, displayName: string | null): Promise<UserProfile>;
 }

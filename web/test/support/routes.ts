@@ -5,6 +5,9 @@ import * as session from "@/app/api/auth/session/route";
 import * as send from "@/app/api/chat/send/route";
 import * as history from "@/app/api/chat/history/route";
 import * as conversations from "@/app/api/chat/conversations/route";
+import * as conversation from "@/app/api/chat/conversations/[id]/route";
+import * as conversationMembers from "@/app/api/chat/conversations/[id]/members/route";
+import * as conversationMember from "@/app/api/chat/conversations/[id]/members/[userId]/route";
 import * as users from "@/app/api/users/route";
 import * as read from "@/app/api/chat/read/route";
 import * as profile from "@/app/api/profile/route";
@@ -14,9 +17,9 @@ import * as callback from "@/app/auth/callback/route";
 import * as cronPushOutbox from "@/app/api/cron/push-outbox/route";
 import { PEER_HEADER, setPeerAddress } from "@/server/peer-address";
 
-type Handler = (request: NextRequest) => Response | Promise<Response>;
+type Handler = (request: NextRequest, segments: { params: Promise<Record<string, string>> }) => Response | Promise<Response>;
 
-type Method = "GET" | "POST" | "PATCH";
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 const routes: Record<string, Partial<Record<Method, Handler>>> = {
   "/api/auth/login": login,
@@ -33,6 +36,28 @@ const routes: Record<string, Partial<Record<Method, Handler>>> = {
   "/auth/callback": callback,
   "/api/cron/push-outbox": cronPushOutbox,
 };
+
+// Routes with dynamic segments, as Next.js matches them: `:name` is one segment.
+const dynamicRoutes: [pattern: string, module: Partial<Record<Method, Handler>>][] = [
+  ["/api/chat/conversations/:id", conversation as unknown as Partial<Record<Method, Handler>>],
+  ["/api/chat/conversations/:id/members", conversationMembers as unknown as Partial<Record<Method, Handler>>],
+  ["/api/chat/conversations/:id/members/:userId", conversationMember as unknown as Partial<Record<Method, Handler>>],
+];
+
+function findRoute(pathname: string): { module?: Partial<Record<Method, Handler>>; params: Record<string, string> } {
+  if (routes[pathname]) return { module: routes[pathname], params: {} };
+  const parts = pathname.split("/");
+  for (const [pattern, module] of dynamicRoutes) {
+    const names = pattern.split("/");
+    if (names.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    if (
+      names.every((name, i) => (name.startsWith(":") ? ((params[name.slice(1)] = decodeURIComponent(parts[i]!)), true) : name === parts[i]))
+    )
+      return { module, params };
+  }
+  return { params: {} };
+}
 
 export const ORIGIN = "http://localhost:3000";
 
@@ -56,7 +81,8 @@ export interface CallResult {
 /** Calls a route handler module the way Next.js would, with a real Request. */
 export async function call(method: Method, path: string, options: CallOptions = {}): Promise<CallResult> {
   const url = new URL(path, ORIGIN);
-  const handler = routes[url.pathname]?.[method];
+  const { module, params } = findRoute(url.pathname);
+  const handler = module?.[method];
   if (!handler) throw new Error(`no ${method} handler for ${url.pathname}`);
   const headers = new Headers(options.headers);
   let body: string | undefined = options.body;
@@ -72,7 +98,7 @@ export async function call(method: Method, path: string, options: CallOptions = 
   // What `next start` stamps for a client on this machine (see server/peer-address.ts); a test
   // that plays a remote client passes its own `x-chat-peer-address` (any value: not stamped).
   if (!headers.has(PEER_HEADER)) setPeerAddress(headers, options.peer ?? "127.0.0.1");
-  const response = await handler(new NextRequest(url, { method, headers, body }));
+  const response = await handler(new NextRequest(url, { method, headers, body }), { params: Promise.resolve(params) });
   const text = await response.text();
   let parsed: unknown = undefined;
   try {
@@ -105,7 +131,7 @@ export async function signIn(email: string): Promise<{ cookie: string; userId: s
 /** A browser's cookie jar: keeps every Set-Cookie (Supabase splits sessions into chunks). */
 export class Browser {
   cookies = new Map<string, string>();
-  async call(method: "GET" | "POST", path: string, options: CallOptions = {}) {
+  async call(method: Method, path: string, options: CallOptions = {}) {
     const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
     const result = await call(method, path, { ...options, cookie: cookie || undefined });
     for (const header of result.headers.getSetCookie()) {

@@ -46,7 +46,12 @@ export async function getSession(
   const token = await auth.getAccessToken();
   if (!token) throw unauthorized();
   const conversations = await store.listConversations(token.user.id, MAX_TICKET_PEERS);
-  const peers = [...new Set(conversations.map((conversation) => conversation.peer.id))].filter((id) => id !== token.user.id);
+  // A group's peers: its first members (the list's preview); the socket server learns the rest from pushes.
+  const peers = [
+    ...new Set(
+      conversations.flatMap((conversation) => (conversation.peer ? [conversation.peer.id] : conversation.members.preview.map((p) => p.id))),
+    ),
+  ].filter((id) => id !== token.user.id);
   const peersTicket = await signPeersTicket(peersTicketKey, { userId: token.user.id, peers, expiresAt: token.expiresAt });
   return { user: token.user, accessToken: token.accessToken, expiresAt: token.expiresAt.toISOString(), peersTicket };
 }

@@ -1,10 +1,17 @@
-import type { ChatMessage, ConversationSummary, HistoryPage, ReadState, UserProfile } from "@/lib/types";
-import type { HistoryQuery, MarkReadInput, SendMessageInput } from "@/lib/validations/chat";
+import type { ChatMessage, ConversationDetail, ConversationSummary, HistoryPage, ReadState, UserProfile } from "@/lib/types";
+import type {
+  AddMembersInput,
+  CreateConversationInput,
+  HistoryQuery,
+  MarkReadInput,
+  SendMessageInput,
+  UpdateConversationInput,
+} from "@/lib/validations/chat";
 import { USER_SEARCH_LIMIT } from "@/lib/validations/chat";
 import { badRequest, DomainError, notFound } from "@/server/errors";
 import type { RealtimePush } from "@/server/realtime/push";
 import type { RateLimits } from "@/server/rate-limit";
-import type { ChatStore } from "@/server/store/types";
+import type { ChatStore, ConversationTarget } from "@/server/store/types";
 
 export interface ChatDeps {
   store: ChatStore;
@@ -35,7 +42,10 @@ export async function sendMessage(
     // nothing, and the client's outbox must be able to learn that its send went through.
     const stored = await store.findSentMessage(senderId, input.clientId);
     if (!stored) throw error;
-    if (stored.recipientId !== input.recipientId || stored.content !== input.content) throw clientIdConflict();
+    const sameTarget = input.conversationId
+      ? stored.conversationId === input.conversationId
+      : stored.recipientId !== null && stored.recipientId === input.recipientId;
+    if (!sameTarget || stored.content !== input.content) throw clientIdConflict();
     return { message: stored, created: false };
   }
   if (input.recipientId === senderId) throw badRequest("cannot_message_self", "You cannot send a message to yourself.");
@@ -46,11 +56,21 @@ export async function sendMessage(
   return result;
 }
 
-/** One page of a conversation, oldest first. `before` pages back, `after` catches up. */
+/** `{ peerId }` or `{ conversationId }`, from an input that has exactly one of them (the schemas check). */
+function toTarget(peerId: string | undefined, conversationId: string | undefined): ConversationTarget {
+  if (conversationId !== undefined) return { conversationId };
+  if (peerId === undefined) throw new Error("neither a peer nor a conversation");
+  return { peerId };
+}
+
+/**
+ * One page of a conversation (`with` a person, or by `conversation` id), oldest first. `before`
+ * pages back, `after` catches up. A conversation id the user is not a member of: 404.
+ */
 export async function getHistory({ store }: Pick<ChatDeps, "store">, userId: string, query: HistoryQuery): Promise<HistoryPage> {
   if (query.with === userId) return { messages: [], nextBefore: null };
   const messages = await store.listMessages(userId, {
-    peerId: query.with,
+    ...toTarget(query.with, query.conversation),
     limit: query.limit,
     before: query.before,
     after: query.after,
@@ -80,8 +100,8 @@ export async function searchUsers(
 }
 
 /**
- * Marks the conversation with `peerId` read up to `seq` and tells both participants' tabs
- * (the peer shows "Seen", the user's other tabs clear the unread count).
+ * Marks a conversation (with `peerId`, or by `conversationId`) read up to `seq` and tells the
+ * members' tabs (the others show "Seen", the user's other tabs clear the unread count).
  */
 export async function markRead(
   { store, push }: Pick<ChatDeps, "store" | "push">,
@@ -89,10 +109,89 @@ export async function markRead(
   input: MarkReadInput,
 ): Promise<ReadState> {
   if (input.peerId === userId) throw badRequest("cannot_message_self", "There is no conversation with yourself.");
-  const state = await store.markRead(userId, input.peerId, input.seq);
-  if (!state) throw notFound("conversation_not_found", "There is no conversation with that user yet.");
+  const state = await store.markRead(userId, toTarget(input.peerId, input.conversationId), input.seq);
+  if (!state) {
+    throw input.conversationId
+      ? conversationNotFound()
+      : notFound("conversation_not_found", "There is no conversation with that user yet.");
+  }
   push.readUpdated(state);
   return state;
+}
+
+const conversationNotFound = () => notFound("conversation_not_found", "There is no such conversation.");
+
+/** One conversation with its full member list; 404 conversation_not_found for anyone but its members. */
+export async function getConversation(
+  { store }: Pick<ChatDeps, "store">,
+  userId: string,
+  conversationId: string,
+): Promise<ConversationDetail> {
+  const detail = await store.getConversation(userId, conversationId);
+  if (!detail) throw conversationNotFound();
+  return detail;
+}
+
+const memberIdsOf = (detail: ConversationDetail) => detail.memberList.map((member) => member.user.id);
+
+/**
+ * A group of the user (its owner) and `memberIds`: 3 to GROUP_MAX_MEMBERS in all (the SQL counts:
+ * 422 group_too_small / group_too_large), everyone known (404 user_not_found). Its timeline starts
+ * with a group_created system message, pushed to every member.
+ */
+export async function createConversation(
+  { store, push }: Pick<ChatDeps, "store" | "push">,
+  userId: string,
+  input: CreateConversationInput,
+): Promise<ConversationDetail> {
+  const detail = await store.createGroup(userId, { name: input.name, memberIds: input.memberIds });
+  push.conversationUpdated(
+    { conversationId: detail.id, name: detail.name, memberIds: memberIdsOf(detail), removedIds: [] },
+    memberIdsOf(detail),
+  );
+  return detail;
+}
+
+/** Renames a group (owners: 403 not_owner otherwise; 422 not_a_group for a direct conversation). */
+export async function updateConversation(
+  { store, push }: Pick<ChatDeps, "store" | "push">,
+  userId: string,
+  conversationId: string,
+  input: UpdateConversationInput,
+): Promise<ConversationDetail> {
+  const detail = await store.renameGroup(userId, conversationId, input.name);
+  push.conversationUpdated({ conversationId, name: detail.name, memberIds: memberIdsOf(detail), removedIds: [] }, memberIdsOf(detail));
+  return detail;
+}
+
+/** Adds members to a group (owners); present members are ignored; 422 group_too_large past GROUP_MAX_MEMBERS. */
+export async function addMembers(
+  { store, push }: Pick<ChatDeps, "store" | "push">,
+  userId: string,
+  conversationId: string,
+  input: AddMembersInput,
+): Promise<ConversationDetail> {
+  const detail = await store.addMembers(userId, conversationId, input.userIds);
+  push.conversationUpdated({ conversationId, name: detail.name, memberIds: memberIdsOf(detail), removedIds: [] }, memberIdsOf(detail));
+  return detail;
+}
+
+/**
+ * Removes `memberId` from a group: owners remove anyone, anyone removes themselves (leaves:
+ * `{ left: true }`). The removed lose access to the whole conversation at once. When the last
+ * owner leaves, the longest-standing member becomes owner (the SQL decides, under the lock).
+ */
+export async function removeMember(
+  { store, push }: Pick<ChatDeps, "store" | "push">,
+  userId: string,
+  conversationId: string,
+  memberId: string,
+): Promise<ConversationDetail | { left: true }> {
+  const result = await store.removeMember(userId, conversationId, memberId);
+  const memberIds = "memberList" in result ? memberIdsOf(result) : [];
+  const name = "memberList" in result ? result.name : null;
+  push.conversationUpdated({ conversationId, name, memberIds, removedIds: [memberId] }, [...memberIds, memberId]);
+  return result;
 }
 
 export function getProfile({ store }: Pick<ChatDeps, "store">, userId: string): Promise<UserProfile | null> {
