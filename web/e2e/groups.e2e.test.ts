@@ -188,6 +188,7 @@ describe.skipIf(!chromium.available && !required)("group conversations in the br
     expect(await dialog.getByTestId("member").count()).toBe(3);
     expect(await dialog.getByTestId("member").filter({ hasText: annName }).getByTestId("member-role").innerText()).toBe("Owner");
     expect(await findSeriousViolations(a), "members dialog").toEqual([]);
+    await a.screenshot({ path: path.join(SHOTS, "group-members-light.png") });
     await dialog.getByTestId("member").filter({ hasText: calEmail }).getByTestId("remove-member").click();
     await dialog.getByTestId("confirm-action").click();
     await dialog.getByTestId("member").nth(1).waitFor();
