@@ -213,6 +213,20 @@ describe.skipIf(!chromium.available && !required)("group conversations in the br
     await send(b, "Still here");
     await message(a, "Still here").waitFor();
 
+    // Ann renames the group from the members dialog (keyboard): Ben sees the new name live.
+    const newName = `Trip ${run} (two of us)`;
+    await a.getByTestId("members-button").click();
+    await dialog.getByTestId("rename-input").fill(newName);
+    await dialog.getByTestId("rename-input").press("Enter");
+    await a.getByTestId("conversation-header").getByTestId("group-name").filter({ hasText: newName }).waitFor();
+    await a.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+    await b.getByTestId("conversation-header").getByTestId("group-name").filter({ hasText: newName }).waitFor();
+    await b
+      .getByTestId("system-message")
+      .filter({ hasText: `renamed the group to "${newName}"` })
+      .waitFor();
+
     // Sentinel: a direct message to Cal, sent after the group message, reaches him; the group message never did.
     const sentinel = `Direct to Cal ${run}`;
     await a.getByTestId("user-search").fill(calEmail);
@@ -221,7 +235,7 @@ describe.skipIf(!chromium.available && !required)("group conversations in the br
     await send(a, sentinel);
     await c.locator(`[data-testid="conversation-item"][data-peer-email="${annEmail}"]`).filter({ hasText: sentinel }).waitFor();
     expect(calFrames.some((frame) => frame.includes(sentinel))).toBe(true);
-    expect(calFrames.filter((frame) => frame.includes(afterRemoval))).toEqual([]);
+    expect(calFrames.filter((frame) => frame.includes(afterRemoval) || frame.includes(newName))).toEqual([]);
     expect(await c.getByText(afterRemoval).count()).toBe(0);
   });
 });
