@@ -48,7 +48,7 @@ describe("peers ticket", () => {
 
   it("when the user is in groups, then the ticket lists each group's id and its previewed members as peers, never the user", async () => {
     const webhookSecret = secret();
-    const [userId, bob, carol, dave, team, club] = Array.from({ length: 6 }, () => randomUUID());
+    const [userId, bob, carol, dave, team, club] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     const group = (id: string, memberIds: string[]) =>
       ({
         id,
