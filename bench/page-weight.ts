@@ -18,6 +18,7 @@ import { fmt, printTable, runBenchmark, type Target } from "./lib/report.js";
 import { createSecrets } from "./lib/secrets.js";
 import { startSocketServer } from "./lib/socket-servers.js";
 import { useSource } from "./lib/source.js";
+import { ensureBaselineBuild, startBaselineApp } from "./lib/baseline-app.js";
 import { createBenchUsers, ensureBuild, scratchDataDir, seedDatabase, startWebApp } from "./lib/web-app.js";
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -71,10 +72,19 @@ export async function runPageWeight(argv = process.argv.slice(2)) {
         args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
       });
       cleanups.push(() => browser.close());
+      // The floor: a blank client page of a bare app on the same Next.js (React, the runtime).
+      await ensureBaselineBuild();
+      const baseline = await startBaselineApp({ database: { mode: "embedded", dataDir: path.join(scratch.dataDir, "baseline") } });
+      cleanups.push(() => baseline.stop());
+      const floor = await weighPage(browser, baseline.url, "/page");
       const pages = [
         await weighPage(browser, app.url, "/login"),
         await weighPage(browser, app.url, "/chat", { name: "chat_session", value: user!.token }),
       ];
+      console.log(
+        `\nFloor: a blank client page of a bare Next.js app (same version, production build) loads ${fmt(floor.gzip / KB)} kB gzipped ` +
+          `(${floor.scripts.length} scripts). Above it: ${pages.map((page) => `${page.route} +${fmt((page.gzip - floor.gzip) / KB)} kB`).join(", ")}.`,
+      );
 
       printTable(
         "Page weight — first-load JavaScript (all script responses until network idle)",
@@ -110,10 +120,12 @@ export async function runPageWeight(argv = process.argv.slice(2)) {
         return {
           label: `${route} first-load JS ≤ ${limitKb} kB gzipped`,
           pass: page.finalPath === route && page.gzip / KB <= limitKb,
-          detail: `${fmt(page.gzip / KB)} kB gzipped (${fmt(page.bytes / KB)} kB raw, ${page.scripts.length} scripts)${landed}`,
+          detail:
+            `${fmt(page.gzip / KB)} kB gzipped (${fmt(page.bytes / KB)} kB raw, ${page.scripts.length} scripts; ` +
+            `${fmt(page.gzip / floor.gzip)}× the ${fmt(floor.gzip / KB)} kB blank-page floor)${landed}`,
         };
       });
-      return { targets, data: { build, pages } };
+      return { targets, data: { build, floor, pages } };
     } finally {
       for (const cleanup of cleanups.reverse()) await cleanup();
     }

@@ -6,6 +6,8 @@
  *   GET|POST /blank          (a) a blank route handler
  *   POST     /send           (b) the raw INSERT of a message, then one `fetch` to a stub push endpoint
  *   GET      /history        (c) the raw keyset query for a page of 50
+ *   GET      /page           a blank client page (one useState button): the framework's own
+ *                            first-load JavaScript, the floor of the page-weight benchmark
  *
  * It lives in bench/results/baseline-app (git-ignored) and is rebuilt when this file or Next's
  * version changes.
@@ -61,6 +63,22 @@ async function open() {
 export function db() {
   globalThis.__baselineDb ??= open();
   return globalThis.__baselineDb;
+}
+`,
+  "app/layout.js": `export default function RootLayout({ children }) {
+  return (
+    <html lang="en">
+      <body>{children}</body>
+    </html>
+  );
+}
+`,
+  "app/page/page.js": `"use client";
+import { useState } from "react";
+
+export default function Page() {
+  const [count, setCount] = useState(0);
+  return <button onClick={() => setCount(count + 1)}>{count}</button>;
 }
 `,
   "app/blank/route.js": `export const dynamic = "force-dynamic";

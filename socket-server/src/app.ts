@@ -65,8 +65,11 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** Clients only receive; nothing they send is bigger than a handshake. */
-const MAX_SOCKET_MESSAGE_BYTES = 16 * 1024;
+/**
+ * Clients mostly receive; nothing they send is bigger than a handshake, whose peers ticket may
+ * list 1,000 peers and 1,000 groups (about 100 KiB with the access token).
+ */
+const MAX_SOCKET_MESSAGE_BYTES = 128 * 1024;
 const DEFAULT_SHUTDOWN_GRACE_MS = 8_000;
 // server:shutdown spreads reconnects over this window, so the remaining instances are not stampeded.
 const RECONNECT_SPREAD_MS = 3_000;

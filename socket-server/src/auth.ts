@@ -2,7 +2,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTP
 import { z } from "zod";
 import type { ConnectErrorCode } from "./contract/index.js";
 import type { Logger } from "./logger.js";
-import { InvalidPeersTicketError, verifyPeersTicket } from "./peers.js";
+import { InvalidPeersTicketError, verifyPeersTicket, type PeersTicketClaims } from "./peers.js";
 import type { RevocationStore } from "./revocations.js";
 import type { ChatServer, ChatSocket } from "./types.js";
 
@@ -137,6 +137,14 @@ export function userRoom(userId: string): `user:${string}` {
   return `user:${userId}`;
 }
 
+/**
+ * The room of a group's members' sockets: only for ephemeral group typing. Joined at the
+ * handshake (the peers ticket's `conversations`) and by `conversation.updated` pushes.
+ */
+export function conversationRoom(conversationId: string): `conv:${string}` {
+  return `conv:${conversationId}`;
+}
+
 export interface HandshakeDeps {
   verifier: AccessTokenVerifier;
   revocations: RevocationStore;
@@ -165,11 +173,11 @@ export function authenticateSocket({ verifier, revocations, peersTicketKeys, log
       if (typeof token !== "string" || token === "") throw new UnauthorizedError("missing_token");
       const verified = await verifier.verifyAccessToken(token);
       if (await revocations.isRevoked(verified)) throw new UnauthorizedError("session_revoked");
-      let peers: string[] = [];
+      let claims: PeersTicketClaims = { peers: [], conversations: [] };
       if (ticket !== undefined) {
         if (typeof ticket !== "string") throw new UnauthorizedError("invalid_peers_ticket");
         try {
-          peers = await verifyPeersTicket(peersTicketKeys, ticket, verified.userId);
+          claims = await verifyPeersTicket(peersTicketKeys, ticket, verified.userId);
         } catch (error) {
           if (error instanceof InvalidPeersTicketError) throw new UnauthorizedError(`peers_ticket_${error.reason}`);
           throw error;
@@ -179,7 +187,9 @@ export function authenticateSocket({ verifier, revocations, peersTicketKeys, log
       socket.data.email = verified.email;
       socket.data.sessionId = verified.sessionId;
       socket.data.expiresAt = verified.expiresAt.getTime();
-      socket.data.peers = new Set(peers);
+      socket.data.peers = new Set(claims.peers);
+      // Group typing goes to these rooms; conversation.updated pushes move sockets in and out later.
+      socket.join(claims.conversations.map(conversationRoom));
       next();
     } catch (error) {
       const reason = error instanceof UnauthorizedError ? error.reason : "verifier_error";

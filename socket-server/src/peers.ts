@@ -63,12 +63,24 @@ export function peersTicketKey(webhookSecret: string): Uint8Array {
 
 /** At most this many peers in one ticket (the web app lists the most recent conversations). */
 export const MAX_TICKET_PEERS = 1_000;
+/** At most this many group ids in one ticket (the `conversations` claim). */
+export const MAX_TICKET_CONVERSATIONS = 1_000;
 
 const ticketClaimsSchema = z.object({
   sub: z.guid(),
   exp: z.number(),
   peers: z.array(z.guid()).max(MAX_TICKET_PEERS),
+  // Optional: a ticket from a web app before groups has none.
+  conversations: z.array(z.guid()).max(MAX_TICKET_CONVERSATIONS).default([]),
 });
+
+/** What a verified peers ticket says about its user. */
+export interface PeersTicketClaims {
+  /** Who the user shares a conversation with. */
+  peers: string[];
+  /** The user's groups: the socket joins `conv:<id>` for each (group typing). */
+  conversations: string[];
+}
 
 export class InvalidPeersTicketError extends Error {
   constructor(readonly reason: string) {
@@ -78,10 +90,11 @@ export class InvalidPeersTicketError extends Error {
 }
 
 /**
- * Verifies a peers ticket (`{ sub, peers, exp }`, HS256) with any of `keys` and returns its
- * peers. @throws InvalidPeersTicketError unless it verifies and names `userId` as its `sub`.
+ * Verifies a peers ticket (`{ sub, peers, conversations?, exp }`, HS256) with any of `keys` and
+ * returns its peers and groups. @throws InvalidPeersTicketError unless it verifies and names
+ * `userId` as its `sub`.
  */
-export async function verifyPeersTicket(keys: readonly Uint8Array[], ticket: string, userId: string): Promise<string[]> {
+export async function verifyPeersTicket(keys: readonly Uint8Array[], ticket: string, userId: string): Promise<PeersTicketClaims> {
   let reason = "no_matching_key";
   for (const key of keys) {
     let payload: unknown;
@@ -96,7 +109,7 @@ export async function verifyPeersTicket(keys: readonly Uint8Array[], ticket: str
     const claims = ticketClaimsSchema.safeParse(payload);
     if (!claims.success) throw new InvalidPeersTicketError("invalid_claims");
     if (claims.data.sub !== userId) throw new InvalidPeersTicketError("sub_mismatch");
-    return claims.data.peers;
+    return { peers: claims.data.peers, conversations: claims.data.conversations };
   }
   throw new InvalidPeersTicketError(reason);
 }

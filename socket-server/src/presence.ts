@@ -1,4 +1,4 @@
-import { userRoom } from "./auth.js";
+import { conversationRoom, userRoom } from "./auth.js";
 import { presenceSubscribeSchema, typingSchema, type PresenceState } from "./contract/index.js";
 import type { Logger } from "./logger.js";
 import type { PeerStore } from "./peers.js";
@@ -42,7 +42,8 @@ async function isPeer(socket: ChatSocket, peers: PeerStore, other: string): Prom
  * Presence and typing, only between peers (people who share a conversation). A user is online
  * while any of their sockets is connected on any instance: counted with `fetchSockets()` on
  * their room, which the Redis adapter answers across instances. Typing is relayed to the named
- * peer only and never stored; to anyone else it is dropped with `error:forbidden`.
+ * peer only, or to a group's room when the socket is in it, and never stored; anything else is
+ * dropped with `error:forbidden`.
  */
 export function attachPresence(
   io: ChatServer,
@@ -104,15 +105,26 @@ export function attachPresence(
       }
     });
 
+    const forbid = (typing: boolean, reason: "not_a_peer" | "not_a_member") => {
+      onForbidden?.();
+      socket.emit("error:forbidden", { event: typing ? "typing:start" : "typing:stop", reason });
+    };
     const relayTyping = (typing: boolean) => async (payload: unknown) => {
       const parsed = typingSchema.safeParse(payload);
-      if (!parsed.success || parsed.data.to === userId) return;
-      const { to } = parsed.data;
-      if (!(await isPeer(socket, peers, to).catch(() => false))) {
-        onForbidden?.();
-        socket.emit("error:forbidden", { event: typing ? "typing:start" : "typing:stop", reason: "not_a_peer" });
+      if (!parsed.success) return;
+      if ("conversationId" in parsed.data) {
+        // A group: this socket must be in its room (from the peers ticket, or a conversation.updated
+        // push since), which a removal leaves on every instance.
+        const { conversationId } = parsed.data;
+        const room = conversationRoom(conversationId);
+        if (!socket.rooms.has(room)) return forbid(typing, "not_a_member");
+        // The members' sockets, wherever they are, but none of the typist's own.
+        io.to(room).except(userRoom(userId)).emit("typing:update", { from: userId, typing, conversationId });
         return;
       }
+      const { to } = parsed.data;
+      if (to === userId) return;
+      if (!(await isPeer(socket, peers, to).catch(() => false))) return forbid(typing, "not_a_peer");
       io.to(userRoom(to)).emit("typing:update", { from: userId, typing });
     };
     socket.on("typing:start", relayTyping(true));

@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import { userRoom } from "./auth.js";
+import { conversationRoom, userRoom } from "./auth.js";
 import {
   MAX_BATCH_BYTES,
   MAX_PUSH_BYTES,
   PUSH_PATH,
   pushBodySchema,
   type BatchItem,
+  type ConversationUpdatedPush,
   type Push,
   type SessionRevoked,
 } from "./contract/index.js";
@@ -20,6 +21,9 @@ import { verifyWebhook, webhookKey } from "./webhook-signature.js";
 // After a 413 the rest of the body is drained so the sender can read the
 // response; past this the connection is cut instead.
 const MAX_DRAIN_BYTES = 2 * MAX_BATCH_BYTES;
+// Peer pairs are learned between every two members of a group up to this size (n² pairs);
+// a larger group's members are peers of its senders only (learned from its message pushes).
+export const MAX_PAIRWISE_GROUP = 200;
 
 /**
  * Remembers push ids so a retried or replayed push is acknowledged but not delivered twice.
@@ -338,11 +342,15 @@ class Receiver implements PushReceiver {
     switch (push.type) {
       case "message.created": {
         const message = push.data;
-        // A group's message goes to its members at commit, each in their own room.
         if (push.to) {
+          // A group's message: to every member at commit, each in their own room (one emit, so a
+          // socket gets it once). Someone removed before the commit is not in `to`.
           io.to(push.to.map(userRoom)).emit("message:new", message);
+          // Keeps the sender's pairs with the members alive (best effort, no introductions).
+          void this.learnGroupPeers(message.senderId, push.to);
           return;
         }
+        // A direct message without a recipient is refused by the contract's producers; nothing to address.
         if (message.recipientId === null) return;
         // One emit to both rooms: a socket in both (self-chat) gets it once.
         io.to([userRoom(message.recipientId), userRoom(message.senderId)]).emit("message:new", message);
@@ -351,16 +359,43 @@ class Receiver implements PushReceiver {
         return;
       }
       case "read.updated": {
-        // The reader's other tabs update unread counts; the peer (or the group's members) show "Seen".
-        const to = push.to ?? [push.data.userId, ...(push.data.peerId ? [push.data.peerId] : [])];
+        const { userId, peerId } = push.data;
+        // The reader's other tabs update unread counts; the peer (a group: every member) shows "Seen".
+        const to = push.to ?? (peerId === null ? [userId] : [userId, peerId]);
         io.to(to.map(userRoom)).emit("read:updated", push.data);
         return;
       }
       case "conversation.updated":
-        io.to(push.to.map(userRoom)).emit("conversation:updated", push.data);
-        return;
+        return this.updateConversation(push);
       case "session.revoked":
         return disconnectSession(io, push.data);
+    }
+  }
+
+  /**
+   * A group's name or members changed: members' sockets join its room (group typing), the
+   * removed ones' leave it, on every instance (the Redis adapter carries socketsJoin/socketsLeave),
+   * and then everyone concerned is told. The event goes out after the room changes, through the
+   * same channel, so a socket that has it is already in (or out of) the room.
+   */
+  private async updateConversation({ data, to }: ConversationUpdatedPush): Promise<void> {
+    const { io } = this.deps;
+    // Members are peers of each other from now on: presence and direct typing between them.
+    if (data.memberIds.length <= MAX_PAIRWISE_GROUP) {
+      await Promise.all(data.memberIds.map((member, index) => this.learnGroupPeers(member, data.memberIds.slice(index + 1))));
+    }
+    const room = conversationRoom(data.conversationId);
+    if (data.memberIds.length > 0) io.in(data.memberIds.map(userRoom)).socketsJoin(room);
+    if (data.removedIds.length > 0) io.in(data.removedIds.map(userRoom)).socketsLeave(room);
+    io.to(to.map(userRoom)).emit("conversation:updated", data);
+  }
+
+  /** Records `user` as a peer of each of `others`. Never rejects, introduces nobody (a group's page subscribes itself). */
+  private async learnGroupPeers(user: string, others: readonly string[]): Promise<void> {
+    try {
+      await Promise.all(others.map((other) => (other === user ? undefined : this.deps.peers.add(user, other))));
+    } catch (error) {
+      this.deps.logger.warn("peer store unavailable", { error: errorMessage(error) });
     }
   }
 

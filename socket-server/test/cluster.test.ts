@@ -103,6 +103,82 @@ describe.skipIf(!TEST_REDIS_URL)("two instances sharing Redis", { timeout: 15_00
     expect(await heard).toEqual({ from: ann, typing: true });
   });
 
+  it("when a member is removed through a push to A, then their socket on B gets no more group typing or messages, and the others still do", async () => {
+    const [ann, bob, carol, group] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const join = async (server: TestServer, userId: string) => {
+      const socket = await connectClient(server.url, await signToken({ sub: userId }), {
+        peersTicket: await signPeersTicket(userId, [], { conversations: [group] }),
+      });
+      clients.push(socket);
+      return socket;
+    };
+    const [annOnA, bobOnB, carolOnB] = [await join(a, ann), await join(b, bob), await join(b, carol)];
+    const carolHeard: unknown[] = [];
+    for (const event of ["typing:update", "message:new"] as const) carolOnB.on(event, (payload: unknown) => carolHeard.push(payload));
+
+    // Before: typing from A reaches both members on B.
+    const bobHears = nextEvent(bobOnB, "typing:update");
+    const carolHears = nextEvent(carolOnB, "typing:update");
+    annOnA.emit("typing:start", { conversationId: group });
+    expect(await bobHears).toEqual({ from: ann, typing: true, conversationId: group });
+    expect(await carolHears).toEqual({ from: ann, typing: true, conversationId: group });
+    carolHeard.length = 0;
+
+    const removal = {
+      type: "conversation.updated",
+      data: { conversationId: group, name: "Team", memberIds: [ann, bob], removedIds: [carol] },
+      to: [ann, bob, carol],
+    };
+    const told = nextEvent(carolOnB, "conversation:updated");
+    const body = JSON.stringify(removal);
+    expect((await postPush(a.url, body, signPush(body))).status).toBe(202);
+    expect(await told).toEqual(removal.data);
+
+    // After: typing from A (in the group) and a group message pushed to A (to the members at commit).
+    const bobHearsAgain = nextEvent(bobOnB, "typing:update");
+    annOnA.emit("typing:stop", { conversationId: group });
+    expect(await bobHearsAgain).toEqual({ from: ann, typing: false, conversationId: group });
+    const groupMessage = buildPush({ conversationId: group, senderId: ann, recipientId: null });
+    const bobGetsIt = nextMessage(bobOnB);
+    expect((await sendPush(a.url, { ...groupMessage, to: [ann, bob] })).status).toBe(202);
+    expect(await bobGetsIt).toEqual(groupMessage.data);
+    const refused = nextEvent(carolOnB, "error:forbidden");
+    carolOnB.emit("typing:start", { conversationId: group });
+    expect(await refused).toEqual({ event: "typing:start", reason: "not_a_member" });
+
+    // Sentinel, through A's Redis connection after the typing relayed above and the message: carol's next event.
+    const sentinel = buildPush({ recipientId: carol, content: "sentinel" });
+    const carolGetsSentinel = nextMessage(carolOnB);
+    expect((await sendPush(a.url, sentinel)).status).toBe(202);
+    expect(await carolGetsSentinel).toEqual(sentinel.data);
+    expect(carolHeard).toEqual([sentinel.data]);
+  });
+
+  it("when a group is created through a push to B, then members on A join it: typing and presence work across instances", async () => {
+    const [ann, bob, dave, group] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const annOnA = await connectClient(a.url, await signToken({ sub: ann }), { peersTicket: await signPeersTicket(ann, []) });
+    const bobOnB = await connectClient(b.url, await signToken({ sub: bob }), { peersTicket: await signPeersTicket(bob, []) });
+    clients.push(annOnA, bobOnB);
+    const created = {
+      type: "conversation.updated",
+      data: { conversationId: group, name: "Team", memberIds: [ann, bob, dave], removedIds: [] },
+      to: [ann, bob, dave],
+    };
+    const annTold = nextEvent(annOnA, "conversation:updated");
+    const body = JSON.stringify(created);
+
+    expect((await postPush(b.url, body, signPush(body))).status).toBe(202);
+    expect(await annTold).toEqual(created.data);
+    const bobHears = nextEvent(bobOnB, "typing:update");
+    annOnA.emit("typing:start", { conversationId: group });
+    expect(await bobHears).toEqual({ from: ann, typing: true, conversationId: group });
+    const states = await new Promise((resolve) => annOnA.emit("presence:subscribe", [bob, dave], resolve));
+    expect(states).toEqual([
+      { userId: bob, online: true, lastSeenAt: null },
+      { userId: dave, online: false, lastSeenAt: null },
+    ]);
+  });
+
   it("when a user holds the most sockets allowed across A and B, then the next handshake on either is refused", async () => {
     const keyPrefix = `test:${randomUUID()}:`;
     const [small1, small2] = await Promise.all([

@@ -60,14 +60,18 @@ export function signToken(
   return new SignJWT(payload).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(secret));
 }
 
-/** A peers ticket as the web app signs it: HS256 with the key derived from `secret`. */
+/** A peers ticket as the web app signs it: HS256 with the key derived from `secret`; `conversations`: the user's groups. */
 export function signPeersTicket(
   userId: string,
   peers: string[],
-  { secret = WEBHOOK_SECRET, expiresInSeconds = 3600 }: { secret?: string; expiresInSeconds?: number } = {},
+  {
+    secret = WEBHOOK_SECRET,
+    expiresInSeconds = 3600,
+    conversations,
+  }: { secret?: string; expiresInSeconds?: number; conversations?: string[] } = {},
 ): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ peers })
+  return new SignJWT({ peers, ...(conversations && { conversations }) })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(userId)
     .setIssuedAt(now)

@@ -83,6 +83,69 @@ describe("send → store → signed push → socket", () => {
     expect(carolTab.received.map((m) => m.id)).toEqual([carolSentinel.body.data.id]);
   });
 
+  it("when a group member is removed, then their socket gets no more of the group's typing or messages, and the others still do", async () => {
+    const [ann, ben, cat] = await Promise.all([
+      signIn("ann.group@example.com"),
+      signIn("ben.group@example.com"),
+      signIn("cat.group@example.com"),
+    ]);
+    const connectWithTicket = async (cookie: string) => {
+      const session = await call("GET", "/api/auth/session", { cookie });
+      const socket: Client = io(socketServer.url, {
+        auth: { token: session.body.data.accessToken, peersTicket: session.body.data.peersTicket },
+        transports: ["websocket"],
+      });
+      clients.push(socket);
+      await new Promise<void>((resolve, reject) => {
+        socket.once("connect", resolve);
+        socket.once("connect_error", reject);
+      });
+      return socket;
+    };
+    const [annSocket, benSocket, catSocket] = await Promise.all([
+      connectWithTicket(ann.cookie),
+      connectWithTicket(ben.cookie),
+      connectWithTicket(cat.cookie),
+    ]);
+    const catEvents: unknown[] = [];
+    catSocket.on("message:new", (message) => catEvents.push(message));
+    catSocket.on("typing:update", (payload) => catEvents.push(payload));
+    catSocket.on("conversation:updated", (update) => catEvents.push(update));
+
+    const created = await call("POST", "/api/chat/conversations", {
+      cookie: ann.cookie,
+      json: { kind: "group", name: "Live team", memberIds: [ben.userId, cat.userId] },
+    });
+    expect(created.status).toBe(201);
+    const group = created.body.data.id as string;
+    await until(() => catEvents.some((event) => (event as { conversationId?: string; memberIds?: unknown }).memberIds !== undefined));
+    const catHears = new Promise((resolve) => catSocket.once("typing:update", resolve));
+    benSocket.emit("typing:start", { conversationId: group });
+    expect(await catHears).toEqual({ from: ben.userId, typing: true, conversationId: group });
+
+    const removed = await call("DELETE", `/api/chat/conversations/${group}/members/${cat.userId}`, { cookie: ann.cookie });
+    expect(removed.status).toBe(200);
+    await until(() => catEvents.some((event) => (event as { removedIds?: string[] }).removedIds?.includes(cat.userId) === true));
+    const afterRemoval = catEvents.length;
+    const annHears = new Promise((resolve) => annSocket.once("typing:update", resolve));
+    benSocket.emit("typing:start", { conversationId: group });
+    expect(await annHears).toEqual({ from: ben.userId, typing: true, conversationId: group });
+    const sent = await call("POST", "/api/chat/send", {
+      cookie: ben.cookie,
+      json: { conversationId: group, content: "after cat left", clientId: randomUUID() },
+    });
+    expect(sent.status).toBe(201);
+    const sentinel = await call("POST", "/api/chat/send", {
+      cookie: ann.cookie,
+      json: { recipientId: cat.userId, content: "sentinel for cat", clientId: randomUUID() },
+    });
+    await until(() => catEvents.some((event) => (event as ChatMessage).id === sentinel.body.data.id));
+
+    // Only the removal's own system message (if it is addressed to cat) may precede the sentinel.
+    const later = catEvents.slice(afterRemoval).filter((event) => (event as ChatMessage).kind !== "system");
+    expect(later).toEqual([sentinel.body.data]);
+  });
+
   it("when a socket presents no token or a forged one, then it is refused as unauthorized", async () => {
     for (const auth of [{}, { token: "forged.token.value" }]) {
       const socket: Client = io(socketServer.url, { auth, transports: ["websocket"], reconnection: false });

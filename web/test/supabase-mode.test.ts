@@ -234,7 +234,9 @@ describe("Supabase mode", () => {
     const bob = await signIn("fast-bob@example.com");
     // A small budget over a long window, so a slow machine cannot spread the sends past it.
     await database.db.query("update public.app_settings set value = '5/600' where name = 'send_limit'");
-    onTestFinished(() => database.db.query("update public.app_settings set value = '60/10' where name = 'send_limit'"));
+    onTestFinished(async () => {
+      await database.db.query("update public.app_settings set value = '60/10' where name = 'send_limit'");
+    });
     const statuses: number[] = [];
     let limited: Awaited<ReturnType<Browser["call"]>> | undefined;
     for (let i = 0; i < 6; i++) {

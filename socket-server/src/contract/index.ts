@@ -168,6 +168,8 @@ export interface TypingPayload {
   /** The user who is typing. */
   from: string;
   typing: boolean;
+  /** Set when `from` is typing in this group; absent when typing to you directly. */
+  conversationId?: string;
 }
 
 /** Most users one `presence:subscribe` may name. */
@@ -175,8 +177,11 @@ export const MAX_PRESENCE_SUBSCRIPTIONS = 200;
 /** `presence:subscribe`'s list (the server answers [] to anything else). */
 export const presenceSubscribeSchema = z.array(id()).max(MAX_PRESENCE_SUBSCRIPTIONS);
 
-/** `typing:start` / `typing:stop`: whom you are typing to (anything else is dropped). */
-export const typingSchema = z.object({ to: id() });
+/**
+ * `typing:start` / `typing:stop`: whom you are typing to, `{ to }` (a direct conversation's peer)
+ * or `{ conversationId }` (a group you are a member of). Anything else is dropped.
+ */
+export const typingSchema = z.union([z.strictObject({ to: id() }), z.strictObject({ conversationId: id() })]);
 export type TypingTarget = z.infer<typeof typingSchema>;
 
 /**
@@ -216,10 +221,13 @@ export interface HandshakeAuth {
  */
 export type ConnectErrorCode = "unauthorized" | "too_many_connections";
 
-/** A client→server event was dropped: it named someone the user shares no conversation with. */
+/**
+ * A client→server event was dropped: it named someone the user shares no conversation with
+ * (`not_a_peer`), or a group the socket is not a member of (`not_a_member`).
+ */
 export interface ForbiddenPayload {
   event: string;
-  reason: "not_a_peer";
+  reason: "not_a_peer" | "not_a_member";
 }
 
 /** A client→server event was dropped: this user sent too many (all their sockets together). Retry after `retryAfterMs`. */
@@ -236,12 +244,12 @@ export interface ServerToClientEvents {
   "conversation:updated": (update: ConversationUpdate) => void;
   /** A user you subscribed to went online or offline. */
   "presence:update": (state: PresenceState) => void;
-  /** The peer started or stopped typing to you. Ephemeral: never stored. */
+  /** A peer started or stopped typing to you, or a member in a group of yours (`conversationId`). Ephemeral: never stored. */
   "typing:update": (payload: TypingPayload) => void;
   "auth:error": (error: AuthErrorPayload) => void;
   "server:shutdown": (payload: ServerShutdownPayload) => void;
   "error:rate_limited": (payload: RateLimitedPayload) => void;
-  /** A `typing:start`/`typing:stop` to someone who is not a peer was dropped. */
+  /** A `typing:start`/`typing:stop` to someone who is not a peer, or in a group you are not in, was dropped. */
   "error:forbidden": (payload: ForbiddenPayload) => void;
 }
 
@@ -253,8 +261,9 @@ export interface ClientToServerEvents {
    */
   "presence:subscribe": (userIds: string[], ack: (states: PresenceState[]) => void) => void;
   /**
-   * Tell `to` that you are typing (throttle on the client: about one per 2 s while typing).
-   * Relayed only to a peer; otherwise dropped with `error:forbidden`.
+   * Tell `to` (or a group's members, `{ conversationId }`) that you are typing (throttle on the
+   * client: about one per 2 s while typing). Relayed only to a peer, or in a group this socket is
+   * a member of (to its members' sockets but your own); otherwise dropped with `error:forbidden`.
    */
   "typing:start": (payload: TypingTarget) => void;
   "typing:stop": (payload: TypingTarget) => void;
@@ -319,7 +328,7 @@ export interface SessionInfo {
   user: AuthUser;
   accessToken: string;
   expiresAt: string;
-  /** For the socket handshake (`auth.peersTicket`): who the user shares a conversation with, signed. */
+  /** For the socket handshake (`auth.peersTicket`): who the user shares a conversation with, and their groups, signed. */
   peersTicket: string;
 }
 

@@ -5,7 +5,7 @@ import type { AuthProvider } from "@/server/auth/types";
 import type { RateLimits } from "@/server/rate-limit";
 import type { RealtimePush } from "@/server/realtime/push";
 import type { ChatStore } from "@/server/store/types";
-import { MAX_TICKET_PEERS, signPeersTicket } from "./peers-ticket";
+import { MAX_TICKET_PEERS, signPeersTicket, ticketContents } from "./peers-ticket";
 
 /**
  * Sends a magic link. Answers the same whether or not the account exists, so the
@@ -46,13 +46,11 @@ export async function getSession(
   const token = await auth.getAccessToken();
   if (!token) throw unauthorized();
   const conversations = await store.listConversations(token.user.id, MAX_TICKET_PEERS);
-  // A group's peers: its first members (the list's preview); the socket server learns the rest from pushes.
-  const peers = [
-    ...new Set(
-      conversations.flatMap((conversation) => (conversation.peer ? [conversation.peer.id] : conversation.members.preview.map((p) => p.id))),
-    ),
-  ].filter((id) => id !== token.user.id);
-  const peersTicket = await signPeersTicket(peersTicketKey, { userId: token.user.id, peers, expiresAt: token.expiresAt });
+  const peersTicket = await signPeersTicket(peersTicketKey, {
+    userId: token.user.id,
+    ...ticketContents(token.user.id, conversations),
+    expiresAt: token.expiresAt,
+  });
   return { user: token.user, accessToken: token.accessToken, expiresAt: token.expiresAt.toISOString(), peersTicket };
 }
 

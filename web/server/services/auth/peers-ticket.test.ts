@@ -6,7 +6,7 @@ import type { AuthProvider } from "@/server/auth/types";
 import type { ChatStore } from "@/server/store/types";
 import type { ConversationSummary } from "@/lib/types";
 import { getSession } from ".";
-import { peersTicketKey, signPeersTicket } from "./peers-ticket";
+import { peersTicketKey, signPeersTicket, ticketContents } from "./peers-ticket";
 
 const secret = () => `whsec_${randomBytes(32).toString("base64")}`;
 
@@ -21,7 +21,7 @@ describe("peers ticket", () => {
       expiresAt: new Date(Date.now() + 60_000),
     });
 
-    expect(await verifyPeersTicket([socketServerKey(webhookSecret)], ticket, userId)).toEqual([peer]);
+    expect(await verifyPeersTicket([socketServerKey(webhookSecret)], ticket, userId)).toEqual({ peers: [peer], conversations: [] });
     await expect(verifyPeersTicket([socketServerKey(secret())], ticket, userId)).rejects.toThrow();
   });
 
@@ -32,14 +32,51 @@ describe("peers ticket", () => {
     const auth = {
       getAccessToken: async () => ({ accessToken: "token", expiresAt, user: { id: userId, email: "ann@example.com" } }),
     } as unknown as AuthProvider;
-    const summary = (peerId: string) => ({ peer: { id: peerId } }) as ConversationSummary;
+    const summary = (peerId: string) => ({ kind: "direct", peer: { id: peerId } }) as ConversationSummary;
     const store = { listConversations: async () => [summary(bob), summary(carol), summary(userId)] } as unknown as ChatStore;
 
     const session = await getSession({ auth, store }, { peersTicketKey: peersTicketKey(webhookSecret) });
 
     expect(session.accessToken).toBe("token");
-    expect(await verifyPeersTicket([socketServerKey(webhookSecret)], session.peersTicket, userId)).toEqual([bob, carol]);
+    expect(await verifyPeersTicket([socketServerKey(webhookSecret)], session.peersTicket, userId)).toEqual({
+      peers: [bob, carol],
+      conversations: [],
+    });
     const claims = JSON.parse(Buffer.from(session.peersTicket.split(".")[1]!, "base64url").toString()) as { exp: number };
     expect(claims.exp * 1000).toBe(expiresAt.getTime());
+  });
+
+  it("when the user is in groups, then the ticket lists each group's id and its previewed members as peers, never the user", async () => {
+    const webhookSecret = secret();
+    const [userId, bob, carol, dave, team, club] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const group = (id: string, memberIds: string[]) =>
+      ({
+        id,
+        kind: "group",
+        peer: null,
+        members: { count: 9, preview: memberIds.map((member) => ({ id: member })) },
+      }) as ConversationSummary;
+    const direct = { id: randomUUID(), kind: "direct", peer: { id: bob } } as ConversationSummary;
+
+    const contents = ticketContents(userId, [group(team, [userId, bob, carol]), direct, group(club, [dave, userId])]);
+    const ticket = await signPeersTicket(peersTicketKey(webhookSecret), { userId, ...contents, expiresAt: new Date(Date.now() + 60_000) });
+
+    expect(contents).toEqual({ peers: [bob, carol, dave], conversations: [team, club] });
+    expect(await verifyPeersTicket([socketServerKey(webhookSecret)], ticket, userId)).toEqual(contents);
+  });
+
+  it("when a user has more than 1,000 groups, then the ticket carries the first 1,000 and the socket server accepts it", async () => {
+    const webhookSecret = secret();
+    const userId = randomUUID();
+    const groups = Array.from({ length: 1_001 }, () => randomUUID());
+
+    const ticket = await signPeersTicket(peersTicketKey(webhookSecret), {
+      userId,
+      peers: [],
+      conversations: groups,
+      expiresAt: new Date(Date.now() + 60_000),
+    });
+
+    expect((await verifyPeersTicket([socketServerKey(webhookSecret)], ticket, userId)).conversations).toEqual(groups.slice(0, 1_000));
   });
 });
