@@ -12,10 +12,13 @@ interface UserAvatarProps {
   /** A tooltip (e.g. "Last seen 5 min ago"); the avatar itself stays hidden from screen readers. */
   title?: string;
   className?: string;
+  /** One letter instead of two (small, overlapping avatars: a group's picture, a row of faces). */
+  short?: boolean;
 }
 
 /** Initials on a colour that stays the same for a user everywhere (hashed from the id). Decorative. */
-export function UserAvatar({ user, size = "md", online, title, className }: UserAvatarProps) {
+export function UserAvatar({ user, size = "md", online, title, className, short }: UserAvatarProps) {
+  const letters = initials(user);
   return (
     <Avatar
       size={size}
@@ -28,7 +31,7 @@ export function UserAvatar({ user, size = "md", online, title, className }: User
       title={title}
       aria-hidden="true"
     >
-      <AvatarFallback>{initials(user)}</AvatarFallback>
+      <AvatarFallback>{short ? [...letters][0] : letters}</AvatarFallback>
       {online ? <PresenceDot /> : null}
     </Avatar>
   );

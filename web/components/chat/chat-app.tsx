@@ -8,13 +8,26 @@ import { ThemeToggle } from "@/components/theme-toggle";
 import { Button } from "@/components/ui/button";
 import { BackIcon } from "@/components/ui/icons";
 import { UserAvatar } from "./avatar";
-import { conversationOf, documentTitle, pendingIn, seenMessageId, shownTarget, totalUnread, typingIn } from "@/lib/chat/chat-state";
+import {
+  conversationOf,
+  documentTitle,
+  pendingIn,
+  seenBy,
+  seenMessageId,
+  shownTarget,
+  targetKey,
+  targetOf,
+  totalUnread,
+  typingIn,
+} from "@/lib/chat/chat-state";
 import { Composer } from "./composer";
 import { ConnectionStatus } from "./connection-status";
 import { ConversationList } from "./conversation-list";
 import { EmptyIllustration } from "./empty-illustration";
-import { conversationProfile, displayName } from "./format";
+import { conversationTitle, displayName, nameOf } from "./format";
+import { GroupHeader } from "./group-header";
 import { MessageList } from "./message-list";
+import { NewGroupButton } from "./new-group-button";
 import { PresenceText } from "./presence";
 import { ProfileMenu } from "./profile-menu";
 import { TypingIndicator } from "./typing-indicator";
@@ -46,14 +59,19 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
   }, [unread]);
 
   const conversation = view ? conversationOf(state, view) : undefined;
-  // A group shows under its name until it has a header of its own.
-  const peer = view
-    ? (conversation?.peer ??
-      view.peer ??
-      conversationProfile({ id: view.conversationId ?? "", kind: view.kind, name: view.name, peer: null }))
-    : null;
-  const seenId = view ? seenMessageId(view.messages, user.id, conversation?.peerLastReadSeq ?? 0) : null;
-  const peerTyping = view ? typingIn(state, view).length > 0 : false;
+  const group = view?.kind === "group";
+  const peer = view && !group ? (conversation?.peer ?? view.peer) : null;
+  const title = view
+    ? group
+      ? (view.name ?? conversationTitle({ kind: "group", name: conversation?.name ?? null, peer: null }))
+      : peer
+        ? displayName(peer)
+        : ""
+    : "";
+  const seenId = view && !group ? seenMessageId(view.messages, user.id, conversation?.peerLastReadSeq ?? 0) : null;
+  const seenByMembers = view && group ? seenBy(view.messages, user.id, conversation?.readStates ?? []) : null;
+  const typingNames = view ? typingIn(state, view).map((id) => nameOf(state.people, id)) : [];
+  const viewKey = view ? targetKey(targetOf(view)) : "";
 
   return (
     <div className="group/shell flex h-dvh flex-col" data-view={view || route ? "conversation" : "list"}>
@@ -98,13 +116,18 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
               conversations={state.conversations}
               loaded={state.conversationsLoaded}
               error={state.conversationsError}
-              activePeerId={view ? (view.peer?.id ?? view.conversationId) : null}
+              active={view ? { conversationId: view.conversationId, peerId: view.peer?.id ?? null } : null}
               presence={state.presence}
               typing={state.typing}
-              onOpen={(item) => void chat.openConversationById(item.id)}
+              groupTyping={state.groupTyping}
+              people={state.people}
+              onOpen={(item) =>
+                void (item.kind === "group" || !item.peer ? chat.openConversationById(item.id) : chat.openConversation(item.peer))
+              }
               onRetry={chat.retryConversations}
               onFindPeople={() => searchRef.current?.focus()}
             />
+            <NewGroupButton me={user.id} onCreate={chat.createGroup} />
           </UserSearch>
         </aside>
 
@@ -112,50 +135,79 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
           className="flex min-h-0 min-w-0 flex-col bg-background phone:group-data-[view=list]/shell:hidden"
           data-testid="conversation-pane"
         >
-          {view && peer ? (
+          {view && group && view.removed ? (
+            <PaneMessage data-testid="group-removed">
+              <h1 className={paneTitleClassName}>You are no longer a member of this group</h1>
+              <p>
+                {title ? <>You were removed from “{title}”, or left it. </> : null}
+                Its messages are no longer available to you.
+              </p>
+              <Button className="mt-4" data-testid="removed-back" onClick={back}>
+                Back to your conversations
+              </Button>
+            </PaneMessage>
+          ) : view && (peer || group) ? (
             <>
               <header
                 className="flex h-[4.25rem] flex-none items-center gap-3 border-b border-border bg-card px-5 phone:gap-[0.6rem] phone:px-3"
                 data-testid="conversation-header"
-                data-peer-id={peer.id}
+                data-peer-id={peer?.id}
+                data-conversation-id={view.conversationId ?? undefined}
               >
                 <Button variant="ghost" size="icon" className="-ml-2 hidden phone:inline-grid" data-testid="back-button" onClick={back}>
                   <BackIcon />
                   <span className="sr-only">Back to conversations</span>
                 </Button>
-                <UserAvatar user={peer} online={state.presence[peer.id]?.online ?? false} />
-                <div className="min-w-0">
-                  <h1 className="truncate text-base leading-[1.3] font-bold">{displayName(peer)}</h1>
-                  <p className="flex min-w-0 gap-[0.4rem] text-[0.8rem] whitespace-nowrap text-muted-foreground">
-                    <PresenceText presence={state.presence[peer.id]} />
-                    <span className="truncate [.peer+&]:before:mr-[0.4rem] [.peer+&]:before:content-['·']">{peer.email}</span>
-                  </p>
-                </div>
+                {peer ? (
+                  <>
+                    <UserAvatar user={peer} online={state.presence[peer.id]?.online ?? false} />
+                    <div className="min-w-0">
+                      <h1 className="truncate text-base leading-[1.3] font-bold">{displayName(peer)}</h1>
+                      <p className="flex min-w-0 gap-[0.4rem] text-[0.8rem] whitespace-nowrap text-muted-foreground">
+                        <PresenceText presence={state.presence[peer.id]} />
+                        <span className="truncate [.peer+&]:before:mr-[0.4rem] [.peer+&]:before:content-['·']">{peer.email}</span>
+                      </p>
+                    </div>
+                  </>
+                ) : (
+                  <GroupHeader
+                    me={user.id}
+                    conversationId={view.conversationId ?? ""}
+                    name={title}
+                    role={conversation?.role ?? "member"}
+                    members={view.members}
+                    summary={conversation?.members ?? null}
+                    chat={chat}
+                  />
+                )}
               </header>
               {/* Holds the scrolling list and the typing indicator floating over its bottom padding. */}
               <div className="relative flex min-h-0 flex-1 flex-col">
-                {/* Keyed by peer: scroll position belongs to one conversation. */}
+                {/* Keyed by conversation: scroll position belongs to one conversation. */}
                 <MessageList
-                  key={`list-${peer.id}`}
+                  key={`list-${viewKey}`}
                   me={user.id}
-                  peer={peer}
+                  title={title}
+                  group={group}
+                  people={state.people}
                   messages={view.messages}
                   pending={pending}
                   hasOlder={view.hasOlder}
                   loading={view.loading}
                   error={view.error}
                   seenId={seenId}
+                  seenBy={seenByMembers}
                   onLoadOlder={() => void chat.loadOlder()}
                   onReload={chat.retryHistory}
                   onRetry={chat.retryMessage}
                   onDiscard={chat.discardMessage}
                 />
-                <TypingIndicator name={peerTyping ? displayName(peer) : null} />
+                <TypingIndicator names={typingNames} />
               </div>
               <Composer
-                key={`composer-${peer.id}`}
-                recipientName={displayName(peer)}
-                initialDraft={chat.draftFor(peer.id)}
+                key={`composer-${viewKey}`}
+                recipientName={title}
+                initialDraft={chat.draftFor(viewKey)}
                 onSend={(content) => chat.sendMessage(content)}
                 onDraftChange={chat.changeDraft}
                 onBlur={chat.stopTyping}

@@ -1,23 +1,32 @@
 import type { ComponentProps } from "react";
 import type { PresenceState } from "socket-server/contract";
 import type { ConversationSummary } from "@/lib/chat/chat-state";
+import type { UserProfile } from "@/lib/types";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { cn } from "@/lib/utils";
 import { UserAvatar } from "./avatar";
 import { EmptyIllustration } from "./empty-illustration";
-import { conversationProfile, displayName, formatListTime } from "./format";
+import { conversationTitle, describeSystemMessage, formatListTime, nameOf } from "./format";
+import { GroupAvatar } from "./group-avatar";
 import { presenceLabel, useNow } from "./presence";
+import { typingLine } from "./typing-indicator";
 
 interface ConversationListProps {
   me: string;
   conversations: ConversationSummary[];
   loaded: boolean;
   error: string | null;
-  activePeerId: string | null;
+  /** The open conversation: its id, or (a direct one not created yet) its peer's id. */
+  active: { conversationId: string | null; peerId: string | null } | null;
   presence: Record<string, PresenceState>;
+  /** Peers typing to me (direct). */
   typing: string[];
+  /** Members typing, by group id. */
+  groupTyping: Record<string, string[]>;
+  /** Known profiles: names of group senders. */
+  people: Record<string, UserProfile>;
   onOpen(conversation: ConversationSummary): void;
   onRetry(): void;
   /** Moves focus to the people search (the empty state's call to action). */
@@ -27,7 +36,7 @@ interface ConversationListProps {
 const SKELETON_ROWS = 5;
 
 export function ConversationList(props: ConversationListProps) {
-  const { me, conversations, loaded, error, activePeerId, presence, typing, onOpen, onRetry, onFindPeople } = props;
+  const { me, conversations, loaded, error, active, presence, typing, groupTyping, people, onOpen, onRetry, onFindPeople } = props;
   const now = useNow();
 
   if (!loaded && error) {
@@ -74,29 +83,47 @@ export function ConversationList(props: ConversationListProps) {
     <nav aria-label="Conversations" className="flex-1 overflow-y-auto">
       <ul className="p-[0.4rem]">
         {conversations.map((conversation) => {
-          const { lastMessage, unreadCount } = conversation;
-          const peer = conversationProfile(conversation);
-          const online = presence[peer.id]?.online ?? false;
-          const seen = presenceLabel(presence[peer.id], now);
-          const isTyping = typing.includes(peer.id);
-          const name = displayName(peer);
+          const { peer, lastMessage, unreadCount } = conversation;
+          const group = conversation.kind === "group" || peer === null;
+          const online = !group && (presence[peer.id]?.online ?? false);
+          const seen = group ? null : presenceLabel(presence[peer.id], now);
+          const typers = group ? (groupTyping[conversation.id] ?? []) : typing.includes(peer.id) ? [peer.id] : [];
+          const typingHint = typers.length === 0 ? null : group ? typingLine(typers.map((id) => nameOf(people, id))) : "typing…";
+          const name = conversationTitle(conversation);
           const unread = unreadCount > 0;
+          const isActive =
+            active !== null &&
+            (active.conversationId !== null ? active.conversationId === conversation.id : !group && active.peerId === peer.id);
+          const preview =
+            lastMessage.kind === "system"
+              ? describeSystemMessage(lastMessage, people, me)
+              : `${lastMessage.senderId === me ? "You: " : group ? `${nameOf(people, lastMessage.senderId)}: ` : ""}${lastMessage.content}`;
           return (
             <li key={conversation.id}>
               <button
                 type="button"
                 className={itemClassName}
                 data-testid="conversation-item"
-                data-peer-id={peer.id}
-                data-peer-email={peer.email}
+                data-kind={group ? "group" : "direct"}
+                data-conversation-id={conversation.id}
+                data-peer-id={peer?.id}
+                data-peer-email={peer?.email}
                 data-unread={unread || undefined}
-                aria-current={peer.id === activePeerId ? "true" : undefined}
+                aria-current={isActive ? "true" : undefined}
                 onClick={() => onOpen(conversation)}
               >
-                <UserAvatar user={peer} online={online} title={seen ?? undefined} />
+                {group ? (
+                  <GroupAvatar members={conversation.members.preview} exclude={me} />
+                ) : (
+                  <UserAvatar user={peer} online={online} title={seen ?? undefined} />
+                )}
                 <span className="flex min-w-0 flex-1 flex-col gap-[0.1rem]">
                   <span className="flex min-w-0 items-center gap-2">
-                    <span className="min-w-0 flex-1 truncate font-semibold" title={peer.email} data-testid="conversation-name">
+                    <span
+                      className="min-w-0 flex-1 truncate font-semibold"
+                      title={peer?.email ?? `${conversation.members.count} members`}
+                      data-testid="conversation-name"
+                    >
                       {name}
                     </span>
                     <time
@@ -107,14 +134,13 @@ export function ConversationList(props: ConversationListProps) {
                     </time>
                   </span>
                   <span className="flex min-w-0 items-center gap-2">
-                    {isTyping ? (
+                    {typingHint ? (
                       <span className={cn(previewClassName, "font-medium text-primary italic")} data-testid="typing-hint">
-                        typing…
+                        {typingHint}
                       </span>
                     ) : (
                       <span className={cn(previewClassName, unread && "font-semibold text-foreground")} data-testid="conversation-preview">
-                        {lastMessage.senderId === me ? "You: " : ""}
-                        {lastMessage.content}
+                        {preview}
                       </span>
                     )}
                     {unread ? (
@@ -125,6 +151,7 @@ export function ConversationList(props: ConversationListProps) {
                   </span>
                 </span>
                 <span className="sr-only" data-testid="conversation-presence">
+                  {group ? `, group of ${conversation.members.count}` : ""}
                   {seen ? `, ${seen.toLowerCase()}` : ""}
                   {unread ? `, ${unreadCount} unread ${unreadCount === 1 ? "message" : "messages"}` : ""}
                 </span>

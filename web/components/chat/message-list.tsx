@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef } from "react";
+import { useId, useLayoutEffect, useRef } from "react";
 import type { UserProfile } from "@/lib/types";
 import type { ChatMessage, OutboxItem } from "@/lib/chat/chat-state";
 import { cva } from "class-variance-authority";
@@ -6,7 +6,8 @@ import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Spinner } from "@/components/ui/spinner";
 import { cn } from "@/lib/utils";
-import { dayKey, displayName, formatDay, formatTime } from "./format";
+import { UserAvatar } from "./avatar";
+import { dayKey, describeSystemMessage, formatDay, formatTime, listNames, nameOf } from "./format";
 
 // Closer than this to the bottom counts as "reading the latest": new messages keep it pinned.
 const STICK_THRESHOLD_PX = 80;
@@ -17,12 +18,15 @@ const GROUP_GAP_MS = 5 * 60_000;
 
 type Row =
   | { kind: "day"; key: string; label: string }
+  /** A membership event or rename (groups): a centred line. */
+  | { kind: "system"; key: string; id: string; text: string }
   | {
       kind: "message";
       key: string;
       clientId: string;
       id?: string;
       mine: boolean;
+      senderId: string;
       content: string;
       createdAt: string;
       status: "sent" | "pending" | "failed";
@@ -35,12 +39,12 @@ type Row =
       showMeta: boolean;
     };
 
-function buildRows(me: string, messages: ChatMessage[], pending: OutboxItem[]): Row[] {
+function buildRows(me: string, messages: ChatMessage[], pending: OutboxItem[], people: Record<string, UserProfile>): Row[] {
   // The outbox copy may lag the confirmation by a moment (another tab): one bubble per clientId.
   const confirmed = new Set(messages.filter((m) => m.senderId === me).map((m) => m.clientId));
   const all = [
     ...messages.map((m) => ({ ...m, status: "sent" as const, error: undefined, attempts: 0 })),
-    ...pending.filter((p) => !confirmed.has(p.clientId)).map((p) => ({ ...p, id: undefined, senderId: me })),
+    ...pending.filter((p) => !confirmed.has(p.clientId)).map((p) => ({ ...p, id: undefined, senderId: me, kind: "text" as const })),
   ];
   const rows: Row[] = [];
   let lastDay = "";
@@ -53,6 +57,12 @@ function buildRows(me: string, messages: ChatMessage[], pending: OutboxItem[]): 
       lastDay = day;
       last = null;
     }
+    if (message.kind === "system") {
+      rows.push({ kind: "system", key: message.id, id: message.id, text: describeSystemMessage(message, people, me) });
+      // A run of one sender's messages ends at a system line.
+      last = null;
+      continue;
+    }
     const continued: boolean =
       last !== null && lastSender === message.senderId && Date.parse(message.createdAt) - Date.parse(last.createdAt) < GROUP_GAP_MS;
     // A sent message followed by more of its group leaves the time to the last one.
@@ -64,6 +74,7 @@ function buildRows(me: string, messages: ChatMessage[], pending: OutboxItem[]): 
       clientId: message.clientId,
       id: message.id,
       mine: message.senderId === me,
+      senderId: message.senderId,
       content: message.content,
       createdAt: message.createdAt,
       status: message.status,
@@ -81,7 +92,12 @@ function buildRows(me: string, messages: ChatMessage[], pending: OutboxItem[]): 
 
 interface MessageListProps {
   me: string;
-  peer: UserProfile;
+  /** The peer's name, or the group's. */
+  title: string;
+  /** A group: others' messages carry their sender's name and avatar; "Seen by N" replaces "Seen". */
+  group: boolean;
+  /** Known profiles: senders' and system messages' names. */
+  people: Record<string, UserProfile>;
   messages: ChatMessage[];
   pending: OutboxItem[];
   hasOlder: boolean;
@@ -89,6 +105,8 @@ interface MessageListProps {
   error: string | null;
   /** My message that shows "Seen" (see seenMessageId), if any. */
   seenId: string | null;
+  /** Group: my newest message and who has read it (see seenBy). */
+  seenBy: { messageId: string; userIds: string[] } | null;
   onLoadOlder(): void;
   /** The first page failed: load it again. */
   onReload(): void;
@@ -105,13 +123,30 @@ const SKELETON_BUBBLES = [
 ];
 
 export function MessageList(props: MessageListProps) {
-  const { me, peer, messages, pending, hasOlder, loading, error, seenId, onLoadOlder, onReload, onRetry, onDiscard } = props;
+  const {
+    me,
+    title,
+    group,
+    people,
+    messages,
+    pending,
+    hasOlder,
+    loading,
+    error,
+    seenId,
+    seenBy,
+    onLoadOlder,
+    onReload,
+    onRetry,
+    onDiscard,
+  } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const previous = useRef<{ firstId?: string; height: number; pending: number }>({ height: 0, pending: 0 });
 
-  const rows = buildRows(me, messages, pending);
-  const name = displayName(peer);
+  const rows = buildRows(me, messages, pending, people);
+  const name = title;
+  const seenById = seenBy?.messageId ?? null;
 
   // IMPORTANT: runs before paint, so prepending older messages never makes the view jump.
   useLayoutEffect(() => {
@@ -127,7 +162,7 @@ export function MessageList(props: MessageListProps) {
       element.scrollTop = element.scrollHeight;
     }
     previous.current = { firstId, height: element.scrollHeight, pending: pending.length };
-  }, [messages, pending, seenId, loading]);
+  }, [messages, pending, seenId, seenById, loading]);
 
   const onScroll = () => {
     const element = scrollRef.current;
@@ -145,7 +180,7 @@ export function MessageList(props: MessageListProps) {
       onScroll={onScroll}
       tabIndex={0}
       role="region"
-      aria-label={`Conversation with ${name}`}
+      aria-label={group ? `Conversation ${name}` : `Conversation with ${name}`}
     >
       {/* A new conversation: the greeting sits in the middle of the empty pane. */}
       <div className="flex min-h-8 flex-col items-center gap-2 py-2 text-center text-[0.85rem] has-data-conversation-start:my-auto">
@@ -170,7 +205,7 @@ export function MessageList(props: MessageListProps) {
             data-conversation-start
           >
             <p>
-              This is the start of your conversation with <strong>{name}</strong>.
+              This is the start of {group ? "the group" : "your conversation with"} <strong>{name}</strong>.
             </p>
             <p className="text-muted-foreground">Say hello!</p>
           </div>
@@ -195,7 +230,13 @@ export function MessageList(props: MessageListProps) {
           ))}
         </div>
       ) : null}
-      <div className={listClassName} role="log" aria-live="polite" aria-label={`Messages with ${name}`} data-testid="message-list">
+      <div
+        className={listClassName}
+        role="log"
+        aria-live="polite"
+        aria-label={group ? `Messages in ${name}` : `Messages with ${name}`}
+        data-testid="message-list"
+      >
         {rows.map((row) =>
           row.kind === "day" ? (
             <div
@@ -204,18 +245,44 @@ export function MessageList(props: MessageListProps) {
             >
               <span>{row.label}</span>
             </div>
+          ) : row.kind === "system" ? (
+            <p
+              key={row.key}
+              className="my-2 self-center px-4 text-center text-xs text-muted-foreground"
+              data-testid="system-message"
+              data-message-id={row.id}
+            >
+              {row.text}
+            </p>
           ) : (
             <div
               key={row.key}
-              className={messageVariants({ mine: row.mine, continued: row.continued })}
+              className={messageVariants({ mine: row.mine, continued: row.continued, withAvatar: group && !row.mine })}
               data-testid="message"
               data-client-id={row.clientId}
               data-message-id={row.id}
               data-status={row.status}
               data-mine={row.mine}
+              data-sender-id={row.senderId}
               data-continued={row.continued || undefined}
             >
-              <span className="sr-only">{row.mine ? "You" : name}: </span>
+              {group && !row.mine && !row.continued ? (
+                <>
+                  <UserAvatar
+                    user={people[row.senderId] ?? { id: row.senderId, email: "", displayName: nameOf(people, row.senderId) }}
+                    size="sm"
+                    className="absolute top-0 left-0"
+                  />
+                  <span
+                    className="mb-[0.15rem] px-[0.35rem] text-xs font-semibold text-muted-foreground"
+                    aria-hidden="true"
+                    data-testid="sender-name"
+                  >
+                    {nameOf(people, row.senderId)}
+                  </span>
+                </>
+              ) : null}
+              <span className="sr-only">{row.mine ? "You" : group ? nameOf(people, row.senderId) : name}: </span>
               {/* Text as React children: escaped, never parsed as HTML. */}
               <div
                 className={cn(bubbleVariants({ mine: row.mine, continued: row.continued, status: row.status }))}
@@ -223,7 +290,10 @@ export function MessageList(props: MessageListProps) {
               >
                 {row.content}
               </div>
-              <div className="mt-[0.2rem] px-[0.35rem] text-[0.72rem] text-muted-foreground" hidden={!row.showMeta && row.id !== seenId}>
+              <div
+                className="mt-[0.2rem] px-[0.35rem] text-[0.72rem] text-muted-foreground"
+                hidden={!row.showMeta && row.id !== seenId && row.id !== seenById}
+              >
                 <time dateTime={row.createdAt}>{formatTime(row.createdAt)}</time>
                 {row.id !== undefined && row.id === seenId ? (
                   <>
@@ -231,6 +301,12 @@ export function MessageList(props: MessageListProps) {
                     <span className="font-semibold" data-testid="seen-marker">
                       Seen
                     </span>
+                  </>
+                ) : null}
+                {seenBy && row.id !== undefined && row.id === seenById ? (
+                  <>
+                    {" · "}
+                    <SeenBy names={seenBy.userIds.map((id) => nameOf(people, id))} />
                   </>
                 ) : null}
                 {row.status === "pending" && row.attempts === 0 ? <span> · Sending…</span> : null}
@@ -272,8 +348,10 @@ const messageVariants = cva("mt-[0.6rem] flex max-w-[min(36rem,78%)] flex-col ph
   variants: {
     mine: { true: "items-end self-end", false: "items-start" },
     continued: { true: "mt-[0.15rem]", false: "" },
+    /** Others' messages in a group: room on the left for the sender's avatar. */
+    withAvatar: { true: "relative pl-[38px]", false: "" },
   },
-  defaultVariants: { continued: false },
+  defaultVariants: { continued: false, withAvatar: false },
 });
 
 /**
@@ -299,3 +377,31 @@ const bubbleVariants = cva("rounded-bubble px-[0.85rem] py-2 whitespace-pre-wrap
     { mine: false, continued: true, className: "rounded-tl-md" },
   ],
 });
+
+/**
+ * "Seen by N" under my newest message in a group; who, in a tooltip on hover and on focus
+ * (a button, so the keyboard reaches it; the names are its description for screen readers).
+ */
+function SeenBy({ names }: { names: string[] }) {
+  const tipId = useId();
+  return (
+    <span className="group/seen relative inline-block">
+      <button
+        type="button"
+        className="cursor-default font-semibold underline decoration-dotted underline-offset-2"
+        aria-describedby={tipId}
+        data-testid="seen-by"
+      >
+        Seen by {names.length}
+      </button>
+      <span
+        id={tipId}
+        role="tooltip"
+        className="invisible absolute right-0 bottom-full z-10 mb-1 w-max max-w-64 rounded-md bg-foreground px-2 py-1 text-xs font-medium text-background opacity-0 shadow-elevation transition-opacity group-focus-within/seen:visible group-focus-within/seen:opacity-100 group-hover/seen:visible group-hover/seen:opacity-100"
+        data-testid="seen-by-names"
+      >
+        {listNames(names, names.length)}
+      </span>
+    </span>
+  );
+}

@@ -94,3 +94,21 @@ export function MonitorIcon(props: IconProps) {
     </svg>
   );
 }
+
+export function PeopleIcon(props: IconProps) {
+  return (
+    <svg {...iconProps} width="18" height="18" fill="none" stroke="currentColor" strokeWidth="1.7" strokeLinecap="round" {...props}>
+      <circle cx="7.5" cy="7" r="2.8" />
+      <path d="M2.5 16c.6-2.8 2.6-4.3 5-4.3s4.4 1.5 5 4.3" />
+      <path d="M13 4.6a2.6 2.6 0 010 4.9M14.6 11.9c1.5.5 2.5 1.8 2.9 4.1" />
+    </svg>
+  );
+}
+
+export function PlusIcon(props: IconProps) {
+  return (
+    <svg {...iconProps} width="16" height="16" {...props}>
+      <path d="M10 4v12M4 10h12" stroke="currentColor" strokeWidth="1.9" strokeLinecap="round" />
+    </svg>
+  );
+}
