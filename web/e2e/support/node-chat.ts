@@ -156,6 +156,12 @@ export interface QueuedMessage {
   content: string;
 }
 
+/** A message as it reached the client: a live push, or a history page (first, older or catch-up). */
+export interface Arrival {
+  message: ChatMessage;
+  via: "live" | "history";
+}
+
 export interface NodeChatUser {
   user: AuthUser;
   profile: UserProfile;
@@ -164,6 +170,8 @@ export interface NodeChatUser {
   stats: NodeChatStats;
   /** Every message this user wrote, in order. */
   queued: QueuedMessage[];
+  /** Every message that reached this client, by any path, in order of arrival (proof of what a former member never got). */
+  arrivals: Arrival[];
   /** Opens the conversation (direct with a person, or a group) if not open and writes `content` in it, as the page does. */
   write(to: ChatTo, content: string): Promise<void>;
   /** Opens the conversation and scrolls back to its start; returns what the view then holds. */
@@ -221,6 +229,7 @@ export function startNodeChat({ http, user, socketUrl, backoff, outboxStorage = 
     sessionEnded: null,
   };
   const queued: QueuedMessage[] = [];
+  const arrivals: Arrival[] = [];
   const profile: UserProfile = { id: user.id, email: user.email, displayName: null };
   // The page's own endpoint list, over Node's fetch with the cookie.
   const endpoints = createChatApi((path, options) => callApi(http, path, options));
@@ -229,7 +238,9 @@ export function startNodeChat({ http, user, socketUrl, backoff, outboxStorage = 
     fetchHistory: async (query) => {
       if (query.after) stats.catchUpPages += 1;
       try {
-        return await endpoints.fetchHistory(query);
+        const page = await endpoints.fetchHistory(query);
+        for (const message of page.messages) arrivals.push({ message, via: "history" });
+        return page;
       } catch (error) {
         if (query.after) stats.catchUpFailures += 1;
         throw error;
@@ -262,6 +273,7 @@ export function startNodeChat({ http, user, socketUrl, backoff, outboxStorage = 
         },
         onMessage: (message) => {
           stats.liveDeliveries += 1;
+          arrivals.push({ message, via: "live" });
           const view = client?.getState().view;
           if (view && belongsToView(view, message, user.id)) {
             if (view.messages.some((held) => held.id === message.id)) stats.repeatsDropped += 1;
@@ -322,6 +334,7 @@ export function startNodeChat({ http, user, socketUrl, backoff, outboxStorage = 
     client: chat,
     stats,
     queued,
+    arrivals,
     async write(to, content) {
       await openTo(to);
       chat.changeDraft(content);
