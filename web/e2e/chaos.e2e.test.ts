@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { conversationById } from "../lib/chat/chat-state";
-import type { ChatMessage } from "../lib/chat/group-types";
+import type { ChatMessage } from "../lib/types";
 import { ApiError } from "../lib/client/api";
 import { startFaultProxy, type FaultProfile, type FaultProxy } from "./support/fault-proxy";
 import { callApi, readConversation, signInViaMailbox, startNodeChat, type NodeChatUser } from "./support/node-chat";

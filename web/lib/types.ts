@@ -14,5 +14,7 @@ export type {
   ReadState,
   SessionInfo,
   SystemEvent,
+  TypingPayload,
+  TypingTarget,
   UserProfile,
 } from "socket-server/contract";

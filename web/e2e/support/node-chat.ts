@@ -1,5 +1,5 @@
 import type { AuthUser, SessionInfo, UserProfile } from "../../lib/types";
-import type { ChatMessage, ConversationDetail, HistoryPage } from "../../lib/chat/group-types";
+import type { ChatMessage, ConversationDetail, HistoryPage } from "../../lib/types";
 import { ApiError, createChatApi, normalizeMessage, parseRetryAfter, type ApiCallOptions } from "../../lib/client/api";
 import {
   classifySendError,

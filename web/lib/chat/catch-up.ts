@@ -3,7 +3,7 @@ import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from "@/lib/limits";
 import type { ChatAction, ConversationTarget, ConversationView } from "./chat-state";
 import type { ChatCore } from "./core";
 import { isViewOf, needsCatchUp, targetOf } from "./chat-state";
-import type { ChatMessage, HistoryPage } from "./group-types";
+import type { ChatMessage, HistoryPage } from "@/lib/types";
 import type { HistoryQuery } from "./ports";
 
 export type { HistoryQuery };

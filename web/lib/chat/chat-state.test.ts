@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ConversationSummary, UserProfile } from "./group-types";
+import type { ConversationSummary, UserProfile } from "@/lib/types";
 import { buildChatMessage as buildMessage } from "./test-support";
 import {
   advanceSynced,

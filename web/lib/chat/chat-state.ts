@@ -10,7 +10,7 @@ import type {
   ConversationUpdate,
   ReadState,
   UserProfile,
-} from "./group-types";
+} from "@/lib/types";
 
 export type { ChatMessage, ConnectionState, ConversationDetail, ConversationMember, ConversationSummary, NotificationSupport, OutboxItem };
 

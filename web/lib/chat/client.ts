@@ -5,7 +5,7 @@ import { targetKey, targetOf, type ChatState, type ConversationTarget } from "./
 import { createConversations } from "./conversations";
 import { createCore } from "./core";
 import { createDrafts } from "./drafts";
-import type { ConversationDetail, UserProfile } from "./group-types";
+import type { ConversationDetail, UserProfile } from "@/lib/types";
 import { createGroups } from "./groups";
 import { createNotifications } from "./notifications";
 import type { ChatClientDeps } from "./ports";

@@ -3,7 +3,7 @@ import { HISTORY_DEFAULT_LIMIT } from "@/lib/limits";
 import { historyQuery, type CatchUp } from "./catch-up";
 import { conversationById, conversationWith, isViewOf, targetOf, type ConversationTarget, type OpenedConversation } from "./chat-state";
 import { describeError, type ChatCore } from "./core";
-import type { UserProfile } from "./group-types";
+import type { UserProfile } from "@/lib/types";
 
 // Peers opened in this tab (a search result has no conversation yet): enough to reopen them by id.
 const MAX_KNOWN_PEERS = 50;

@@ -2,7 +2,7 @@ import { isUnauthorized } from "@/lib/client/api";
 import type { Outbox } from "@/lib/client/outbox";
 import type { ChatConnection, ChatConnectionHandlers, SessionEndReason } from "@/lib/client/socket";
 import type { PresenceState } from "socket-server/contract";
-import type { ChatMessage, ConversationUpdate, ReadState, TypingPayload } from "./group-types";
+import type { ChatMessage, ConversationUpdate, ReadState, TypingPayload } from "@/lib/types";
 import { chatReducer, createChatState, type ChatAction, type ChatState } from "./chat-state";
 import type { ChatClientDeps } from "./ports";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { conversationProfile, conversationTitle, describeSystemMessage, listNames, typingText } from "./format";
-import type { SystemEvent } from "./group-types";
+import type { SystemEvent } from "@/lib/types";
 import { buildChatMessage, ME, OTHER, PEER } from "./test-support";
 
 const people = { [ME.id]: ME, [PEER.id]: PEER, [OTHER.id]: OTHER };

@@ -1,4 +1,4 @@
-import type { ChatMessage, ConversationSummary, UserProfile } from "./group-types";
+import type { ChatMessage, ConversationSummary, UserProfile } from "@/lib/types";
 
 /** The email's local part: what a user is called until they choose a display name. */
 export function emailName(email: string): string {

@@ -2,7 +2,7 @@ import { isConversationGone, isUnauthorized } from "@/lib/client/api";
 import type { ConversationView } from "./chat-state";
 import type { Conversations } from "./conversations";
 import type { ChatCore } from "./core";
-import type { ConversationDetail } from "./group-types";
+import type { ConversationDetail } from "@/lib/types";
 
 export interface Groups {
   /** Creates a group with me as its owner and opens it. Throws the API's error (e.g. 422 `group_too_small`). */

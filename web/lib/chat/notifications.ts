@@ -2,7 +2,7 @@ import { notificationBody } from "@/lib/client/notifications";
 import { conversationTitle, nameOf } from "@/lib/chat/format";
 import { conversationById } from "./chat-state";
 import type { ChatCore } from "./core";
-import type { ChatMessage } from "./group-types";
+import type { ChatMessage } from "@/lib/types";
 
 const preferenceKey = (userId: string) => `chat:notify:v1:${userId}`;
 

@@ -21,7 +21,7 @@ import type {
   SystemEvent,
   TypingTarget,
   UserProfile,
-} from "./group-types";
+} from "@/lib/types";
 import type { ChatApi, HistoryQuery, KeyValueStorage } from "./ports";
 
 export const ME: UserProfile = { id: "00000000-0000-4000-8000-000000000001", email: "me@example.test", displayName: null };

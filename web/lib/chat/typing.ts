@@ -1,7 +1,7 @@
 import { createTypingSender, createTypingWatcher, type TypingSender, type TypingWatcher } from "@/lib/client/typing";
 import { targetKey, type ConversationTarget } from "./chat-state";
 import type { ChatCore } from "./core";
-import type { TypingTarget } from "./group-types";
+import type { TypingTarget } from "@/lib/types";
 
 const GROUP_PREFIX = "g:";
 

@@ -1,4 +1,4 @@
-import type { ChatMessage, ConversationDetail, ConversationSummary, HistoryPage, ReadState } from "@/lib/chat/group-types";
+import type { ChatMessage, ConversationDetail, ConversationSummary, HistoryPage, ReadState } from "@/lib/types";
 import type { ApiResponse, UserProfile } from "@/lib/types";
 
 /** A failed API call: the server's `{ error }` body, or a network failure (status 0). */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ChatMessage } from "@/lib/chat/group-types";
+import type { ChatMessage } from "@/lib/types";
 import { buildChatMessage } from "@/lib/chat/test-support";
 import { ApiError, parseRetryAfter } from "./api";
 import {

@@ -1,4 +1,4 @@
-import type { ChatMessage } from "@/lib/chat/group-types";
+import type { ChatMessage } from "@/lib/types";
 import { ApiError, apiFetch, createChatApi, type SendInput } from "./api";
 import { createClientId } from "./client-id";
 

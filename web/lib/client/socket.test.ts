@@ -3,10 +3,7 @@ import type { AddressInfo } from "node:net";
 // The socket server's own dependency: a real Socket.IO server in this process.
 import { Server, type Socket as ServerSocket } from "socket.io";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type {
-  ChatClientToServerEvents as ClientToServerEvents,
-  ChatServerToClientEvents as ServerToClientEvents,
-} from "@/lib/chat/group-types";
+import type { ClientToServerEvents, ServerToClientEvents } from "socket-server/contract";
 import { connectChatSocket, type ChatConnection, type ChatConnectionHandlers, type ConnectionState, type SessionEndReason } from "./socket";
 import type { TokenSource } from "./session";
 

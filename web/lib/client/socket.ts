@@ -1,18 +1,10 @@
 import { io, type Socket } from "socket.io-client";
-import type { HandshakeAuth, PresenceState, RateLimitedPayload } from "socket-server/contract";
-import type {
-  ChatClientToServerEvents,
-  ChatMessage,
-  ChatServerToClientEvents,
-  ConversationUpdate,
-  ReadState,
-  TypingPayload,
-  TypingTarget,
-} from "@/lib/chat/group-types";
+import type { ClientToServerEvents, HandshakeAuth, PresenceState, RateLimitedPayload, ServerToClientEvents } from "socket-server/contract";
+import type { ChatMessage, ConversationUpdate, ReadState, TypingPayload, TypingTarget } from "@/lib/types";
 import { normalizeMessage } from "./api";
 import { SessionEndedError, type TokenSource } from "./session";
 
-export type ChatSocket = Socket<ChatServerToClientEvents, ChatClientToServerEvents>;
+export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** `connecting` before the first connect, `reconnecting` after a drop, `signed-out` for good. */
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "signed-out";
