@@ -689,7 +689,9 @@ export const CASES: Case[] = [
     401,
     "unauthorized",
   ),
-  api("conversations", "POST instead of GET", "POST", "/api/chat/conversations", { json: {} }, 405),
+  // POST creates a group (issue 14): an empty body is a validation error, not a wrong method.
+  api("conversations", "create: an empty object", "POST", "/api/chat/conversations", { json: {} }, 422, "validation_failed"),
+  api("conversations", "DELETE instead of GET or POST", "DELETE", "/api/chat/conversations", {}, 405),
 
   // Read positions
   api("read", "malformed JSON", "POST", READ, rawSend("{seq:1}"), 400, "invalid_json"),
