@@ -271,7 +271,7 @@ class Receiver implements PushReceiver {
           exchange,
           422,
           "invalid_payload",
-          "Body is not a valid push (message.created, session.revoked, read.updated, conversation.updated or batch)",
+          "Body is not a valid push (message.created, message.changed, session.revoked, read.updated, conversation.updated or batch)",
           details,
         );
       }
@@ -363,6 +363,14 @@ class Receiver implements PushReceiver {
         // The reader's other tabs update unread counts; the peer (a group: every member) shows "Seen".
         const to = push.to ?? (peerId === null ? [userId] : [userId, peerId]);
         io.to(to.map(userRoom)).emit("read:updated", push.data);
+        return;
+      }
+      case "message.changed": {
+        // An edit, deletion or reaction: to the same people as the message itself (a group's
+        // members at the change's commit; a direct message's two participants).
+        const { message } = push.data;
+        const to = push.to ?? (message.recipientId === null ? [message.senderId] : [message.recipientId, message.senderId]);
+        io.to(to.map(userRoom)).emit("message:changed", push.data);
         return;
       }
       case "conversation.updated":

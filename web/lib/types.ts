@@ -2,7 +2,10 @@
 // apps import; this is only a shorter path to its types. Declare nothing here.
 export type {
   ApiResponse,
+  Attachment,
   AuthUser,
+  Change,
+  ChangesPage,
   ChatMessage,
   ConversationDetail,
   ConversationKind,
@@ -11,10 +14,15 @@ export type {
   ConversationUpdate,
   HistoryPage,
   MemberRole,
+  ReactionSummary,
   ReadState,
+  ReplyPreview,
+  SearchPage,
+  SearchResult,
   SessionInfo,
   SystemEvent,
   TypingPayload,
   TypingTarget,
+  UploadTarget,
   UserProfile,
 } from "socket-server/contract";

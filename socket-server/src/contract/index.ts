@@ -30,6 +30,50 @@ export const systemEventSchema = z.object({
 });
 export type SystemEvent = z.infer<typeof systemEventSchema>;
 
+/** Most attachments one message carries. */
+export const MAX_ATTACHMENTS_PER_MESSAGE = 10;
+
+/**
+ * A file attached to a message. `contentType` is sniffed from the bytes by the server, never the
+ * client's claim. Fetched only through `GET /api/chat/attachments/ID` (authorised, or a
+ * short-lived signed URL it redirects to); there is no public URL.
+ */
+export const attachmentSchema = z.object({
+  id: id(),
+  /** Sanitised file name (no path, no control characters), at most 255 characters. */
+  name: z.string().min(1).max(255),
+  /** Sniffed from the bytes; application/octet-stream when unknown. */
+  contentType: z.string().min(1).max(255),
+  /** Bytes. */
+  size: z.number().int().min(0),
+  /** "image": a raster image the server decoded (a preview exists); anything else is "file" (SVG too). */
+  kind: z.enum(["image", "file"]),
+  /** Pixel size of an image (null for a file): previews show at their final size. */
+  width: z.number().int().min(1).nullable(),
+  height: z.number().int().min(1).nullable(),
+});
+export type Attachment = z.infer<typeof attachmentSchema>;
+
+/** What a reply shows of the message it quotes (as it is now: edited text, or deleted). */
+export const replyPreviewSchema = z.object({
+  id: id(),
+  senderId: id(),
+  /** The start of the quoted message's text (at most 200 characters); "" when deleted or text-less. */
+  excerpt: z.string().max(400),
+  /** How many attachments the quoted message has (0 when deleted). */
+  attachmentCount: z.number().int().min(0),
+  deleted: z.boolean(),
+});
+export type ReplyPreview = z.infer<typeof replyPreviewSchema>;
+
+/** One emoji's reactions on a message: who (user ids, in reaction order) and how many. */
+export const reactionSummarySchema = z.object({
+  emoji: z.string().min(1).max(64),
+  count: z.number().int().min(1),
+  userIds: userIds(),
+});
+export type ReactionSummary = z.infer<typeof reactionSummarySchema>;
+
 /** A stored chat message as every API and event carries it. */
 export const chatMessageSchema = z
   .object({
@@ -50,13 +94,29 @@ export const chatMessageSchema = z
     createdAt: z.iso.datetime({ offset: true }),
     /** What a system message records (null for a text message). */
     system: systemEventSchema.nullable().default(null),
+    // The fields below are absent from web apps that predate them; absent means none / never.
+    /** Position of the change that created this message in its conversation's change stream (see `changeSchema`). */
+    pos: z.number().int().min(1).optional(),
+    /** Files, in the order the sender attached them. Empty once deleted. */
+    attachments: z.array(attachmentSchema).max(MAX_ATTACHMENTS_PER_MESSAGE).optional(),
+    /** The earlier message of the same conversation this one replies to. */
+    replyTo: replyPreviewSchema.nullable().optional(),
+    /** When the text was last edited. */
+    editedAt: z.iso.datetime({ offset: true }).nullable().optional(),
+    /** When the sender deleted it: a tombstone (content "", no attachments, no reactions). */
+    deletedAt: z.iso.datetime({ offset: true }).nullable().optional(),
+    /** Reactions by emoji, in the order each emoji was first used. */
+    reactions: z.array(reactionSummarySchema).max(100).optional(),
   })
-  .refine((message) => message.kind === "system" || message.content.length > 0, {
-    path: ["content"],
-    message: "a text message has content",
-    // Also when other fields failed: every issue is reported at once.
-    when: (payload) => typeof (payload.value as { content?: unknown } | undefined)?.content === "string",
-  });
+  .refine(
+    (message) => message.kind === "system" || message.content.length > 0 || !!message.deletedAt || (message.attachments?.length ?? 0) > 0,
+    {
+      path: ["content"],
+      message: "a text message has content or attachments (or is deleted)",
+      // Also when other fields failed: every issue is reported at once.
+      when: (payload) => typeof (payload.value as { content?: unknown } | undefined)?.content === "string",
+    },
+  );
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 
 /** A participant's read position in a conversation (one per member, not per message). */
@@ -88,6 +148,26 @@ export const conversationUpdateSchema = z.object({
 });
 export type ConversationUpdate = z.infer<typeof conversationUpdateSchema>;
 
+/**
+ * One entry of a conversation's change stream. Every change to a conversation's messages takes
+ * the next `pos` under the same lock as a message's `seq`, so a client that has applied every
+ * change up to P and fetches `GET /api/chat/changes?after=P` gets each later change once, in order.
+ * `message` is the message as it is now (after this and any later change: a deleted message's
+ * content is gone from every change), so applying changes in order always ends at the server's state.
+ */
+export const changeSchema = z.object({
+  conversationId: id(),
+  pos: z.number().int().min(1),
+  type: z.enum(["message.created", "message.edited", "message.deleted", "reaction.added", "reaction.removed"]),
+  /** Who made the change (the sender, the editor, the reacting user). */
+  actorId: id(),
+  /** reaction.added / reaction.removed: the emoji; else null. */
+  emoji: z.string().min(1).max(64).nullable(),
+  at: z.iso.datetime({ offset: true }),
+  message: chatMessageSchema,
+});
+export type Change = z.infer<typeof changeSchema>;
+
 // ─── Pushes: signed webhooks from the web app to the socket server ──────────────────────────
 
 /** Where the web app posts pushes on the socket server. */
@@ -109,7 +189,10 @@ export const conversationUpdatedPushSchema = z.object({
   data: conversationUpdateSchema,
   to: userIds(),
 });
+/** An edit, deletion or reaction (a new message stays `message.created`); `to` as for a message. */
+export const messageChangedPushSchema = z.object({ type: z.literal("message.changed"), data: changeSchema, to: userIds().optional() });
 export type MessagePush = z.infer<typeof messagePushSchema>;
+export type MessageChangedPush = z.infer<typeof messageChangedPushSchema>;
 export type ReadUpdatedPush = z.infer<typeof readUpdatedPushSchema>;
 export type SessionRevokedPush = z.infer<typeof sessionRevokedPushSchema>;
 export type ConversationUpdatedPush = z.infer<typeof conversationUpdatedPushSchema>;
@@ -120,6 +203,7 @@ export const pushSchema = z.discriminatedUnion("type", [
   sessionRevokedPushSchema,
   readUpdatedPushSchema,
   conversationUpdatedPushSchema,
+  messageChangedPushSchema,
 ]);
 export type Push = z.infer<typeof pushSchema>;
 
@@ -131,6 +215,7 @@ export const batchItemSchema = z.discriminatedUnion("type", [
   sessionRevokedPushSchema.extend({ id: pushIdSchema }),
   readUpdatedPushSchema.extend({ id: pushIdSchema }),
   conversationUpdatedPushSchema.extend({ id: pushIdSchema }),
+  messageChangedPushSchema.extend({ id: pushIdSchema }),
 ]);
 export type BatchItem = z.infer<typeof batchItemSchema>;
 
@@ -150,6 +235,7 @@ export const pushBodySchema = z.discriminatedUnion("type", [
   sessionRevokedPushSchema,
   readUpdatedPushSchema,
   conversationUpdatedPushSchema,
+  messageChangedPushSchema,
   batchPushSchema,
 ]);
 export type PushBody = z.infer<typeof pushBodySchema>;
@@ -238,6 +324,8 @@ export interface RateLimitedPayload {
 
 export interface ServerToClientEvents {
   "message:new": (message: ChatMessage) => void;
+  /** A message was edited or deleted, or a reaction added or removed (`change.pos` orders it; a gap means: catch up). */
+  "message:changed": (change: Change) => void;
   /** A read position moved: to the reader (other tabs: unread counts) and the peer ("Seen"). */
   "read:updated": (state: ReadState) => void;
   /** A group you are (or were, until this change) a member of was renamed or its members changed. */
@@ -306,6 +394,8 @@ export interface ConversationSummary {
   peerLastReadSeq: number;
   /** Every other member's read position ("Seen by N"). */
   readStates: { userId: string; lastReadSeq: number }[];
+  /** The conversation's newest change-stream position (absent from web apps before the change stream). */
+  lastPos?: number;
 }
 
 export interface ConversationMember {
@@ -317,6 +407,38 @@ export interface ConversationMember {
 /** One conversation with its full member list (`GET /api/chat/conversations/ID`, the group mutations). */
 export interface ConversationDetail extends ConversationSummary {
   memberList: ConversationMember[];
+}
+
+/** `GET /api/chat/changes`: the changes after `after`, in order. */
+export interface ChangesPage {
+  changes: Change[];
+  /** Pass as `after` for the next page; null when this page reached the end. */
+  nextAfter: number | null;
+  /** The conversation's newest position when read. */
+  lastPos: number;
+}
+
+/** One hit of `GET /api/chat/search`. */
+export interface SearchResult {
+  message: ChatMessage;
+  /** The matching text with each match between the markers U+E000 and U+E001 (render as <mark>, never as HTML). */
+  highlight: string;
+  rank: number;
+}
+
+export interface SearchPage {
+  results: SearchResult[];
+  /** Opaque cursor for the next page; null at the end. */
+  next: string | null;
+}
+
+/** `POST /api/chat/attachments`: the new (pending) attachment and where to put its bytes. */
+export interface UploadTarget {
+  attachment: Attachment & { status: "pending" | "ready" };
+  /** PUT the raw bytes there with these headers (a same-origin route, or a signed storage URL), then `POST /api/chat/attachments/ID/complete`. */
+  upload: { method: "PUT"; url: string; headers: Record<string, string> };
+  /** When the upload target stops accepting bytes (ISO). */
+  expiresAt: string;
 }
 
 export interface HistoryPage {

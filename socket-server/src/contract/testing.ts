@@ -2,7 +2,7 @@
  * Test factories for the contract's shapes, shared by both packages' tests
  * (`socket-server/contract/testing`). Valid by the contract's schemas unless overridden.
  */
-import type { ChatMessage, ReadState } from "./index.js";
+import type { Change, ChatMessage, ReadState } from "./index.js";
 
 /** A valid stored message between two fresh users; `overrides` win. */
 export function buildMessage(overrides: Partial<ChatMessage> = {}): ChatMessage {
@@ -28,6 +28,21 @@ export function buildReadState(overrides: Partial<ReadState> = {}): ReadState {
     userId: crypto.randomUUID(),
     peerId: crypto.randomUUID(),
     lastReadSeq: 1,
+    ...overrides,
+  };
+}
+
+/** A valid change-stream entry (an edit of a fresh message unless overridden); `overrides` win. */
+export function buildChange(overrides: Partial<Change> = {}): Change {
+  const message = overrides.message ?? buildMessage({ pos: 1, editedAt: new Date().toISOString() });
+  return {
+    conversationId: message.conversationId,
+    pos: 2,
+    type: "message.edited",
+    actorId: message.senderId,
+    emoji: null,
+    at: new Date().toISOString(),
+    message,
     ...overrides,
   };
 }

@@ -45,6 +45,8 @@ export function pushId(push: Push): string {
       return `revoke_${push.data.userId}_${push.data.sessionId ?? "all"}_${Date.now()}`;
     case "conversation.updated":
       return `conv_${push.data.conversationId}_${Date.now()}`;
+    case "message.changed":
+      return `chg_${push.data.conversationId}_${push.data.pos}`;
   }
 }
 
