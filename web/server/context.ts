@@ -208,7 +208,11 @@ async function buildServices(): Promise<AppServices> {
   void sweeper?.kick();
   const push = directPush ?? createOutboxPush({ kick: () => sweeper!.kick(), defer });
   const storage = createDiskStorage(path.join(env.dataDir, "attachments"));
-  const attachmentSweeper = createAttachmentSweeper({ source: createSqlAttachmentSweepSource(db), storage, log: (line) => logger.warn(line) });
+  const attachmentSweeper = createAttachmentSweeper({
+    source: createSqlAttachmentSweepSource(db),
+    storage,
+    log: (line) => logger.warn(line),
+  });
   attachmentSweeper.start(ATTACHMENT_SWEEP_INTERVAL_MS);
   return {
     env,

@@ -68,8 +68,18 @@ const schema = z.object({
   RATE_LIMIT_USERS: rateRule("30/60"),
   GROUP_MAX_MEMBERS: z.coerce.number().int().min(3).max(10_000).default(100),
   // Attachments (see README → Attachments): bytes per file, bytes per user, uploads per user.
-  ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1).max(5 * 1024 ** 3).default(25 * 1024 ** 2),
-  ATTACHMENT_QUOTA_BYTES: z.coerce.number().int().min(1).max(1024 ** 5).default(1024 ** 3),
+  ATTACHMENT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5 * 1024 ** 3)
+    .default(25 * 1024 ** 2),
+  ATTACHMENT_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1024 ** 5)
+    .default(1024 ** 3),
   RATE_LIMIT_ATTACHMENTS: rateRule("30/60"),
   NEXT_PUBLIC_SUPABASE_URL: optionalString.pipe(urlString.optional()),
   NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: optionalString,

@@ -87,7 +87,10 @@ export async function writeUploadContent(
   const limit = Math.min(attachment.size, maxBytes);
   if (declaredLength !== null && declaredLength > limit) throw attachmentTooLarge(limit);
   try {
-    return await storage.write(attachment.storageKey, body ?? new Uint8Array(0), { contentType: "application/octet-stream", maxBytes: limit });
+    return await storage.write(attachment.storageKey, body ?? new Uint8Array(0), {
+      contentType: "application/octet-stream",
+      maxBytes: limit,
+    });
   } catch (error) {
     if (error instanceof TooLargeError) throw attachmentTooLarge(limit);
     throw error;
@@ -134,7 +137,10 @@ export async function completeUpload(
  * Sniffs the head of the stream; only a raster image is read whole (for sharp), anything else
  * stops after the head. `bytes` is the whole file for an image, else null.
  */
-async function readAndSniff(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<{ bytes: Uint8Array | null; contentType: string }> {
+async function readAndSniff(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<{ bytes: Uint8Array | null; contentType: string }> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
