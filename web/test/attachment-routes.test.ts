@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Attachment, UploadTarget } from "@/lib/types";
 import { getServices } from "@/server/context";
 import { startTestApp } from "./support/app-env";
+import { waitFor } from "./support/push-receiver";
 import { buildElf, buildPng, buildPngBomb, HTML_PAGE } from "./support/files";
 import { call, signIn } from "./support/routes";
 
@@ -251,5 +252,96 @@ describe("GET /api/cron/attachments (cleanup)", () => {
     expect(error(await fetchFile(ann, old.id))).toEqual([404, "attachment_not_found"]);
     expect(fileOnDisk(fresh.id)).toBe(true);
     expect((await fetchFile(ann, fresh.id)).status).toBe(200);
+  });
+});
+
+describe("POST /api/chat/send with attachmentIds", () => {
+  const send = (who: User, json: Record<string, unknown>) =>
+    call("POST", "/api/chat/send", { cookie: who.cookie, json: { clientId: randomUUID(), ...json } });
+
+  it("when a message carries an image and a file without text, then 201 with both in order; the peer reads them, history and the push carry them", async () => {
+    const image = await upload(ann, await buildPng(320, 240), "photo.png");
+    const file = await upload(ann, Buffer.from("%PDF-1.4 not really"), "notes.pdf");
+    const res = await send(ann, { recipientId: bob.userId, attachmentIds: [image.id, file.id] });
+    expect(res.status, res.text).toBe(201);
+    const message = res.body.data;
+    expect(message).toMatchObject({ content: "", attachments: [image, file] });
+    expect((await fetchFile(bob, image.id)).status).toBe(200);
+    expect((await fetchFile(bob, image.id, "?variant=preview")).headers.get("content-type")).toBe("image/webp");
+    expect(error(await fetchFile(eve, image.id))).toEqual([404, "attachment_not_found"]);
+    const history = await call("GET", `/api/chat/history?with=${ann.userId}`, { cookie: bob.cookie });
+    expect(history.body.data.messages.find((m: { id: string }) => m.id === message.id).attachments).toEqual([image, file]);
+    const pushed = await waitFor(() => app.receiver.received.find((p) => p.id === `msg_${message.id}`));
+    expect((pushed.push as { data: { attachments: Attachment[] } }).data.attachments).toEqual([image, file]);
+    // The same send again (the outbox's retry) is answered with the stored message.
+    const again = await call("POST", "/api/chat/send", {
+      cookie: ann.cookie,
+      json: { clientId: message.clientId, recipientId: bob.userId, attachmentIds: [image.id, file.id] },
+    });
+    expect(again.status).toBe(200);
+    expect(again.body.data.id).toBe(message.id);
+  });
+
+  it("when the ids are not the sender's own ready, unsent uploads of this conversation, then 422 invalid_attachments", async () => {
+    const mine = await upload(ann, Buffer.from("one"), "one.txt");
+    expect((await send(ann, { recipientId: bob.userId, content: "first", attachmentIds: [mine.id] })).status).toBe(201);
+    // Already sent.
+    expect(error(await send(ann, { recipientId: bob.userId, content: "again", attachmentIds: [mine.id] }))).toEqual([
+      422,
+      "invalid_attachments",
+    ]);
+    // Someone else's.
+    const bobs = await upload(bob, Buffer.from("bob's"), "bob.txt", { with: ann.userId });
+    expect(error(await send(ann, { recipientId: bob.userId, content: "x", attachmentIds: [bobs.id] }))).toEqual([
+      422,
+      "invalid_attachments",
+    ]);
+    // Not complete yet.
+    const pending = await start(ann, Buffer.from("later"), "later.txt");
+    expect(error(await send(ann, { recipientId: bob.userId, content: "x", attachmentIds: [pending.attachment.id] }))).toEqual([
+      422,
+      "invalid_attachments",
+    ]);
+    // Another conversation's.
+    const elsewhere = await upload(ann, Buffer.from("eve"), "eve.txt", { with: eve.userId });
+    expect(error(await send(ann, { recipientId: bob.userId, content: "x", attachmentIds: [elsewhere.id] }))).toEqual([
+      422,
+      "invalid_attachments",
+    ]);
+  });
+
+  it("when a message names 11 attachments, then 422 too_many_attachments; without text or attachments, 422 validation_failed", async () => {
+    const ids = Array.from({ length: 11 }, () => randomUUID());
+    expect(error(await send(ann, { recipientId: bob.userId, attachmentIds: ids }))).toEqual([422, "too_many_attachments"]);
+    expect(error(await send(ann, { recipientId: bob.userId, attachmentIds: [] }))).toEqual([422, "validation_failed"]);
+    expect(error(await send(ann, { recipientId: bob.userId, content: "  ", attachmentIds: [] }))).toEqual([422, "validation_failed"]);
+  });
+
+  it("when a member is removed from a group, then the group's files answer 404 to them, even with the id", async () => {
+    const created = await call("POST", "/api/chat/conversations", {
+      cookie: ann.cookie,
+      json: { kind: "group", name: "Photos", memberIds: [bob.userId, rita.userId] },
+    });
+    const groupId = created.body.data.id as string;
+    const photo = await upload(ann, await buildPng(100, 100), "group.png", { conversationId: groupId });
+    expect((await send(ann, { conversationId: groupId, attachmentIds: [photo.id] })).status).toBe(201);
+    expect((await fetchFile(rita, photo.id)).status).toBe(200);
+    expect((await call("DELETE", `/api/chat/conversations/${groupId}/members/${rita.userId}`, { cookie: ann.cookie })).status).toBe(200);
+    expect(error(await fetchFile(rita, photo.id))).toEqual([404, "attachment_not_found"]);
+    expect(error(await fetchFile(rita, photo.id, "?variant=preview"))).toEqual([404, "attachment_not_found"]);
+    expect((await fetchFile(bob, photo.id)).status).toBe(200);
+  });
+
+  it("when the sender deletes the message, then its files answer 404 at once and the sweep removes them", async () => {
+    const doomed = await upload(ann, await buildPng(64, 64), "doomed.png");
+    const sent = await send(ann, { recipientId: bob.userId, content: "oops", attachmentIds: [doomed.id] });
+    const deleted = await call("DELETE", `/api/chat/messages/${sent.body.data.id}`, { cookie: ann.cookie });
+    expect(deleted.status, deleted.text).toBe(200);
+    expect(deleted.body.data.attachments).toEqual([]);
+    expect(error(await fetchFile(bob, doomed.id))).toEqual([404, "attachment_not_found"]);
+    expect(error(await fetchFile(ann, doomed.id))).toEqual([404, "attachment_not_found"]);
+    expect(fileOnDisk(doomed.id)).toBe(true);
+    await call("GET", "/api/cron/attachments", { headers: { authorization: `Bearer ${CRON_SECRET}` } });
+    expect(fileOnDisk(doomed.id)).toBe(false);
   });
 });

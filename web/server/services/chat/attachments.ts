@@ -1,6 +1,5 @@
 import type { Attachment, UploadTarget } from "@/lib/types";
 import type { AttachmentQuery, CreateAttachmentInput } from "@/lib/validations/attachments";
-import { MAX_ATTACHMENTS_PER_MESSAGE } from "@/lib/validations/attachments";
 import { INLINE_IMAGE_TYPES, inspectImage, PREVIEW_CONTENT_TYPE, sniffContentType, SNIFF_BYTES } from "@/server/attachments/inspect";
 import { DomainError, notFound } from "@/server/errors";
 import type { RateLimits } from "@/server/rate-limit";
@@ -23,8 +22,6 @@ export const SIGNED_DOWNLOAD_SECONDS = 60;
 const attachmentNotFound = () => notFound("attachment_not_found", "There is no such attachment.");
 export const attachmentTooLarge = (maxBytes: number) =>
   new DomainError(413, "attachment_too_large", `A file may be at most ${maxBytes} bytes.`);
-export const tooManyAttachments = () =>
-  new DomainError(422, "too_many_attachments", `A message carries at most ${MAX_ATTACHMENTS_PER_MESSAGE} attachments.`);
 
 const toPublic = ({ id, name, contentType, size, kind, width, height }: StoredAttachment): Attachment => ({
   id,
