@@ -165,7 +165,7 @@ create policy "members read their conversations' attachments"
 -- ---------------------------------------------------------------------------------------------
 -- Storage (Supabase Storage; the embedded and plain Postgres databases get the same tables
 -- from the shim, so the policies are tested everywhere): a private bucket, objects readable by
--- the members of their conversation, writable by the uploader of a pending attachment.
+-- the members of their conversation, writable (and removable) by the uploader of a pending attachment.
 
 insert into storage.buckets (id, name, public, file_size_limit)
 values ('attachments', 'attachments', false, 26214400)
@@ -177,6 +177,10 @@ create policy "members read their conversations' attachment files"
 create policy "uploaders write their pending attachment files"
   on storage.objects for insert to authenticated
   with check (bucket_id = 'attachments' and public.can_write_attachment_object(name));
+-- An upload that failed its checks (more bytes than announced) is removed as its uploader.
+create policy "uploaders remove their pending attachment files"
+  on storage.objects for delete to authenticated
+  using (bucket_id = 'attachments' and public.can_write_attachment_object(name));
 create policy "uploaders replace their pending attachment files"
   on storage.objects for update to authenticated
   using (bucket_id = 'attachments' and public.can_write_attachment_object(name))
