@@ -41,6 +41,7 @@ export async function sendMessage(
   senderId: string,
   input: SendMessageInput,
 ): Promise<{ message: ChatMessage; created: boolean }> {
+  if ((input.attachmentIds?.length ?? 0) > MAX_ATTACHMENTS_PER_MESSAGE) throw tooManyAttachments();
   try {
     await limits.consume("sendPerUser", senderId);
   } catch (error) {
@@ -58,7 +59,6 @@ export async function sendMessage(
     return { message: stored, created: false };
   }
   if (input.recipientId === senderId) throw badRequest("cannot_message_self", "You cannot send a message to yourself.");
-  if ((input.attachmentIds?.length ?? 0) > MAX_ATTACHMENTS_PER_MESSAGE) throw tooManyAttachments();
   // No separate lookup of the recipient: the insert's foreign key refuses an unknown one, and
   // the store turns that into user_not_found (one transaction per send instead of two).
   const result = await store.insertMessage(senderId, input);
