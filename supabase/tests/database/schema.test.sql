@@ -2,13 +2,13 @@
 -- constraints. Run by `supabase test db` (Supabase CLI) and `npm run test:db` (pg_prove).
 -- What users can do with it is proven as those users in the other files.
 begin;
-select plan(47);
+select plan(49);
 
 -- The catalogue. A new table or function fails here until it is added to these lists, which
 -- is the moment to write its tests (tables: rls.test.sql; functions: the file of its topic).
 select tables_are(
   'public',
-  array['app_settings', 'conversation_members', 'conversation_reads', 'conversations', 'messages', 'profiles', 'push_outbox'],
+  array['app_settings', 'attachments', 'conversation_members', 'conversation_reads', 'conversations', 'messages', 'profiles', 'push_outbox'],
   'the tables in public are the ones this suite covers'
 );
 select functions_are(
@@ -29,7 +29,11 @@ select functions_are(
     'raise_invalid', 'require_user',
     'checked_group_name', 'checked_user_ids', 'group_max_members', 'lock_group', 'post_system_message', 'raise_not_owner',
     'require_profiles',
-    'claim_pushes_internal', 'complete_pushes_internal', 'enqueue_session_revoked_for', 'release_pushes_internal'
+    'claim_pushes_internal', 'complete_pushes_internal', 'enqueue_session_revoked_for', 'release_pushes_internal',
+    -- attachments (attachments.test.sql): what users call, the storage policies' checks, the sweep, a helper
+    'complete_attachment', 'create_attachment', 'get_attachment',
+    'can_read_attachment_object', 'can_write_attachment_object', 'readable_attachment',
+    'claim_attachment_sweep', 'delete_swept_attachments', 'attachment_limit'
   ],
   'the functions in public are the ones this suite covers'
 );
@@ -51,6 +55,7 @@ select policies_are('public', 'conversation_members', array['members read their 
 select policies_are('public', 'conversation_reads', array['members read their conversations'' read state'], 'conversation_reads: one read policy');
 select policies_are('public', 'app_settings', '{}'::name[], 'app_settings: no policy, so nobody but the owner reads it');
 select policies_are('public', 'push_outbox', '{}'::name[], 'push_outbox: no policy, not even for a user''s own rows');
+select policies_are('public', 'attachments', array['members read their conversations'' attachments'], 'attachments: one read policy');
 select is_empty(
   $$ select policyname from pg_policies
      where schemaname = 'public' and (cmd <> 'SELECT' or roles <> '{authenticated}'::name[]) $$,
@@ -74,6 +79,7 @@ select table_privs_are('public', 'conversation_members', 'authenticated', array[
 select table_privs_are('public', 'conversation_reads', 'authenticated', array['SELECT'], 'authenticated may only read conversation_reads');
 select table_privs_are('public', 'app_settings', 'authenticated', '{}'::text[], 'authenticated holds no privilege on app_settings');
 select table_privs_are('public', 'push_outbox', 'authenticated', '{}'::text[], 'authenticated holds no privilege on push_outbox');
+select table_privs_are('public', 'attachments', 'authenticated', array['SELECT'], 'authenticated may only read attachments');
 select is_empty(
   $$ select table_name, privilege_type from information_schema.role_table_grants
      where grantee = 'anon' and table_schema = 'public' $$,
@@ -95,9 +101,10 @@ select is(
   (select array_agg(p.proname::text order by p.proname) from pg_proc p
    where p.pronamespace = 'public'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')),
   array[
-    'add_members', 'claim_my_pushes', 'complete_my_pushes', 'create_group', 'enqueue_session_revoked', 'get_conversation',
+    'add_members', 'can_read_attachment_object', 'can_write_attachment_object', 'claim_my_pushes', 'complete_attachment',
+    'complete_my_pushes', 'create_attachment', 'create_group', 'enqueue_session_revoked', 'get_attachment', 'get_conversation',
     'get_messages', 'get_profile', 'get_sent_message', 'list_conversations', 'mark_read', 'my_conversation_ids',
-    'release_my_pushes', 'remove_member', 'rename_group', 'search_profiles', 'send_message', 'update_profile'
+    'readable_attachment', 'release_my_pushes', 'remove_member', 'rename_group', 'search_profiles', 'send_message', 'update_profile'
   ],
   'authenticated may execute exactly the API functions'
 );
@@ -112,10 +119,12 @@ select is(
   (select array_agg(p.proname::text order by p.proname) from pg_proc p
    where p.pronamespace = 'public'::regnamespace and p.prosecdef),
   array[
-    'add_direct_members', 'add_members', 'assign_message_position', 'claim_my_pushes', 'claim_pushes', 'claim_pushes_internal',
-    'complete_my_pushes', 'complete_pushes', 'complete_pushes_internal', 'create_group', 'enqueue_session_revoked',
-    'enqueue_session_revoked_for', 'handle_new_user', 'mark_read', 'my_conversation_ids', 'push_outbox_on_message',
-    'push_outbox_on_read', 'release_my_pushes', 'release_pushes', 'release_pushes_internal', 'remove_member', 'rename_group',
+    'add_direct_members', 'add_members', 'assign_message_position', 'can_read_attachment_object', 'can_write_attachment_object',
+    'claim_attachment_sweep', 'claim_my_pushes', 'claim_pushes', 'claim_pushes_internal', 'complete_attachment',
+    'complete_my_pushes', 'complete_pushes', 'complete_pushes_internal', 'create_attachment', 'create_group',
+    'delete_swept_attachments', 'enqueue_session_revoked', 'enqueue_session_revoked_for', 'get_attachment', 'handle_new_user',
+    'mark_read', 'my_conversation_ids', 'push_outbox_on_message', 'push_outbox_on_read', 'readable_attachment',
+    'release_my_pushes', 'release_pushes', 'release_pushes_internal', 'remove_member', 'rename_group',
     'search_profiles', 'send_message', 'update_profile'
   ],
   'exactly the writing functions, the triggers, the directory search, the policies'' membership lookup and the outbox''s functions run as their owner'
