@@ -33,6 +33,8 @@ export const LIMITS = {
   attachmentUploads: 20,
   attachmentMaxBytes: 100_000,
   attachmentQuotaBytes: 300_000,
+  /** EDIT_WINDOW_SECONDS: short, so the suite sees a window close (it waits out only what is left of it). */
+  editWindowSeconds: 60,
 } as const;
 
 /** The machine's Redis: the web app runs with REDIS_URL through a proxy the suite can cut (503 not_ready). */
@@ -82,6 +84,9 @@ const WARM_UP: [method: string, path: string][] = [
   ["GET", "/auth/confirm"],
   ["GET", "/auth/callback"],
   ["GET", "/readyz"],
+  ["PATCH", "/api/chat/messages/00000000-0000-4000-8000-000000000000"],
+  ["PUT", "/api/chat/messages/00000000-0000-4000-8000-000000000000/reactions/%F0%9F%91%8D"],
+  ["GET", "/api/chat/changes"],
 ];
 
 function socketSpec(name: string, port: number, env: Record<string, string>): ProcessSpec {
@@ -191,6 +196,7 @@ export async function startContractStack(mode: WebMode): Promise<ContractStack> 
     RATE_LIMIT_ATTACHMENTS: `${LIMITS.attachmentUploads}/60`,
     ATTACHMENT_MAX_BYTES: String(LIMITS.attachmentMaxBytes),
     ATTACHMENT_QUOTA_BYTES: String(LIMITS.attachmentQuotaBytes),
+    EDIT_WINDOW_SECONDS: String(LIMITS.editWindowSeconds),
   };
 
   const socket = manageProcess(socketSpec(`socket (${mode})`, socketPort, socketEnv), 60_000);
