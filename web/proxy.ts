@@ -27,15 +27,17 @@ function contentSecurityPolicy(nonce: string): string {
   const socket = new URL(process.env.SOCKET_PUBLIC_URL || "http://localhost:5003");
   const socketWs = `${socket.protocol === "https:" ? "wss:" : "ws:"}//${socket.host}`;
   const isDev = process.env.NODE_ENV === "development";
+  // Supabase mode: attachments upload to signed Storage URLs and open through redirects to them.
+  const storage = process.env.NEXT_PUBLIC_SUPABASE_URL ? ` ${new URL(process.env.NEXT_PUBLIC_SUPABASE_URL).origin}` : "";
   return [
     "default-src 'self'",
     // React needs eval in development only (error overlays and stack reconstruction).
     `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${isDev ? " 'unsafe-eval'" : ""}`,
     // Inline style attributes are React's; styles cannot run code.
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
+    `img-src 'self' data: blob:${storage}`,
     "font-src 'self'",
-    `connect-src 'self' ${socket.origin} ${socketWs}${isDev ? " ws:" : ""}`,
+    `connect-src 'self' ${socket.origin} ${socketWs}${isDev ? " ws:" : ""}${storage}`,
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",

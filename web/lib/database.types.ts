@@ -27,6 +27,86 @@ export type Database = {
         }
         Relationships: []
       }
+      attachments: {
+        Row: {
+          content_type: string
+          conversation_id: string
+          created_at: string
+          height: number | null
+          id: string
+          kind: string
+          message_id: string | null
+          name: string
+          position: number | null
+          size: number
+          status: string
+          storage_key: string
+          uploader_id: string
+          width: number | null
+        }
+        Insert: {
+          content_type?: string
+          conversation_id: string
+          created_at?: string
+          height?: number | null
+          id?: string
+          kind?: string
+          message_id?: string | null
+          name: string
+          position?: number | null
+          size: number
+          status?: string
+          storage_key: string
+          uploader_id: string
+          width?: number | null
+        }
+        Update: {
+          content_type?: string
+          conversation_id?: string
+          created_at?: string
+          height?: number | null
+          id?: string
+          kind?: string
+          message_id?: string | null
+          name?: string
+          position?: number | null
+          size?: number
+          status?: string
+          storage_key?: string
+          uploader_id?: string
+          width?: number | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "attachments_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "attachments_message_id_fkey"
+            columns: ["message_id"]
+            isOneToOne: false
+            referencedRelation: "message_details"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "attachments_message_id_fkey"
+            columns: ["message_id"]
+            isOneToOne: false
+            referencedRelation: "messages"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "attachments_uploader_id_fkey"
+            columns: ["uploader_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       conversation_changes: {
         Row: {
           actor_id: string
@@ -257,6 +337,7 @@ export type Database = {
       }
       messages: {
         Row: {
+          attachment_count: number
           client_id: string
           content: string
           conversation_id: string
@@ -275,6 +356,7 @@ export type Database = {
           system_user_ids: string[] | null
         }
         Insert: {
+          attachment_count?: number
           client_id: string
           content: string
           conversation_id: string
@@ -293,6 +375,7 @@ export type Database = {
           system_user_ids?: string[] | null
         }
         Update: {
+          attachment_count?: number
           client_id?: string
           content?: string
           conversation_id?: string
@@ -550,6 +633,15 @@ export type Database = {
           isSetofReturn: true
         }
       }
+      attachment_limit: {
+        Args: { p_default: number; p_name: string }
+        Returns: number
+      }
+      can_read_attachment_object: { Args: { p_name: string }; Returns: boolean }
+      can_write_attachment_object: {
+        Args: { p_name: string }
+        Returns: boolean
+      }
       chat_trim: { Args: { p_value: string }; Returns: string }
       checked_display_name: {
         Args: { p_display_name: string }
@@ -561,6 +653,14 @@ export type Database = {
       checked_user_ids: {
         Args: { p_field: string; p_ids: string[] }
         Returns: string[]
+      }
+      claim_attachment_sweep: {
+        Args: { p_limit?: number }
+        Returns: {
+          id: string
+          preview_key: string
+          storage_key: string
+        }[]
       }
       claim_my_pushes: {
         Args: {
@@ -611,11 +711,73 @@ export type Database = {
           type: string
         }[]
       }
+      complete_attachment: {
+        Args: {
+          p_content_type: string
+          p_height?: number
+          p_id: string
+          p_kind: string
+          p_size: number
+          p_width?: number
+        }
+        Returns: {
+          content_type: string
+          conversation_id: string
+          created_at: string
+          height: number | null
+          id: string
+          kind: string
+          message_id: string | null
+          name: string
+          position: number | null
+          size: number
+          status: string
+          storage_key: string
+          uploader_id: string
+          width: number | null
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "attachments"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       complete_my_pushes: { Args: { p_ids: number[] }; Returns: undefined }
       complete_pushes: { Args: { p_ids: number[] }; Returns: undefined }
       complete_pushes_internal: {
         Args: { p_ids: number[]; p_user: string }
         Returns: undefined
+      }
+      create_attachment: {
+        Args: {
+          p_conversation_id?: string
+          p_name?: string
+          p_peer_id?: string
+          p_size?: number
+        }
+        Returns: {
+          content_type: string
+          conversation_id: string
+          created_at: string
+          height: number | null
+          id: string
+          kind: string
+          message_id: string | null
+          name: string
+          position: number | null
+          size: number
+          status: string
+          storage_key: string
+          uploader_id: string
+          width: number | null
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "attachments"
+          isOneToOne: false
+          isSetofReturn: true
+        }
       }
       create_group: {
         Args: { p_member_ids: string[]; p_name: string }
@@ -652,6 +814,10 @@ export type Database = {
           isOneToOne: false
           isSetofReturn: true
         }
+      }
+      delete_swept_attachments: {
+        Args: { p_ids: string[] }
+        Returns: undefined
       }
       edit_message: {
         Args: { p_content: string; p_message_id: string }
@@ -692,6 +858,31 @@ export type Database = {
       enqueue_session_revoked_for: {
         Args: { p_session_id: string; p_user_id: string }
         Returns: undefined
+      }
+      get_attachment: {
+        Args: { p_id: string }
+        Returns: {
+          content_type: string
+          conversation_id: string
+          created_at: string
+          height: number | null
+          id: string
+          kind: string
+          message_id: string | null
+          name: string
+          position: number | null
+          size: number
+          status: string
+          storage_key: string
+          uploader_id: string
+          width: number | null
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "attachments"
+          isOneToOne: false
+          isSetofReturn: true
+        }
       }
       get_changes: {
         Args: {
@@ -872,6 +1063,7 @@ export type Database = {
       lock_message: {
         Args: { p_message_id: string; p_user_id: string }
         Returns: {
+          attachment_count: number
           client_id: string
           content: string
           conversation_id: string
@@ -934,6 +1126,31 @@ export type Database = {
       reactions_per_message_max: {
         Args: Record<PropertyKey, never>
         Returns: number
+      }
+      readable_attachment: {
+        Args: { p_id: string }
+        Returns: {
+          content_type: string
+          conversation_id: string
+          created_at: string
+          height: number | null
+          id: string
+          kind: string
+          message_id: string | null
+          name: string
+          position: number | null
+          size: number
+          status: string
+          storage_key: string
+          uploader_id: string
+          width: number | null
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "attachments"
+          isOneToOne: false
+          isSetofReturn: true
+        }
       }
       record_change: {
         Args: {
@@ -1026,6 +1243,7 @@ export type Database = {
       }
       send_message: {
         Args: {
+          p_attachment_ids?: string[]
           p_client_id?: string
           p_content?: string
           p_conversation_id?: string

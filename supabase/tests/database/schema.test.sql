@@ -2,14 +2,14 @@
 -- constraints. Run by `supabase test db` (Supabase CLI) and `npm run test:db` (pg_prove).
 -- What users can do with it is proven as those users in the other files.
 begin;
-select plan(59);
+select plan(61);
 
 -- The catalogue. A new table or function fails here until it is added to these lists, which
 -- is the moment to write its tests (tables: rls.test.sql; functions: the file of its topic).
 select tables_are(
   'public',
-  array['app_settings', 'conversation_changes', 'conversation_members', 'conversation_reads', 'conversations', 'message_reactions',
-        'messages', 'profiles', 'push_outbox'],
+  array['app_settings', 'attachments', 'conversation_changes', 'conversation_members', 'conversation_reads', 'conversations',
+        'message_reactions', 'messages', 'profiles', 'push_outbox'],
   'the tables in public are the ones this suite covers'
 );
 select functions_are(
@@ -35,7 +35,11 @@ select functions_are(
     'add_reaction', 'delete_message', 'edit_message', 'get_changes', 'remove_reaction',
     'message_attachments', 'message_json', 'reaction_summary', 'reply_preview',
     'checked_emoji', 'edit_window_seconds', 'lock_message', 'raise_message_deleted', 'reactions_per_message_max',
-    'record_change', 'record_message_created', 'require_own_message', 'set_reaction'
+    'record_change', 'record_message_created', 'require_own_message', 'set_reaction',
+    -- attachments (attachments.test.sql): what users call, the storage policies' checks, the sweep, a helper
+    'complete_attachment', 'create_attachment', 'get_attachment',
+    'can_read_attachment_object', 'can_write_attachment_object', 'readable_attachment',
+    'claim_attachment_sweep', 'delete_swept_attachments', 'attachment_limit'
   ],
   'the functions in public are the ones this suite covers'
 );
@@ -63,6 +67,7 @@ select policies_are('public', 'conversation_members', array['members read their 
 select policies_are('public', 'conversation_reads', array['members read their conversations'' read state'], 'conversation_reads: one read policy');
 select policies_are('public', 'app_settings', '{}'::name[], 'app_settings: no policy, so nobody but the owner reads it');
 select policies_are('public', 'push_outbox', '{}'::name[], 'push_outbox: no policy, not even for a user''s own rows');
+select policies_are('public', 'attachments', array['members read their conversations'' attachments'], 'attachments: one read policy');
 select policies_are('public', 'conversation_changes', array['members read their conversations'' changes'], 'conversation_changes: one read policy');
 select policies_are('public', 'message_reactions', array['members read their conversations'' reactions'], 'message_reactions: one read policy');
 select is_empty(
@@ -88,6 +93,7 @@ select table_privs_are('public', 'conversation_members', 'authenticated', array[
 select table_privs_are('public', 'conversation_reads', 'authenticated', array['SELECT'], 'authenticated may only read conversation_reads');
 select table_privs_are('public', 'app_settings', 'authenticated', '{}'::text[], 'authenticated holds no privilege on app_settings');
 select table_privs_are('public', 'push_outbox', 'authenticated', '{}'::text[], 'authenticated holds no privilege on push_outbox');
+select table_privs_are('public', 'attachments', 'authenticated', array['SELECT'], 'authenticated may only read attachments');
 select table_privs_are('public', 'conversation_changes', 'authenticated', array['SELECT'], 'authenticated may only read conversation_changes');
 select table_privs_are('public', 'message_reactions', 'authenticated', array['SELECT'], 'authenticated may only read message_reactions');
 select table_privs_are('public', 'message_details', 'authenticated', array['SELECT'], 'authenticated may only read message_details');
@@ -112,11 +118,12 @@ select is(
   (select array_agg(p.proname::text order by p.proname) from pg_proc p
    where p.pronamespace = 'public'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')),
   array[
-    'add_members', 'add_reaction', 'claim_my_pushes', 'complete_my_pushes', 'create_group', 'delete_message', 'edit_message',
-    'enqueue_session_revoked', 'get_changes', 'get_conversation', 'get_messages', 'get_profile', 'get_sent_message',
-    'list_conversations', 'mark_read', 'message_attachments', 'message_json', 'my_conversation_ids', 'reaction_summary',
-    'release_my_pushes', 'remove_member', 'remove_reaction', 'rename_group', 'reply_preview', 'search_profiles', 'send_message',
-    'update_profile'
+    'add_members', 'add_reaction', 'can_read_attachment_object', 'can_write_attachment_object', 'claim_my_pushes',
+    'complete_attachment', 'complete_my_pushes', 'create_attachment', 'create_group', 'delete_message', 'edit_message',
+    'enqueue_session_revoked', 'get_attachment', 'get_changes', 'get_conversation', 'get_messages', 'get_profile',
+    'get_sent_message', 'list_conversations', 'mark_read', 'message_attachments', 'message_json',
+    'my_conversation_ids', 'reaction_summary', 'readable_attachment', 'release_my_pushes', 'remove_member',
+    'remove_reaction', 'rename_group', 'reply_preview', 'search_profiles', 'send_message', 'update_profile'
   ],
   'authenticated may execute exactly the API functions'
 );
@@ -131,12 +138,14 @@ select is(
   (select array_agg(p.proname::text order by p.proname) from pg_proc p
    where p.pronamespace = 'public'::regnamespace and p.prosecdef),
   array[
-    'add_direct_members', 'add_members', 'add_reaction', 'assign_message_position', 'claim_my_pushes', 'claim_pushes',
-    'claim_pushes_internal', 'complete_my_pushes', 'complete_pushes', 'complete_pushes_internal', 'create_group',
-    'delete_message', 'edit_message', 'enqueue_session_revoked', 'enqueue_session_revoked_for', 'handle_new_user', 'mark_read',
-    'my_conversation_ids', 'push_outbox_on_message', 'push_outbox_on_read', 'record_message_created', 'release_my_pushes',
-    'release_pushes', 'release_pushes_internal', 'remove_member', 'remove_reaction', 'rename_group', 'search_profiles',
-    'send_message', 'set_reaction', 'update_profile'
+    'add_direct_members', 'add_members', 'add_reaction', 'assign_message_position', 'can_read_attachment_object',
+    'can_write_attachment_object', 'claim_attachment_sweep', 'claim_my_pushes', 'claim_pushes',
+    'claim_pushes_internal', 'complete_attachment', 'complete_my_pushes', 'complete_pushes',
+    'complete_pushes_internal', 'create_attachment', 'create_group', 'delete_message', 'delete_swept_attachments',
+    'edit_message', 'enqueue_session_revoked', 'enqueue_session_revoked_for', 'get_attachment', 'handle_new_user',
+    'mark_read', 'my_conversation_ids', 'push_outbox_on_message', 'push_outbox_on_read', 'readable_attachment',
+    'record_message_created', 'release_my_pushes', 'release_pushes', 'release_pushes_internal', 'remove_member',
+    'remove_reaction', 'rename_group', 'search_profiles', 'send_message', 'set_reaction', 'update_profile'
   ],
   'exactly the writing functions, the triggers, the directory search, the policies'' membership lookup and the outbox''s functions run as their owner'
 );

@@ -391,6 +391,7 @@ describe.each(MODES)("the contract through %s", (mode) => {
           "confirm/callback",
           "socket handshake",
           "webhook receiver",
+          "attachments",
         ]),
       );
     });
@@ -540,6 +541,76 @@ describe.each(MODES)("the contract through %s", (mode) => {
       expect((await api("DELETE", `${conversation}/members/${dan.id}`, { user: ann })).status).toBe(200);
       expectErrorShape(await api("GET", `/api/chat/history?conversation=${id}`, { user: dan }), 404, "conversation_not_found");
       expect((await api("DELETE", `${conversation}/members/${cat.id}`, { user: cat })).body).toEqual({ data: { left: true } });
+    });
+
+    it("when a user attaches files, then the upload flow answers 201/200 with the documented headers, and the attachment codes", async () => {
+      const png = Buffer.from(
+        "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==",
+        "base64",
+      );
+      const { user: sender } = await signIn(stack, freshEmail("attacher"));
+      const start = (name: string, size: number) =>
+        api("POST", "/api/chat/attachments", { user: sender, json: { with: bob.id, name, size } });
+      const created = await start("dot.png", png.byteLength);
+      expect(created.status, created.text).toBe(201);
+      const { attachment, upload } = created.body.data;
+      expect(upload).toEqual({ method: "PUT", url: `/api/chat/attachments/${attachment.id}/content`, headers: expect.any(Object) });
+      expectErrorShape(await api("POST", `/api/chat/attachments/${attachment.id}/complete`, { user: sender }), 409, "upload_missing");
+      expectErrorShape(
+        await api("PUT", upload.url, { user: sender, body: Buffer.concat([png, png]), headers: upload.headers }),
+        413,
+        "attachment_too_large",
+      );
+      expect((await api("PUT", upload.url, { user: sender, body: png, headers: upload.headers })).status).toBe(200);
+      const done = await api("POST", `/api/chat/attachments/${attachment.id}/complete`, { user: sender });
+      expect(done.body.data).toMatchObject({ contentType: "image/png", kind: "image", width: 2, height: 2 });
+      expectErrorShape(await api("PUT", upload.url, { user: sender, body: png, headers: upload.headers }), 409, "attachment_complete");
+      expectErrorShape(await api("GET", `/api/chat/attachments/${attachment.id}`, { user: bob }), 404, "attachment_not_found");
+      const sent = await api("POST", "/api/chat/send", {
+        user: sender,
+        json: { recipientId: bob.id, clientId: randomUUID(), attachmentIds: [attachment.id] },
+      });
+      expect(sent.status, sent.text).toBe(201);
+      expect(chatMessageSchema.parse(sent.body.data).attachments).toEqual([done.body.data]);
+      expectErrorShape(
+        await api("POST", "/api/chat/send", {
+          user: sender,
+          json: { recipientId: bob.id, clientId: randomUUID(), attachmentIds: [attachment.id] },
+        }),
+        422,
+        "invalid_attachments",
+      );
+      const file = await api("GET", `/api/chat/attachments/${attachment.id}`, { user: bob });
+      expect(file.status).toBe(200);
+      expect(file.headers.get("content-type")).toBe("image/png");
+      expect(file.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(file.headers.get("content-disposition")).toBe("inline; filename=dot.png");
+      expect(file.headers.get("cache-control")).toMatch(/^private/);
+      expect(
+        (await api("GET", `/api/chat/attachments/${attachment.id}?download=1`, { user: bob })).headers.get("content-disposition"),
+      ).toBe("attachment; filename=dot.png");
+      expectErrorShape(
+        await api("POST", "/api/chat/send", {
+          user: sender,
+          json: { recipientId: bob.id, clientId: randomUUID(), attachmentIds: Array.from({ length: 11 }, () => randomUUID()) },
+        }),
+        422,
+        "too_many_attachments",
+      );
+      expectErrorShape(await start("big.bin", LIMITS.attachmentMaxBytes + 1), 413, "attachment_too_large");
+      // The quota: a fresh user fills it with the largest files, then one byte more is refused.
+      const { user: quota } = await signIn(stack, freshEmail("quota"));
+      const ask = (size: number) => api("POST", "/api/chat/attachments", { user: quota, json: { with: bob.id, name: "q.bin", size } });
+      for (let used = 0; used < LIMITS.attachmentQuotaBytes; used += LIMITS.attachmentMaxBytes)
+        expect((await ask(LIMITS.attachmentMaxBytes)).status).toBe(201);
+      expectErrorShape(await ask(1), 413, "quota_exceeded");
+      // The upload rate: a fresh user asks RATE_LIMIT_ATTACHMENTS times, then 429 with Retry-After.
+      const { user: busy } = await signIn(stack, freshEmail("busy"));
+      for (let i = 0; i < LIMITS.attachmentUploads; i++)
+        expect((await api("POST", "/api/chat/attachments", { user: busy, json: { with: bob.id, name: "r", size: 1 } })).status).toBe(201);
+      const limited = await api("POST", "/api/chat/attachments", { user: busy, json: { with: bob.id, name: "r", size: 1 } });
+      expectErrorShape(limited, 429, "rate_limited");
+      expectRetryAfter(limited, 60);
     });
 
     it("when members edit, delete, react and reply, then the lifecycle endpoints answer their documented codes, pushes arrive live and the change stream replays them", async () => {

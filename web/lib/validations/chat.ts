@@ -58,12 +58,27 @@ export const sendMessageSchema = z
   .strictObject({
     recipientId: z.uuid({ error: "recipientId must be a UUID" }).optional(),
     conversationId: conversationIdSchema("conversationId").optional(),
-    content: messageContentSchema,
+    /** Optional when `attachmentIds` names at least one attachment. */
+    content: z.string({ error: "content must be a string" }).optional(),
     clientId: z.uuid({ error: "clientId must be a UUID" }),
     /** An earlier message of the same conversation (else 422 invalid_reply). */
     replyToId: z.uuid({ error: "replyToId must be a message id (UUID)" }).optional(),
+    /** Own completed uploads of this conversation, in order (more than 10: 422 too_many_attachments). */
+    attachmentIds: z
+      .array(z.uuid({ error: "attachmentIds must hold attachment ids (UUID)" }))
+      .max(100, "attachmentIds must hold at most 100 ids")
+      .refine((ids) => new Set(ids).size === ids.length, "attachmentIds must not repeat an id")
+      .optional(),
   })
-  .superRefine(exactlyOneTarget("recipientId", "conversationId"));
+  .superRefine(exactlyOneTarget("recipientId", "conversationId"))
+  .transform((input, context) => {
+    // With attachments, no text (or only spaces) is fine; otherwise the content rules apply.
+    if ((input.attachmentIds?.length ?? 0) > 0 && (input.content ?? "").trim() === "") return { ...input, content: "" };
+    const content = messageContentSchema.safeParse(input.content);
+    if (content.success) return { ...input, content: content.data };
+    for (const issue of content.error.issues) context.addIssue({ code: "custom", path: ["content"], message: issue.message });
+    return z.NEVER;
+  });
 export type SendMessageInput = z.infer<typeof sendMessageSchema>;
 
 /** Query string values are strings; limit is clamped rather than refused. */

@@ -9,6 +9,7 @@ import {
   toMessageDetails,
   toProfile,
   toReadState,
+  toStoredAttachment,
 } from "./rows";
 import { pgErrorCode, PG_ERRORS } from "./sql/client";
 import type { ChatStore } from "./types";
@@ -40,7 +41,7 @@ export function createChatStore(rpc: RpcTransport): ChatStore {
   }
 
   return {
-    async insertMessage(userId, { recipientId, conversationId, content, clientId, replyToId }) {
+    async insertMessage(userId, { recipientId, conversationId, content, clientId, replyToId, attachmentIds }) {
       try {
         const [row] = await rpc.call(userId, "send_message", {
           p_recipient_id: recipientId,
@@ -48,6 +49,7 @@ export function createChatStore(rpc: RpcTransport): ChatStore {
           p_content: content,
           p_client_id: clientId,
           p_reply_to_id: replyToId,
+          p_attachment_ids: attachmentIds?.length ? attachmentIds : undefined,
         });
         if (!row) throw new Error("send_message returned no row");
         return { message: toMessage(row), created: row.created };
@@ -127,6 +129,39 @@ export function createChatStore(rpc: RpcTransport): ChatStore {
 
     async searchProfiles(userId, query, limit) {
       return (await rpc.call(userId, "search_profiles", { p_query: query, p_limit: limit })).map(toProfile);
+    },
+
+    async createAttachment(userId, { conversationId, peerId, name, size }) {
+      try {
+        const [row] = await rpc.call(userId, "create_attachment", {
+          p_conversation_id: conversationId,
+          p_peer_id: peerId,
+          p_name: name,
+          p_size: size,
+        });
+        if (!row) throw new Error("create_attachment returned no row");
+        return toStoredAttachment(row);
+      } catch (error) {
+        if (pgErrorCode(error) === PG_ERRORS.foreignKeyViolation) throw notFound("user_not_found", "That user does not exist.");
+        throw error;
+      }
+    },
+
+    async getAttachment(userId, attachmentId) {
+      const [row] = await rpc.call(userId, "get_attachment", { p_id: attachmentId });
+      return row ? toStoredAttachment(row) : null;
+    },
+
+    async completeAttachment(userId, attachmentId, { contentType, size, kind, width, height }) {
+      const [row] = await rpc.call(userId, "complete_attachment", {
+        p_id: attachmentId,
+        p_content_type: contentType,
+        p_size: size,
+        p_kind: kind,
+        p_width: width ?? undefined,
+        p_height: height ?? undefined,
+      });
+      return row ? toStoredAttachment(row) : null;
     },
 
     async editMessage(userId, messageId, content) {

@@ -13,6 +13,7 @@ import type {
   UserProfile,
 } from "@/lib/types";
 import type { FunctionRow } from "./rpc";
+import type { StoredAttachment } from "./types";
 
 // Rows as the schema's functions return them (typed from the generated database types), mapped
 // to the API's shapes. Drivers differ: int8 may come as a string, timestamps as Date.
@@ -51,6 +52,7 @@ export type ProfileRow = Pick<FunctionRow<"get_profile">, "id" | "email" | "disp
 export type ConversationRow = FunctionRow<"list_conversations">;
 export type ConversationDetailRow = FunctionRow<"get_conversation">;
 export type ReadRow = FunctionRow<"mark_read">;
+export type AttachmentRow = FunctionRow<"get_attachment">;
 
 const toIso = (value: Date | string) => new Date(value).toISOString();
 const nullable = <T>(value: T): T | null => value ?? null;
@@ -76,11 +78,41 @@ export function toMessage(row: MessageRow): ChatMessage {
       ? { event, actorId: row.sender_id, userIds: [...(nullable(row.system_user_ids) ?? [])], name: nullable(row.system_name) }
       : null,
     pos: Number(row.pos),
-    attachments: fromJson<Attachment[] | null>(row.attachments) ?? [],
+    attachments: (fromJson<Attachment[] | null>(row.attachments) ?? []).map(toAttachment),
     replyTo: replyTo ? fromJson<ReplyPreview>(replyTo) : null,
     editedAt: editedAt ? toIso(editedAt) : null,
     deletedAt: deletedAt ? toIso(deletedAt) : null,
     reactions: fromJson<ReactionSummary[] | null>(row.reactions) ?? [],
+  };
+}
+
+const toAttachment = (value: Attachment): Attachment => ({
+  id: value.id,
+  name: value.name,
+  contentType: value.contentType,
+  size: Number(value.size),
+  kind: value.kind === "image" ? "image" : "file",
+  width: value.width == null ? null : Number(value.width),
+  height: value.height == null ? null : Number(value.height),
+});
+
+export function toStoredAttachment(row: AttachmentRow): StoredAttachment {
+  return {
+    ...toAttachment({
+      id: row.id,
+      name: row.name,
+      contentType: row.content_type,
+      size: Number(row.size),
+      kind: row.kind as Attachment["kind"],
+      width: nullable(row.width),
+      height: nullable(row.height),
+    }),
+    conversationId: row.conversation_id,
+    uploaderId: row.uploader_id,
+    messageId: nullable(row.message_id),
+    storageKey: row.storage_key,
+    status: row.status === "ready" ? "ready" : "pending",
+    createdAt: toIso(row.created_at),
   };
 }
 

@@ -220,6 +220,8 @@ export async function createSupabaseEmulator({ url, db }: { url: string; db: Sql
     handlers,
     state,
     serviceRoleKey,
+    /** The verified claims of a request's user JWT (null: none, or invalid), for other emulated services. */
+    bearerClaims,
     /** What Supabase does when the user clicks a PKCE magic link: a one-time code for the redirect. */
     async issueAuthCode(email: string): Promise<string> {
       const mail = [...state.outbox].reverse().find((m) => m.email === email);

@@ -30,6 +30,9 @@ const HOST = "127.0.0.1";
 export const LIMITS = {
   sendPerUser: 30,
   usersSearch: 20,
+  attachmentUploads: 20,
+  attachmentMaxBytes: 100_000,
+  attachmentQuotaBytes: 300_000,
   /** EDIT_WINDOW_SECONDS: short, so the suite sees a window close (it waits out only what is left of it). */
   editWindowSeconds: 60,
 } as const;
@@ -190,6 +193,9 @@ export async function startContractStack(mode: WebMode): Promise<ContractStack> 
     RATE_LIMIT_LOGIN_IP: "100000/60",
     RATE_LIMIT_SEND: `${LIMITS.sendPerUser}/60`,
     RATE_LIMIT_USERS: `${LIMITS.usersSearch}/60`,
+    RATE_LIMIT_ATTACHMENTS: `${LIMITS.attachmentUploads}/60`,
+    ATTACHMENT_MAX_BYTES: String(LIMITS.attachmentMaxBytes),
+    ATTACHMENT_QUOTA_BYTES: String(LIMITS.attachmentQuotaBytes),
     EDIT_WINDOW_SECONDS: String(LIMITS.editWindowSeconds),
   };
 

@@ -14,6 +14,7 @@ import { badRequest, DomainError, notFound } from "@/server/errors";
 import type { RealtimePush } from "@/server/realtime/push";
 import type { RateLimits } from "@/server/rate-limit";
 import type { ChatStore, ConversationTarget } from "@/server/store/types";
+import { MAX_ATTACHMENTS_PER_MESSAGE } from "@/lib/validations/attachments";
 
 export interface ChatDeps {
   store: ChatStore;
@@ -24,6 +25,9 @@ export interface ChatDeps {
 const CONVERSATION_LIST_LIMIT = 100;
 
 /** The same message as the SQL raises (send_message): another message already has this clientId. */
+const tooManyAttachments = () =>
+  new DomainError(422, "too_many_attachments", `A message carries at most ${MAX_ATTACHMENTS_PER_MESSAGE} attachments.`);
+
 const clientIdConflict = () => new DomainError(409, "client_id_conflict", "This clientId was already used for another message.");
 
 /**
@@ -37,6 +41,7 @@ export async function sendMessage(
   senderId: string,
   input: SendMessageInput,
 ): Promise<{ message: ChatMessage; created: boolean }> {
+  if ((input.attachmentIds?.length ?? 0) > MAX_ATTACHMENTS_PER_MESSAGE) throw tooManyAttachments();
   try {
     await limits.consume("sendPerUser", senderId);
   } catch (error) {

@@ -69,6 +69,8 @@ export interface UserTransactionSettings {
   sendLimit?: { points: number; durationSeconds: number };
   /** GROUP_MAX_MEMBERS for the SQL (`chat.group_max_members`); otherwise the database's `app_settings` row (100). */
   groupMaxMembers?: number;
+  /** ATTACHMENT_MAX_BYTES and ATTACHMENT_QUOTA_BYTES for the SQL; otherwise the database's `app_settings` rows. */
+  attachments?: { maxBytes: number; quotaBytes: number };
   /** EDIT_WINDOW_SECONDS for the SQL (`chat.edit_window_seconds`); otherwise the database's `app_settings` row (24 h). */
   editWindowSeconds?: number;
 }
@@ -97,7 +99,7 @@ export function queryAsUser<Row>(db: SqlClient, userId: string, statement: strin
   return db.script<Row>(`${userPrelude(userId, settings)}; ${statement}`);
 }
 
-function userPrelude(userId: string, { sendLimit, groupMaxMembers, editWindowSeconds }: UserTransactionSettings): string {
+function userPrelude(userId: string, { sendLimit, groupMaxMembers, editWindowSeconds, attachments }: UserTransactionSettings): string {
   const claims = quoteLiteral(JSON.stringify({ sub: userId, role: "authenticated" }));
   let prelude = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claims}, true)`;
   if (sendLimit) {
@@ -105,6 +107,10 @@ function userPrelude(userId: string, { sendLimit, groupMaxMembers, editWindowSec
     prelude += `, set_config('chat.send_limit', ${quoteLiteral(rule)}, true)`;
   }
   if (groupMaxMembers) prelude += `, set_config('chat.group_max_members', '${Math.trunc(groupMaxMembers)}', true)`;
+  if (attachments) {
+    prelude += `, set_config('chat.attachment_max_bytes', '${Math.trunc(attachments.maxBytes)}', true)`;
+    prelude += `, set_config('chat.attachment_quota_bytes', '${Math.trunc(attachments.quotaBytes)}', true)`;
+  }
   if (editWindowSeconds !== undefined) prelude += `, set_config('chat.edit_window_seconds', '${Math.trunc(editWindowSeconds)}', true)`;
   return prelude;
 }
