@@ -7,6 +7,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { Spinner } from "@/components/ui/spinner";
 import { cn } from "@/lib/utils";
 import { UserAvatar } from "./avatar";
+import { MessageContent } from "./message-content";
 import { dayKey, describeSystemMessage, formatDay, formatTime, listNames, nameOf } from "./format";
 
 // Closer than this to the bottom counts as "reading the latest": new messages keep it pinned.
@@ -283,12 +284,12 @@ export function MessageList(props: MessageListProps) {
                 </>
               ) : null}
               <span className="sr-only">{row.mine ? "You" : group ? nameOf(people, row.senderId) : name}: </span>
-              {/* Text as React children: escaped, never parsed as HTML. */}
+              {/* Formatting as React elements (message-content.tsx): never parsed as HTML. */}
               <div
                 className={cn(bubbleVariants({ mine: row.mine, continued: row.continued, status: row.status }))}
                 data-testid="message-content"
               >
-                {row.content}
+                <MessageContent content={row.content} />
               </div>
               <div
                 className="mt-[0.2rem] px-[0.35rem] text-[0.72rem] text-muted-foreground"
