@@ -15,3 +15,7 @@ export const GROUP_MEMBER_IDS_MAX = 1000;
 export const GROUP_MAX_MEMBERS_DEFAULT = 100;
 /** Fewest members of a new group, its creator included. */
 export const GROUP_MIN_MEMBERS = 3;
+/** Message search (GET /api/chat/search): longest query, default and largest page. */
+export const SEARCH_QUERY_MAX = 200;
+export const SEARCH_DEFAULT_LIMIT = 20;
+export const SEARCH_MAX_LIMIT = 50;

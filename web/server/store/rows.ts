@@ -5,9 +5,12 @@ import type {
   ConversationSummary,
   MemberRole,
   ReadState,
+  SearchResult,
   SystemEvent,
   UserProfile,
 } from "@/lib/types";
+import { chatMessageSchema } from "socket-server/contract";
+import type { SearchCursor } from "@/lib/validations/search";
 import type { FunctionRow } from "./rpc";
 
 // Rows as the schema's functions return them (typed from the generated database types), mapped
@@ -105,3 +108,12 @@ export const toReadState = (row: ReadRow): ReadState => ({
   peerId: nullable(row.peer_id),
   lastReadSeq: Number(row.last_read_seq),
 });
+
+export type SearchRow = FunctionRow<"search_messages">;
+
+/** A search hit: the message arrives in its wire shape (jsonb), checked against the contract. */
+export function toSearchHit(row: SearchRow): { result: SearchResult; cursor: SearchCursor } {
+  const message = chatMessageSchema.parse(fromJson(row.message));
+  const rank = Number(row.rank);
+  return { result: { message, highlight: row.highlight, rank }, cursor: { rank, at: Number(row.sort_at), id: message.id } };
+}

@@ -201,3 +201,5 @@ export function getProfile({ store }: Pick<ChatDeps, "store">, userId: string): 
 export function updateProfile({ store }: Pick<ChatDeps, "store">, userId: string, displayName: string | null): Promise<UserProfile> {
   return store.updateProfile(userId, displayName || null);
 }
+
+export { searchMessages } from "./search";
