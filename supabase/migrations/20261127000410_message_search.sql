@@ -19,19 +19,6 @@
 -- The index the search uses: the same expression as search_messages's match.
 create index messages_search_idx on public.messages using gin (to_tsvector('simple'::regconfig, content));
 
--- The query's words as a tsquery of prefixes joined by AND; null when it has no words. Each
--- lexeme is quoted for the tsquery input syntax (quotes and backslashes doubled), so no input
--- can inject an operator.
-create function public.message_search_query(p_query text)
-returns tsquery
-language sql
-immutable
-set search_path = ''
-as $$
-  select string_agg('''' || replace(replace(l.lexeme, '\', '\\'), '''', '''''') || ''':*', ' & ')::tsquery
-  from unnest(tsvector_to_array(to_tsvector('simple'::regconfig, coalesce(p_query, '')))) as l (lexeme);
-$$;
-
 -- One page of the caller's messages matching p_query, best first. SECURITY INVOKER: row level
 -- security keeps it to the caller's conversations. p_conversation_id narrows it to one of them
 -- (PT404 conversation_not_found otherwise, as for history). The page after a result is the one
@@ -51,10 +38,15 @@ security invoker
 set search_path = ''
 as $$
 declare
-  v_query tsquery := public.message_search_query(p_query);
+  v_query tsquery;
   v_limit integer := greatest(1, least(100, coalesce(p_limit, 20)));
   v_markers text := chr(57344) || chr(57345);
 begin
+  -- The query's words as prefixes joined by AND (null: no words). Each lexeme is quoted for the
+  -- tsquery input syntax (quotes and backslashes doubled), so no input can inject an operator.
+  select string_agg('''' || replace(replace(l.lexeme, '\', '\\'), '''', '''''') || ''':*', ' & ')::tsquery into v_query
+  from unnest(tsvector_to_array(to_tsvector('simple'::regconfig, coalesce(p_query, '')))) as l (lexeme);
+
   if p_conversation_id is not null and not exists (select 1 from public.conversations c where c.id = p_conversation_id) then
     raise exception using errcode = 'PT404', message = 'There is no such conversation.', hint = 'conversation_not_found';
   end if;
@@ -105,5 +97,5 @@ begin
 end;
 $$;
 
-revoke execute on function public.message_search_query, public.search_messages from public, anon;
-grant execute on function public.message_search_query, public.search_messages to authenticated;
+revoke execute on function public.search_messages from public, anon;
+grant execute on function public.search_messages to authenticated;

@@ -509,7 +509,6 @@ export type Database = {
           user_id: string
         }[]
       }
-      message_search_query: { Args: { p_query: string }; Returns: unknown }
       my_conversation_ids: {
         Args: Record<PropertyKey, never>
         Returns: string[]

@@ -19,6 +19,8 @@ select functions_are(
     -- what users call (through PostgREST in Supabase mode)
     'get_messages', 'get_profile', 'get_sent_message', 'list_conversations', 'mark_read', 'search_profiles',
     'send_message', 'update_profile',
+    -- message search (search.test.sql)
+    'search_messages',
     -- groups (groups.test.sql); my_conversation_ids is what the policies call
     'add_members', 'create_group', 'get_conversation', 'my_conversation_ids', 'remove_member', 'rename_group',
     'claim_my_pushes', 'complete_my_pushes', 'enqueue_session_revoked', 'release_my_pushes',
@@ -97,7 +99,7 @@ select is(
   array[
     'add_members', 'claim_my_pushes', 'complete_my_pushes', 'create_group', 'enqueue_session_revoked', 'get_conversation',
     'get_messages', 'get_profile', 'get_sent_message', 'list_conversations', 'mark_read', 'my_conversation_ids',
-    'release_my_pushes', 'remove_member', 'rename_group', 'search_profiles', 'send_message', 'update_profile'
+    'release_my_pushes', 'remove_member', 'rename_group', 'search_messages', 'search_profiles', 'send_message', 'update_profile'
   ],
   'authenticated may execute exactly the API functions'
 );
