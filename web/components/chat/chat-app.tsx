@@ -89,7 +89,9 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
             people={state.people}
             onSelect={({ message }) => {
               setFound(null);
-              void jumpToMessage(chat, message).then((held) => held && setFound({ conversationId: message.conversationId, messageId: message.id }));
+              void jumpToMessage(chat, message).then(
+                (held) => held && setFound({ conversationId: message.conversationId, messageId: message.id }),
+              );
             }}
           />
           <ThemeToggle />

@@ -57,7 +57,8 @@ describe("formatMessage", () => {
   });
 
   it("when a message has javascript:, data: or markdown links, then no link is made and the text stays as typed", () => {
-    const content = "[click](javascript:alert(1)) <javascript:alert(1)> [x](https://evil.example) ![i](https://e.example/p.png) data:text/html,<b>";
+    const content =
+      "[click](javascript:alert(1)) <javascript:alert(1)> [x](https://evil.example) ![i](https://e.example/p.png) data:text/html,<b>";
     const nodes = formatMessage(content);
     expect(links(nodes)).toEqual([]);
     expect(visibleText(nodes)).toBe(content);
@@ -113,7 +114,15 @@ describe("safeHref", () => {
   });
 
   it("when the URL is javascript:, data:, vbscript:, relative or disguised, then there is no link", () => {
-    for (const href of ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "java\nscript:alert(1)", "data:text/html,x", "vbscript:x", "/relative", "//evil.example"]) {
+    for (const href of [
+      "javascript:alert(1)",
+      " JaVaScRiPt:alert(1)",
+      "java\nscript:alert(1)",
+      "data:text/html,x",
+      "vbscript:x",
+      "/relative",
+      "//evil.example",
+    ]) {
       expect(safeHref(href)).toBeNull();
     }
   });

@@ -542,7 +542,8 @@ describe.each(MODES)("the contract through %s", (mode) => {
       const { user: eve } = await signIn(stack, freshEmail("eve"));
       const word = `kestrel${randomUUID().slice(0, 8)}`;
       const sent = [];
-      for (const content of [`${word} once`, `${word} ${word} twice`, `a <b>${word}</b> tag`]) sent.push((await sendAs(ann, bob.id, content)).body.data);
+      for (const content of [`${word} once`, `${word} ${word} twice`, `a <b>${word}</b> tag`])
+        sent.push((await sendAs(ann, bob.id, content)).body.data);
       const search = (user: typeof ann, query: string) => api("GET", `/api/chat/search?${query}`, { user });
 
       const first = await search(bob, `q=${word}&limit=2`);
@@ -551,7 +552,10 @@ describe.each(MODES)("the contract through %s", (mode) => {
       expect(first.body.data.results[1].highlight).toBe(`a <b>\uE000${word}\uE001</b> tag`);
       expect(chatMessageSchema.safeParse(first.body.data.results[0].message).error?.issues ?? []).toEqual([]);
       const second = await search(bob, `q=${word}&limit=2&cursor=${first.body.data.next}`);
-      expect([second.body.data.results.map((r: { message: { id: string } }) => r.message.id), second.body.data.next]).toEqual([[sent[0].id], null]);
+      expect([second.body.data.results.map((r: { message: { id: string } }) => r.message.id), second.body.data.next]).toEqual([
+        [sent[0].id],
+        null,
+      ]);
 
       expect((await search(eve, `q=${word}`)).body).toEqual({ data: { results: [], next: null } });
       expectErrorShape(await search(eve, `q=${word}&conversationId=${sent[0].conversationId}`), 404, "conversation_not_found");

@@ -78,7 +78,11 @@ describe.each(drivers)("message search on $name", ({ open, skip }) => {
 
   it("when a member leaves a group, then its messages are no longer found", async () => {
     const [owner, max, nina] = [await user("owner"), await user("max"), await user("nina")];
-    const group = await createConversation(deps, owner, createConversationSchema.parse({ kind: "group", name: "Birds", memberIds: [max, nina] }));
+    const group = await createConversation(
+      deps,
+      owner,
+      createConversationSchema.parse({ kind: "group", name: "Birds", memberIds: [max, nina] }),
+    );
     await sayIn(owner, group.id, "the pelicanword is here");
     expect((await search(nina, { q: "pelicanword" })).results).toHaveLength(1);
     await deps.store.removeMember(nina, group.id, nina);
