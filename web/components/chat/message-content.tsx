@@ -24,7 +24,7 @@ function render(nodes: FormatNode[]): ReactNode[] {
         );
       case "link":
         return (
-          <a key={index} href={node.href} target="_blank" rel="noopener noreferrer" className="underline underline-offset-2">
+          <a key={index} href={node.href} target="_blank" rel="noopener noreferrer" className="text-inherit underline underline-offset-2">
             {node.text}
           </a>
         );
