@@ -62,9 +62,9 @@ begin
              (extract(epoch from m.created_at) * 1000000)::bigint as sort_at
       from public.messages m
       where to_tsvector('simple'::regconfig, m.content) @@ v_query
-        -- Text messages only; a deleted message's content is '' and never matches.
+        -- Text messages only, never a deleted one (its content is '' too, so it could not match).
         and m.kind = 'text'
-        and m.content <> ''
+        and m.deleted_at is null
         and (p_conversation_id is null or m.conversation_id = p_conversation_id)
     ),
     page as (
@@ -73,13 +73,8 @@ begin
       order by h.rank desc, h.sort_at desc, h.id desc
       limit v_limit
     )
-    select jsonb_build_object(
-             'id', m.id, 'conversationId', m.conversation_id, 'seq', m.seq,
-             'senderId', m.sender_id, 'recipientId', m.recipient_id, 'kind', m.kind, 'content', m.content,
-             'clientId', m.client_id,
-             'createdAt', to_char(m.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-             'system', null
-           ),
+    -- The message as every API carries it (reactions, reply, edited…: message_json, 000400).
+    select public.message_json(m.id),
            p.rank,
            ts_headline(
              'simple'::regconfig, translate(m.content, v_markers, ''), v_query,

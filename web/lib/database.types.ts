@@ -27,6 +27,58 @@ export type Database = {
         }
         Relationships: []
       }
+      conversation_changes: {
+        Row: {
+          actor_id: string
+          conversation_id: string
+          created_at: string
+          emoji: string | null
+          message_id: string
+          pos: number
+          type: string
+        }
+        Insert: {
+          actor_id: string
+          conversation_id: string
+          created_at?: string
+          emoji?: string | null
+          message_id: string
+          pos: number
+          type: string
+        }
+        Update: {
+          actor_id?: string
+          conversation_id?: string
+          created_at?: string
+          emoji?: string | null
+          message_id?: string
+          pos?: number
+          type?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "conversation_changes_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "conversation_changes_message_id_fkey"
+            columns: ["message_id"]
+            isOneToOne: false
+            referencedRelation: "message_details"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "conversation_changes_message_id_fkey"
+            columns: ["message_id"]
+            isOneToOne: false
+            referencedRelation: "messages"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       conversation_members: {
         Row: {
           conversation_id: string
@@ -105,6 +157,7 @@ export type Database = {
           id: string
           kind: string
           last_message_at: string | null
+          last_pos: number
           last_seq: number
           name: string | null
           user_a: string | null
@@ -115,6 +168,7 @@ export type Database = {
           id?: string
           kind?: string
           last_message_at?: string | null
+          last_pos?: number
           last_seq?: number
           name?: string | null
           user_a?: string | null
@@ -125,6 +179,7 @@ export type Database = {
           id?: string
           kind?: string
           last_message_at?: string | null
+          last_pos?: number
           last_seq?: number
           name?: string | null
           user_a?: string | null
@@ -147,15 +202,72 @@ export type Database = {
           },
         ]
       }
+      message_reactions: {
+        Row: {
+          conversation_id: string
+          created_at: string
+          emoji: string
+          message_id: string
+          user_id: string
+        }
+        Insert: {
+          conversation_id: string
+          created_at?: string
+          emoji: string
+          message_id: string
+          user_id: string
+        }
+        Update: {
+          conversation_id?: string
+          created_at?: string
+          emoji?: string
+          message_id?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "message_reactions_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "message_reactions_message_id_fkey"
+            columns: ["message_id"]
+            isOneToOne: false
+            referencedRelation: "message_details"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "message_reactions_message_id_fkey"
+            columns: ["message_id"]
+            isOneToOne: false
+            referencedRelation: "messages"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "message_reactions_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       messages: {
         Row: {
           client_id: string
           content: string
           conversation_id: string
           created_at: string
+          deleted_at: string | null
+          edited_at: string | null
           id: string
           kind: string
+          pos: number
           recipient_id: string | null
+          reply_to_id: string | null
           sender_id: string
           seq: number
           system_event: string | null
@@ -167,9 +279,13 @@ export type Database = {
           content: string
           conversation_id: string
           created_at?: string
+          deleted_at?: string | null
+          edited_at?: string | null
           id?: string
           kind?: string
+          pos: number
           recipient_id?: string | null
+          reply_to_id?: string | null
           sender_id?: string
           seq: number
           system_event?: string | null
@@ -181,9 +297,13 @@ export type Database = {
           content?: string
           conversation_id?: string
           created_at?: string
+          deleted_at?: string | null
+          edited_at?: string | null
           id?: string
           kind?: string
+          pos?: number
           recipient_id?: string | null
+          reply_to_id?: string | null
           sender_id?: string
           seq?: number
           system_event?: string | null
@@ -203,6 +323,20 @@ export type Database = {
             columns: ["recipient_id"]
             isOneToOne: false
             referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_reply_to_id_fkey"
+            columns: ["reply_to_id"]
+            isOneToOne: false
+            referencedRelation: "message_details"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_reply_to_id_fkey"
+            columns: ["reply_to_id"]
+            isOneToOne: false
+            referencedRelation: "messages"
             referencedColumns: ["id"]
           },
           {
@@ -276,7 +410,108 @@ export type Database = {
       }
     }
     Views: {
-      [_ in never]: never
+      message_details: {
+        Row: {
+          attachments: Json | null
+          client_id: string | null
+          content: string | null
+          conversation_id: string | null
+          created_at: string | null
+          deleted_at: string | null
+          edited_at: string | null
+          id: string | null
+          kind: string | null
+          pos: number | null
+          reactions: Json | null
+          recipient_id: string | null
+          reply_to: Json | null
+          reply_to_id: string | null
+          sender_id: string | null
+          seq: number | null
+          system_event: string | null
+          system_name: string | null
+          system_user_ids: string[] | null
+        }
+        Insert: {
+          attachments?: never
+          client_id?: string | null
+          content?: string | null
+          conversation_id?: string | null
+          created_at?: string | null
+          deleted_at?: string | null
+          edited_at?: string | null
+          id?: string | null
+          kind?: string | null
+          pos?: number | null
+          reactions?: never
+          recipient_id?: string | null
+          reply_to?: never
+          reply_to_id?: string | null
+          sender_id?: string | null
+          seq?: number | null
+          system_event?: string | null
+          system_name?: string | null
+          system_user_ids?: string[] | null
+        }
+        Update: {
+          attachments?: never
+          client_id?: string | null
+          content?: string | null
+          conversation_id?: string | null
+          created_at?: string | null
+          deleted_at?: string | null
+          edited_at?: string | null
+          id?: string | null
+          kind?: string | null
+          pos?: number | null
+          reactions?: never
+          recipient_id?: string | null
+          reply_to?: never
+          reply_to_id?: string | null
+          sender_id?: string | null
+          seq?: number | null
+          system_event?: string | null
+          system_name?: string | null
+          system_user_ids?: string[] | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "messages_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_recipient_id_fkey"
+            columns: ["recipient_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_reply_to_id_fkey"
+            columns: ["reply_to_id"]
+            isOneToOne: false
+            referencedRelation: "message_details"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_reply_to_id_fkey"
+            columns: ["reply_to_id"]
+            isOneToOne: false
+            referencedRelation: "messages"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_sender_id_fkey"
+            columns: ["sender_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
     }
     Functions: {
       add_members: {
@@ -285,11 +520,42 @@ export type Database = {
           conversation_id: string
         }[]
       }
+      add_reaction: {
+        Args: { p_emoji: string; p_message_id: string }
+        Returns: {
+          attachments: Json | null
+          client_id: string | null
+          content: string | null
+          conversation_id: string | null
+          created_at: string | null
+          deleted_at: string | null
+          edited_at: string | null
+          id: string | null
+          kind: string | null
+          pos: number | null
+          reactions: Json | null
+          recipient_id: string | null
+          reply_to: Json | null
+          reply_to_id: string | null
+          sender_id: string | null
+          seq: number | null
+          system_event: string | null
+          system_name: string | null
+          system_user_ids: string[] | null
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "message_details"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       chat_trim: { Args: { p_value: string }; Returns: string }
       checked_display_name: {
         Args: { p_display_name: string }
         Returns: string
       }
+      checked_emoji: { Args: { p_emoji: string }; Returns: string }
       checked_group_name: { Args: { p_name: string }; Returns: string }
       checked_message_content: { Args: { p_content: string }; Returns: string }
       checked_user_ids: {
@@ -357,6 +623,67 @@ export type Database = {
           conversation_id: string
         }[]
       }
+      delete_message: {
+        Args: { p_message_id: string }
+        Returns: {
+          attachments: Json | null
+          client_id: string | null
+          content: string | null
+          conversation_id: string | null
+          created_at: string | null
+          deleted_at: string | null
+          edited_at: string | null
+          id: string | null
+          kind: string | null
+          pos: number | null
+          reactions: Json | null
+          recipient_id: string | null
+          reply_to: Json | null
+          reply_to_id: string | null
+          sender_id: string | null
+          seq: number | null
+          system_event: string | null
+          system_name: string | null
+          system_user_ids: string[] | null
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "message_details"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
+      edit_message: {
+        Args: { p_content: string; p_message_id: string }
+        Returns: {
+          attachments: Json | null
+          client_id: string | null
+          content: string | null
+          conversation_id: string | null
+          created_at: string | null
+          deleted_at: string | null
+          edited_at: string | null
+          id: string | null
+          kind: string | null
+          pos: number | null
+          reactions: Json | null
+          recipient_id: string | null
+          reply_to: Json | null
+          reply_to_id: string | null
+          sender_id: string | null
+          seq: number | null
+          system_event: string | null
+          system_name: string | null
+          system_user_ids: string[] | null
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "message_details"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
+      edit_window_seconds: { Args: Record<PropertyKey, never>; Returns: number }
       enforce_send_limit: { Args: { p_user_id: string }; Returns: undefined }
       enqueue_session_revoked: {
         Args: Record<PropertyKey, never>
@@ -366,15 +693,31 @@ export type Database = {
         Args: { p_session_id: string; p_user_id: string }
         Returns: undefined
       }
+      get_changes: {
+        Args: {
+          p_after?: number
+          p_conversation_id?: string
+          p_limit?: number
+          p_peer_id?: string
+        }
+        Returns: {
+          changes: Json
+          last_pos: number
+        }[]
+      }
       get_conversation: {
         Args: { p_conversation_id: string }
         Returns: {
+          attachments: Json
           client_id: string
           content: string
           conversation_id: string
           created_at: string
+          deleted_at: string
+          edited_at: string
           kind: string
           last_message_at: string
+          last_pos: number
           last_read_seq: number
           member_count: number
           member_list: Json
@@ -386,8 +729,12 @@ export type Database = {
           peer_email: string
           peer_id: string
           peer_last_read_seq: number
+          pos: number
+          reactions: Json
           read_states: Json
           recipient_id: string
+          reply_to: Json
+          reply_to_id: string
           role: string
           sender_id: string
           seq: number
@@ -406,22 +753,29 @@ export type Database = {
           p_peer_id?: string
         }
         Returns: {
-          client_id: string
-          content: string
-          conversation_id: string
-          created_at: string
-          id: string
-          kind: string
+          attachments: Json | null
+          client_id: string | null
+          content: string | null
+          conversation_id: string | null
+          created_at: string | null
+          deleted_at: string | null
+          edited_at: string | null
+          id: string | null
+          kind: string | null
+          pos: number | null
+          reactions: Json | null
           recipient_id: string | null
-          sender_id: string
-          seq: number
+          reply_to: Json | null
+          reply_to_id: string | null
+          sender_id: string | null
+          seq: number | null
           system_event: string | null
           system_name: string | null
           system_user_ids: string[] | null
         }[]
         SetofOptions: {
           from: "*"
-          to: "messages"
+          to: "message_details"
           isOneToOne: false
           isSetofReturn: true
         }
@@ -444,22 +798,29 @@ export type Database = {
       get_sent_message: {
         Args: { p_client_id: string }
         Returns: {
-          client_id: string
-          content: string
-          conversation_id: string
-          created_at: string
-          id: string
-          kind: string
+          attachments: Json | null
+          client_id: string | null
+          content: string | null
+          conversation_id: string | null
+          created_at: string | null
+          deleted_at: string | null
+          edited_at: string | null
+          id: string | null
+          kind: string | null
+          pos: number | null
+          reactions: Json | null
           recipient_id: string | null
-          sender_id: string
-          seq: number
+          reply_to: Json | null
+          reply_to_id: string | null
+          sender_id: string | null
+          seq: number | null
           system_event: string | null
           system_name: string | null
           system_user_ids: string[] | null
         }[]
         SetofOptions: {
           from: "*"
-          to: "messages"
+          to: "message_details"
           isOneToOne: false
           isSetofReturn: true
         }
@@ -469,12 +830,16 @@ export type Database = {
       list_conversations: {
         Args: { p_conversation_id?: string; p_limit?: number }
         Returns: {
+          attachments: Json
           client_id: string
           content: string
           conversation_id: string
           created_at: string
+          deleted_at: string
+          edited_at: string
           kind: string
           last_message_at: string
+          last_pos: number
           last_read_seq: number
           member_count: number
           member_preview: Json
@@ -485,8 +850,12 @@ export type Database = {
           peer_email: string
           peer_id: string
           peer_last_read_seq: number
+          pos: number
+          reactions: Json
           read_states: Json
           recipient_id: string
+          reply_to: Json
+          reply_to_id: string
           role: string
           sender_id: string
           seq: number
@@ -500,6 +869,33 @@ export type Database = {
         Args: { p_conversation_id: string; p_user_id: string }
         Returns: string
       }
+      lock_message: {
+        Args: { p_message_id: string; p_user_id: string }
+        Returns: {
+          client_id: string
+          content: string
+          conversation_id: string
+          created_at: string
+          deleted_at: string | null
+          edited_at: string | null
+          id: string
+          kind: string
+          pos: number
+          recipient_id: string | null
+          reply_to_id: string | null
+          sender_id: string
+          seq: number
+          system_event: string | null
+          system_name: string | null
+          system_user_ids: string[] | null
+        }
+        SetofOptions: {
+          from: "*"
+          to: "messages"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       mark_read: {
         Args: { p_conversation_id?: string; p_peer_id?: string; p_seq?: number }
         Returns: {
@@ -509,6 +905,8 @@ export type Database = {
           user_id: string
         }[]
       }
+      message_attachments: { Args: { p_message_id: string }; Returns: Json }
+      message_json: { Args: { p_message_id: string }; Returns: Json }
       my_conversation_ids: {
         Args: Record<PropertyKey, never>
         Returns: string[]
@@ -527,7 +925,25 @@ export type Database = {
         Args: { p_field: string; p_message: string }
         Returns: undefined
       }
+      raise_message_deleted: {
+        Args: Record<PropertyKey, never>
+        Returns: undefined
+      }
       raise_not_owner: { Args: Record<PropertyKey, never>; Returns: undefined }
+      reaction_summary: { Args: { p_message_id: string }; Returns: Json }
+      reactions_per_message_max: {
+        Args: Record<PropertyKey, never>
+        Returns: number
+      }
+      record_change: {
+        Args: {
+          p_actor: string
+          p_emoji: string
+          p_message_id: string
+          p_type: string
+        }
+        Returns: number
+      }
       release_my_pushes: {
         Args: { p_error: string; p_ids: number[] }
         Returns: undefined
@@ -547,11 +963,49 @@ export type Database = {
           left: boolean
         }[]
       }
+      remove_reaction: {
+        Args: { p_emoji: string; p_message_id: string }
+        Returns: {
+          attachments: Json | null
+          client_id: string | null
+          content: string | null
+          conversation_id: string | null
+          created_at: string | null
+          deleted_at: string | null
+          edited_at: string | null
+          id: string | null
+          kind: string | null
+          pos: number | null
+          reactions: Json | null
+          recipient_id: string | null
+          reply_to: Json | null
+          reply_to_id: string | null
+          sender_id: string | null
+          seq: number | null
+          system_event: string | null
+          system_name: string | null
+          system_user_ids: string[] | null
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "message_details"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       rename_group: {
         Args: { p_conversation_id: string; p_name: string }
         Returns: {
           conversation_id: string
         }[]
+      }
+      reply_preview: { Args: { p_message_id: string }; Returns: Json }
+      require_own_message: {
+        Args: {
+          p_message: Database["public"]["Tables"]["messages"]["Row"]
+          p_user_id: string
+        }
+        Returns: undefined
       }
       require_profiles: { Args: { p_ids: string[] }; Returns: undefined }
       require_user: { Args: Record<PropertyKey, never>; Returns: string }
@@ -592,22 +1046,60 @@ export type Database = {
           p_content?: string
           p_conversation_id?: string
           p_recipient_id?: string
+          p_reply_to_id?: string
         }
         Returns: {
+          attachments: Json
           client_id: string
           content: string
           conversation_id: string
           created: boolean
           created_at: string
+          deleted_at: string
+          edited_at: string
           id: string
           kind: string
+          pos: number
+          reactions: Json
           recipient_id: string
+          reply_to: Json
+          reply_to_id: string
           sender_id: string
           seq: number
           system_event: string
           system_name: string
           system_user_ids: string[]
         }[]
+      }
+      set_reaction: {
+        Args: { p_add: boolean; p_emoji: string; p_message_id: string }
+        Returns: {
+          attachments: Json | null
+          client_id: string | null
+          content: string | null
+          conversation_id: string | null
+          created_at: string | null
+          deleted_at: string | null
+          edited_at: string | null
+          id: string | null
+          kind: string | null
+          pos: number | null
+          reactions: Json | null
+          recipient_id: string | null
+          reply_to: Json | null
+          reply_to_id: string | null
+          sender_id: string | null
+          seq: number | null
+          system_event: string | null
+          system_name: string | null
+          system_user_ids: string[] | null
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "message_details"
+          isOneToOne: false
+          isSetofReturn: true
+        }
       }
       update_profile: {
         Args: { p_display_name: string }

@@ -1,7 +1,7 @@
 -- Message search: members find their conversations' messages, ranked and highlighted, a page
 -- at a time; strangers find nothing. Ann and Ben talk; Cat is a stranger to them.
 begin;
-select plan(11);
+select plan(12);
 
 insert into auth.users (id, email) values
   ('00000000-0000-4000-8000-00000000a001', 'ann@search.example'),
@@ -55,6 +55,15 @@ set local role authenticated;
 select throws_ok(
   $$ select * from public.search_messages('heron', current_setting('test.conversation_id')::uuid) $$,
   'PT404', 'There is no such conversation.', 'a stranger naming the conversation gets conversation_not_found'
+);
+
+-- Ann deletes her message: nobody finds it any more.
+set local request.jwt.claims = '{"sub": "00000000-0000-4000-8000-00000000a001", "role": "authenticated"}';
+select public.delete_message('00000000-0000-4000-8000-0000000000e1');
+select results_eq(
+  $$ select message->>'content' from public.search_messages('heron') $$,
+  $$ values ('Heron, heron, HERONS everywhere'::text), ('a <b>heron</b> in tags') $$,
+  'a deleted message is never found'
 );
 
 reset role;

@@ -9,7 +9,7 @@ import { createSqlChatStore } from "@/server/store/sql-chat-store";
 import type { SqlClient } from "@/server/store/sql/client";
 import { createUser, openTestDatabase } from "@/test/support/db";
 import { notePostgresSkip, openPostgresTestDatabase, TEST_DATABASE_URL } from "@/test/support/postgres";
-import { createConversation, searchMessages, sendMessage } from ".";
+import { createConversation, deleteMessage, editMessage, searchMessages, sendMessage } from ".";
 
 // Message search on one SQL store, two drivers: the embedded PGlite and a real Postgres.
 const drivers = [
@@ -18,7 +18,13 @@ const drivers = [
 ];
 notePostgresSkip("message search on Postgres");
 
-const noPush: RealtimePush = { messageCreated: () => {}, readUpdated: () => {}, conversationUpdated: () => {}, sessionRevoked: () => {} };
+const noPush: RealtimePush = {
+  messageCreated: () => {},
+  messageChanged: () => {},
+  readUpdated: () => {},
+  conversationUpdated: () => {},
+  sessionRevoked: () => {},
+};
 
 /** The highlight with the markers shown as [ and ]. */
 const marked = (highlight: string) => highlight.replaceAll("\uE000", "[").replaceAll("\uE001", "]");
@@ -87,6 +93,18 @@ describe.each(drivers)("message search on $name", ({ open, skip }) => {
     expect((await search(nina, { q: "pelicanword" })).results).toHaveLength(1);
     await deps.store.removeMember(nina, group.id, nina);
     expect((await search(nina, { q: "pelicanword" })).results).toEqual([]);
+  });
+
+  it("when a message is edited or deleted, then search finds its new text, and nothing of a deleted one", async () => {
+    const [ann, bob] = [await user("ann"), await user("bob")];
+    const edited = await say(ann, bob, "the old ibexword text");
+    const deleted = await say(ann, bob, "soon gone ibexword");
+    await editMessage(deps, ann, edited.id, { content: "the new chamoisword text" });
+    await deleteMessage(deps, ann, deleted.id);
+
+    expect((await search(bob, { q: "ibexword" })).results).toEqual([]);
+    const [hit] = (await search(bob, { q: "chamoisword" })).results;
+    expect(hit?.message).toMatchObject({ id: edited.id, content: "the new chamoisword text", editedAt: expect.any(String), reactions: [] });
   });
 
   it("when several messages match, then more occurrences rank higher and equal ranks come newest first", async () => {
