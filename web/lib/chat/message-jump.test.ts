@@ -4,7 +4,9 @@ import { buildClient, ME, PEER, settle } from "./test-support";
 
 async function conversationOf(count: number) {
   const harness = buildClient();
-  const messages = Array.from({ length: count }, (_, i) => harness.backend.store(i % 2 ? ME.id : PEER.id, i % 2 ? PEER.id : ME.id, `m${i}`));
+  const messages = Array.from({ length: count }, (_, i) =>
+    harness.backend.store(i % 2 ? ME.id : PEER.id, i % 2 ? PEER.id : ME.id, `m${i}`),
+  );
   harness.socket.up();
   await settle();
   return { ...harness, messages };
