@@ -19,17 +19,18 @@ import * as route12 from "./api/chat/history/route";
 import * as route13 from "./api/chat/messages/[id]/route";
 import * as route14 from "./api/chat/messages/[id]/reactions/[emoji]/route";
 import * as route15 from "./api/chat/read/route";
-import * as route16 from "./api/chat/send/route";
-import * as route17 from "./api/cron/attachments/route";
-import * as route18 from "./api/cron/push-outbox/route";
-import * as route19 from "./api/dev/mailbox/route";
-import * as route20 from "./api/metrics/route";
-import * as route21 from "./api/profile/route";
-import * as route22 from "./api/users/route";
-import * as route23 from "./auth/callback/route";
-import * as route24 from "./auth/confirm/route";
-import * as route25 from "./healthz/route";
-import * as route26 from "./readyz/route";
+import * as route16 from "./api/chat/search/route";
+import * as route17 from "./api/chat/send/route";
+import * as route18 from "./api/cron/attachments/route";
+import * as route19 from "./api/cron/push-outbox/route";
+import * as route20 from "./api/dev/mailbox/route";
+import * as route21 from "./api/metrics/route";
+import * as route22 from "./api/profile/route";
+import * as route23 from "./api/users/route";
+import * as route24 from "./auth/callback/route";
+import * as route25 from "./auth/confirm/route";
+import * as route26 from "./healthz/route";
+import * as route27 from "./readyz/route";
 
 /** Every route handler of the app, with the HTTP methods it exports. */
 export const routeManifest: RouteTable = [
@@ -84,15 +85,16 @@ export const routeManifest: RouteTable = [
     module: route14,
   }),
   defineRoute({ path: "/api/chat/read", file: "app/api/chat/read/route.ts", methods: ["POST"], module: route15 }),
-  defineRoute({ path: "/api/chat/send", file: "app/api/chat/send/route.ts", methods: ["POST"], module: route16 }),
-  defineRoute({ path: "/api/cron/attachments", file: "app/api/cron/attachments/route.ts", methods: ["GET"], module: route17 }),
-  defineRoute({ path: "/api/cron/push-outbox", file: "app/api/cron/push-outbox/route.ts", methods: ["GET"], module: route18 }),
-  defineRoute({ path: "/api/dev/mailbox", file: "app/api/dev/mailbox/route.ts", methods: ["GET"], module: route19 }),
-  defineRoute({ path: "/api/metrics", file: "app/api/metrics/route.ts", methods: ["GET"], module: route20 }),
-  defineRoute({ path: "/api/profile", file: "app/api/profile/route.ts", methods: ["GET", "PATCH"], module: route21 }),
-  defineRoute({ path: "/api/users", file: "app/api/users/route.ts", methods: ["GET"], module: route22 }),
-  defineRoute({ path: "/auth/callback", file: "app/auth/callback/route.ts", methods: ["GET"], module: route23 }),
-  defineRoute({ path: "/auth/confirm", file: "app/auth/confirm/route.ts", methods: ["GET", "POST"], module: route24 }),
-  defineRoute({ path: "/healthz", file: "app/healthz/route.ts", methods: ["GET"], module: route25 }),
-  defineRoute({ path: "/readyz", file: "app/readyz/route.ts", methods: ["GET"], module: route26 }),
+  defineRoute({ path: "/api/chat/search", file: "app/api/chat/search/route.ts", methods: ["GET"], module: route16 }),
+  defineRoute({ path: "/api/chat/send", file: "app/api/chat/send/route.ts", methods: ["POST"], module: route17 }),
+  defineRoute({ path: "/api/cron/attachments", file: "app/api/cron/attachments/route.ts", methods: ["GET"], module: route18 }),
+  defineRoute({ path: "/api/cron/push-outbox", file: "app/api/cron/push-outbox/route.ts", methods: ["GET"], module: route19 }),
+  defineRoute({ path: "/api/dev/mailbox", file: "app/api/dev/mailbox/route.ts", methods: ["GET"], module: route20 }),
+  defineRoute({ path: "/api/metrics", file: "app/api/metrics/route.ts", methods: ["GET"], module: route21 }),
+  defineRoute({ path: "/api/profile", file: "app/api/profile/route.ts", methods: ["GET", "PATCH"], module: route22 }),
+  defineRoute({ path: "/api/users", file: "app/api/users/route.ts", methods: ["GET"], module: route23 }),
+  defineRoute({ path: "/auth/callback", file: "app/auth/callback/route.ts", methods: ["GET"], module: route24 }),
+  defineRoute({ path: "/auth/confirm", file: "app/auth/confirm/route.ts", methods: ["GET", "POST"], module: route25 }),
+  defineRoute({ path: "/healthz", file: "app/healthz/route.ts", methods: ["GET"], module: route26 }),
+  defineRoute({ path: "/readyz", file: "app/readyz/route.ts", methods: ["GET"], module: route27 }),
 ];

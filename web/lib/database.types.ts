@@ -1226,6 +1226,22 @@ export type Database = {
       }
       require_profiles: { Args: { p_ids: string[] }; Returns: undefined }
       require_user: { Args: Record<PropertyKey, never>; Returns: string }
+      search_messages: {
+        Args: {
+          p_after_at?: number
+          p_after_id?: string
+          p_after_rank?: number
+          p_conversation_id?: string
+          p_limit?: number
+          p_query: string
+        }
+        Returns: {
+          highlight: string
+          message: Json
+          rank: number
+          sort_at: number
+        }[]
+      }
       search_profiles: {
         Args: { p_limit?: number; p_query: string }
         Returns: {

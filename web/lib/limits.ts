@@ -15,6 +15,10 @@ export const GROUP_MEMBER_IDS_MAX = 1000;
 export const GROUP_MAX_MEMBERS_DEFAULT = 100;
 /** Fewest members of a new group, its creator included. */
 export const GROUP_MIN_MEMBERS = 3;
+/** Message search (GET /api/chat/search): longest query, default and largest page. */
+export const SEARCH_QUERY_MAX = 200;
+export const SEARCH_DEFAULT_LIMIT = 20;
+export const SEARCH_MAX_LIMIT = 50;
 /** Most different emoji on one message (the SQL enforces it: 422 too_many_reactions). */
 export const MAX_REACTIONS_PER_MESSAGE = 20;
 /** Changes per page of `GET /api/chat/changes` (the default and the most). */

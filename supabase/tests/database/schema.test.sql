@@ -20,6 +20,8 @@ select functions_are(
     -- what users call (through PostgREST in Supabase mode)
     'get_messages', 'get_profile', 'get_sent_message', 'list_conversations', 'mark_read', 'search_profiles',
     'send_message', 'update_profile',
+    -- message search (search.test.sql)
+    'search_messages',
     -- groups (groups.test.sql); my_conversation_ids is what the policies call
     'add_members', 'create_group', 'get_conversation', 'my_conversation_ids', 'remove_member', 'rename_group',
     'claim_my_pushes', 'complete_my_pushes', 'enqueue_session_revoked', 'release_my_pushes',
@@ -118,12 +120,13 @@ select is(
   (select array_agg(p.proname::text order by p.proname) from pg_proc p
    where p.pronamespace = 'public'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')),
   array[
-    'add_members', 'add_reaction', 'can_read_attachment_object', 'can_write_attachment_object', 'claim_my_pushes',
-    'complete_attachment', 'complete_my_pushes', 'create_attachment', 'create_group', 'delete_message', 'edit_message',
-    'enqueue_session_revoked', 'get_attachment', 'get_changes', 'get_conversation', 'get_messages', 'get_profile',
-    'get_sent_message', 'list_conversations', 'mark_read', 'message_attachments', 'message_json',
-    'my_conversation_ids', 'reaction_summary', 'readable_attachment', 'release_my_pushes', 'remove_member',
-    'remove_reaction', 'rename_group', 'reply_preview', 'search_profiles', 'send_message', 'update_profile'
+    'add_members', 'add_reaction', 'can_read_attachment_object', 'can_write_attachment_object',
+    'claim_my_pushes', 'complete_attachment', 'complete_my_pushes', 'create_attachment', 'create_group',
+    'delete_message', 'edit_message', 'enqueue_session_revoked', 'get_attachment', 'get_changes',
+    'get_conversation', 'get_messages', 'get_profile', 'get_sent_message', 'list_conversations', 'mark_read',
+    'message_attachments', 'message_json', 'my_conversation_ids', 'reaction_summary', 'readable_attachment',
+    'release_my_pushes', 'remove_member', 'remove_reaction', 'rename_group', 'reply_preview',
+    'search_messages', 'search_profiles', 'send_message', 'update_profile'
   ],
   'authenticated may execute exactly the API functions'
 );

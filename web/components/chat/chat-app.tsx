@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useRef, type ComponentProps } from "react";
+import { useEffect, useRef, useState, type ComponentProps } from "react";
 import type { AuthUser } from "@/lib/types";
 import { Banner } from "@/components/banner";
 import { Brand } from "@/components/brand";
@@ -26,7 +26,9 @@ import { ConversationList } from "./conversation-list";
 import { EmptyIllustration } from "./empty-illustration";
 import { conversationTitle, displayName, nameOf } from "./format";
 import { GroupHeader } from "./group-header";
+import { jumpToMessage } from "@/lib/chat/message-jump";
 import { MessageList } from "./message-list";
+import { MessageSearch } from "./message-search";
 import { NewGroupButton } from "./new-group-button";
 import { PresenceText } from "./presence";
 import { ProfileMenu } from "./profile-menu";
@@ -53,6 +55,8 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
   const pending = view ? pendingIn(state, view) : [];
   const searchRef = useRef<HTMLInputElement>(null);
   const unread = totalUnread(state);
+  // The search result being shown in its conversation (scrolled to, highlighted).
+  const [found, setFound] = useState<{ conversationId: string; messageId: string } | null>(null);
 
   useEffect(() => {
     document.title = documentTitle(unread);
@@ -79,6 +83,17 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
         <Brand />
         <ConnectionStatus state={state.connection} />
         <div className="ml-auto flex min-w-0 items-center gap-2">
+          <MessageSearch
+            me={user.id}
+            conversations={state.conversations}
+            people={state.people}
+            onSelect={({ message }) => {
+              setFound(null);
+              void jumpToMessage(chat, message).then(
+                (held) => held && setFound({ conversationId: message.conversationId, messageId: message.id }),
+              );
+            }}
+          />
           <ThemeToggle />
           <ProfileMenu
             profile={state.profile}
@@ -201,6 +216,7 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
                   onReload={chat.retryHistory}
                   onRetry={chat.retryMessage}
                   onDiscard={chat.discardMessage}
+                  focusId={found && found.conversationId === view.conversationId ? found.messageId : null}
                 />
                 <TypingIndicator names={typingNames} />
               </div>

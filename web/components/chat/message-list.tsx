@@ -1,4 +1,4 @@
-import { useId, useLayoutEffect, useRef } from "react";
+import { useEffect, useId, useLayoutEffect, useRef } from "react";
 import type { UserProfile } from "@/lib/types";
 import type { ChatMessage, OutboxItem } from "@/lib/chat/chat-state";
 import { cva } from "class-variance-authority";
@@ -7,6 +7,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { Spinner } from "@/components/ui/spinner";
 import { cn } from "@/lib/utils";
 import { UserAvatar } from "./avatar";
+import { MessageContent } from "./message-content";
 import { dayKey, describeSystemMessage, formatDay, formatTime, listNames, nameOf } from "./format";
 
 // Closer than this to the bottom counts as "reading the latest": new messages keep it pinned.
@@ -112,6 +113,8 @@ interface MessageListProps {
   onReload(): void;
   onRetry(clientId: string): void;
   onDiscard(clientId: string): void;
+  /** A message to scroll to and highlight (a search result), once it is held. */
+  focusId?: string | null;
 }
 
 const SKELETON_BUBBLES = [
@@ -139,6 +142,7 @@ export function MessageList(props: MessageListProps) {
     onReload,
     onRetry,
     onDiscard,
+    focusId = null,
   } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
@@ -163,6 +167,16 @@ export function MessageList(props: MessageListProps) {
     }
     previous.current = { firstId, height: element.scrollHeight, pending: pending.length };
   }, [messages, pending, seenId, seenById, loading]);
+
+  // A search result: scrolled to once, when it is rendered; reading on from there is the user's.
+  const focused = useRef<string | null>(null);
+  useEffect(() => {
+    const element = focusId ? scrollRef.current?.querySelector(`[data-message-id="${CSS.escape(focusId)}"]`) : null;
+    if (!element || focused.current === focusId) return;
+    focused.current = focusId;
+    stickToBottom.current = false;
+    element.scrollIntoView({ block: "center" });
+  }, [focusId, messages]);
 
   const onScroll = () => {
     const element = scrollRef.current;
@@ -265,6 +279,7 @@ export function MessageList(props: MessageListProps) {
               data-mine={row.mine}
               data-sender-id={row.senderId}
               data-continued={row.continued || undefined}
+              data-focused={(row.id !== undefined && row.id === focusId) || undefined}
             >
               {group && !row.mine && !row.continued ? (
                 <>
@@ -283,12 +298,15 @@ export function MessageList(props: MessageListProps) {
                 </>
               ) : null}
               <span className="sr-only">{row.mine ? "You" : group ? nameOf(people, row.senderId) : name}: </span>
-              {/* Text as React children: escaped, never parsed as HTML. */}
+              {/* Formatting as React elements (message-content.tsx): never parsed as HTML. */}
               <div
-                className={cn(bubbleVariants({ mine: row.mine, continued: row.continued, status: row.status }))}
+                className={cn(
+                  bubbleVariants({ mine: row.mine, continued: row.continued, status: row.status }),
+                  row.id !== undefined && row.id === focusId && "ring-2 ring-warning ring-offset-2 ring-offset-background",
+                )}
                 data-testid="message-content"
               >
-                {row.content}
+                <MessageContent content={row.content} />
               </div>
               <div
                 className="mt-[0.2rem] px-[0.35rem] text-[0.72rem] text-muted-foreground"

@@ -814,6 +814,30 @@ export const CASES: Case[] = [
   api("history", "no session", "GET", history(withBob()), anonymous(), 401, "unauthorized"),
   api("history", "POST instead of GET", "POST", history(withBob()), { json: {} }, 405),
 
+  // Message search
+  api("search", "no q", "GET", "/api/chat/search", {}, 422, "validation_failed"),
+  api("search", "a q of spaces", "GET", "/api/chat/search?q=%20%20", {}, 422, "validation_failed"),
+  api("search", "a q over 200 characters", "GET", `/api/chat/search?q=${"a".repeat(201)}`, {}, 422, "validation_failed"),
+  api("search", "a q with NUL", "GET", "/api/chat/search?q=a%00b", {}, 422, "validation_failed"),
+  api("search", "limit 0", "GET", "/api/chat/search?q=a&limit=0", {}, 422, "validation_failed"),
+  api("search", "limit 51", "GET", "/api/chat/search?q=a&limit=51", {}, 422, "validation_failed"),
+  api("search", "a text limit", "GET", "/api/chat/search?q=a&limit=lots", {}, 422, "validation_failed"),
+  api("search", "a forged cursor", "GET", "/api/chat/search?q=a&cursor=eyJyIjoiMSJ9", {}, 422, "validation_failed"),
+  api("search", "a SQL cursor", "GET", "/api/chat/search?q=a&cursor=1%27%3B%20drop%20table%20messages", {}, 422, "validation_failed"),
+  api("search", "a conversationId that is not a UUID", "GET", "/api/chat/search?q=a&conversationId=abc", {}, 422, "validation_failed"),
+  api(
+    "search",
+    "someone else's conversation",
+    "GET",
+    `/api/chat/search?q=a&conversationId=${randomUUID()}`,
+    {},
+    404,
+    "conversation_not_found",
+  ),
+  api("search", "an unknown parameter", "GET", "/api/chat/search?q=a&sort=date", {}, 422, "validation_failed"),
+  api("search", "no session", "GET", "/api/chat/search?q=a", anonymous(), 401, "unauthorized"),
+  api("search", "POST instead of GET", "POST", "/api/chat/search?q=a", { json: {} }, 405),
+
   // Conversations
   api("conversations", "no session", "GET", "/api/chat/conversations", anonymous(), 401, "unauthorized"),
   api(

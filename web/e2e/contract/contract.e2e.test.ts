@@ -381,6 +381,7 @@ describe.each(MODES)("the contract through %s", (mode) => {
           "auth",
           "send",
           "history",
+          "search",
           "conversations",
           "messages",
           "changes",
@@ -611,6 +612,31 @@ describe.each(MODES)("the contract through %s", (mode) => {
       const limited = await api("POST", "/api/chat/attachments", { user: busy, json: { with: bob.id, name: "r", size: 1 } });
       expectErrorShape(limited, 429, "rate_limited");
       expectRetryAfter(limited, 60);
+    });
+
+    it("when ann searches her messages, then 200 ranked highlighted pages with a cursor; a stranger finds nothing and 404 on the conversation", async () => {
+      const { user: eve } = await signIn(stack, freshEmail("eve"));
+      const word = `kestrel${randomUUID().slice(0, 8)}`;
+      const sent = [];
+      for (const content of [`${word} once`, `${word} ${word} twice`, `a <b>${word}</b> tag`])
+        sent.push((await sendAs(ann, bob.id, content)).body.data);
+      const search = (user: typeof ann, query: string) => api("GET", `/api/chat/search?${query}`, { user });
+
+      const first = await search(bob, `q=${word}&limit=2`);
+      expect(first.status).toBe(200);
+      expect(first.body.data.results.map((r: { message: { id: string } }) => r.message.id)).toEqual([sent[1].id, sent[2].id]);
+      expect(first.body.data.results[1].highlight).toBe(`a <b>\uE000${word}\uE001</b> tag`);
+      expect(chatMessageSchema.safeParse(first.body.data.results[0].message).error?.issues ?? []).toEqual([]);
+      const second = await search(bob, `q=${word}&limit=2&cursor=${first.body.data.next}`);
+      expect([second.body.data.results.map((r: { message: { id: string } }) => r.message.id), second.body.data.next]).toEqual([
+        [sent[0].id],
+        null,
+      ]);
+
+      expect((await search(eve, `q=${word}`)).body).toEqual({ data: { results: [], next: null } });
+      expectErrorShape(await search(eve, `q=${word}&conversationId=${sent[0].conversationId}`), 404, "conversation_not_found");
+      expectErrorShape(await search(ann, `q=${word}&limit=51`), 422, "validation_failed");
+      expectErrorShape(await search(ann, `q=${word}&cursor=nope`), 422, "validation_failed");
     });
 
     it("when members edit, delete, react and reply, then the lifecycle endpoints answer their documented codes, pushes arrive live and the change stream replays them", async () => {

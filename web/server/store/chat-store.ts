@@ -10,6 +10,7 @@ import {
   toProfile,
   toReadState,
   toStoredAttachment,
+  toSearchHit,
 } from "./rows";
 import { pgErrorCode, PG_ERRORS } from "./sql/client";
 import type { ChatStore } from "./types";
@@ -125,6 +126,18 @@ export function createChatStore(rpc: RpcTransport): ChatStore {
       const [row] = await rpc.call(userId, "update_profile", { p_display_name: displayName ?? "" });
       if (!row) throw new Error("update_profile returned no row");
       return toProfile(row);
+    },
+
+    async searchMessages(userId, { query, conversationId, limit, after }) {
+      const rows = await rpc.call(userId, "search_messages", {
+        p_query: query,
+        p_conversation_id: conversationId,
+        p_limit: limit,
+        p_after_rank: after?.rank,
+        p_after_at: after?.at,
+        p_after_id: after?.id,
+      });
+      return rows.map(toSearchHit);
     },
 
     async searchProfiles(userId, query, limit) {

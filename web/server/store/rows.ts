@@ -9,9 +9,12 @@ import type {
   ReactionSummary,
   ReadState,
   ReplyPreview,
+  SearchResult,
   SystemEvent,
   UserProfile,
 } from "@/lib/types";
+import { chatMessageSchema } from "socket-server/contract";
+import type { SearchCursor } from "@/lib/validations/search";
 import type { FunctionRow } from "./rpc";
 import type { StoredAttachment } from "./types";
 
@@ -170,3 +173,12 @@ export const toReadState = (row: ReadRow): ReadState => ({
   peerId: nullable(row.peer_id),
   lastReadSeq: Number(row.last_read_seq),
 });
+
+export type SearchRow = FunctionRow<"search_messages">;
+
+/** A search hit: the message arrives in its wire shape (jsonb), checked against the contract. */
+export function toSearchHit(row: SearchRow): { result: SearchResult; cursor: SearchCursor } {
+  const message = chatMessageSchema.parse(fromJson(row.message));
+  const rank = Number(row.rank);
+  return { result: { message, highlight: row.highlight, rank }, cursor: { rank, at: Number(row.sort_at), id: message.id } };
+}

@@ -1,4 +1,14 @@
-import type { Attachment, ChangesPage, ChatMessage, ConversationDetail, ConversationSummary, ReadState, UserProfile } from "@/lib/types";
+import type {
+  Attachment,
+  ChangesPage,
+  ChatMessage,
+  ConversationDetail,
+  ConversationSummary,
+  ReadState,
+  SearchResult,
+  UserProfile,
+} from "@/lib/types";
+import type { SearchCursor } from "@/lib/validations/search";
 
 /** Where a message goes, or which conversation a request is about: a person (direct) or a conversation id. Exactly one. */
 export type ConversationTarget = { peerId: string; conversationId?: undefined } | { conversationId: string; peerId?: undefined };
@@ -21,6 +31,15 @@ export type HistoryRequest = ConversationTarget & {
   before?: string;
   after?: string;
 };
+
+export interface MessageSearch {
+  query: string;
+  /** One conversation of the user's (404 conversation_not_found otherwise); all of them when absent. */
+  conversationId?: string;
+  limit: number;
+  /** The page after this result. */
+  after?: SearchCursor;
+}
 
 export type ChangesRequest = ConversationTarget & {
   /** The last position the client applied (0: from the start). */
@@ -84,6 +103,8 @@ export interface ChatStore {
   searchProfiles(userId: string, query: string, limit: number): Promise<UserProfile[]>;
   /** Moves the user's read position forward; null when there is no such conversation (or the user is no member). */
   markRead(userId: string, target: ConversationTarget, seq: number): Promise<ReadState | null>;
+  /** The user's messages matching the query, best first; each with the cursor of the page after it. */
+  searchMessages(userId: string, search: MessageSearch): Promise<{ result: SearchResult; cursor: SearchCursor }[]>;
   /** Sets the user's own display name (null clears it). */
   updateProfile(userId: string, displayName: string | null): Promise<UserProfile>;
   /**

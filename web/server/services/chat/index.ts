@@ -271,3 +271,5 @@ export async function getChanges({ store }: Pick<ChatDeps, "store">, userId: str
   const nextAfter = last && changes.length === query.limit && last.pos < lastPos ? last.pos : null;
   return { changes, nextAfter, lastPos };
 }
+
+export { searchMessages } from "./search";

@@ -1,0 +1,147 @@
+import { describe, expect, it } from "vitest";
+import { formatMessage, MAX_FORMAT_DEPTH, safeHref, splitHighlight, type FormatNode } from "./message-format";
+
+const paragraph = (...children: FormatNode[]): FormatNode => ({ type: "paragraph", children });
+const text = (value: string): FormatNode => ({ type: "text", text: value });
+
+/** Every link in a tree. */
+function links(nodes: FormatNode[]): { href: string; text: string }[] {
+  return nodes.flatMap((node) =>
+    node.type === "link" ? [{ href: node.href, text: node.text }] : "children" in node ? links(node.children) : [],
+  );
+}
+
+/** The text a reader sees, tags dropped. */
+function visibleText(nodes: FormatNode[]): string {
+  return nodes
+    .map((node) =>
+      node.type === "br" ? "\n" : "children" in node ? visibleText(node.children) : node.type === "codeBlock" ? node.text : node.text,
+    )
+    .join("");
+}
+
+describe("formatMessage", () => {
+  it("when a message is plain text, then it is one paragraph of that text", () => {
+    expect(formatMessage("hello there")).toEqual([paragraph(text("hello there"))]);
+  });
+
+  it("when a message has bold, italic, strikethrough and code, then each becomes its node", () => {
+    expect(formatMessage("**bold** _it_ ~~gone~~ `x < y`")).toEqual([
+      paragraph(
+        { type: "strong", children: [text("bold")] },
+        text(" "),
+        { type: "em", children: [text("it")] },
+        text(" "),
+        { type: "del", children: [text("gone")] },
+        text(" "),
+        { type: "code", text: "x < y" },
+      ),
+    ]);
+  });
+
+  it("when a message has a fenced code block and a quote, then they are blocks; line breaks are kept", () => {
+    expect(formatMessage("> quoted **bit**\n\n```ts\nconst a = 1;\n```\nline one\nline two")).toEqual([
+      { type: "quote", children: [paragraph(text("quoted "), { type: "strong", children: [text("bit")] })] },
+      { type: "codeBlock", text: "const a = 1;", lang: "ts" },
+      paragraph(text("line one"), { type: "br" }, text("line two")),
+    ]);
+  });
+
+  it("when a message has bare http, https, www and email addresses, then they become links", () => {
+    expect(links(formatMessage("see https://example.com/a?b=1 and http://x.org, www.y.net or ann@example.com"))).toEqual([
+      { href: "https://example.com/a?b=1", text: "https://example.com/a?b=1" },
+      { href: "http://x.org/", text: "http://x.org" },
+      { href: "http://www.y.net/", text: "www.y.net" },
+      { href: "mailto:ann@example.com", text: "ann@example.com" },
+    ]);
+  });
+
+  it("when a message has javascript:, data: or markdown links, then no link is made and the text stays as typed", () => {
+    const content =
+      "[click](javascript:alert(1)) <javascript:alert(1)> [x](https://evil.example) ![i](https://e.example/p.png) data:text/html,<b>";
+    const nodes = formatMessage(content);
+    expect(links(nodes)).toEqual([]);
+    expect(visibleText(nodes)).toBe(content);
+  });
+
+  it("when a message has HTML tags, then they are text, never elements", () => {
+    const content = '<img src=x onerror="alert(1)"> <script>alert(1)</script> <b>hi</b>';
+    expect(visibleText(formatMessage(content))).toBe(content);
+    expect(JSON.stringify(formatMessage(content))).not.toMatch(/"type":"(html|image)"/);
+  });
+
+  it("when a message has headings, lists or tables, then they are shown as typed", () => {
+    for (const content of ["# Title", "- one\n- two", "1. first", "| a | b |\n| - | - |\n| 1 | 2 |", "---"]) {
+      expect(visibleText(formatMessage(content))).toBe(content);
+    }
+  });
+
+  it("when quotes or emphasis nest deeper than the limit, then the rest is shown as typed", () => {
+    const deep = formatMessage(">".repeat(MAX_FORMAT_DEPTH + 4) + " deep");
+    let depth = 0;
+    let node = deep[0];
+    while (node?.type === "quote") {
+      depth += 1;
+      node = node.children[0];
+    }
+    expect(depth).toBe(MAX_FORMAT_DEPTH);
+    expect(visibleText(deep)).toContain("deep");
+  });
+
+  it("when nesting is huge (thousands of quotes or list markers), then the message is plain text, not a crash", () => {
+    for (const content of [">".repeat(3000) + " x", "- ".repeat(1999) + "x", "[".repeat(4000)]) {
+      const nodes = formatMessage(content);
+      expect(visibleText(nodes).replace(/\s/g, "")).toBe(content.replace(/\s/g, ""));
+    }
+  });
+
+  it("when emphasis nests a thousand levels deep, then the tree stops at the limit and the text is still there", () => {
+    const nodes = formatMessage("*_".repeat(1000) + "x" + "_*".repeat(1000));
+    const depth = (list: FormatNode[]): number => Math.max(0, ...list.map((node) => ("children" in node ? 1 + depth(node.children) : 0)));
+    expect(depth(nodes)).toBeLessThanOrEqual(MAX_FORMAT_DEPTH + 1);
+    expect(visibleText(nodes)).toContain("x");
+  });
+
+  it("when entities are typed, then they are shown as typed, not decoded", () => {
+    expect(visibleText(formatMessage("a &amp; b &lt;b&gt;"))).toBe("a &amp; b &lt;b&gt;");
+  });
+});
+
+describe("safeHref", () => {
+  it("when the protocol is http, https or mailto, then the URL is kept", () => {
+    expect(safeHref("https://example.com/x")).toBe("https://example.com/x");
+    expect(safeHref("mailto:a@b.co")).toBe("mailto:a@b.co");
+  });
+
+  it("when the URL is javascript:, data:, vbscript:, relative or disguised, then there is no link", () => {
+    for (const href of [
+      "javascript:alert(1)",
+      " JaVaScRiPt:alert(1)",
+      "java\nscript:alert(1)",
+      "data:text/html,x",
+      "vbscript:x",
+      "/relative",
+      "//evil.example",
+    ]) {
+      expect(safeHref(href)).toBeNull();
+    }
+  });
+});
+
+describe("splitHighlight", () => {
+  it("when the highlight marks matches, then they become match segments", () => {
+    expect(splitHighlight("the \uE000quick\uE001 brown \uE000fox\uE001")).toEqual([
+      { text: "the ", match: false },
+      { text: "quick", match: true },
+      { text: " brown ", match: false },
+      { text: "fox", match: true },
+    ]);
+  });
+
+  it("when markers are unbalanced or the text has tags, then markers are dropped and tags stay text", () => {
+    expect(splitHighlight("\uE001<b>\uE000x")).toEqual([
+      { text: "<b>", match: false },
+      { text: "x", match: true },
+    ]);
+  });
+});

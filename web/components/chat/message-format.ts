@@ -1,0 +1,124 @@
+import { Lexer, type Token, type Tokens } from "marked";
+
+// A message's text as a small tree of the formatting chat allows: bold, italic, strikethrough,
+// inline code, fenced code blocks, quotes, line breaks, and links for bare URLs (http, https and
+// mailto only). marked's lexer (GFM) does the parsing; only the allowed tokens are mapped, and
+// everything else (headings, lists, tables, images, [text](url) links, HTML) stays the text the
+// sender typed. The tree holds strings only: message-content.tsx renders it as React elements,
+// never as HTML.
+
+export type FormatNode =
+  | { type: "text"; text: string }
+  | { type: "br" }
+  | { type: "code"; text: string }
+  | { type: "codeBlock"; text: string; lang: string | null }
+  | { type: "link"; href: string; text: string }
+  | { type: "strong" | "em" | "del" | "paragraph" | "quote"; children: FormatNode[] };
+
+/** Deeper quotes or emphasis than this are shown as typed (a chat needs no more, and React recursion stays shallow). */
+export const MAX_FORMAT_DEPTH = 8;
+
+const ALLOWED_PROTOCOLS = new Set(["http:", "https:", "mailto:"]);
+
+/** The link's address when it is an absolute http, https or mailto URL; null for anything else (javascript:, data:, relative…). */
+export function safeHref(href: string): string | null {
+  if (!URL.canParse(href)) return null;
+  const url = new URL(href);
+  return ALLOWED_PROTOCOLS.has(url.protocol) ? url.href : null;
+}
+
+const text = (value: string): FormatNode => ({ type: "text", text: value });
+
+function inline(tokens: Token[] | undefined, depth: number): FormatNode[] {
+  return (tokens ?? []).map((token) => inlineNode(token, depth));
+}
+
+function inlineNode(token: Token, depth: number): FormatNode {
+  switch (token.type) {
+    case "text":
+    case "escape":
+      // A block-level text token (inside a list item, which is shown as typed) carries no children here.
+      return text((token as Tokens.Text | Tokens.Escape).text);
+    case "br":
+      return { type: "br" };
+    case "codespan":
+      return { type: "code", text: (token as Tokens.Codespan).text };
+    case "strong":
+    case "em":
+    case "del":
+      if (depth >= MAX_FORMAT_DEPTH) return text(token.raw);
+      return { type: token.type, children: inline((token as Tokens.Strong).tokens, depth + 1) };
+    case "link": {
+      // Only bare URLs (and <url>) become links, so a link always shows where it goes:
+      // [text](url) stays as typed.
+      const link = token as Tokens.Link;
+      const href = link.autolink ? safeHref(link.href) : null;
+      return href ? { type: "link", href, text: link.text } : text(token.raw);
+    }
+    default:
+      return text(token.raw);
+  }
+}
+
+function blocks(tokens: Token[], depth: number): FormatNode[] {
+  const nodes: FormatNode[] = [];
+  for (const token of tokens) {
+    switch (token.type) {
+      case "space":
+        break;
+      case "paragraph":
+        nodes.push({ type: "paragraph", children: inline((token as Tokens.Paragraph).tokens, depth) });
+        break;
+      case "blockquote":
+        nodes.push(
+          depth >= MAX_FORMAT_DEPTH
+            ? { type: "paragraph", children: [text(token.raw.trimEnd())] }
+            : { type: "quote", children: blocks((token as Tokens.Blockquote).tokens, depth + 1) },
+        );
+        break;
+      case "code": {
+        const code = token as Tokens.Code;
+        nodes.push(
+          code.codeBlockStyle === "indented"
+            ? { type: "paragraph", children: [text(token.raw.trimEnd())] }
+            : { type: "codeBlock", text: code.text, lang: code.lang || null },
+        );
+        break;
+      }
+      default:
+        // Headings, lists, tables, rules, HTML: the text as typed.
+        nodes.push({ type: "paragraph", children: [text(token.raw.replace(/\n+$/, ""))] });
+    }
+  }
+  return nodes;
+}
+
+/** The message's formatting tree (blocks: paragraphs, quotes, code blocks). */
+export function formatMessage(content: string): FormatNode[] {
+  let tokens: Token[];
+  try {
+    tokens = new Lexer({ gfm: true, breaks: true }).lex(content);
+  } catch {
+    // IMPORTANT: marked recurses per nesting level; thousands of nested quotes or list markers
+    // overflow the stack. Such a message is shown as typed.
+    return [{ type: "paragraph", children: [text(content)] }];
+  }
+  return blocks(tokens, 0);
+}
+
+export interface HighlightSegment {
+  text: string;
+  match: boolean;
+}
+
+/** A search hit's highlight (matches between U+E000 and U+E001) as segments, for <mark>; stray markers are dropped. */
+export function splitHighlight(highlight: string): HighlightSegment[] {
+  const segments: HighlightSegment[] = [];
+  let match = false;
+  for (const part of highlight.split(/([\uE000\uE001])/)) {
+    if (part === "\uE000") match = true;
+    else if (part === "\uE001") match = false;
+    else if (part) segments.push({ text: part, match });
+  }
+  return segments;
+}
