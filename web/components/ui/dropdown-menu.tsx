@@ -77,3 +77,28 @@ export function DropdownMenuLabel({ className, ...props }: ComponentProps<typeof
 export function DropdownMenuSeparator({ className, ...props }: ComponentProps<typeof DropdownMenuPrimitive.Separator>) {
   return <DropdownMenuPrimitive.Separator className={cn("-mx-1 my-1 h-px bg-border", className)} {...props} />;
 }
+
+export const DropdownMenuSub = DropdownMenuPrimitive.Sub;
+
+/** Opens a submenu (right arrow, or hover). */
+export function DropdownMenuSubTrigger({ className, children, ...props }: ComponentProps<typeof DropdownMenuPrimitive.SubTrigger>) {
+  return (
+    <DropdownMenuPrimitive.SubTrigger className={cn(itemClassName, "data-[state=open]:bg-hover", className)} {...props}>
+      {children}
+      <span className="ml-auto pl-3 text-muted-foreground" aria-hidden="true">
+        ›
+      </span>
+    </DropdownMenuPrimitive.SubTrigger>
+  );
+}
+
+export function DropdownMenuSubContent({ className, ...props }: ComponentProps<typeof DropdownMenuPrimitive.SubContent>) {
+  return (
+    <DropdownMenuPrimitive.Portal>
+      <DropdownMenuPrimitive.SubContent
+        className={cn("z-50 overflow-hidden rounded-xl border border-border bg-card p-1 text-foreground shadow-elevation-lg", className)}
+        {...props}
+      />
+    </DropdownMenuPrimitive.Portal>
+  );
+}

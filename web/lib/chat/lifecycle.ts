@@ -1,6 +1,6 @@
 import { isUnauthorized } from "@/lib/client/api";
 import type { ChatMessage } from "@/lib/types";
-import type { ChatCore } from "./core";
+import { describeError, type ChatCore } from "./core";
 
 /** Edit, delete, react: each answers the message as it is now, which the state takes at once. */
 export interface MessageActions {
@@ -16,23 +16,25 @@ export interface MessageActions {
 export function createMessageActions(core: ChatCore): MessageActions {
   const { api, user } = core.deps;
 
-  async function apply(request: Promise<ChatMessage>): Promise<ChatMessage> {
+  /** `failure`: what the notice says when it fails (an edit's error shows in its editor instead). */
+  async function apply(request: Promise<ChatMessage>, failure?: string): Promise<ChatMessage> {
     try {
       const message = await request;
       core.dispatch({ type: "message/updated", message });
       return message;
     } catch (error) {
       if (isUnauthorized(error)) core.endSession();
+      else if (failure) core.dispatch({ type: "notice/changed", notice: `${failure}: ${describeError(error)}` });
       throw error;
     }
   }
 
-  const react = (messageId: string, emoji: string) => apply(api.addReaction(messageId, emoji));
-  const unreact = (messageId: string, emoji: string) => apply(api.removeReaction(messageId, emoji));
+  const react = (messageId: string, emoji: string) => apply(api.addReaction(messageId, emoji), "Could not add the reaction");
+  const unreact = (messageId: string, emoji: string) => apply(api.removeReaction(messageId, emoji), "Could not remove the reaction");
 
   return {
     edit: (messageId, content) => apply(api.editMessage(messageId, content)),
-    delete: (messageId) => apply(api.deleteMessage(messageId)),
+    delete: (messageId) => apply(api.deleteMessage(messageId), "Could not delete the message"),
     react,
     unreact,
     toggleReaction(messageId, emoji) {
