@@ -85,9 +85,9 @@ export function DropdownMenuSubTrigger({ className, children, ...props }: Compon
   return (
     <DropdownMenuPrimitive.SubTrigger className={cn(itemClassName, "data-[state=open]:bg-hover", className)} {...props}>
       {children}
-      <span className="ml-auto pl-3 text-muted-foreground" aria-hidden="true">
-        ›
-      </span>
+      <svg className="ml-auto text-muted-foreground" viewBox="0 0 20 20" width="14" height="14" aria-hidden="true" focusable="false">
+        <path d="M7.5 4.5L13 10l-5.5 5.5" stroke="currentColor" strokeWidth="2" fill="none" strokeLinecap="round" strokeLinejoin="round" />
+      </svg>
     </DropdownMenuPrimitive.SubTrigger>
   );
 }
