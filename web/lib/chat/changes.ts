@@ -10,6 +10,8 @@ export interface ChangeCursor {
   pos: number | null;
   /** Live changes past `pos + 1`, by pos, without duplicates. */
   ahead: Change[];
+  /** By message id: the position of the last change applied to it (see `isNewer`). */
+  versions: Record<string, number>;
 }
 
 /** The part of a view the change stream touches. */
@@ -61,15 +63,16 @@ export function putMessage(messages: ChatMessage[], message: ChatMessage, hasOld
 /** Applies every change of `ahead` that follows `pos` without a gap; drops what is already applied. */
 function drain<T extends ChangeTarget>(target: T): T {
   if (target.pos === null) return target;
-  let { pos, messages } = target;
+  let { pos, messages, versions } = target;
   const ahead = target.ahead.filter((change) => change.pos > pos!);
   while (ahead[0]?.pos === pos + 1) {
     const change = ahead.shift()!;
     messages = putMessage(messages, change.message, target.hasOlder);
+    versions = { ...versions, [change.message.id]: change.pos };
     pos = change.pos;
   }
   if (pos === target.pos && ahead.length === target.ahead.length) return target;
-  return { ...target, pos, ahead, messages };
+  return { ...target, pos, ahead, messages, versions };
 }
 
 /**
@@ -90,13 +93,15 @@ export function receiveChange<T extends ChangeTarget>(target: T, change: Change)
  */
 export function applyChangesPage<T extends ChangeTarget>(target: T, changes: Change[], lastPos: number | null): T {
   let { pos, messages } = target;
+  const versions = { ...target.versions };
   for (const change of changes) {
     if (pos !== null && change.pos <= pos) continue;
     messages = putMessage(messages, change.message, target.hasOlder);
+    versions[change.message.id] = change.pos;
     pos = change.pos;
   }
   if (lastPos !== null && (pos === null || lastPos > pos)) pos = lastPos;
-  return drain({ ...target, pos, messages });
+  return drain({ ...target, pos, messages, versions });
 }
 
 /** The cursor's place once a first page is held: what the page proves, or what the list said before it was fetched. */
@@ -106,6 +111,16 @@ export function settleCursor<T extends ChangeTarget>(target: T, page: ChatMessag
   // A server without the change stream: messages without `pos`.
   if (proven === null && page.length > 0 && listedPos === undefined) return target;
   return drain({ ...target, pos: Math.max(proven ?? 0, listedPos ?? 0) });
+}
+
+/**
+ * The server's answer to my edit, deletion or reaction, asked for when the cursor stood at
+ * `since`, may go in: no change after `since` has been applied to that message (a later change
+ * already shown is newer than the answer may be; the change of my own action follows in the stream).
+ */
+export function isNewer(target: Pick<ChangeCursor, "versions">, messageId: string, since: number | null): boolean {
+  const applied = target.versions[messageId];
+  return applied === undefined || since === null || applied <= since;
 }
 
 /** Live changes wait past a gap: a catch-up of the change stream should fetch it. */

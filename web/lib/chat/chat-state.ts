@@ -2,7 +2,16 @@ import type { NotificationSupport } from "@/lib/client/notifications";
 import type { OutboxItem } from "@/lib/client/outbox";
 import type { ConnectionState } from "@/lib/client/socket";
 import type { PresenceState } from "socket-server/contract";
-import { applyChangesPage, changesBehind, creationChange, putMessage, receiveChange, settleCursor, type ChangeCursor } from "./changes";
+import {
+  applyChangesPage,
+  changesBehind,
+  creationChange,
+  isNewer,
+  putMessage,
+  receiveChange,
+  settleCursor,
+  type ChangeCursor,
+} from "./changes";
 import type {
   Change,
   ChatMessage,
@@ -135,8 +144,8 @@ export type ChatAction =
   | { type: "message/changed"; change: Change }
   /** A page of the change stream (catch-up); `lastPos` when it reached the end. */
   | { type: "changes/loaded"; target: ConversationTarget; changes: Change[]; lastPos: number | null }
-  /** The server answered an edit, deletion or reaction of ours with the message as it is now. */
-  | { type: "message/updated"; message: ChatMessage }
+  /** The server answered an edit, deletion or reaction of ours (asked with the cursor at `since`) with the message as it is now. */
+  | { type: "message/updated"; message: ChatMessage; since: number | null }
   | { type: "reply/changed"; messageId: string | null }
   | { type: "outbox/synced"; items: OutboxItem[] }
   | { type: "conversations/loaded"; conversations: ConversationSummary[] }
@@ -372,6 +381,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         synced: null,
         pos: null,
         ahead: [],
+        versions: {},
         replyingTo: null,
       };
       return withPeople({ ...state, route: null, view }, [view.peer]);
@@ -396,18 +406,15 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       const confirmed = new Set(action.messages.filter((m) => m.senderId === state.me).map((m) => m.clientId));
       const cursor =
         action.mode === "initial" || action.mode === "reset"
-          ? settleCursor(
-              { pos: view.pos, ahead: view.ahead, messages, hasOlder: action.hasOlder ?? view.hasOlder },
-              action.messages,
-              action.listedPos,
-            )
-          : { pos: view.pos, ahead: view.ahead, messages };
+          ? settleCursor({ ...view, messages, hasOlder: action.hasOlder ?? view.hasOlder }, action.messages, action.listedPos)
+          : { pos: view.pos, ahead: view.ahead, versions: view.versions, messages };
       return {
         ...state,
         view: {
           ...view,
           pos: cursor.pos,
           ahead: cursor.ahead,
+          versions: cursor.versions,
           conversationId: view.conversationId ?? first?.conversationId ?? null,
           messages: cursor.messages,
           hasOlder: action.hasOlder ?? view.hasOlder,
@@ -473,6 +480,7 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case "message/updated": {
       const { message } = action;
       const next = updateView(state, message, (view) => {
+        if (!isNewer(view, message.id, action.since)) return view;
         const messages = putMessage(view.messages, message, view.hasOlder);
         return messages === view.messages ? view : { ...view, messages };
       });

@@ -170,6 +170,26 @@ describe("message lifecycle: actions", () => {
     expect(backend.callsOf("removeReaction")).toEqual([{ messageId: two.id, emoji: "👍" }]);
   });
 
+  it("when my edit's answer comes after a later change was shown, then the answer does not take that change back", async () => {
+    const harness = await openWithPeer();
+    const { client, backend, socket, two } = harness;
+    const edit = backend.api.editMessage;
+    let release = () => {};
+    backend.api.editMessage = async (messageId, content) => {
+      const answer = await edit(messageId, content);
+      await new Promise<void>((resolve) => (release = resolve));
+      return answer;
+    };
+    const pending = client.editMessage(two.id, "two, mine");
+    await settle();
+    // My edit's push, then the peer's reaction, both before my answer.
+    socket.changed(backend.changesIn(two.conversationId).at(-1)!);
+    socket.changed(backend.react(two.id, PEER.id, "👍"));
+    release();
+    await pending;
+    expect(shown(harness)?.[1]).toEqual({ content: "two, mine", edited: true, deleted: false, reactions: ["👍1"] });
+  });
+
   it("when the server refuses an edit, then the error reaches the caller and the text stays", async () => {
     const harness = await openWithPeer();
     const { client, one } = harness;
