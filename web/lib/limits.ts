@@ -15,3 +15,9 @@ export const GROUP_MEMBER_IDS_MAX = 1000;
 export const GROUP_MAX_MEMBERS_DEFAULT = 100;
 /** Fewest members of a new group, its creator included. */
 export const GROUP_MIN_MEMBERS = 3;
+/** Most different emoji on one message (the SQL enforces it: 422 too_many_reactions). */
+export const MAX_REACTIONS_PER_MESSAGE = 20;
+/** Changes per page of `GET /api/chat/changes` (the default and the most). */
+export const CHANGES_MAX_LIMIT = 100;
+/** EDIT_WINDOW_SECONDS' default: a message can be edited for 24 hours after it was sent. */
+export const EDIT_WINDOW_SECONDS_DEFAULT = 86_400;

@@ -145,7 +145,13 @@ async function buildServices(): Promise<AppServices> {
     sweeper?.start(SWEEP_INTERVAL_MS);
     void sweeper?.kick();
     // Per request, the push runs with the user's JWT and claims that user's own rows only.
-    const push: RealtimePush = directPush ?? { messageCreated() {}, readUpdated() {}, conversationUpdated() {}, sessionRevoked() {} };
+    const push: RealtimePush = directPush ?? {
+      messageCreated() {},
+      messageChanged() {},
+      readUpdated() {},
+      conversationUpdated() {},
+      sessionRevoked() {},
+    };
     const pingSupabase = () =>
       withTimeout(fetch(`${env.supabase!.url}/auth/v1/health`, { headers: { apikey: env.supabase!.publishableKey } })).then(
         (response) => (response.ok ? "ok" : `HTTP ${response.status}`),
@@ -192,7 +198,11 @@ async function buildServices(): Promise<AppServices> {
     // Session lookups are trusted for a few seconds: the bound on a sign-out in another process (README, Performance).
     local: {
       db,
-      store: createSqlChatStore(db, { sendLimit: env.rateLimits.sendPerUser, groupMaxMembers: env.groupMaxMembers }),
+      store: createSqlChatStore(db, {
+        sendLimit: env.rateLimits.sendPerUser,
+        groupMaxMembers: env.groupMaxMembers,
+        editWindowSeconds: env.editWindowSeconds,
+      }),
       mailer,
       sessions: createSessionCache(),
     },

@@ -67,6 +67,7 @@ const schema = z.object({
   RATE_LIMIT_SEND: rateRule("60/10"),
   RATE_LIMIT_USERS: rateRule("30/60"),
   GROUP_MAX_MEMBERS: z.coerce.number().int().min(3).max(10_000).default(100),
+  EDIT_WINDOW_SECONDS: z.coerce.number().int().min(0).max(100_000_000).default(86_400),
   NEXT_PUBLIC_SUPABASE_URL: optionalString.pipe(urlString.optional()),
   NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: optionalString,
   // The older name of the same public key.
@@ -109,6 +110,8 @@ export interface Env {
   rateLimits: RateLimitRules;
   /** Most members of a group, its creator included (the SQL enforces it: 422 group_too_large). */
   groupMaxMembers: number;
+  /** How long a sender may edit a message after sending it (the SQL enforces it: 422 edit_window_closed). */
+  editWindowSeconds: number;
   /** Set: auth and data go through Supabase, and nothing of the embedded mode is used. */
   supabase: { url: string; publishableKey: string } | undefined;
   push: {
@@ -230,6 +233,7 @@ export function parseEnv(
       outbox: raw.PUSH_OUTBOX === "on",
     },
     groupMaxMembers: raw.GROUP_MAX_MEMBERS,
+    editWindowSeconds: raw.EDIT_WINDOW_SECONDS,
     rateLimits: {
       loginPerEmail: raw.RATE_LIMIT_LOGIN_EMAIL,
       loginPerIp: raw.RATE_LIMIT_LOGIN_IP,

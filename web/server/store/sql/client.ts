@@ -69,6 +69,8 @@ export interface UserTransactionSettings {
   sendLimit?: { points: number; durationSeconds: number };
   /** GROUP_MAX_MEMBERS for the SQL (`chat.group_max_members`); otherwise the database's `app_settings` row (100). */
   groupMaxMembers?: number;
+  /** EDIT_WINDOW_SECONDS for the SQL (`chat.edit_window_seconds`); otherwise the database's `app_settings` row (24 h). */
+  editWindowSeconds?: number;
 }
 
 /**
@@ -95,7 +97,7 @@ export function queryAsUser<Row>(db: SqlClient, userId: string, statement: strin
   return db.script<Row>(`${userPrelude(userId, settings)}; ${statement}`);
 }
 
-function userPrelude(userId: string, { sendLimit, groupMaxMembers }: UserTransactionSettings): string {
+function userPrelude(userId: string, { sendLimit, groupMaxMembers, editWindowSeconds }: UserTransactionSettings): string {
   const claims = quoteLiteral(JSON.stringify({ sub: userId, role: "authenticated" }));
   let prelude = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claims}, true)`;
   if (sendLimit) {
@@ -103,6 +105,7 @@ function userPrelude(userId: string, { sendLimit, groupMaxMembers }: UserTransac
     prelude += `, set_config('chat.send_limit', ${quoteLiteral(rule)}, true)`;
   }
   if (groupMaxMembers) prelude += `, set_config('chat.group_max_members', '${Math.trunc(groupMaxMembers)}', true)`;
+  if (editWindowSeconds !== undefined) prelude += `, set_config('chat.edit_window_seconds', '${Math.trunc(editWindowSeconds)}', true)`;
   return prelude;
 }
 
