@@ -1,12 +1,10 @@
 /** The quick reactions offered in a message's menu; any other emoji may be typed. */
 export const COMMON_EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "👀"] as const;
 
-const pictographic = /\p{Extended_Pictographic}|\p{Regional_Indicator}/u;
+// The server's rule (lib/validations/chat.ts, emojiSchema): one emoji as Unicode recommends them.
+const ONE_EMOJI = new RegExp("^\\p{RGI_Emoji}$", "v");
 
-/** The text is one emoji (one grapheme that draws a pictograph: 👍🏽, 👩‍💻, 🇫🇷), as the server accepts. */
+/** The text is one emoji (👍🏽, 👩‍💻 and 🇫🇷 included), as the server accepts; spaces around it do not count. */
 export function isSingleEmoji(text: string): boolean {
-  const trimmed = text.trim();
-  if (!trimmed) return false;
-  const graphemes = [...new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(trimmed)];
-  return graphemes.length === 1 && pictographic.test(trimmed);
+  return ONE_EMOJI.test(text.trim());
 }

@@ -1,5 +1,5 @@
 import { isConversationGone, isUnauthorized } from "@/lib/client/api";
-import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from "@/lib/limits";
+import { CHANGES_MAX_LIMIT, HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from "@/lib/limits";
 import type { ChatAction, ConversationTarget, ConversationView } from "./chat-state";
 import type { ChatCore } from "./core";
 import { isViewOf, needsCatchUp, targetOf } from "./chat-state";
@@ -71,8 +71,6 @@ export async function catchUpView(deps: CatchUpDeps, limits: CatchUpLimits): Pro
   await reloadNewest();
 }
 
-/** Size of a change-stream page (the API's maximum). */
-export const CHANGES_PAGE_SIZE = 100;
 // Bounds one pass; the next trigger goes on from where it stopped.
 const MAX_CHANGE_PAGES = 50;
 
@@ -95,7 +93,7 @@ export async function catchUpChanges(deps: ChangesCatchUpDeps): Promise<void> {
     const where = view.conversationId ? { conversationId: view.conversationId } : target.kind === "direct" ? { with: target.peerId } : null;
     // A direct conversation that does not exist yet has no changes.
     if (!where) return;
-    const page = await deps.fetchChanges({ ...where, after: view.pos, limit: CHANGES_PAGE_SIZE });
+    const page = await deps.fetchChanges({ ...where, after: view.pos, limit: CHANGES_MAX_LIMIT });
     if (!isViewOf(deps.getView(), target)) return;
     deps.dispatch({ type: "changes/loaded", target, changes: page.changes, lastPos: page.nextAfter === null ? page.lastPos : null });
     if (page.nextAfter === null) return;
