@@ -30,7 +30,7 @@ export function ReplyQuote({ me, replyTo, original, people, mine, onJump }: Repl
     <span className="line-clamp-2">{quote.text || "Attachment"}</span>
   );
   const className = cn(
-    "mb-1 block w-full max-w-full rounded-lg border-l-[3px] px-2 py-1 text-left text-[0.8rem]",
+    "mb-1 block w-fit max-w-full rounded-lg border-l-[3px] px-2 py-1 text-left text-[0.8rem]",
     mine ? "border-bubble-mine-foreground/60 bg-black/10" : "border-primary bg-muted",
   );
   const content = (
