@@ -553,7 +553,7 @@ begin
     perform public.raise_message_deleted();
   end if;
   if v_message.content <> v_content then
-    if v_message.created_at < now() - make_interval(secs => public.edit_window_seconds()) then
+    if now() >= v_message.created_at + make_interval(secs => public.edit_window_seconds()) then
       raise exception using errcode = 'PT422', message = 'This message can no longer be edited.', detail = 'content',
         hint = 'edit_window_closed';
     end if;

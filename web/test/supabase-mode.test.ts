@@ -13,7 +13,7 @@ import { Browser } from "./support/routes";
 import { createSupabaseEmulator } from "./support/supabase-emulator";
 import type { AddressInfo } from "node:net";
 import { io as connectSocket } from "socket.io-client";
-import type { ChatMessage } from "socket-server/contract";
+import type { Change, ChatMessage } from "socket-server/contract";
 import { createApp } from "../../socket-server/src/app";
 import { createSupabaseVerifier } from "../../socket-server/src/auth";
 import { silentLogger } from "../../socket-server/src/logger";
@@ -344,6 +344,53 @@ describe("Supabase mode", () => {
     const anon = connectSocket(socketUrl, { auth: { token: "sb_publishable_test" }, transports: ["websocket"], reconnection: false });
     await expect(new Promise((_, reject) => anon.once("connect_error", reject))).rejects.toThrow("unauthorized");
     anon.close();
+  });
+
+  it("when users reply, edit, react and delete, then it all goes through PostgREST as the user, changes arrive live and the change stream replays them", async () => {
+    const ann = await signIn("life-ann@example.com");
+    const bob = await signIn("life-bob@example.com");
+    const cat = await signIn("life-cat@example.com");
+    const code = (res: { status: number; body: { error?: { code: string } } }) => [res.status, res.body.error?.code];
+    const sent = await ann.browser.call("POST", "/api/chat/send", { json: { recipientId: bob.userId, content: "lunch?", clientId: randomUUID() } });
+    const id = sent.body.data.id as string;
+    const reply = await bob.browser.call("POST", "/api/chat/send", {
+      json: { recipientId: ann.userId, content: "yes", clientId: randomUUID(), replyToId: id },
+    });
+    expect(reply.body.data.replyTo).toMatchObject({ id, excerpt: "lunch?", deleted: false });
+
+    const socket = connectSocket(socketUrl, { auth: { token: bob.session.accessToken }, transports: ["websocket"], reconnection: false });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once("connect", resolve);
+        socket.once("connect_error", reject);
+      });
+      const received = new Promise<Change>((resolve) => socket.once("message:changed", resolve));
+      const edited = await ann.browser.call("PATCH", `/api/chat/messages/${id}`, { json: { content: "lunch at 1?" } });
+      expect(edited.body.data).toMatchObject({ content: "lunch at 1?", editedAt: expect.any(String) });
+      expect(await received).toMatchObject({ pos: 3, type: "message.edited", actorId: ann.userId, message: edited.body.data });
+    } finally {
+      socket.close();
+    }
+    expect(code(await bob.browser.call("PATCH", `/api/chat/messages/${id}`, { json: { content: "mine" } }))).toEqual([403, "not_your_message"]);
+    expect(code(await cat.browser.call("PATCH", `/api/chat/messages/${id}`, { json: { content: "mine" } }))).toEqual([404, "message_not_found"]);
+    const thumbs = `/api/chat/messages/${id}/reactions/${encodeURIComponent("👍")}`;
+    expect((await bob.browser.call("PUT", thumbs)).body.data.reactions).toEqual([{ emoji: "👍", count: 1, userIds: [bob.userId] }]);
+    expect(code(await cat.browser.call("PUT", thumbs))).toEqual([404, "message_not_found"]);
+    const deleted = await ann.browser.call("DELETE", `/api/chat/messages/${id}`);
+    expect(deleted.body.data).toMatchObject({ content: "", reactions: [], deletedAt: expect.any(String) });
+    expect(code(await bob.browser.call("PUT", thumbs))).toEqual([409, "message_deleted"]);
+
+    const stream = await bob.browser.call("GET", `/api/chat/changes?with=${ann.userId}`);
+    expect(stream.body.data.changes.map((change: Change) => [change.pos, change.type])).toEqual([
+      [1, "message.created"],
+      [2, "message.created"],
+      [3, "message.edited"],
+      [4, "reaction.added"],
+      [5, "message.deleted"],
+    ]);
+    expect(stream.body.data).toMatchObject({ nextAfter: null, lastPos: 5 });
+    const conversationId = sent.body.data.conversationId as string;
+    expect(code(await cat.browser.call("GET", `/api/chat/changes?conversationId=${conversationId}`))).toEqual([404, "conversation_not_found"]);
   });
 
   it("when the access token is near expiry, then the session is refreshed transparently", async () => {

@@ -37,7 +37,8 @@ select is(
   (select jsonb_build_object(
      'id', m.id, 'conversationId', m.conversation_id, 'seq', 1,
      'senderId', '00000000-0000-4000-8000-0000000d0ada', 'recipientId', '00000000-0000-4000-8000-0000000d0b0b',
-     'content', 'hello bob', 'clientId', '00000000-0000-4000-8000-00000000c1d1', 'kind', 'text', 'system', null)
+     'content', 'hello bob', 'clientId', '00000000-0000-4000-8000-00000000c1d1', 'kind', 'text', 'system', null,
+     'pos', 1, 'attachments', '[]'::jsonb, 'replyTo', null, 'editedAt', null, 'deletedAt', null, 'reactions', '[]'::jsonb)
    from public.messages m where m.id = current_setting('test.msg1')::uuid),
   'its payload is the message in the camelCase shape the socket server validates'
 );

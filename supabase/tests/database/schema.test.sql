@@ -2,13 +2,14 @@
 -- constraints. Run by `supabase test db` (Supabase CLI) and `npm run test:db` (pg_prove).
 -- What users can do with it is proven as those users in the other files.
 begin;
-select plan(47);
+select plan(59);
 
 -- The catalogue. A new table or function fails here until it is added to these lists, which
 -- is the moment to write its tests (tables: rls.test.sql; functions: the file of its topic).
 select tables_are(
   'public',
-  array['app_settings', 'conversation_members', 'conversation_reads', 'conversations', 'messages', 'profiles', 'push_outbox'],
+  array['app_settings', 'conversation_changes', 'conversation_members', 'conversation_reads', 'conversations', 'message_reactions',
+        'messages', 'profiles', 'push_outbox'],
   'the tables in public are the ones this suite covers'
 );
 select functions_are(
@@ -29,9 +30,20 @@ select functions_are(
     'raise_invalid', 'require_user',
     'checked_group_name', 'checked_user_ids', 'group_max_members', 'lock_group', 'post_system_message', 'raise_not_owner',
     'require_profiles',
-    'claim_pushes_internal', 'complete_pushes_internal', 'enqueue_session_revoked_for', 'release_pushes_internal'
+    'claim_pushes_internal', 'complete_pushes_internal', 'enqueue_session_revoked_for', 'release_pushes_internal',
+    -- the message lifecycle and the change stream (lifecycle.test.sql)
+    'add_reaction', 'delete_message', 'edit_message', 'get_changes', 'remove_reaction',
+    'message_attachments', 'message_json', 'reaction_summary', 'reply_preview',
+    'checked_emoji', 'edit_window_seconds', 'lock_message', 'raise_message_deleted', 'reactions_per_message_max',
+    'record_change', 'record_message_created', 'require_own_message', 'set_reaction'
   ],
   'the functions in public are the ones this suite covers'
+);
+select views_are('public', array['message_details'], 'the one view: messages with what the API adds (security_invoker)');
+select is(
+  (select c.reloptions from pg_class c where c.oid = 'public.message_details'::regclass),
+  array['security_invoker=true'],
+  'message_details reads as the caller, under row level security'
 );
 
 -- Every table the API exposes is guarded: a new table without RLS fails here.
@@ -51,6 +63,8 @@ select policies_are('public', 'conversation_members', array['members read their 
 select policies_are('public', 'conversation_reads', array['members read their conversations'' read state'], 'conversation_reads: one read policy');
 select policies_are('public', 'app_settings', '{}'::name[], 'app_settings: no policy, so nobody but the owner reads it');
 select policies_are('public', 'push_outbox', '{}'::name[], 'push_outbox: no policy, not even for a user''s own rows');
+select policies_are('public', 'conversation_changes', array['members read their conversations'' changes'], 'conversation_changes: one read policy');
+select policies_are('public', 'message_reactions', array['members read their conversations'' reactions'], 'message_reactions: one read policy');
 select is_empty(
   $$ select policyname from pg_policies
      where schemaname = 'public' and (cmd <> 'SELECT' or roles <> '{authenticated}'::name[]) $$,
@@ -74,6 +88,9 @@ select table_privs_are('public', 'conversation_members', 'authenticated', array[
 select table_privs_are('public', 'conversation_reads', 'authenticated', array['SELECT'], 'authenticated may only read conversation_reads');
 select table_privs_are('public', 'app_settings', 'authenticated', '{}'::text[], 'authenticated holds no privilege on app_settings');
 select table_privs_are('public', 'push_outbox', 'authenticated', '{}'::text[], 'authenticated holds no privilege on push_outbox');
+select table_privs_are('public', 'conversation_changes', 'authenticated', array['SELECT'], 'authenticated may only read conversation_changes');
+select table_privs_are('public', 'message_reactions', 'authenticated', array['SELECT'], 'authenticated may only read message_reactions');
+select table_privs_are('public', 'message_details', 'authenticated', array['SELECT'], 'authenticated may only read message_details');
 select is_empty(
   $$ select table_name, privilege_type from information_schema.role_table_grants
      where grantee = 'anon' and table_schema = 'public' $$,
@@ -95,9 +112,11 @@ select is(
   (select array_agg(p.proname::text order by p.proname) from pg_proc p
    where p.pronamespace = 'public'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')),
   array[
-    'add_members', 'claim_my_pushes', 'complete_my_pushes', 'create_group', 'enqueue_session_revoked', 'get_conversation',
-    'get_messages', 'get_profile', 'get_sent_message', 'list_conversations', 'mark_read', 'my_conversation_ids',
-    'release_my_pushes', 'remove_member', 'rename_group', 'search_profiles', 'send_message', 'update_profile'
+    'add_members', 'add_reaction', 'claim_my_pushes', 'complete_my_pushes', 'create_group', 'delete_message', 'edit_message',
+    'enqueue_session_revoked', 'get_changes', 'get_conversation', 'get_messages', 'get_profile', 'get_sent_message',
+    'list_conversations', 'mark_read', 'message_attachments', 'message_json', 'my_conversation_ids', 'reaction_summary',
+    'release_my_pushes', 'remove_member', 'remove_reaction', 'rename_group', 'reply_preview', 'search_profiles', 'send_message',
+    'update_profile'
   ],
   'authenticated may execute exactly the API functions'
 );
@@ -112,11 +131,12 @@ select is(
   (select array_agg(p.proname::text order by p.proname) from pg_proc p
    where p.pronamespace = 'public'::regnamespace and p.prosecdef),
   array[
-    'add_direct_members', 'add_members', 'assign_message_position', 'claim_my_pushes', 'claim_pushes', 'claim_pushes_internal',
-    'complete_my_pushes', 'complete_pushes', 'complete_pushes_internal', 'create_group', 'enqueue_session_revoked',
-    'enqueue_session_revoked_for', 'handle_new_user', 'mark_read', 'my_conversation_ids', 'push_outbox_on_message',
-    'push_outbox_on_read', 'release_my_pushes', 'release_pushes', 'release_pushes_internal', 'remove_member', 'rename_group',
-    'search_profiles', 'send_message', 'update_profile'
+    'add_direct_members', 'add_members', 'add_reaction', 'assign_message_position', 'claim_my_pushes', 'claim_pushes',
+    'claim_pushes_internal', 'complete_my_pushes', 'complete_pushes', 'complete_pushes_internal', 'create_group',
+    'delete_message', 'edit_message', 'enqueue_session_revoked', 'enqueue_session_revoked_for', 'handle_new_user', 'mark_read',
+    'my_conversation_ids', 'push_outbox_on_message', 'push_outbox_on_read', 'record_message_created', 'release_my_pushes',
+    'release_pushes', 'release_pushes_internal', 'remove_member', 'remove_reaction', 'rename_group', 'search_profiles',
+    'send_message', 'set_reaction', 'update_profile'
   ],
   'exactly the writing functions, the triggers, the directory search, the policies'' membership lookup and the outbox''s functions run as their owner'
 );
@@ -134,6 +154,9 @@ select col_is_unique('public', 'conversations', array['user_a', 'user_b'], 'one 
 select col_is_pk('public', 'conversation_members', array['conversation_id', 'user_id'], 'one membership per user and conversation');
 select col_is_pk('public', 'conversation_reads', array['conversation_id', 'user_id'], 'one read position per member');
 select col_is_pk('public', 'app_settings', 'name', 'one value per setting');
+select col_is_pk('public', 'conversation_changes', array['conversation_id', 'pos'], 'one change per position of a conversation');
+select col_is_pk('public', 'message_reactions', array['message_id', 'user_id', 'emoji'], 'one of each emoji per person per message');
+select col_not_null('public', 'messages', 'pos', 'every message has its change-stream position');
 select col_is_unique('public', 'push_outbox', array['push_id'], 'one outbox row per push id (the receiver''s dedupe key)');
 select col_not_null('public', 'messages', 'content', 'content is required');
 select fk_ok('public', 'messages', 'conversation_id', 'public', 'conversations', 'id');
@@ -181,7 +204,18 @@ select throws_ok(
 );
 select throws_ok(
   $$ insert into public.push_outbox (push_id, type, payload) values ('x_1', 'message.deleted', '{}') $$,
-  '23514', null, 'an outbox row is one of the four push types the socket server knows'
+  '23514', null, 'an outbox row is one of the five push types the socket server knows'
+);
+select throws_ok(
+  $$ update public.messages set deleted_at = now() where content = 'hi' $$,
+  '23514', null, 'a deleted message keeps no content'
+);
+insert into public.conversations (id, kind, name) values ('00000000-0000-4000-8000-00000000c0c0', 'group', 'Schema');
+select throws_ok(
+  $$ insert into public.messages (conversation_id, sender_id, content, client_id, kind, system_event, system_user_ids, edited_at)
+     values ('00000000-0000-4000-8000-00000000c0c0', '00000000-0000-4000-8000-0000000000a1', '', gen_random_uuid(),
+             'system', 'renamed', '{}', now()) $$,
+  '23514', null, 'a system message is never edited, deleted or a reply'
 );
 select throws_ok(
   $$ insert into public.conversations (kind, name) values ('group', '') $$,

@@ -108,6 +108,10 @@ const withBob =
   (rest = "") =>
   (context: CatalogueContext) =>
     `with=${context.bob.id}${rest}`;
+const message_ = (id: string) => `/api/chat/messages/${id}`;
+const foreignMessage = (context: CatalogueContext) => message_(context.foreignMessageId);
+const reaction = (emoji: string) => (context: CatalogueContext) => `${foreignMessage(context)}/reactions/${emoji}`;
+const changes = (query: Dynamic<string>) => (context: CatalogueContext) => `/api/chat/changes?${resolve(query, context)}`;
 const bigJson = (bytes: number) => JSON.stringify({ recipientId: randomUUID(), clientId: randomUUID(), content: "x".repeat(bytes) });
 
 /** An HTML page (the magic-link pages) that must not carry `needle` as markup. */
@@ -526,6 +530,9 @@ export const CASES: Case[] = [
   api("send", "a recipient as a number", "POST", SEND, send({ recipientId: 7 }), 422, "validation_failed"),
   api("send", "a clientId that is not a UUID", "POST", SEND, send({ clientId: "1234" }), 422, "validation_failed"),
   api("send", "a 10 KB clientId", "POST", SEND, send({ clientId: "c".repeat(10_000) }), 422, "validation_failed"),
+  api("send", "a replyToId that is not a UUID", "POST", SEND, send({ replyToId: "first" }), 422, "validation_failed"),
+  api("send", "a reply to a message of others' conversation", "POST", SEND, send((c) => ({ replyToId: c.foreignMessageId })), 422, "invalid_reply"),
+  api("send", "a reply to no message", "POST", SEND, send({ replyToId: randomUUID() }), 422, "invalid_reply"),
   api("send", "an unknown recipient", "POST", SEND, send({ recipientId: randomUUID() }), 404, "user_not_found"),
   api(
     "send",
@@ -692,6 +699,87 @@ export const CASES: Case[] = [
   // POST creates a group (issue 14): an empty body is a validation error, not a wrong method.
   api("conversations", "create: an empty object", "POST", "/api/chat/conversations", { json: {} }, 422, "validation_failed"),
   api("conversations", "DELETE instead of GET or POST", "DELETE", "/api/chat/conversations", {}, 405),
+
+  // Editing, deleting and reacting to messages (issue 16)
+  api("messages", "edit: an id that is not a UUID", "PATCH", message_("not-a-uuid"), { json: { content: "x" } }, 422, "validation_failed"),
+  api("messages", "edit: malformed JSON", "PATCH", foreignMessage, rawSend('{"content":'), 400, "invalid_json"),
+  api("messages", "edit: text/plain", "PATCH", foreignMessage, rawSend('{"content":"x"}', "text/plain"), 415, "unsupported_media_type"),
+  api("messages", "edit: no content", "PATCH", foreignMessage, { json: {} }, 422, "validation_failed"),
+  api("messages", "edit: empty content", "PATCH", foreignMessage, { json: { content: "" } }, 422, "validation_failed"),
+  api("messages", "edit: zero-width-only content", "PATCH", foreignMessage, { json: { content: ZERO_WIDTH } }, 422, "validation_failed"),
+  api("messages", "edit: 4001 characters", "PATCH", foreignMessage, { json: { content: "a".repeat(4001) } }, 422, "validation_failed"),
+  api("messages", "edit: a bidi override", "PATCH", foreignMessage, { json: { content: "a\u202eb" } }, 422, "validation_failed"),
+  api("messages", "edit: content as a number", "PATCH", foreignMessage, { json: { content: 7 } }, 422, "validation_failed"),
+  api(
+    "messages",
+    "edit: an extra field (senderId)",
+    "PATCH",
+    foreignMessage,
+    (c) => ({ json: { content: "mine now", senderId: c.ann.id } }),
+    422,
+    "validation_failed",
+  ),
+  api("messages", "edit: an unknown message", "PATCH", message_(randomUUID()), { json: { content: "x" } }, 404, "message_not_found"),
+  api("messages", "edit: a message of others' conversation", "PATCH", foreignMessage, { json: { content: "x" } }, 404, "message_not_found"),
+  api("messages", "edit: no session", "PATCH", foreignMessage, anonymous({ json: { content: "x" } }), 401, "unauthorized"),
+  api(
+    "messages",
+    "edit: a cross-site Origin",
+    "PATCH",
+    foreignMessage,
+    { json: { content: "x" }, origin: "https://evil.example" },
+    403,
+    "forbidden_origin",
+  ),
+  api("messages", "edit: a body over 64 KiB", "PATCH", foreignMessage, rawSend(bigJson(70_000)), 413, "payload_too_large"),
+  api("messages", "delete: an id that is not a UUID", "DELETE", message_("1 or 1=1"), {}, 422, "validation_failed"),
+  api("messages", "delete: a message of others' conversation", "DELETE", foreignMessage, {}, 404, "message_not_found"),
+  api("messages", "delete: no session", "DELETE", foreignMessage, anonymous(), 401, "unauthorized"),
+  api("messages", "delete: a cross-site Origin", "DELETE", foreignMessage, { origin: "https://evil.example" }, 403, "forbidden_origin"),
+  api("messages", "GET a message", "GET", foreignMessage, {}, 405),
+  api("messages", "POST to a message", "POST", foreignMessage, { json: { content: "x" } }, 405),
+  api("messages", "react: a word, not an emoji", "PUT", reaction("ok"), {}, 422, "validation_failed"),
+  api("messages", "react: two emoji", "PUT", reaction(encodeURIComponent("👍👍")), {}, 422, "validation_failed"),
+  api("messages", "react: an emoji and a space", "PUT", reaction(encodeURIComponent("👍 ")), {}, 422, "validation_failed"),
+  api("messages", "react: a bidi override", "PUT", reaction(encodeURIComponent("\u202e👍")), {}, 422, "validation_failed"),
+  api("messages", "react: a broken percent-encoding", "PUT", reaction("%F0%9F"), {}, 422, "validation_failed"),
+  api("messages", "react: 200 emoji", "PUT", reaction(encodeURIComponent("😀".repeat(200))), {}, 422, "validation_failed"),
+  api(
+    "messages",
+    "react: a message id that is not a UUID",
+    "PUT",
+    `/api/chat/messages/abc/reactions/${encodeURIComponent("👍")}`,
+    {},
+    422,
+    "validation_failed",
+  ),
+  api("messages", "react: a message of others' conversation", "PUT", reaction(encodeURIComponent("👍")), {}, 404, "message_not_found"),
+  api("messages", "unreact: a message of others' conversation", "DELETE", reaction(encodeURIComponent("👍")), {}, 404, "message_not_found"),
+  api("messages", "react: no session", "PUT", reaction(encodeURIComponent("👍")), anonymous(), 401, "unauthorized"),
+  api(
+    "messages",
+    "react: a cross-site Origin",
+    "PUT",
+    reaction(encodeURIComponent("👍")),
+    { origin: "https://evil.example" },
+    403,
+    "forbidden_origin",
+  ),
+  api("messages", "react: POST instead of PUT", "POST", reaction(encodeURIComponent("👍")), { json: {} }, 405),
+
+  // The change stream (issue 16)
+  api("changes", "no conversation", "GET", "/api/chat/changes", {}, 422, "validation_failed"),
+  api("changes", "both with and conversationId", "GET", changes((c) => `with=${c.bob.id}&conversationId=${randomUUID()}`), {}, 422, "validation_failed"),
+  api("changes", "a conversationId that is not a UUID", "GET", changes("conversationId=abc"), {}, 422, "validation_failed"),
+  api("changes", "a negative after", "GET", changes(withBob("&after=-1")), {}, 422, "validation_failed"),
+  api("changes", "a fractional after", "GET", changes(withBob("&after=1.5")), {}, 422, "validation_failed"),
+  api("changes", "a text after", "GET", changes(withBob("&after=last")), {}, 422, "validation_failed"),
+  api("changes", "a 20-digit after", "GET", changes(withBob("&after=99999999999999999999")), {}, 422, "validation_failed"),
+  api("changes", "a text limit", "GET", changes(withBob("&limit=all")), {}, 422, "validation_failed"),
+  api("changes", "an unknown parameter", "GET", changes(withBob("&since=0")), {}, 422, "validation_failed"),
+  api("changes", "someone else's conversation", "GET", changes(`conversationId=${randomUUID()}`), {}, 404, "conversation_not_found"),
+  api("changes", "no session", "GET", changes(withBob()), anonymous(), 401, "unauthorized"),
+  api("changes", "POST instead of GET", "POST", changes(withBob()), { json: {} }, 405),
 
   // Read positions
   api("read", "malformed JSON", "POST", READ, rawSend("{seq:1}"), 400, "invalid_json"),

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { chatMessageSchema } from "socket-server/contract";
+import { changeSchema, chatMessageSchema, type Change } from "socket-server/contract";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CASES, type CatalogueContext, type Outcome } from "./bad-input-cases";
 import { LIMITS, probeStart, startContractStack, TEST_REDIS_URL, type ContractStack, type WebMode } from "./support/contract-stack";
@@ -90,6 +90,8 @@ describe.each(MODES)("the contract through %s", (mode) => {
   let annTokenHash: string;
   let annSocket: Extract<Handshake, { connected: true }>;
   let context: CatalogueContext;
+  /** Ann's first message to bob: old enough, by the end, for its edit window to have closed. */
+  let firstMessage: { id: string; createdAt: string };
   /** "status code" pairs this mode answered, for the coverage check at the end. */
   const reached = new Set<string>();
 
@@ -113,6 +115,7 @@ describe.each(MODES)("the contract through %s", (mode) => {
     const first = { clientId: randomUUID(), content: "hello bob" };
     const sent = await sendAs(ann, bob.id, first.content, first.clientId);
     if (sent.status !== 201) throw new Error(`first send: ${sent.status} ${sent.text}`);
+    firstMessage = sent.body.data;
     const foreign = await sendAs(bob, carolSignIn.user.id, "hello carol");
     if (foreign.status !== 201) throw new Error(`foreign send: ${foreign.status} ${foreign.text}`);
     const session = await api("GET", "/api/auth/session", { user: ann });
@@ -379,6 +382,8 @@ describe.each(MODES)("the contract through %s", (mode) => {
           "send",
           "history",
           "conversations",
+          "messages",
+          "changes",
           "read",
           "profile",
           "users",
@@ -535,6 +540,117 @@ describe.each(MODES)("the contract through %s", (mode) => {
       expect((await api("DELETE", `${conversation}/members/${dan.id}`, { user: ann })).status).toBe(200);
       expectErrorShape(await api("GET", `/api/chat/history?conversation=${id}`, { user: dan }), 404, "conversation_not_found");
       expect((await api("DELETE", `${conversation}/members/${cat.id}`, { user: cat })).body).toEqual({ data: { left: true } });
+    });
+
+    it("when members edit, delete, react and reply, then the lifecycle endpoints answer their documented codes, pushes arrive live and the change stream replays them", async () => {
+      const [{ user: gus }, { user: hal }, { user: ivy }] = await Promise.all([
+        signIn(stack, freshEmail("gus")),
+        signIn(stack, freshEmail("hal")),
+        signIn(stack, freshEmail("ivy")),
+      ]);
+      const send = (json: Record<string, unknown>) => api("POST", "/api/chat/send", { user: gus, json: { clientId: randomUUID(), ...json } });
+      const first = await send({ recipientId: hal.id, content: "see you at 5" });
+      const messageId = first.body.data.id as string;
+      const path = `/api/chat/messages/${messageId}`;
+      const thumbs = `${path}/reactions/${encodeURIComponent("👍")}`;
+      const halToken = (await api("GET", "/api/auth/session", { user: hal })).body.data.accessToken as string;
+      const halSocket = await connectSocket(stack.socketUrl, { token: halToken });
+      if (!halSocket.connected) throw new Error(halSocket.error);
+      try {
+        // Replies: to a message of this conversation, not another's.
+        const reply = await api("POST", "/api/chat/send", {
+          user: hal,
+          json: { recipientId: gus.id, content: "ok", clientId: randomUUID(), replyToId: messageId },
+        });
+        expect([reply.status, reply.body.data.replyTo]).toEqual([
+          201,
+          { id: messageId, senderId: gus.id, excerpt: "see you at 5", attachmentCount: 0, deleted: false },
+        ]);
+        expectErrorShape(await send({ recipientId: hal.id, content: "x", replyToId: context.foreignMessageId }), 422, "invalid_reply");
+
+        // Edits: the sender's own, live to the peer as message:changed.
+        const edited = await api("PATCH", path, { user: gus, json: { content: "see you at 6" } });
+        expect(edited.status).toBe(200);
+        expect(edited.body.data).toMatchObject({ id: messageId, content: "see you at 6", editedAt: expect.any(String), deletedAt: null });
+        expect(chatMessageSchema.safeParse(edited.body.data).error?.issues ?? []).toEqual([]);
+        const live = await waitForEvent<Change>(halSocket, "message:changed", (change) => change.type === "message.edited");
+        expect(changeSchema.safeParse(live).error?.issues ?? []).toEqual([]);
+        expect(live).toMatchObject({ pos: 3, actorId: gus.id, emoji: null, message: edited.body.data });
+        expectErrorShape(await api("PATCH", path, { user: hal, json: { content: "mine" } }), 403, "not_your_message");
+        expectErrorShape(await api("PATCH", path, { user: ivy, json: { content: "mine" } }), 404, "message_not_found");
+        expectErrorShape(await api("PATCH", path, { user: gus, json: { content: "\u200b" } }), 422, "validation_failed");
+
+        // Reactions: any member, idempotent, URL-encoded; not on system messages; 20 different emoji at most.
+        const reacted = await api("PUT", thumbs, { user: hal });
+        expect([reacted.status, reacted.body.data.reactions]).toEqual([200, [{ emoji: "👍", count: 1, userIds: [hal.id] }]]);
+        expect((await api("PUT", thumbs, { user: hal })).body.data.reactions).toEqual(reacted.body.data.reactions);
+        expectErrorShape(await api("PUT", thumbs, { user: ivy }), 404, "message_not_found");
+        const many = [..."😀😁😂😃😄😅😆😇😈😉😊😋😌😍😎😏😐😑😒"];
+        for (const emoji of many) expect((await api("PUT", `${path}/reactions/${encodeURIComponent(emoji)}`, { user: gus })).status).toBe(200);
+        expectErrorShape(await api("PUT", `${path}/reactions/${encodeURIComponent("😓")}`, { user: gus }), 422, "too_many_reactions");
+        const unreacted = await api("DELETE", thumbs, { user: hal });
+        expect([unreacted.status, unreacted.body.data.reactions.map((r: { emoji: string }) => r.emoji)]).toEqual([200, many]);
+        const group = await api("POST", "/api/chat/conversations", { user: gus, json: { kind: "group", name: "Life", memberIds: [hal.id, ivy.id] } });
+        const systemMessage = group.body.data.lastMessage.id as string;
+        expectErrorShape(
+          await api("PUT", `/api/chat/messages/${systemMessage}/reactions/${encodeURIComponent("👍")}`, { user: hal }),
+          422,
+          "system_message",
+        );
+
+        // Deletion: a tombstone, idempotent, the sender's only; then edits and reactions are 409.
+        expectErrorShape(await api("DELETE", path, { user: hal }), 403, "not_your_message");
+        const deleted = await api("DELETE", path, { user: gus });
+        expect(deleted.status).toBe(200);
+        expect(deleted.body.data).toMatchObject({ content: "", reactions: [], attachments: [], deletedAt: expect.any(String) });
+        expect((await api("DELETE", path, { user: gus })).body).toEqual(deleted.body);
+        expectErrorShape(await api("PATCH", path, { user: gus, json: { content: "back" } }), 409, "message_deleted");
+        expectErrorShape(await api("PUT", thumbs, { user: hal }), 409, "message_deleted");
+        await waitForEvent<Change>(halSocket, "message:changed", (change) => change.type === "message.deleted");
+
+        // The change stream replays it all in order, each change with the message as it is now.
+        const all: Change[] = [];
+        let after = 0;
+        for (;;) {
+          const page = await api("GET", `/api/chat/changes?with=${gus.id}&after=${after}&limit=10`, { user: hal });
+          expect(page.status).toBe(200);
+          all.push(...page.body.data.changes);
+          if (page.body.data.nextAfter === null) {
+            expect(page.body.data.lastPos).toBe(all.at(-1)!.pos);
+            break;
+          }
+          after = page.body.data.nextAfter;
+        }
+        expect(all.map((change) => change.pos)).toEqual(all.map((_, index) => index + 1));
+        expect(all.map((change) => change.type)).toEqual([
+          "message.created",
+          "message.created",
+          "message.edited",
+          "reaction.added",
+          ...many.map(() => "reaction.added"),
+          "reaction.removed",
+          "message.deleted",
+        ]);
+        for (const change of all) expect(changeSchema.safeParse(change).error?.issues ?? []).toEqual([]);
+        expect(all.filter((change) => change.message.id === messageId).map((change) => change.message.content)).toEqual(
+          Array(all.length - 1).fill(""),
+        );
+        const conversations = await api("GET", "/api/chat/conversations", { user: hal });
+        const direct = conversations.body.data.find((c: { peer: { id: string } | null }) => c.peer?.id === gus.id);
+        expect(direct.lastPos).toBe(all.length);
+        expectErrorShape(await api("GET", `/api/chat/changes?conversationId=${direct.id}`, { user: ivy }), 404, "conversation_not_found");
+      } finally {
+        halSocket.socket.close();
+      }
+
+      // Past EDIT_WINDOW_SECONDS (ann sent this one first, minutes ago): 422 edit_window_closed.
+      const closesAt = Date.parse(firstMessage.createdAt) + (LIMITS.editWindowSeconds + 1) * 1000;
+      if (Date.now() < closesAt) await new Promise((resolve) => setTimeout(resolve, closesAt - Date.now()));
+      expectErrorShape(
+        await api("PATCH", `/api/chat/messages/${firstMessage.id}`, { user: ann, json: { content: "too late" } }),
+        422,
+        "edit_window_closed",
+      );
     });
 
     it("reached every documented status and code", () => {

@@ -15,11 +15,14 @@ import * as mailbox from "@/app/api/dev/mailbox/route";
 import * as confirm from "@/app/auth/confirm/route";
 import * as callback from "@/app/auth/callback/route";
 import * as cronPushOutbox from "@/app/api/cron/push-outbox/route";
+import * as changes from "@/app/api/chat/changes/route";
+import * as chatMessage from "@/app/api/chat/messages/[id]/route";
+import * as reaction from "@/app/api/chat/messages/[id]/reactions/[emoji]/route";
 import { PEER_HEADER, setPeerAddress } from "@/server/peer-address";
 
 type Handler = (request: NextRequest, segments: { params: Promise<Record<string, string>> }) => Response | Promise<Response>;
 
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
+type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
 const routes: Record<string, Partial<Record<Method, Handler>>> = {
   "/api/auth/login": login,
@@ -35,6 +38,7 @@ const routes: Record<string, Partial<Record<Method, Handler>>> = {
   "/auth/confirm": confirm,
   "/auth/callback": callback,
   "/api/cron/push-outbox": cronPushOutbox,
+  "/api/chat/changes": changes,
 };
 
 // Routes with dynamic segments, as Next.js matches them: `:name` is one segment.
@@ -42,6 +46,8 @@ const dynamicRoutes: [pattern: string, module: Partial<Record<Method, Handler>>]
   ["/api/chat/conversations/:id", conversation as unknown as Partial<Record<Method, Handler>>],
   ["/api/chat/conversations/:id/members", conversationMembers as unknown as Partial<Record<Method, Handler>>],
   ["/api/chat/conversations/:id/members/:userId", conversationMember as unknown as Partial<Record<Method, Handler>>],
+  ["/api/chat/messages/:id", chatMessage as unknown as Partial<Record<Method, Handler>>],
+  ["/api/chat/messages/:id/reactions/:emoji", reaction as unknown as Partial<Record<Method, Handler>>],
 ];
 
 function findRoute(pathname: string): { module?: Partial<Record<Method, Handler>>; params: Record<string, string> } {

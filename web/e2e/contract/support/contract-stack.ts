@@ -30,6 +30,8 @@ const HOST = "127.0.0.1";
 export const LIMITS = {
   sendPerUser: 30,
   usersSearch: 20,
+  /** EDIT_WINDOW_SECONDS: short, so the suite sees a window close (it waits out only what is left of it). */
+  editWindowSeconds: 60,
 } as const;
 
 /** The machine's Redis: the web app runs with REDIS_URL through a proxy the suite can cut (503 not_ready). */
@@ -79,6 +81,9 @@ const WARM_UP: [method: string, path: string][] = [
   ["GET", "/auth/confirm"],
   ["GET", "/auth/callback"],
   ["GET", "/readyz"],
+  ["PATCH", "/api/chat/messages/00000000-0000-4000-8000-000000000000"],
+  ["PUT", "/api/chat/messages/00000000-0000-4000-8000-000000000000/reactions/%F0%9F%91%8D"],
+  ["GET", "/api/chat/changes"],
 ];
 
 function socketSpec(name: string, port: number, env: Record<string, string>): ProcessSpec {
@@ -185,6 +190,7 @@ export async function startContractStack(mode: WebMode): Promise<ContractStack> 
     RATE_LIMIT_LOGIN_IP: "100000/60",
     RATE_LIMIT_SEND: `${LIMITS.sendPerUser}/60`,
     RATE_LIMIT_USERS: `${LIMITS.usersSearch}/60`,
+    EDIT_WINDOW_SECONDS: String(LIMITS.editWindowSeconds),
   };
 
   const socket = manageProcess(socketSpec(`socket (${mode})`, socketPort, socketEnv), 60_000);
