@@ -13,7 +13,8 @@ import { createUser, MIGRATIONS_DIR } from "./support/db";
 import { notePostgresSkip, TEST_DATABASE_URL } from "./support/postgres";
 
 // The groups migration on a database that already holds 1:1 chats: nothing is lost, and every
-// existing conversation answers exactly as before (now with both users as members).
+// existing conversation answers exactly as before (now with both users as members). The later
+// migrations run too: the message lifecycle's turns today's messages into the change stream.
 
 const GROUPS_MIGRATION = "20261127000300_groups.sql";
 const cleanups: (() => Promise<void>)[] = [];
@@ -86,7 +87,12 @@ describe.each(drivers)("groups migration on $name", ({ open, skip }) => {
       const readsBefore = await db.query("select conversation_id, user_id, last_read_seq from public.conversation_reads order by 1, 2");
 
       const { applied } = await migrate(db, MIGRATIONS_DIR);
-      expect(applied).toEqual([GROUPS_MIGRATION]);
+      expect(applied).toEqual(
+        fs
+          .readdirSync(MIGRATIONS_DIR)
+          .filter((f) => f.endsWith(".sql") && f >= GROUPS_MIGRATION)
+          .sort(),
+      );
 
       expect(await db.query("select id, conversation_id, seq, sender_id, recipient_id, content from public.messages order by id")).toEqual(
         messagesBefore,
@@ -108,8 +114,18 @@ describe.each(drivers)("groups migration on $name", ({ open, skip }) => {
       ]);
       // Still one conversation per pair: the next message lands in the migrated one.
       const next = await createSqlChatStore(db).insertMessage(ben, { recipientId: ann, content: "after", clientId: randomUUID() });
-      expect(next.message).toMatchObject({ conversationId: list[1]!.id, seq: 3 });
+      expect(next.message).toMatchObject({ conversationId: list[1]!.id, seq: 3, pos: 3 });
+      // The change stream starts with every earlier message, at pos = seq, and goes on without a gap.
+      const stream = await createSqlChatStore(db).listChanges(ann, { peerId: ben, after: 0, limit: 100 });
+      expect(stream.changes.map((c) => [c.pos, c.type, c.message.content])).toEqual([
+        [1, "message.created", "hi ben"],
+        [2, "message.created", "hi ann"],
+        [3, "message.created", "after"],
+      ]);
+      expect(stream.lastPos).toBe(3);
     },
+    // Every migration from scratch on PGlite, on a busy machine.
+    120_000,
   );
 });
 

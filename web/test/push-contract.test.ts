@@ -92,7 +92,9 @@ describe("pushes against the wire contract", () => {
       expect(receiver.invalid).toEqual([]);
       // IMPORTANT: the direct push (the benchmark's baseline) sends no message.changed: a change's
       // pos is known only to the database's outbox row, and its clients catch up instead.
-      expect(receiver.received.map(({ push }: { push: Push }) => push.type).sort()).toEqual(kinds.filter((kind) => kind !== "message.changed"));
+      expect(receiver.received.map(({ push }: { push: Push }) => push.type).sort()).toEqual(
+        kinds.filter((kind) => kind !== "message.changed"),
+      );
     } finally {
       await receiver.close();
     }

@@ -351,7 +351,9 @@ describe("Supabase mode", () => {
     const bob = await signIn("life-bob@example.com");
     const cat = await signIn("life-cat@example.com");
     const code = (res: { status: number; body: { error?: { code: string } } }) => [res.status, res.body.error?.code];
-    const sent = await ann.browser.call("POST", "/api/chat/send", { json: { recipientId: bob.userId, content: "lunch?", clientId: randomUUID() } });
+    const sent = await ann.browser.call("POST", "/api/chat/send", {
+      json: { recipientId: bob.userId, content: "lunch?", clientId: randomUUID() },
+    });
     const id = sent.body.data.id as string;
     const reply = await bob.browser.call("POST", "/api/chat/send", {
       json: { recipientId: ann.userId, content: "yes", clientId: randomUUID(), replyToId: id },
@@ -371,8 +373,14 @@ describe("Supabase mode", () => {
     } finally {
       socket.close();
     }
-    expect(code(await bob.browser.call("PATCH", `/api/chat/messages/${id}`, { json: { content: "mine" } }))).toEqual([403, "not_your_message"]);
-    expect(code(await cat.browser.call("PATCH", `/api/chat/messages/${id}`, { json: { content: "mine" } }))).toEqual([404, "message_not_found"]);
+    expect(code(await bob.browser.call("PATCH", `/api/chat/messages/${id}`, { json: { content: "mine" } }))).toEqual([
+      403,
+      "not_your_message",
+    ]);
+    expect(code(await cat.browser.call("PATCH", `/api/chat/messages/${id}`, { json: { content: "mine" } }))).toEqual([
+      404,
+      "message_not_found",
+    ]);
     const thumbs = `/api/chat/messages/${id}/reactions/${encodeURIComponent("👍")}`;
     expect((await bob.browser.call("PUT", thumbs)).body.data.reactions).toEqual([{ emoji: "👍", count: 1, userIds: [bob.userId] }]);
     expect(code(await cat.browser.call("PUT", thumbs))).toEqual([404, "message_not_found"]);
@@ -390,7 +398,10 @@ describe("Supabase mode", () => {
     ]);
     expect(stream.body.data).toMatchObject({ nextAfter: null, lastPos: 5 });
     const conversationId = sent.body.data.conversationId as string;
-    expect(code(await cat.browser.call("GET", `/api/chat/changes?conversationId=${conversationId}`))).toEqual([404, "conversation_not_found"]);
+    expect(code(await cat.browser.call("GET", `/api/chat/changes?conversationId=${conversationId}`))).toEqual([
+      404,
+      "conversation_not_found",
+    ]);
   });
 
   it("when the access token is near expiry, then the session is refreshed transparently", async () => {

@@ -548,7 +548,8 @@ describe.each(MODES)("the contract through %s", (mode) => {
         signIn(stack, freshEmail("hal")),
         signIn(stack, freshEmail("ivy")),
       ]);
-      const send = (json: Record<string, unknown>) => api("POST", "/api/chat/send", { user: gus, json: { clientId: randomUUID(), ...json } });
+      const send = (json: Record<string, unknown>) =>
+        api("POST", "/api/chat/send", { user: gus, json: { clientId: randomUUID(), ...json } });
       const first = await send({ recipientId: hal.id, content: "see you at 5" });
       const messageId = first.body.data.id as string;
       const path = `/api/chat/messages/${messageId}`;
@@ -586,11 +587,15 @@ describe.each(MODES)("the contract through %s", (mode) => {
         expect((await api("PUT", thumbs, { user: hal })).body.data.reactions).toEqual(reacted.body.data.reactions);
         expectErrorShape(await api("PUT", thumbs, { user: ivy }), 404, "message_not_found");
         const many = [..."😀😁😂😃😄😅😆😇😈😉😊😋😌😍😎😏😐😑😒"];
-        for (const emoji of many) expect((await api("PUT", `${path}/reactions/${encodeURIComponent(emoji)}`, { user: gus })).status).toBe(200);
+        for (const emoji of many)
+          expect((await api("PUT", `${path}/reactions/${encodeURIComponent(emoji)}`, { user: gus })).status).toBe(200);
         expectErrorShape(await api("PUT", `${path}/reactions/${encodeURIComponent("😓")}`, { user: gus }), 422, "too_many_reactions");
         const unreacted = await api("DELETE", thumbs, { user: hal });
         expect([unreacted.status, unreacted.body.data.reactions.map((r: { emoji: string }) => r.emoji)]).toEqual([200, many]);
-        const group = await api("POST", "/api/chat/conversations", { user: gus, json: { kind: "group", name: "Life", memberIds: [hal.id, ivy.id] } });
+        const group = await api("POST", "/api/chat/conversations", {
+          user: gus,
+          json: { kind: "group", name: "Life", memberIds: [hal.id, ivy.id] },
+        });
         const systemMessage = group.body.data.lastMessage.id as string;
         expectErrorShape(
           await api("PUT", `/api/chat/messages/${systemMessage}/reactions/${encodeURIComponent("👍")}`, { user: hal }),

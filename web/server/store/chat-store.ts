@@ -1,6 +1,15 @@
 import { notFound } from "@/server/errors";
 import type { RpcTransport } from "./rpc";
-import { type MessageDetailsRow, toChanges, toConversation, toConversationDetail, toMessage, toMessageDetails, toProfile, toReadState } from "./rows";
+import {
+  type MessageDetailsRow,
+  toChanges,
+  toConversation,
+  toConversationDetail,
+  toMessage,
+  toMessageDetails,
+  toProfile,
+  toReadState,
+} from "./rows";
 import { pgErrorCode, PG_ERRORS } from "./sql/client";
 import type { ChatStore } from "./types";
 

@@ -94,7 +94,6 @@ export const toChanges = (row: ChangesRow): { changes: Change[]; lastPos: number
 
 export const toProfile = (row: ProfileRow): UserProfile => ({ id: row.id, email: row.email, displayName: nullable(row.display_name) });
 
-
 const toRole = (value: string): MemberRole => (value === "owner" ? "owner" : "member");
 
 export function toConversation(row: ConversationRow): ConversationSummary {

@@ -248,7 +248,10 @@ describe.each(drivers)("message lifecycle on $name", ({ open, skip }) => {
     const rest = await changes(bob, { conversationId: message.conversationId, after: "2", limit: "2" });
     expect(rest).toMatchObject({ nextAfter: null, lastPos: 3 });
     expect(rest.changes.map((change) => change.pos)).toEqual([3]);
-    expect(await refusal(changes(cat, { conversationId: message.conversationId }))).toEqual({ status: 404, code: "conversation_not_found" });
+    expect(await refusal(changes(cat, { conversationId: message.conversationId }))).toEqual({
+      status: 404,
+      code: "conversation_not_found",
+    });
     expect(await changes(cat, { with: ann })).toEqual({ changes: [], nextAfter: null, lastPos: 0 });
     expect((await changes(ann, { with: ann })).lastPos).toBe(0);
   });
