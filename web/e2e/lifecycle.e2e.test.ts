@@ -129,7 +129,15 @@ describe.skipIf(!chromium.available && !required)("editing, deleting, reacting a
     await reply.getByTestId("reply-quote").click();
     await a.waitForFunction(() => document.activeElement?.textContent?.includes("Meet at the café") ?? false);
 
-    for (const page of [a, b]) expect(await findSeriousViolations(page), "reactions, quote, edited label").toEqual([]);
+    for (const scheme of ["light", "dark"] as const) {
+      for (const page of [a, b]) {
+        await page.emulateMedia({ colorScheme: scheme });
+        // The 120 ms colour transitions.
+        await page.waitForTimeout(300);
+        expect(await findSeriousViolations(page), `reactions, quote, edited label, ${scheme}`).toEqual([]);
+      }
+    }
+    for (const page of [a, b]) await page.emulateMedia({ colorScheme: "light" });
     mkdirSync(SHOTS, { recursive: true });
     await a.screenshot({ path: path.join(SHOTS, "lifecycle.png") });
     await openActions(b, "See you there");
