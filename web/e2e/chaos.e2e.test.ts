@@ -15,8 +15,8 @@ import { getFreePort, startStack, type Stack } from "./support/stack";
  * Afterwards every user's open conversation (kept live through all of it), conversation list
  * and every other conversation (opened afresh) must equal the database: nothing lost, nothing
  * twice, every conversation in seq order, every sender's messages in the order written.
- * Between messages, users edit and delete their own messages and add and take back reactions in the
- * open conversation (issue 16): every live view ends equal to the server's, edited text, tombstones
+ * Meanwhile users edit and delete their own messages and add and take back reactions in the open
+ * conversation (issue 16): every live view ends equal to the server's, edited text, tombstones
  * and reaction counts included, through the change stream's live pushes and catch-ups.
  * Alongside, a group of four changes members mid-run (one removed, one added, one leaves): each
  * member's view equals the server's, and a former member gets nothing committed after it left.
@@ -30,8 +30,8 @@ const RESTART_EVERY_MS = 9_000;
 const DROP_EVERY_MS = 600;
 // A user writes on in the open conversation, or switches to another one first.
 const SWITCH_CHANCE = 0.2;
-// Before a message, a user may first edit or delete one of theirs, or react to one, in the open conversation.
-const LIFECYCLE_CHANCE = 0.3;
+// Alongside writing, each user edits or deletes one of theirs, or reacts to one, in the open conversation about this often.
+const ACT_EVERY_MS = 1_000;
 const REACTIONS = ["👍", "❤️", "😂"];
 
 // Pushes: some late (longer than the web app's 2 s push timeout, so it retries while the first
@@ -468,13 +468,10 @@ describe("delivery under chaos", () => {
       let drops = 0;
       let sending = true;
 
-      // Senders: each user writes in the open conversation, sometimes switching to another first,
-      // and now and then edits, deletes or reacts there before writing.
+      // Senders: each user writes in the open conversation, sometimes switching to another first.
       const perUser = Math.ceil(MESSAGES / USERS);
-      const lifecycle: LifecycleTally = { edits: 0, deletes: 0, reactions: 0, unreactions: 0 };
       const senders = users.map(async (user, index) => {
         for (let n = 0; n < perUser; n += 1) {
-          if (Math.random() < LIFECYCLE_CHANCE) await actOnce(user, lifecycle);
           let peer = users.find((other) => other.user.id === user.client.getState().view?.peer?.id);
           if (!peer || Math.random() < SWITCH_CHANCE) {
             peer = users[Math.floor(Math.random() * (USERS - 1))]!;
@@ -482,6 +479,15 @@ describe("delivery under chaos", () => {
           }
           await user.write(peer.profile, `m ${index}.${n} ${"x".repeat(Math.floor(Math.random() * 40))}`);
           await sleep(SEND_INTERVAL_MS * (0.5 + Math.random()));
+        }
+      });
+
+      // Alongside: each user edits, deletes and reacts in whichever conversation is open at the moment.
+      const lifecycle: LifecycleTally = { edits: 0, deletes: 0, reactions: 0, unreactions: 0 };
+      const actors = users.map(async (user) => {
+        while (sending) {
+          await sleep(ACT_EVERY_MS * (0.5 + Math.random()));
+          if (sending) await actOnce(user, lifecycle);
         }
       });
 
@@ -520,7 +526,7 @@ describe("delivery under chaos", () => {
       } finally {
         // Bounded: the chaos loops end with the senders, whatever happened.
         sending = false;
-        await Promise.all([restarter, dropper]);
+        await Promise.all([restarter, dropper, ...actors]);
       }
       const chaosSeconds = Math.round((Date.now() - startedAt) / 1000);
 
