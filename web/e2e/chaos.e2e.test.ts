@@ -15,6 +15,9 @@ import { getFreePort, startStack, type Stack } from "./support/stack";
  * Afterwards every user's open conversation (kept live through all of it), conversation list
  * and every other conversation (opened afresh) must equal the database: nothing lost, nothing
  * twice, every conversation in seq order, every sender's messages in the order written.
+ * Meanwhile users edit and delete their own messages and add and take back reactions in the open
+ * conversation (issue 16): every live view ends equal to the server's, edited text, tombstones
+ * and reaction counts included, through the change stream's live pushes and catch-ups.
  * Alongside, a group of four changes members mid-run (one removed, one added, one leaves): each
  * member's view equals the server's, and a former member gets nothing committed after it left.
  */
@@ -27,6 +30,9 @@ const RESTART_EVERY_MS = 9_000;
 const DROP_EVERY_MS = 600;
 // A user writes on in the open conversation, or switches to another one first.
 const SWITCH_CHANCE = 0.2;
+// Alongside writing, each user edits or deletes one of theirs, or reacts to one, in the open conversation about this often.
+const ACT_EVERY_MS = 1_000;
+const REACTIONS = ["👍", "❤️", "😂"];
 
 // Pushes: some late (longer than the web app's 2 s push timeout, so it retries while the first
 // copy is still on its way), some refused, some cut before or after reaching the socket server.
@@ -68,6 +74,49 @@ async function retried(what: string, change: () => Promise<unknown>, done: (erro
       await sleep(250 * attempt);
     }
   }
+}
+
+interface LifecycleTally {
+  edits: number;
+  deletes: number;
+  reactions: number;
+  unreactions: number;
+}
+
+/**
+ * One lifecycle action on a message of `user`'s open conversation: edit (a text unique to it) or
+ * delete one of mine, or add or take back a reaction on anyone's. Retried through the faults
+ * (each is idempotent); a message deleted meanwhile refuses with 409, which ends it.
+ */
+async function actOnce(user: NodeChatUser, tally: LifecycleTally) {
+  const view = user.client.getState().view;
+  const live = (view?.messages ?? []).filter((message) => message.kind === "text" && !message.deletedAt).slice(-20);
+  if (live.length === 0) return;
+  const target = live[Math.floor(Math.random() * live.length)]!;
+  const gone = (error: unknown) => ["409 message_deleted", "404 message_not_found"].includes(apiCode(error) ?? "");
+  const roll = Math.random();
+  if (target.senderId === user.user.id && roll < 0.35) {
+    tally.edits += 1;
+    const content = `${target.content.replace(/ ✎\d+$/, "")} ✎${tally.edits}`;
+    await retried("edit", () => user.client.editMessage(target.id, content), gone);
+  } else if (target.senderId === user.user.id && roll < 0.5) {
+    tally.deletes += 1;
+    await retried("delete", () => user.client.deleteMessage(target.id), gone);
+  } else {
+    const emoji = REACTIONS[Math.floor(Math.random() * REACTIONS.length)]!;
+    const mine = target.reactions?.some((reaction) => reaction.emoji === emoji && reaction.userIds.includes(user.user.id));
+    if (mine) tally.unreactions += 1;
+    else tally.reactions += 1;
+    await retried("reaction", () => (mine ? user.client.unreact(target.id, emoji) : user.client.react(target.id, emoji)), gone);
+  }
+}
+
+/** What a user sees of a message besides its place: text, edited, deleted, reactions with counts and who. */
+function lifecycleOf(message: ChatMessage): string {
+  const reactions = (message.reactions ?? []).map(
+    (reaction) => `${reaction.emoji}${reaction.count}:${[...reaction.userIds].sort().join("+")}`,
+  );
+  return JSON.stringify([message.content, !!message.editedAt, !!message.deletedAt, reactions.sort()]);
 }
 
 const apiCode = (error: unknown) => (error instanceof ApiError ? `${error.status} ${error.code}` : null);
@@ -433,6 +482,15 @@ describe("delivery under chaos", () => {
         }
       });
 
+      // Alongside: each user edits, deletes and reacts in whichever conversation is open at the moment.
+      const lifecycle: LifecycleTally = { edits: 0, deletes: 0, reactions: 0, unreactions: 0 };
+      const actors = users.map(async (user) => {
+        while (sending) {
+          await sleep(ACT_EVERY_MS * (0.5 + Math.random()));
+          if (sending) await actOnce(user, lifecycle);
+        }
+      });
+
       // The socket server: killed (crash) or stopped (graceful: server:shutdown), then started again.
       const restarter = (async () => {
         while (sending) {
@@ -468,7 +526,7 @@ describe("delivery under chaos", () => {
       } finally {
         // Bounded: the chaos loops end with the senders, whatever happened.
         sending = false;
-        await Promise.all([restarter, dropper]);
+        await Promise.all([restarter, dropper, ...actors]);
       }
       const chaosSeconds = Math.round((Date.now() - startedAt) / 1000);
 
@@ -518,7 +576,8 @@ describe("delivery under chaos", () => {
       const storedByClientId = new Map<string, ChatMessage[]>();
       for (const message of stored) storedByClientId.set(message.clientId, [...(storedByClientId.get(message.clientId) ?? []), message]);
       const contents = new Map<string, number>();
-      for (const message of stored) contents.set(message.content, (contents.get(message.content) ?? 0) + 1);
+      // A tombstone has no text; an edit's text is unique to its message.
+      for (const message of stored.filter((m) => !m.deletedAt)) contents.set(message.content, (contents.get(message.content) ?? 0) + 1);
       for (const [content, count] of contents) {
         if (count > 1) {
           duplicated += count - 1;
@@ -537,8 +596,15 @@ describe("delivery under chaos", () => {
         }
       }
 
+      // Stale: a held message whose text, edit mark, tombstone or reactions differ from the server's.
+      let stale = 0;
       const compareView = (user: NodeChatUser, other: NodeChatUser, view: ChatMessage[], what: string) => {
         const expected = truth.get(pairKey(user.user.id, other.user.id)) ?? [];
+        const now = new Map(expected.map((message) => [message.id, lifecycleOf(message)]));
+        const differing = view.filter((message) => now.has(message.id) && now.get(message.id) !== lifecycleOf(message));
+        stale += differing.length;
+        for (const message of differing.slice(0, 3))
+          problems.push(`${user.user.email}'s ${what} shows ${lifecycleOf(message)}, the server ${now.get(message.id)}`);
         const ids = view.map((message) => message.id);
         const held = new Set(ids);
         duplicated += ids.length - held.size;
@@ -607,7 +673,8 @@ describe("delivery under chaos", () => {
         `chaos: send attempts ${sum((u) => u.stats.sendAttempts)} for ${written.length} messages; failures ${JSON.stringify(failures)}`,
         `chaos: live deliveries ${sum((u) => u.stats.liveDeliveries)}, repeats dropped by id in the open view ${sum((u) => u.stats.repeatsDropped)}, late live arrivals placed by seq ${sum((u) => u.stats.lateArrivals)}, catch-up pages ${sum((u) => u.stats.catchUpPages)} (${sum((u) => u.stats.catchUpFailures)} failed and retried)`,
         `chaos: live views checked ${liveChecked} of ${users.length}`,
-        `chaos: lost ${lost}, duplicated ${duplicated}, reorderings ${reordered}`,
+        `chaos: edits ${lifecycle.edits}, deletions ${lifecycle.deletes}, reactions added ${lifecycle.reactions}, taken back ${lifecycle.unreactions}; stored: edited ${stored.filter((m) => m.editedAt && !m.deletedAt).length}, deleted ${stored.filter((m) => m.deletedAt).length}, reactions ${stored.reduce((n, m) => n + (m.reactions ?? []).reduce((c, r) => c + r.count, 0), 0)}`,
+        `chaos: lost ${lost}, duplicated ${duplicated}, reorderings ${reordered}, stale lifecycle ${stale}`,
         ...groupResult.figures,
         `group: ${JSON.stringify(groupResult.tally)}`,
       ];
@@ -618,7 +685,8 @@ describe("delivery under chaos", () => {
       expect(users.map((user) => user.stats.sessionEnded)).toEqual(users.map(() => null));
       expect(liveChecked).toBe(users.length);
       expect(stored.length).toBe(written.length);
-      expect({ lost, duplicated, reordered }).toEqual({ lost: 0, duplicated: 0, reordered: 0 });
+      expect({ lost, duplicated, reordered, stale }).toEqual({ lost: 0, duplicated: 0, reordered: 0, stale: 0 });
+      expect(Math.min(lifecycle.edits, lifecycle.deletes, lifecycle.reactions)).toBeGreaterThan(0);
       expect(groupUsers.map((user) => user.stats.sessionEnded)).toEqual(groupUsers.map(() => null));
       expect(groupResult.tally).toEqual({ lost: 0, duplicated: 0, reordered: 0, leaked: 0 });
     },

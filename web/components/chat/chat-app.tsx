@@ -27,8 +27,9 @@ import { EmptyIllustration } from "./empty-illustration";
 import { conversationTitle, displayName, nameOf } from "./format";
 import { GroupHeader } from "./group-header";
 import { jumpToMessage } from "@/lib/chat/message-jump";
-import { MessageList } from "./message-list";
+import { MessageList, type MessageListActions } from "./message-list";
 import { MessageSearch } from "./message-search";
+import { ReplyBar } from "./reply-quote";
 import { NewGroupButton } from "./new-group-button";
 import { PresenceText } from "./presence";
 import { ProfileMenu } from "./profile-menu";
@@ -76,6 +77,13 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
   const seenByMembers = view && group ? seenBy(view.messages, user.id, conversation?.readStates ?? []) : null;
   const typingNames = view ? typingIn(state, view).map((id) => nameOf(state.people, id)) : [];
   const viewKey = view ? targetKey(targetOf(view)) : "";
+  const replyingTo = view?.replyingTo ? view.messages.find((message) => message.id === view.replyingTo) : undefined;
+  const messageActions: MessageListActions = {
+    onReply: chat.replyTo,
+    onEdit: chat.editMessage,
+    onDelete: chat.deleteMessage,
+    onToggleReaction: chat.toggleReaction,
+  };
 
   return (
     <div className="group/shell flex h-dvh flex-col" data-view={view || route ? "conversation" : "list"}>
@@ -217,6 +225,7 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
                   onRetry={chat.retryMessage}
                   onDiscard={chat.discardMessage}
                   focusId={found && found.conversationId === view.conversationId ? found.messageId : null}
+                  actions={view.removed ? undefined : messageActions}
                 />
                 <TypingIndicator names={typingNames} />
               </div>
@@ -227,7 +236,12 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
                 onSend={(content) => chat.sendMessage(content)}
                 onDraftChange={chat.changeDraft}
                 onBlur={chat.stopTyping}
-              />
+                replyingTo={view.replyingTo}
+              >
+                {replyingTo ? (
+                  <ReplyBar me={user.id} message={replyingTo} people={state.people} onCancel={() => chat.replyTo(null)} />
+                ) : null}
+              </Composer>
             </>
           ) : route ? (
             <PaneMessage data-testid={route.status === "missing" ? "conversation-not-found" : "conversation-resolving"}>

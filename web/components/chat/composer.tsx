@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
 import { MAX_CONTENT_LENGTH } from "@/lib/limits";
 import { Button } from "@/components/ui/button";
 import { SendIcon } from "@/components/ui/icons";
@@ -17,9 +17,13 @@ interface ComposerProps {
   onDraftChange?(draft: string): void;
   /** Focus left the box: we are no longer typing. */
   onBlur?(): void;
+  /** The message being replied to: choosing one brings the focus here. */
+  replyingTo?: string | null;
+  /** Above the input (the reply bar). */
+  children?: ReactNode;
 }
 
-export function Composer({ recipientName, initialDraft = "", onSend, onDraftChange, onBlur }: ComposerProps) {
+export function Composer({ recipientName, initialDraft = "", onSend, onDraftChange, onBlur, replyingTo, children }: ComposerProps) {
   const [draft, setDraft] = useState(initialDraft);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const hintId = useId();
@@ -34,6 +38,10 @@ export function Composer({ recipientName, initialDraft = "", onSend, onDraftChan
     // On touch screens focusing would pop the keyboard over the conversation the user just opened.
     if (window.matchMedia("(pointer: fine)").matches) inputRef.current?.focus();
   }, []);
+
+  useEffect(() => {
+    if (replyingTo) inputRef.current?.focus();
+  }, [replyingTo]);
 
   const update = (value: string) => {
     setDraft(value);
@@ -58,6 +66,7 @@ export function Composer({ recipientName, initialDraft = "", onSend, onDraftChan
 
   return (
     <form className="flex-none border-t border-border bg-card px-5 pt-3 pb-2 phone:px-3 phone:pt-[0.6rem]" onSubmit={submit}>
+      {children}
       <label htmlFor={inputId} className="sr-only">
         Message {recipientName}
       </label>

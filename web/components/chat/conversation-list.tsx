@@ -97,7 +97,7 @@ export function ConversationList(props: ConversationListProps) {
           const preview =
             lastMessage.kind === "system"
               ? describeSystemMessage(lastMessage, people, me)
-              : `${lastMessage.senderId === me ? "You: " : group ? `${nameOf(people, lastMessage.senderId)}: ` : ""}${lastMessage.content}`;
+              : `${lastMessage.senderId === me ? "You: " : group ? `${nameOf(people, lastMessage.senderId)}: ` : ""}${lastMessage.deletedAt ? "Message deleted" : lastMessage.content}`;
           return (
             <li key={conversation.id}>
               <button

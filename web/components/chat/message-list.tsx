@@ -1,5 +1,5 @@
-import { useEffect, useId, useLayoutEffect, useRef } from "react";
-import type { UserProfile } from "@/lib/types";
+import { useEffect, useId, useLayoutEffect, useRef, useState } from "react";
+import type { ReplyPreview, UserProfile } from "@/lib/types";
 import type { ChatMessage, OutboxItem } from "@/lib/chat/chat-state";
 import { cva } from "class-variance-authority";
 import { Button } from "@/components/ui/button";
@@ -9,6 +9,10 @@ import { cn } from "@/lib/utils";
 import { UserAvatar } from "./avatar";
 import { MessageContent } from "./message-content";
 import { dayKey, describeSystemMessage, formatDay, formatTime, listNames, nameOf } from "./format";
+import { MessageActions } from "./message-actions";
+import { MessageEditor } from "./message-editor";
+import { MessageReactions } from "./message-reactions";
+import { ReplyQuote } from "./reply-quote";
 
 // Closer than this to the bottom counts as "reading the latest": new messages keep it pinned.
 const STICK_THRESHOLD_PX = 80;
@@ -38,14 +42,35 @@ type Row =
       continued: boolean;
       /** Last of its group (or not sent yet): shows time and status. */
       showMeta: boolean;
+      /** The stored message (sent ones): edits, deletion, reactions, its reply. */
+      message?: ChatMessage;
+      /** What it replies to (a pending one: the held original, if any). */
+      replyTo: ReplyPreview | null;
     };
+
+/** A pending reply quotes the original as held (the server fills `replyTo` once stored). */
+function pendingReply(item: OutboxItem, messages: ChatMessage[]): ReplyPreview | null {
+  const original = item.replyToId ? messages.find((m) => m.id === item.replyToId) : undefined;
+  if (!original) return null;
+  return { id: original.id, senderId: original.senderId, excerpt: original.content, attachmentCount: 0, deleted: !!original.deletedAt };
+}
+
+/** What a sent message offers (reply, react; edit and delete my own); absent: read-only (a group I left). */
+export interface MessageListActions {
+  onReply(messageId: string): void;
+  onEdit(messageId: string, content: string): Promise<unknown>;
+  onDelete(messageId: string): Promise<unknown>;
+  onToggleReaction(messageId: string, emoji: string): Promise<unknown>;
+}
 
 function buildRows(me: string, messages: ChatMessage[], pending: OutboxItem[], people: Record<string, UserProfile>): Row[] {
   // The outbox copy may lag the confirmation by a moment (another tab): one bubble per clientId.
   const confirmed = new Set(messages.filter((m) => m.senderId === me).map((m) => m.clientId));
   const all = [
-    ...messages.map((m) => ({ ...m, status: "sent" as const, error: undefined, attempts: 0 })),
-    ...pending.filter((p) => !confirmed.has(p.clientId)).map((p) => ({ ...p, id: undefined, senderId: me, kind: "text" as const })),
+    ...messages.map((m) => ({ ...m, status: "sent" as const, error: undefined, attempts: 0, stored: m })),
+    ...pending
+      .filter((p) => !confirmed.has(p.clientId))
+      .map((p) => ({ ...p, id: undefined, senderId: me, kind: "text" as const, stored: undefined, replyTo: pendingReply(p, messages) })),
   ];
   const rows: Row[] = [];
   let lastDay = "";
@@ -83,6 +108,8 @@ function buildRows(me: string, messages: ChatMessage[], pending: OutboxItem[], p
       attempts: message.attempts,
       continued,
       showMeta: true,
+      message: message.stored,
+      replyTo: message.replyTo ?? null,
     };
     rows.push(row);
     last = row;
@@ -115,6 +142,7 @@ interface MessageListProps {
   onDiscard(clientId: string): void;
   /** A message to scroll to and highlight (a search result), once it is held. */
   focusId?: string | null;
+  actions?: MessageListActions;
 }
 
 const SKELETON_BUBBLES = [
@@ -143,7 +171,10 @@ export function MessageList(props: MessageListProps) {
     onRetry,
     onDiscard,
     focusId = null,
+    actions,
   } = props;
+  const [editing, setEditing] = useState<string | null>(null);
+  const byId = new Map(messages.map((message) => [message.id, message]));
   const scrollRef = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const previous = useRef<{ firstId?: string; height: number; pending: number }>({ height: 0, pending: 0 });
@@ -183,6 +214,16 @@ export function MessageList(props: MessageListProps) {
     if (!element) return;
     stickToBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < STICK_THRESHOLD_PX;
     if (element.scrollTop < LOAD_OLDER_THRESHOLD_PX && hasOlder && !loading) onLoadOlder();
+  };
+
+  /** A quote was clicked: bring its original into view, focus it, and flash it. */
+  const jumpTo = (messageId: string) => {
+    const element = scrollRef.current?.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(messageId)}"]`);
+    if (!element) return;
+    element.scrollIntoView({ block: "center", behavior: "smooth" });
+    element.focus({ preventScroll: true });
+    element.dataset.highlight = "";
+    setTimeout(() => delete element.dataset.highlight, 1_500);
   };
 
   return (
@@ -271,7 +312,12 @@ export function MessageList(props: MessageListProps) {
           ) : (
             <div
               key={row.key}
-              className={messageVariants({ mine: row.mine, continued: row.continued, withAvatar: group && !row.mine })}
+              className={cn(
+                messageVariants({ mine: row.mine, continued: row.continued, withAvatar: group && !row.mine }),
+                "group/message rounded-xl transition-colors outline-none data-highlight:bg-primary-soft",
+              )}
+              tabIndex={row.id ? -1 : undefined}
+              data-deleted={row.message?.deletedAt ? true : undefined}
               data-testid="message"
               data-client-id={row.clientId}
               data-message-id={row.id}
@@ -298,21 +344,74 @@ export function MessageList(props: MessageListProps) {
                 </>
               ) : null}
               <span className="sr-only">{row.mine ? "You" : group ? nameOf(people, row.senderId) : name}: </span>
-              {/* Formatting as React elements (message-content.tsx): never parsed as HTML. */}
-              <div
-                className={cn(
-                  bubbleVariants({ mine: row.mine, continued: row.continued, status: row.status }),
-                  row.id !== undefined && row.id === focusId && "ring-2 ring-warning ring-offset-2 ring-offset-background",
+              {row.replyTo ? (
+                <ReplyQuote
+                  me={me}
+                  replyTo={row.replyTo}
+                  original={byId.get(row.replyTo.id)}
+                  people={people}
+                  mine={row.mine}
+                  onJump={jumpTo}
+                />
+              ) : null}
+              <div className={cn("flex max-w-full items-center gap-1", row.mine && "flex-row-reverse")}>
+                {row.message && editing === row.id && actions ? (
+                  <MessageEditor
+                    initial={row.content}
+                    onSave={(content) => actions.onEdit(row.message!.id, content)}
+                    onClose={() => setEditing(null)}
+                  />
+                ) : row.message?.deletedAt ? (
+                  <div
+                    className={cn(bubbleVariants({ mine: false, continued: row.continued }), "text-muted-foreground italic")}
+                    data-testid="message-content"
+                  >
+                    Message deleted
+                  </div>
+                ) : (
+                  /* Formatting as React elements (message-content.tsx): never parsed as HTML. */
+                  <div
+                    className={cn(
+                      bubbleVariants({ mine: row.mine, continued: row.continued, status: row.status }),
+                      row.id !== undefined && row.id === focusId && "ring-2 ring-warning ring-offset-2 ring-offset-background",
+                    )}
+                    data-testid="message-content"
+                  >
+                    <MessageContent content={row.content} />
+                  </div>
                 )}
-                data-testid="message-content"
-              >
-                <MessageContent content={row.content} />
+                {actions && row.message && !row.message.deletedAt && editing !== row.id ? (
+                  <MessageActions
+                    className="opacity-0 group-focus-within/message:opacity-100 group-hover/message:opacity-100 focus-visible:opacity-100 pointer-coarse:opacity-100"
+                    mine={row.mine}
+                    editable={row.content.length > 0}
+                    myReactions={(row.message.reactions ?? []).filter((r) => r.userIds.includes(me)).map((r) => r.emoji)}
+                    onReply={() => actions.onReply(row.message!.id)}
+                    onEdit={() => setEditing(row.message!.id)}
+                    onDelete={() => actions.onDelete(row.message!.id)}
+                    onToggleReaction={(emoji) => actions.onToggleReaction(row.message!.id, emoji)}
+                  />
+                ) : null}
               </div>
+              {row.message?.reactions?.length ? (
+                <MessageReactions
+                  me={me}
+                  reactions={row.message.reactions}
+                  people={people}
+                  mine={row.mine}
+                  onToggle={actions ? (emoji) => actions.onToggleReaction(row.message!.id, emoji) : undefined}
+                />
+              ) : null}
               <div
                 className="mt-[0.2rem] px-[0.35rem] text-[0.72rem] text-muted-foreground"
-                hidden={!row.showMeta && row.id !== seenId && row.id !== seenById}
+                hidden={!row.showMeta && row.id !== seenId && row.id !== seenById && !row.message?.editedAt}
               >
                 <time dateTime={row.createdAt}>{formatTime(row.createdAt)}</time>
+                {row.message?.editedAt && !row.message.deletedAt ? (
+                  <span title={`Edited ${new Date(row.message.editedAt).toLocaleString()}`} data-testid="edited">
+                    {" · "}edited
+                  </span>
+                ) : null}
                 {row.id !== undefined && row.id === seenId ? (
                   <>
                     {" · "}

@@ -77,3 +77,28 @@ export function DropdownMenuLabel({ className, ...props }: ComponentProps<typeof
 export function DropdownMenuSeparator({ className, ...props }: ComponentProps<typeof DropdownMenuPrimitive.Separator>) {
   return <DropdownMenuPrimitive.Separator className={cn("-mx-1 my-1 h-px bg-border", className)} {...props} />;
 }
+
+export const DropdownMenuSub = DropdownMenuPrimitive.Sub;
+
+/** Opens a submenu (right arrow, or hover). */
+export function DropdownMenuSubTrigger({ className, children, ...props }: ComponentProps<typeof DropdownMenuPrimitive.SubTrigger>) {
+  return (
+    <DropdownMenuPrimitive.SubTrigger className={cn(itemClassName, "data-[state=open]:bg-hover", className)} {...props}>
+      {children}
+      <svg className="ml-auto text-muted-foreground" viewBox="0 0 20 20" width="14" height="14" aria-hidden="true" focusable="false">
+        <path d="M7.5 4.5L13 10l-5.5 5.5" stroke="currentColor" strokeWidth="2" fill="none" strokeLinecap="round" strokeLinejoin="round" />
+      </svg>
+    </DropdownMenuPrimitive.SubTrigger>
+  );
+}
+
+export function DropdownMenuSubContent({ className, ...props }: ComponentProps<typeof DropdownMenuPrimitive.SubContent>) {
+  return (
+    <DropdownMenuPrimitive.Portal>
+      <DropdownMenuPrimitive.SubContent
+        className={cn("z-50 overflow-hidden rounded-xl border border-border bg-card p-1 text-foreground shadow-elevation-lg", className)}
+        {...props}
+      />
+    </DropdownMenuPrimitive.Portal>
+  );
+}

@@ -112,3 +112,13 @@ export function PlusIcon(props: IconProps) {
     </svg>
   );
 }
+
+export function MoreIcon(props: IconProps) {
+  return (
+    <svg {...iconProps} width="18" height="18" {...props}>
+      <circle cx="4.5" cy="10" r="1.6" fill="currentColor" />
+      <circle cx="10" cy="10" r="1.6" fill="currentColor" />
+      <circle cx="15.5" cy="10" r="1.6" fill="currentColor" />
+    </svg>
+  );
+}

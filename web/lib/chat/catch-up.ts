@@ -1,10 +1,10 @@
 import { isConversationGone, isUnauthorized } from "@/lib/client/api";
-import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from "@/lib/limits";
+import { CHANGES_MAX_LIMIT, HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from "@/lib/limits";
 import type { ChatAction, ConversationTarget, ConversationView } from "./chat-state";
 import type { ChatCore } from "./core";
 import { isViewOf, needsCatchUp, targetOf } from "./chat-state";
-import type { ChatMessage, HistoryPage } from "@/lib/types";
-import type { HistoryQuery } from "./ports";
+import type { ChangesPage, ChatMessage, HistoryPage } from "@/lib/types";
+import type { ChangesQuery, HistoryQuery } from "./ports";
 
 export type { HistoryQuery };
 
@@ -71,6 +71,35 @@ export async function catchUpView(deps: CatchUpDeps, limits: CatchUpLimits): Pro
   await reloadNewest();
 }
 
+// Bounds one pass; the next trigger goes on from where it stopped.
+const MAX_CHANGE_PAGES = 50;
+
+export interface ChangesCatchUpDeps {
+  getView(): ConversationView | null;
+  fetchChanges(query: ChangesQuery): Promise<ChangesPage>;
+  dispatch(action: ChatAction): void;
+}
+
+/**
+ * Fetches the open conversation's change stream after its cursor, page by page, and applies each
+ * change once, in order (edits, deletions and reactions made while away, and any message missed).
+ * Nothing while the cursor has no place yet (the first page is in flight, or the server has no stream).
+ */
+export async function catchUpChanges(deps: ChangesCatchUpDeps): Promise<void> {
+  for (let pages = 0; pages < MAX_CHANGE_PAGES; pages += 1) {
+    const view = deps.getView();
+    if (!view || view.loading === "initial" || view.removed || view.pos === null) return;
+    const target = targetOf(view);
+    const where = view.conversationId ? { conversationId: view.conversationId } : target.kind === "direct" ? { with: target.peerId } : null;
+    // A direct conversation that does not exist yet has no changes.
+    if (!where) return;
+    const page = await deps.fetchChanges({ ...where, after: view.pos, limit: CHANGES_MAX_LIMIT });
+    if (!isViewOf(deps.getView(), target)) return;
+    deps.dispatch({ type: "changes/loaded", target, changes: page.changes, lastPos: page.nextAfter === null ? page.lastPos : null });
+    if (page.nextAfter === null) return;
+  }
+}
+
 export interface CatchUp {
   /**
    * Fetches what the open conversation misses. One at a time: a call during one runs another
@@ -94,8 +123,8 @@ export function createCatchUp(core: ChatCore): CatchUp {
   let running: Promise<boolean> | null = null;
   let again = false;
 
-  const once = () =>
-    catchUpView(
+  const once = async () => {
+    await catchUpView(
       {
         getView: () => core.getState().view,
         fetchHistory: (query) => api.fetchHistory(query),
@@ -104,6 +133,13 @@ export function createCatchUp(core: ChatCore): CatchUp {
       },
       { pageSize: HISTORY_MAX_LIMIT, newestPageSize: HISTORY_DEFAULT_LIMIT, maxPages: MAX_CATCH_UP_PAGES },
     );
+    // Then what changed meanwhile (edits, deletions, reactions), from the change stream.
+    await catchUpChanges({
+      getView: () => core.getState().view,
+      fetchChanges: (query) => api.fetchChanges(query),
+      dispatch: core.dispatch,
+    });
+  };
 
   function run(): Promise<boolean> {
     if (running) {

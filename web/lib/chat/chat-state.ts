@@ -2,7 +2,18 @@ import type { NotificationSupport } from "@/lib/client/notifications";
 import type { OutboxItem } from "@/lib/client/outbox";
 import type { ConnectionState } from "@/lib/client/socket";
 import type { PresenceState } from "socket-server/contract";
+import {
+  applyChangesPage,
+  changesBehind,
+  creationChange,
+  isNewer,
+  putMessage,
+  receiveChange,
+  settleCursor,
+  type ChangeCursor,
+} from "./changes";
 import type {
+  Change,
   ChatMessage,
   ConversationDetail,
   ConversationMember,
@@ -32,7 +43,7 @@ export function targetKey(target: ConversationTarget): string {
 }
 
 /** The open conversation. */
-export interface ConversationView {
+export interface ConversationView extends ChangeCursor {
   kind: "direct" | "group";
   /**
    * The conversation shown; null only for a direct conversation with `peer` that holds no
@@ -61,6 +72,8 @@ export interface ConversationView {
    * leaves it in place, and the next catch-up fetches the gap. Null until a page arrives.
    */
   synced: Position | null;
+  /** The message the composer replies to (the reply bar), until sent or cancelled. */
+  replyingTo: string | null;
 }
 
 export interface ChatState {
@@ -116,9 +129,24 @@ export type ChatAction =
   | { type: "open"; conversation: OpenedConversation }
   | { type: "close" }
   | { type: "history/loading"; target: ConversationTarget; mode: "initial" | "older" }
-  | { type: "history/loaded"; target: ConversationTarget; mode: HistoryMode; messages: ChatMessage[]; hasOlder?: boolean }
+  | {
+      type: "history/loaded";
+      target: ConversationTarget;
+      mode: HistoryMode;
+      messages: ChatMessage[];
+      hasOlder?: boolean;
+      /** The list's change position for this conversation, read before this page was asked for (a floor for the cursor). */
+      listedPos?: number;
+    }
   | { type: "history/failed"; target: ConversationTarget; mode: HistoryMode; error: string }
   | { type: "message/received"; message: ChatMessage }
+  /** A live `message:changed`. */
+  | { type: "message/changed"; change: Change }
+  /** A page of the change stream (catch-up); `lastPos` when it reached the end. */
+  | { type: "changes/loaded"; target: ConversationTarget; changes: Change[]; lastPos: number | null }
+  /** The server answered an edit, deletion or reaction of ours (asked with the cursor at `since`) with the message as it is now. */
+  | { type: "message/updated"; message: ChatMessage; since: number | null }
+  | { type: "reply/changed"; messageId: string | null }
   | { type: "outbox/synced"; items: OutboxItem[] }
   | { type: "conversations/loaded"; conversations: ConversationSummary[] }
   | { type: "conversations/failed"; error: string }
@@ -223,7 +251,23 @@ export function needsCatchUp(view: ConversationView): boolean {
   if (view.loading === "initial" || view.removed) return false;
   const last = view.messages.at(-1);
   if (!view.synced) return last !== undefined || view.error !== null;
-  return last !== undefined && last.seq > view.synced.seq;
+  return (last !== undefined && last.seq > view.synced.seq) || changesBehind(view);
+}
+
+/** The list's last message is this one as it is now (edited, deleted, reacted to). */
+function refreshListed(state: ChatState, message: ChatMessage): ChatState {
+  const existing = state.conversations.find((conversation) => conversation.id === message.conversationId);
+  if (existing?.lastMessage.id !== message.id || existing.lastMessage === message) return state;
+  return replaceConversation(state, { ...existing, lastMessage: message });
+}
+
+/** The open view, changed by `update` when `message` belongs to it. */
+function updateView(state: ChatState, message: ChatMessage, update: (view: ConversationView) => ConversationView): ChatState {
+  const view = state.view;
+  if (!view || view.removed || !belongsToView(view, message, state.me)) return state;
+  const next = update(view);
+  if (next === view) return state;
+  return { ...state, view: { ...next, synced: advanceSynced(next.messages, next.synced) } };
 }
 
 const byActivity = (a: ConversationSummary, b: ConversationSummary) => Date.parse(b.lastMessageAt) - Date.parse(a.lastMessageAt);
@@ -335,6 +379,10 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         loading: "initial",
         error: null,
         synced: null,
+        pos: null,
+        ahead: [],
+        versions: {},
+        replyingTo: null,
       };
       return withPeople({ ...state, route: null, view }, [view.peer]);
     }
@@ -356,12 +404,19 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       const synced =
         action.mode === "older" ? view.synced : advanceSynced(messages, action.mode === "reset" ? null : view.synced, action.messages);
       const confirmed = new Set(action.messages.filter((m) => m.senderId === state.me).map((m) => m.clientId));
+      const cursor =
+        action.mode === "initial" || action.mode === "reset"
+          ? settleCursor({ ...view, messages, hasOlder: action.hasOlder ?? view.hasOlder }, action.messages, action.listedPos)
+          : { pos: view.pos, ahead: view.ahead, versions: view.versions, messages };
       return {
         ...state,
         view: {
           ...view,
+          pos: cursor.pos,
+          ahead: cursor.ahead,
+          versions: cursor.versions,
           conversationId: view.conversationId ?? first?.conversationId ?? null,
-          messages,
+          messages: cursor.messages,
           hasOlder: action.hasOlder ?? view.hasOlder,
           loading: view.loading === action.mode ? null : view.loading,
           error: null,
@@ -391,6 +446,9 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
             view: { ...view, conversationId: message.conversationId, messages, synced: advanceSynced(messages, view.synced) },
           };
         }
+        // Its creation is a position of the change stream: the next one, or a sign of a gap.
+        if (message.pos !== undefined)
+          next = updateView(next, message, (held) => receiveChange(held, creationChange({ ...message, pos: message.pos! })));
       }
       // Their message is what they were typing.
       if (message.recipientId !== null && next.typing.includes(message.senderId)) {
@@ -401,6 +459,37 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         next = { ...next, groupTyping: { ...next.groupTyping, [message.conversationId]: typers.filter((id) => id !== message.senderId) } };
       }
       return touchConversation(next, message);
+    }
+
+    case "message/changed": {
+      const { change } = action;
+      return refreshListed(
+        updateView(state, change.message, (view) => receiveChange(view, change)),
+        change.message,
+      );
+    }
+    case "changes/loaded": {
+      const view = state.view;
+      if (!isViewOf(view, action.target) || view.removed) return state;
+      const applied = applyChangesPage(view, action.changes, action.lastPos);
+      let next: ChatState =
+        applied === view ? state : { ...state, view: { ...applied, synced: advanceSynced(applied.messages, applied.synced) } };
+      for (const change of action.changes) next = refreshListed(next, change.message);
+      return next;
+    }
+    case "message/updated": {
+      const { message } = action;
+      const next = updateView(state, message, (view) => {
+        if (!isNewer(view, message.id, action.since)) return view;
+        const messages = putMessage(view.messages, message, view.hasOlder);
+        return messages === view.messages ? view : { ...view, messages };
+      });
+      return refreshListed(next, message);
+    }
+    case "reply/changed": {
+      const view = state.view;
+      if (!view || view.replyingTo === action.messageId) return state;
+      return { ...state, view: { ...view, replyingTo: action.messageId } };
     }
 
     case "outbox/synced":

@@ -5,8 +5,9 @@ import { targetKey, targetOf, type ChatState, type ConversationTarget } from "./
 import { createConversations } from "./conversations";
 import { createCore } from "./core";
 import { createDrafts } from "./drafts";
-import type { ConversationDetail, UserProfile } from "@/lib/types";
+import type { ChatMessage, ConversationDetail, UserProfile } from "@/lib/types";
 import { createGroups } from "./groups";
+import { createMessageActions } from "./lifecycle";
 import { createNotifications } from "./notifications";
 import type { ChatClientDeps } from "./ports";
 import { createPositionCheck } from "./position-check";
@@ -39,8 +40,19 @@ export interface ChatClient {
   loadOlder(): Promise<void>;
   retryHistory(): void;
   retryConversations(): void;
-  /** Queues the message in the durable outbox, which sends it (and retries) with one clientId. */
+  /** Queues the message in the durable outbox, which sends it (and retries) with one clientId; a reply to `view.replyingTo`. */
   sendMessage(content: string): void;
+  /**
+   * My message's new text, my message deleted (a tombstone stays), a reaction added, removed or
+   * toggled: each answers the message as it is now (the state takes it), or throws the API's error.
+   */
+  editMessage(messageId: string, content: string): Promise<ChatMessage>;
+  deleteMessage(messageId: string): Promise<ChatMessage>;
+  react(messageId: string, emoji: string): Promise<ChatMessage>;
+  unreact(messageId: string, emoji: string): Promise<ChatMessage>;
+  toggleReaction(messageId: string, emoji: string): Promise<ChatMessage>;
+  /** The next message sent in the open conversation replies to this one (null: to none). */
+  replyTo(messageId: string | null): void;
   /**
    * Groups (each throws the API's error for the UI to show; the state takes the answer):
    * create one with me as owner (and open it), rename it, add members (owners), remove a member
@@ -81,6 +93,7 @@ export function createChatClient(deps: ChatClientDeps): ChatClient {
   const drafts = createDrafts(core);
   const conversations = createConversations(core, catchUp, { beforeSwitch: () => typing.stop() });
   const groups = createGroups(core, conversations);
+  const messageActions = createMessageActions(core);
   const notifications = createNotifications(core, (conversationId) => void conversations.openById(conversationId));
   const signOut = createSignOut(core, () => {
     conversations.forget();
@@ -158,11 +171,23 @@ export function createChatClient(deps: ChatClientDeps): ChatClient {
       const target = targetOf(view);
       typing.stop();
       drafts.set(targetKey(target), "");
+      const reply = view.replyingTo ? { replyToId: view.replyingTo } : {};
+      core.dispatch({ type: "reply/changed", messageId: null });
       // A direct message goes to the peer (the 1:1 form, which also creates the conversation).
       core
         .outbox()
-        ?.add(target.kind === "group" ? { conversationId: target.conversationId, content } : { recipientId: target.peerId, content });
+        ?.add(
+          target.kind === "group"
+            ? { conversationId: target.conversationId, content, ...reply }
+            : { recipientId: target.peerId, content, ...reply },
+        );
     },
+    editMessage: messageActions.edit,
+    deleteMessage: messageActions.delete,
+    react: messageActions.react,
+    unreact: messageActions.unreact,
+    toggleReaction: messageActions.toggleReaction,
+    replyTo: (messageId) => core.dispatch({ type: "reply/changed", messageId }),
     createGroup: groups.create,
     renameGroup: groups.rename,
     addMembers: groups.addMembers,

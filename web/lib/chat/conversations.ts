@@ -106,9 +106,18 @@ export function createConversations(core: ChatCore, catchUp: CatchUp, hooks: { b
     // Names and roles of every member (the list carries a few).
     if (opened.kind === "group") void refresh(opened.conversationId);
     const resyncsBefore = catchUp.resyncs();
+    // Read before the page is asked for, so every change up to it is in the page.
+    const listedPos = (opened.conversationId ? conversationById(core.getState(), opened.conversationId) : undefined)?.lastPos;
     try {
       const page = await api.fetchHistory(historyQuery(target, { limit: HISTORY_DEFAULT_LIMIT }));
-      core.dispatch({ type: "history/loaded", target, mode: "initial", messages: page.messages, hasOlder: page.nextBefore !== null });
+      core.dispatch({
+        type: "history/loaded",
+        target,
+        mode: "initial",
+        messages: page.messages,
+        hasOlder: page.nextBefore !== null,
+        ...(listedPos !== undefined && { listedPos }),
+      });
       core.confirmOwn(page.messages);
     } catch (error) {
       handleFailure(error, opened.kind === "group" ? opened.conversationId : null);

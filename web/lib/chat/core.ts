@@ -117,6 +117,7 @@ export function createCore(deps: ChatClientDeps): ChatCore {
         core.confirmOwn([message]);
         core.emit("message", message);
       },
+      onMessageChanged: (change) => core.dispatch({ type: "message/changed", change }),
       onReadUpdated: (read) => {
         core.dispatch({ type: "read/updated", state: read });
         core.emit("read", read);

@@ -2,7 +2,7 @@ import type { MessageNotification, NotificationSupport } from "@/lib/client/noti
 import type { Outbox, OutboxOptions } from "@/lib/client/outbox";
 import type { ResumeReason } from "@/lib/client/resume";
 import type { ChatConnection, ChatConnectionHandlers } from "@/lib/client/socket";
-import type { ChatApi, HistoryQuery } from "@/lib/client/api";
+import type { ChangesQuery, ChatApi, HistoryQuery } from "@/lib/client/api";
 import type { AuthUser } from "@/lib/types";
 import type { Clock } from "./clock";
 
@@ -11,7 +11,7 @@ import type { Clock } from "./clock";
  * localStorage and the document (`browser.ts`); Node tests and simulations pass their own.
  */
 
-export type { ChatApi, HistoryQuery };
+export type { ChangesQuery, ChatApi, HistoryQuery };
 
 /** Opens the realtime connection with the core's handlers (e.g. `connectChatSocket`). */
 export type ConnectSocket = (handlers: ChatConnectionHandlers) => ChatConnection;

@@ -20,9 +20,12 @@ export function createPositionCheck(core: ChatCore, catchUp: CatchUp) {
     if (!(await core.loadConversations())) return;
     const { view, ...state } = core.getState();
     if (!view || view.loading === "initial" || view.removed) return;
-    const last = conversationOf(state, view)?.lastMessage;
+    const listed = conversationOf(state, view);
+    const last = listed?.lastMessage;
     const held = view.messages.at(-1)?.seq ?? 0;
-    if (last && last.seq > held) await catchUp.run();
+    // A change (an edit, a reaction) whose push was lost moves only the list's lastPos.
+    const changed = listed?.lastPos !== undefined && view.pos !== null && listed.lastPos > view.pos;
+    if ((last && last.seq > held) || changed) await catchUp.run();
   };
 
   return {

@@ -13,6 +13,7 @@ import { buildMessage } from "socket-server/contract/testing";
 import { createChatClient, type ChatClient } from "./client";
 import { createFakeClock } from "./clock";
 import type {
+  Change,
   ChatMessage,
   ConversationDetail,
   ConversationSummary,
@@ -44,6 +45,8 @@ interface HeldConversation {
   members: { id: string; role: "owner" | "member"; joinedAt: string }[];
   messages: ChatMessage[];
   read: Map<string, number>;
+  /** The change stream: each entry names its message, served as it is now. */
+  changes: { pos: number; type: Change["type"]; messageId: string; actorId: string; emoji: string | null; at: string }[];
 }
 
 const notFound = () => new ApiError(404, "conversation_not_found", "Conversation not found.");
@@ -71,23 +74,94 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER, FOUR
         members: [a, b].map((member) => ({ id: member, role: "member" as const, joinedAt })),
         messages: [],
         read: new Map(),
+        changes: [],
       });
     }
     return conversations.get(id)!;
   };
 
+  const record = (held: HeldConversation, type: Change["type"], messageId: string, actorId: string, emoji: string | null = null) => {
+    const entry = { pos: held.changes.length + 1, type, messageId, actorId, emoji, at: new Date().toISOString() };
+    held.changes.push(entry);
+    return entry;
+  };
+  const changeOf = (held: HeldConversation, entry: HeldConversation["changes"][number]): Change => ({
+    conversationId: held.id,
+    pos: entry.pos,
+    type: entry.type,
+    actorId: entry.actorId,
+    emoji: entry.emoji,
+    at: entry.at,
+    message: held.messages.find((message) => message.id === entry.messageId)!,
+  });
+
   const append = (held: HeldConversation, from: string, fields: Partial<ChatMessage>): ChatMessage => {
     const message = buildChatMessage({
       conversationId: held.id,
       seq: held.messages.length + 1,
+      pos: held.changes.length + 1,
       senderId: from,
       recipientId: held.kind === "direct" ? held.members.find((member) => member.id !== from)!.id : null,
       createdAt: new Date(Date.UTC(2026, 0, 1, 12, 0, held.messages.length)).toISOString(),
       ...fields,
     });
     held.messages.push(message);
+    record(held, "message.created", message.id, from);
     return message;
   };
+
+  const locate = (messageId: string) => {
+    for (const held of conversations.values()) {
+      const index = held.messages.findIndex((message) => message.id === messageId);
+      if (index >= 0) return { held, index };
+    }
+    throw new ApiError(404, "message_not_found", "Message not found.");
+  };
+
+  /**
+   * An edit, deletion or reaction by `actorId` (as the endpoints make them): the message
+   * replaced, the change recorded; answers the change as its push carries it.
+   */
+  const changeMessage = (
+    messageId: string,
+    actorId: string,
+    type: Exclude<Change["type"], "message.created">,
+    update: (message: ChatMessage) => ChatMessage,
+    emoji: string | null = null,
+  ): Change => {
+    const { held, index } = locate(messageId);
+    if (!held.members.some((member) => member.id === actorId)) throw new ApiError(404, "message_not_found", "Message not found.");
+    if (held.messages[index]!.deletedAt) throw new ApiError(409, "message_deleted", "The message was deleted.");
+    held.messages[index] = update(held.messages[index]!);
+    return changeOf(held, record(held, type, messageId, actorId, emoji));
+  };
+  const at = () => new Date(Date.UTC(2026, 0, 1, 13)).toISOString();
+  const edit = (messageId: string, actorId: string, content: string) =>
+    changeMessage(messageId, actorId, "message.edited", (message) => ({ ...message, content, editedAt: at() }));
+  const remove = (messageId: string, actorId: string) =>
+    changeMessage(messageId, actorId, "message.deleted", (message) => ({
+      ...message,
+      content: "",
+      attachments: [],
+      reactions: [],
+      deletedAt: at(),
+    }));
+  const react = (messageId: string, actorId: string, emoji: string, add = true) =>
+    changeMessage(
+      messageId,
+      actorId,
+      add ? "reaction.added" : "reaction.removed",
+      (message) => {
+        const reactions = message.reactions ?? [];
+        const existing = reactions.find((reaction) => reaction.emoji === emoji);
+        if (add === (existing?.userIds.includes(actorId) ?? false)) return message;
+        if (!existing) return { ...message, reactions: [...reactions, { emoji, count: 1, userIds: [actorId] }] };
+        const userIds = add ? [...existing.userIds, actorId] : existing.userIds.filter((id) => id !== actorId);
+        const updated = reactions.map((reaction) => (reaction.emoji === emoji ? { emoji, count: userIds.length, userIds } : reaction));
+        return { ...message, reactions: updated.filter((reaction) => reaction.count > 0) };
+      },
+      emoji,
+    );
 
   /** Stores a direct message (as the send endpoint would) and returns it; delivering it is the test's choice. */
   const store = (from: string, to: string, content: string, clientId: string = randomUUID()): ChatMessage => {
@@ -121,6 +195,7 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER, FOUR
       ],
       messages: [],
       read: new Map(),
+      changes: [],
     };
     conversations.set(id, held);
     system(held, ownerId, { event: "group_created", userIds: memberIds, name });
@@ -183,6 +258,7 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER, FOUR
       lastReadSeq,
       peerLastReadSeq: peerId ? (held.read.get(peerId) ?? 0) : 0,
       readStates: others.map((member) => ({ userId: member.id, lastReadSeq: held.read.get(member.id) ?? 0 })),
+      lastPos: held.changes.length,
     };
   };
 
@@ -231,11 +307,50 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER, FOUR
         return { conversationId: held.id, userId: ME.id, peerId: input.peerId ?? null, lastReadSeq: held.read.get(ME.id)! };
       }),
     sendMessage: (input) =>
-      call("sendMessage", input, () =>
-        input.recipientId !== undefined
-          ? store(ME.id, input.recipientId, input.content, input.clientId)
-          : storeIn(input.conversationId, ME.id, input.content, input.clientId),
-      ),
+      call("sendMessage", input, () => {
+        const message =
+          input.recipientId !== undefined
+            ? store(ME.id, input.recipientId, input.content, input.clientId)
+            : storeIn(input.conversationId, ME.id, input.content, input.clientId);
+        if (!input.replyToId || message.replyTo) return message;
+        const original = locate(input.replyToId);
+        const quoted = original.held.messages[original.index]!;
+        const replyTo = {
+          id: quoted.id,
+          senderId: quoted.senderId,
+          excerpt: quoted.content.slice(0, 200),
+          attachmentCount: 0,
+          deleted: !!quoted.deletedAt,
+        };
+        const { held, index } = locate(message.id);
+        return (held.messages[index] = { ...message, replyTo });
+      }),
+    fetchChanges: (query) =>
+      call("fetchChanges", query, () => {
+        const held = query.with !== undefined ? direct(ME.id, query.with) : heldFor({ conversation: query.conversationId });
+        const limit = query.limit ?? 100;
+        const page = held.changes.slice(query.after, query.after + limit);
+        const end = query.after + page.length;
+        return {
+          changes: page.map((entry) => changeOf(held, entry)),
+          nextAfter: end < held.changes.length ? end : null,
+          lastPos: held.changes.length,
+        };
+      }),
+    editMessage: (messageId, content) =>
+      call("editMessage", { messageId, content }, () => {
+        if (locate(messageId).held.messages[locate(messageId).index]!.senderId !== ME.id)
+          throw new ApiError(403, "not_your_message", "Not yours.");
+        return edit(messageId, ME.id, content).message;
+      }),
+    deleteMessage: (messageId) =>
+      call("deleteMessage", messageId, () => {
+        const { held, index } = locate(messageId);
+        if (held.messages[index]!.deletedAt) return held.messages[index]!;
+        return remove(messageId, ME.id).message;
+      }),
+    addReaction: (messageId, emoji) => call("addReaction", { messageId, emoji }, () => react(messageId, ME.id, emoji).message),
+    removeReaction: (messageId, emoji) => call("removeReaction", { messageId, emoji }, () => react(messageId, ME.id, emoji, false).message),
     getConversation: (conversationId) => call("getConversation", conversationId, () => detailOf(heldFor({ conversation: conversationId }))),
     createGroup: (input) => call("createGroup", input, () => detailOf(createGroup(ME.id, input.name, [ME.id, ...input.memberIds]))),
     renameGroup: (conversationId, name) =>
@@ -271,6 +386,14 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER, FOUR
     createGroup,
     changeMembers,
     rename,
+    edit,
+    remove,
+    react,
+    /** The stream as the server would serve it now. */
+    changesIn: (conversationId: string) => {
+      const held = conversations.get(conversationId)!;
+      return held.changes.map((entry) => changeOf(held, entry));
+    },
     messages: (peerId: string) => direct(ME.id, peerId).messages,
     messagesIn: (conversationId: string) => conversations.get(conversationId)?.messages ?? [],
     /** Another member's read position moves (as their read endpoint would), answered as the push carries it. */
@@ -343,6 +466,7 @@ export function createFakeSocket() {
       live().onState("reconnecting");
     },
     deliver: (message: ChatMessage) => live().onMessage(message),
+    changed: (change: Change) => live().onMessageChanged?.(change),
     read: (state: ReadState) => live().onReadUpdated?.(state),
     typing: (from: string, typing: boolean, conversationId?: string) =>
       live().onTyping?.(conversationId === undefined ? { from, typing } : { from, typing, conversationId }),

@@ -1,4 +1,4 @@
-import type { ChatMessage, ConversationDetail, ConversationSummary, HistoryPage, ReadState } from "@/lib/types";
+import type { ChangesPage, ChatMessage, ConversationDetail, ConversationSummary, HistoryPage, ReadState } from "@/lib/types";
 import type { ApiResponse, UserProfile } from "@/lib/types";
 
 /** A failed API call: the server's `{ error }` body, or a network failure (status 0). */
@@ -95,7 +95,7 @@ export function isUnauthorized(error: unknown): boolean {
 
 /** What an endpoint call needs; `apiFetch` in the browser, a cookie-carrying fetch in Node tests. */
 export interface ApiCallOptions {
-  method?: "GET" | "POST" | "PATCH" | "DELETE";
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   json?: unknown;
   query?: Record<string, string | number | undefined>;
   timeoutMs?: number;
@@ -113,6 +113,14 @@ export type HistoryQuery = ({ conversation: string; with?: never } | { with: str
 export type SendInput = ({ conversationId: string; recipientId?: never } | { recipientId: string; conversationId?: never }) & {
   content: string;
   clientId: string;
+  /** An earlier message of the same conversation this one replies to. */
+  replyToId?: string;
+};
+
+/** A page of a conversation's change stream after `after` (a group by id, a direct one by the peer). */
+export type ChangesQuery = ({ conversationId: string; with?: never } | { with: string; conversationId?: never }) & {
+  after: number;
+  limit?: number;
 };
 
 /** Moves my read position in a conversation (groups) or in the direct one with a peer. */
@@ -134,6 +142,15 @@ export interface ChatApi {
   addMembers(conversationId: string, userIds: string[]): Promise<ConversationDetail>;
   /** Owners remove anyone, anyone removes themselves (`{ left: true }`). 403 `not_owner`; 404 `member_not_found`. */
   removeMember(conversationId: string, userId: string): Promise<ConversationDetail | { left: true }>;
+  /** The changes after a position, in order. 404 `conversation_not_found`. */
+  fetchChanges(query: ChangesQuery): Promise<ChangesPage>;
+  /** Own text messages: 403 `not_your_message`, 404 `message_not_found`, 409 `message_deleted`, 422 `edit_window_closed`. */
+  editMessage(messageId: string, content: string): Promise<ChatMessage>;
+  /** Own messages; idempotent. Answers the tombstone. */
+  deleteMessage(messageId: string): Promise<ChatMessage>;
+  /** Idempotent. 409 `message_deleted`, 422 `too_many_reactions`. */
+  addReaction(messageId: string, emoji: string): Promise<ChatMessage>;
+  removeReaction(messageId: string, emoji: string): Promise<ChatMessage>;
   getProfile(): Promise<UserProfile>;
   updateProfile(input: { displayName: string | null }): Promise<UserProfile>;
   signOut(): Promise<void>;
@@ -171,6 +188,9 @@ export function normalizeSummary<T extends ConversationSummary>(summary: T): T {
 
 const normalizePage = (page: HistoryPage): HistoryPage => ({ ...page, messages: page.messages.map(normalizeMessage) });
 
+const messagePath = (messageId: string) => `/api/chat/messages/${encodeURIComponent(messageId)}`;
+const reactionPath = (messageId: string, emoji: string) => `${messagePath(messageId)}/reactions/${encodeURIComponent(emoji)}`;
+
 const conversationPath = (conversationId: string) => `/api/chat/conversations/${encodeURIComponent(conversationId)}`;
 
 /** The chat endpoints over `call`: one list of paths and bodies for the browser and Node clients. */
@@ -199,6 +219,16 @@ export function createChatApi(call: ApiCall): ChatApi {
       );
       return "left" in result ? result : normalizeSummary(result);
     },
+    fetchChanges: async (query) => {
+      const page = await call<ChangesPage>("/api/chat/changes", { query: { ...query } });
+      return { ...page, changes: page.changes.map((change) => ({ ...change, message: normalizeMessage(change.message) })) };
+    },
+    editMessage: async (messageId, content) =>
+      normalizeMessage(await call<ChatMessage>(messagePath(messageId), { method: "PATCH", json: { content } })),
+    deleteMessage: async (messageId) => normalizeMessage(await call<ChatMessage>(messagePath(messageId), { method: "DELETE" })),
+    addReaction: async (messageId, emoji) => normalizeMessage(await call<ChatMessage>(reactionPath(messageId, emoji), { method: "PUT" })),
+    removeReaction: async (messageId, emoji) =>
+      normalizeMessage(await call<ChatMessage>(reactionPath(messageId, emoji), { method: "DELETE" })),
     getProfile: () => call<UserProfile>("/api/profile"),
     updateProfile: (input) => call<UserProfile>("/api/profile", { method: "PATCH", json: input }),
     signOut: () => call<void>("/api/auth/logout", { method: "POST" }),

@@ -144,6 +144,19 @@ describe("createOutbox", () => {
     expect(storage.length).toBe(0);
   });
 
+  it("when a reply waits through a reload, then it is sent with its replyToId", async () => {
+    const storage = createMemoryStorage();
+    const offline = buildOutbox({ storage, isOnline: () => false });
+    const original = "00000000-0000-4000-8000-0000000000a1";
+    offline.outbox.add({ conversationId: GROUP, content: "yes", replyToId: original });
+    offline.outbox.dispose();
+    const reloaded = buildOutbox({ storage });
+    await reloaded.outbox.flush();
+    expect(reloaded.server.calls.map(sendInputOf)).toEqual([
+      { conversationId: GROUP, content: "yes", clientId: expect.any(String), replyToId: original },
+    ]);
+  });
+
   it("when two accounts use one browser, then neither sees nor sends the other's messages", async () => {
     const storage = createMemoryStorage();
     const mine = buildOutbox({ storage, isOnline: () => false });

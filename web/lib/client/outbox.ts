@@ -14,6 +14,8 @@ export interface OutboxItem {
   /** A group message: its conversation. Null for a direct message. */
   conversationId: string | null;
   content: string;
+  /** The message it replies to (absent: none). */
+  replyToId?: string;
   /** When it was written (ISO). */
   createdAt: string;
   /** Queue position: messages to one conversation are sent in this order, one at a time. */
@@ -59,7 +61,7 @@ export interface Outbox {
   /** Pending and failed items, in queue order. The same array until something changes. */
   items(): OutboxItem[];
   /** Queues a new message (stored before anything is sent) and starts sending. */
-  add(message: OutboxTarget & { content: string }): OutboxItem;
+  add(message: OutboxTarget & { content: string; replyToId?: string }): OutboxItem;
   /** Sends a failed or waiting item again, now, with the same clientId. */
   retry(clientId: string): void;
   /** Drops an item (a failed one; or a waiting one the user gives up on). */
@@ -93,9 +95,10 @@ export function queueOf(item: Pick<OutboxItem, "recipientId" | "conversationId">
 /** The send endpoint's body for an item (same clientId on every attempt). */
 export function sendInputOf(item: OutboxItem): SendInput {
   const { clientId, content } = item;
+  const reply = item.replyToId ? { replyToId: item.replyToId } : {};
   return item.conversationId !== null
-    ? { conversationId: item.conversationId, content, clientId }
-    : { recipientId: item.recipientId ?? "", content, clientId };
+    ? { conversationId: item.conversationId, content, clientId, ...reply }
+    : { recipientId: item.recipientId ?? "", content, clientId, ...reply };
 }
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 30_000 };
@@ -162,6 +165,7 @@ function parseItem(raw: string | null): OutboxItem | null {
       attempts: typeof value.attempts === "number" ? value.attempts : 0,
       nextAttemptAt: typeof value.nextAttemptAt === "number" ? value.nextAttemptAt : 0,
       ...(typeof value.error === "string" ? { error: value.error } : {}),
+      ...(typeof value.replyToId === "string" ? { replyToId: value.replyToId } : {}),
     };
   } catch {
     return null;
@@ -380,7 +384,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
 
   return {
     items: () => snapshot,
-    add({ recipientId, conversationId, content }) {
+    add({ recipientId, conversationId, content, replyToId }) {
       lastOrder = Math.max(now(), lastOrder + 1);
       const item: OutboxItem = {
         clientId: createClientId(),
@@ -392,6 +396,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
         status: "pending",
         attempts: 0,
         nextAttemptAt: 0,
+        ...(replyToId ? { replyToId } : {}),
       };
       write(item);
       changed();

@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ClientToServerEvents, ServerToClientEvents } from "socket-server/contract";
 import { connectChatSocket, type ChatConnection, type ChatConnectionHandlers, type ConnectionState, type SessionEndReason } from "./socket";
 import type { TokenSource } from "./session";
+import type { Change, ChatMessage } from "@/lib/types";
+import { buildChatMessage } from "@/lib/chat/test-support";
 
 type TestServer = Server<ClientToServerEvents, ServerToClientEvents>;
 
@@ -172,5 +174,25 @@ describe("connectChatSocket", () => {
     socket.emit("conversation:updated", update);
     await waitFor(() => updates.length === 1);
     expect(updates).toEqual([update]);
+  });
+
+  it("when a message:changed arrives, then the handler gets the change with its message in the current shape", async () => {
+    const changes: Change[] = [];
+    const client = connect(buildTokens(), { onMessageChanged: (change) => changes.push(change) });
+    await waitFor(() => client.connects() === 1);
+    const socket = await serverSocket();
+    // A message as a server before groups sent it: no kind, no system.
+    const { kind: _kind, system: _system, ...message } = buildChatMessage({ content: "fixed", editedAt: new Date().toISOString() });
+    const change = {
+      conversationId: message.conversationId,
+      pos: 7,
+      type: "message.edited" as const,
+      actorId: message.senderId,
+      emoji: null,
+      at: message.createdAt,
+    };
+    socket.emit("message:changed", { ...change, message: message as ChatMessage });
+    await waitFor(() => changes.length === 1);
+    expect(changes[0]).toEqual({ ...change, message: { ...message, kind: "text", system: null } });
   });
 });

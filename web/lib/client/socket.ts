@@ -1,6 +1,6 @@
 import { io, type Socket } from "socket.io-client";
 import type { ClientToServerEvents, HandshakeAuth, PresenceState, RateLimitedPayload, ServerToClientEvents } from "socket-server/contract";
-import type { ChatMessage, ConversationUpdate, ReadState, TypingPayload, TypingTarget } from "@/lib/types";
+import type { Change, ChatMessage, ConversationUpdate, ReadState, TypingPayload, TypingTarget } from "@/lib/types";
 import { normalizeMessage } from "./api";
 import { SessionEndedError, type TokenSource } from "./session";
 
@@ -17,6 +17,8 @@ export interface ChatConnectionHandlers {
   /** Every (re)connect: the moment to fetch what was missed while down. */
   onConnect(): void;
   onMessage(message: ChatMessage): void;
+  /** A message was edited or deleted, or a reaction added or removed (ordered by `change.pos`). */
+  onMessageChanged?(change: Change): void;
   /** The connection will not come back: the user must sign in again. */
   onSessionEnded(reason: SessionEndReason): void;
   /** A read position moved: mine (another tab) or the peer's ("Seen"). */
@@ -160,6 +162,7 @@ export function connectChatSocket(url: string, tokens: TokenSource, handlers: Ch
   });
   socket.on("error:rate_limited", (payload) => handlers.onRateLimited?.(payload));
   socket.on("message:new", (message) => handlers.onMessage(normalizeMessage(message)));
+  socket.on("message:changed", (change) => handlers.onMessageChanged?.({ ...change, message: normalizeMessage(change.message) }));
   socket.on("read:updated", (state) => handlers.onReadUpdated?.(state));
   socket.on("presence:update", (state) => handlers.onPresence?.(state));
   socket.on("typing:update", (payload) => handlers.onTyping?.(payload));
