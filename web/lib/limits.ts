@@ -15,3 +15,7 @@ export const GROUP_MEMBER_IDS_MAX = 1000;
 export const GROUP_MAX_MEMBERS_DEFAULT = 100;
 /** Fewest members of a new group, its creator included. */
 export const GROUP_MIN_MEMBERS = 3;
+/** ATTACHMENT_MAX_BYTES' default: the largest file one attachment may be (the client checks it too). */
+export const ATTACHMENT_MAX_BYTES_DEFAULT = 25 * 1024 * 1024;
+/** Most files one message carries (the contract's MAX_ATTACHMENTS_PER_MESSAGE, without zod; a test keeps them equal). */
+export const ATTACHMENTS_PER_MESSAGE_MAX = 10;

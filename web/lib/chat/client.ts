@@ -6,6 +6,7 @@ import { createConversations } from "./conversations";
 import { createCore } from "./core";
 import { createDrafts } from "./drafts";
 import type { ConversationDetail, UserProfile } from "@/lib/types";
+import { createAttachments, type AttachResult } from "./attachments";
 import { createGroups } from "./groups";
 import { createNotifications } from "./notifications";
 import type { ChatClientDeps } from "./ports";
@@ -15,7 +16,7 @@ import { createReadReceipts } from "./read-receipts";
 import { createSignOut } from "./sign-out";
 import { createTyping } from "./typing";
 
-export type { ChatState, ConversationTarget };
+export type { AttachResult, ChatState, ConversationTarget };
 
 /** The chat of one signed-in user, without React: state, subscribe, and the actions. */
 export interface ChatClient {
@@ -39,8 +40,17 @@ export interface ChatClient {
   loadOlder(): Promise<void>;
   retryHistory(): void;
   retryConversations(): void;
-  /** Queues the message in the durable outbox, which sends it (and retries) with one clientId. */
+  /**
+   * Queues the message in the durable outbox, which sends it (and retries) with one clientId;
+   * with the composer's files, once their uploads are done (`content` may be "" then).
+   */
   sendMessage(content: string): void;
+  /** Uploads files for the open conversation's next message; what the limits turn away is listed, with why. */
+  attachFiles(files: File[]): AttachResult;
+  /** Stops an upload: gone from the composer, or left out of its message (a message left empty is discarded). */
+  cancelUpload(uploadId: string): void;
+  /** Uploads a failed file again; `file`: the same file chosen again when the page lost it (a reload). */
+  retryUpload(uploadId: string, file?: File): void;
   /**
    * Groups (each throws the API's error for the UI to show; the state takes the answer):
    * create one with me as owner (and open it), rename it, add members (owners), remove a member
@@ -82,6 +92,7 @@ export function createChatClient(deps: ChatClientDeps): ChatClient {
   const conversations = createConversations(core, catchUp, { beforeSwitch: () => typing.stop() });
   const groups = createGroups(core, conversations);
   const notifications = createNotifications(core, (conversationId) => void conversations.openById(conversationId));
+  const attachments = createAttachments(core);
   const signOut = createSignOut(core, () => {
     conversations.forget();
     drafts.clearAll();
@@ -96,6 +107,7 @@ export function createChatClient(deps: ChatClientDeps): ChatClient {
     notifications,
     createPositionCheck(core, catchUp),
     signOut,
+    attachments,
   ];
   let stop: (() => void) | null = null;
 
@@ -104,6 +116,7 @@ export function createChatClient(deps: ChatClientDeps): ChatClient {
     const outbox = deps.outbox({
       onSent: (message) => core.dispatch({ type: "message/received", message }),
       onUnauthorized: () => core.endSession(),
+      uploadsOf: attachments.readiness,
     });
     const unsubscribeOutbox = outbox.subscribe((items) => core.dispatch({ type: "outbox/synced", items }));
     core.dispatch({ type: "outbox/synced", items: outbox.items() });
@@ -156,13 +169,23 @@ export function createChatClient(deps: ChatClientDeps): ChatClient {
       const view = core.getState().view;
       if (!view || view.removed) return;
       const target = targetOf(view);
+      const uploads = attachments.staged(view);
+      if (!content && uploads.length === 0) return;
       typing.stop();
       drafts.set(targetKey(target), "");
       // A direct message goes to the peer (the 1:1 form, which also creates the conversation).
-      core
+      const item = core
         .outbox()
-        ?.add(target.kind === "group" ? { conversationId: target.conversationId, content } : { recipientId: target.peerId, content });
+        ?.add(
+          target.kind === "group"
+            ? { conversationId: target.conversationId, content, uploads }
+            : { recipientId: target.peerId, content, uploads },
+        );
+      if (item) attachments.assign(uploads, item.clientId);
     },
+    attachFiles: attachments.attach,
+    cancelUpload: attachments.cancel,
+    retryUpload: attachments.retry,
     createGroup: groups.create,
     renameGroup: groups.rename,
     addMembers: groups.addMembers,

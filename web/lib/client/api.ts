@@ -1,4 +1,4 @@
-import type { ChatMessage, ConversationDetail, ConversationSummary, HistoryPage, ReadState } from "@/lib/types";
+import type { Attachment, ChatMessage, ConversationDetail, ConversationSummary, HistoryPage, ReadState, UploadTarget } from "@/lib/types";
 import type { ApiResponse, UserProfile } from "@/lib/types";
 
 /** A failed API call: the server's `{ error }` body, or a network failure (status 0). */
@@ -113,7 +113,15 @@ export type HistoryQuery = ({ conversation: string; with?: never } | { with: str
 export type SendInput = ({ conversationId: string; recipientId?: never } | { recipientId: string; conversationId?: never }) & {
   content: string;
   clientId: string;
+  /** Ready uploads of this conversation, in order (content may be "" then). */
+  attachmentIds?: string[];
 };
+
+/** Where an upload goes: a group by id, a direct conversation by the peer (`with`). */
+export type UploadDestination = { conversationId: string; with?: never } | { with: string; conversationId?: never };
+
+/** Asks for an upload target: the file's name, the browser's type guess and its size. */
+export type CreateAttachmentInput = UploadDestination & { name: string; contentType: string; size: number };
 
 /** Moves my read position in a conversation (groups) or in the direct one with a peer. */
 export type ReadInput = ({ conversationId: string; peerId?: never } | { peerId: string; conversationId?: never }) & { seq: number };
@@ -134,6 +142,10 @@ export interface ChatApi {
   addMembers(conversationId: string, userIds: string[]): Promise<ConversationDetail>;
   /** Owners remove anyone, anyone removes themselves (`{ left: true }`). 403 `not_owner`; 404 `member_not_found`. */
   removeMember(conversationId: string, userId: string): Promise<ConversationDetail | { left: true }>;
+  /** A pending attachment and where to PUT its bytes. 413 `attachment_too_large`, `quota_exceeded`; 429 `rate_limited`. */
+  createAttachment(input: CreateAttachmentInput): Promise<UploadTarget>;
+  /** The bytes are there: the server sniffs and checks them and answers the ready attachment. */
+  completeAttachment(attachmentId: string): Promise<Attachment>;
   getProfile(): Promise<UserProfile>;
   updateProfile(input: { displayName: string | null }): Promise<UserProfile>;
   signOut(): Promise<void>;
@@ -199,6 +211,9 @@ export function createChatApi(call: ApiCall): ChatApi {
       );
       return "left" in result ? result : normalizeSummary(result);
     },
+    createAttachment: (input) => call<UploadTarget>("/api/chat/attachments", { method: "POST", json: input }),
+    completeAttachment: (attachmentId) =>
+      call<Attachment>(`/api/chat/attachments/${encodeURIComponent(attachmentId)}/complete`, { method: "POST" }),
     getProfile: () => call<UserProfile>("/api/profile"),
     updateProfile: (input) => call<UserProfile>("/api/profile", { method: "PATCH", json: input }),
     signOut: () => call<void>("/api/auth/logout", { method: "POST" }),
