@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useRef, type ComponentProps } from "react";
+import { useEffect, useRef, useState, type ComponentProps } from "react";
 import type { AuthUser } from "@/lib/types";
 import { Banner } from "@/components/banner";
 import { Brand } from "@/components/brand";
@@ -15,11 +15,13 @@ import {
   seenBy,
   seenMessageId,
   shownTarget,
+  stagedUploads,
   targetKey,
   targetOf,
   totalUnread,
   typingIn,
 } from "@/lib/chat/chat-state";
+import { AttachmentDropZone } from "./attachment-drop-zone";
 import { Composer } from "./composer";
 import { ConnectionStatus } from "./connection-status";
 import { ConversationList } from "./conversation-list";
@@ -72,6 +74,16 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
   const seenByMembers = view && group ? seenBy(view.messages, user.id, conversation?.readStates ?? []) : null;
   const typingNames = view ? typingIn(state, view).map((id) => nameOf(state.people, id)) : [];
   const viewKey = view ? targetKey(targetOf(view)) : "";
+  // Files the limits turned away, shown under the composer of the conversation they were meant for.
+  const [attachNotice, setAttachNotice] = useState<{ key: string; text: string } | null>(null);
+  const attach = (files: File[]) => {
+    const { rejected } = chat.attachFiles(files);
+    setAttachNotice(
+      rejected.length > 0
+        ? { key: viewKey, text: `Not attached: ${rejected.map((file) => `${file.name} (${file.reason})`).join(", ")}.` }
+        : null,
+    );
+  };
 
   return (
     <div className="group/shell flex h-dvh flex-col" data-view={view || route ? "conversation" : "list"}>
@@ -182,7 +194,7 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
                 )}
               </header>
               {/* Holds the scrolling list and the typing indicator floating over its bottom padding. */}
-              <div className="relative flex min-h-0 flex-1 flex-col">
+              <AttachmentDropZone className="flex min-h-0 flex-1 flex-col" onFiles={attach}>
                 {/* Keyed by conversation: scroll position belongs to one conversation. */}
                 <MessageList
                   key={`list-${viewKey}`}
@@ -201,9 +213,12 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
                   onReload={chat.retryHistory}
                   onRetry={chat.retryMessage}
                   onDiscard={chat.discardMessage}
+                  uploads={state.uploads}
+                  onCancelUpload={chat.cancelUpload}
+                  onRetryUpload={chat.retryUpload}
                 />
                 <TypingIndicator names={typingNames} />
-              </div>
+              </AttachmentDropZone>
               <Composer
                 key={`composer-${viewKey}`}
                 recipientName={title}
@@ -211,6 +226,13 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
                 onSend={(content) => chat.sendMessage(content)}
                 onDraftChange={chat.changeDraft}
                 onBlur={chat.stopTyping}
+                attachments={{
+                  uploads: stagedUploads(state, view),
+                  notice: attachNotice?.key === viewKey ? attachNotice.text : null,
+                  onAttach: attach,
+                  onCancel: chat.cancelUpload,
+                  onRetry: chat.retryUpload,
+                }}
               />
             </>
           ) : route ? (

@@ -1,12 +1,14 @@
 import { useId, useLayoutEffect, useRef } from "react";
 import type { UserProfile } from "@/lib/types";
-import type { ChatMessage, OutboxItem } from "@/lib/chat/chat-state";
+import type { ChatMessage, OutboxItem, UploadItem } from "@/lib/chat/chat-state";
 import { cva } from "class-variance-authority";
 import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Spinner } from "@/components/ui/spinner";
 import { cn } from "@/lib/utils";
+import { AttachmentUploads } from "./attachment-uploads";
 import { UserAvatar } from "./avatar";
+import { MessageAttachments } from "./message-attachments";
 import { dayKey, describeSystemMessage, formatDay, formatTime, listNames, nameOf } from "./format";
 
 // Closer than this to the bottom counts as "reading the latest": new messages keep it pinned.
@@ -37,6 +39,10 @@ type Row =
       continued: boolean;
       /** Last of its group (or not sent yet): shows time and status. */
       showMeta: boolean;
+      /** A sent message's files. */
+      attachments?: ChatMessage["attachments"];
+      /** An unsent message's uploads (ids). */
+      uploads?: string[];
     };
 
 function buildRows(me: string, messages: ChatMessage[], pending: OutboxItem[], people: Record<string, UserProfile>): Row[] {
@@ -82,6 +88,8 @@ function buildRows(me: string, messages: ChatMessage[], pending: OutboxItem[], p
       attempts: message.attempts,
       continued,
       showMeta: true,
+      attachments: "attachments" in message ? message.attachments : undefined,
+      uploads: "uploads" in message ? message.uploads : undefined,
     };
     rows.push(row);
     last = row;
@@ -112,6 +120,10 @@ interface MessageListProps {
   onReload(): void;
   onRetry(clientId: string): void;
   onDiscard(clientId: string): void;
+  /** This tab's uploads (an unsent message's files); cancel or retry one. */
+  uploads?: UploadItem[];
+  onCancelUpload?(uploadId: string): void;
+  onRetryUpload?(uploadId: string, file?: File): void;
 }
 
 const SKELETON_BUBBLES = [
@@ -139,6 +151,9 @@ export function MessageList(props: MessageListProps) {
     onReload,
     onRetry,
     onDiscard,
+    uploads = [],
+    onCancelUpload = () => {},
+    onRetryUpload = () => {},
   } = props;
   const scrollRef = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
@@ -284,12 +299,23 @@ export function MessageList(props: MessageListProps) {
               ) : null}
               <span className="sr-only">{row.mine ? "You" : group ? nameOf(people, row.senderId) : name}: </span>
               {/* Text as React children: escaped, never parsed as HTML. */}
-              <div
-                className={cn(bubbleVariants({ mine: row.mine, continued: row.continued, status: row.status }))}
-                data-testid="message-content"
-              >
-                {row.content}
-              </div>
+              {row.content || !(row.attachments?.length || row.uploads?.length) ? (
+                <div
+                  className={cn(bubbleVariants({ mine: row.mine, continued: row.continued, status: row.status }))}
+                  data-testid="message-content"
+                >
+                  {row.content}
+                </div>
+              ) : null}
+              {row.attachments?.length ? <MessageAttachments attachments={row.attachments} mine={row.mine} /> : null}
+              {row.uploads?.length ? (
+                <AttachmentUploads
+                  uploads={uploads.filter((upload) => row.uploads?.includes(upload.id))}
+                  onCancel={onCancelUpload}
+                  onRetry={onRetryUpload}
+                  className="mt-1 items-end"
+                />
+              ) : null}
               <div
                 className="mt-[0.2rem] px-[0.35rem] text-[0.72rem] text-muted-foreground"
                 hidden={!row.showMeta && row.id !== seenId && row.id !== seenById}

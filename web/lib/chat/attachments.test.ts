@@ -168,7 +168,10 @@ describe("attachments", () => {
     await settle();
     second.uploads.last().finish();
     await settle();
-    expect(second.client.getState().view!.messages.at(-1)).toMatchObject({ content: "before the reload", attachments: [{ name: "lost.png" }] });
+    expect(second.client.getState().view!.messages.at(-1)).toMatchObject({
+      content: "before the reload",
+      attachments: [{ name: "lost.png" }],
+    });
     expect(second.client.getState().outbox).toEqual([]);
   });
 
@@ -186,7 +189,10 @@ describe("attachments", () => {
     first.stop();
     // As if the tab closed while `complete` was in flight.
     const records = JSON.parse(session.entries.get(`chat:uploads:v1:${ME.id}`)!) as { status: string }[];
-    session.entries.set(`chat:uploads:v1:${ME.id}`, JSON.stringify(records.map((record) => ({ ...record, status: "uploading", error: null }))));
+    session.entries.set(
+      `chat:uploads:v1:${ME.id}`,
+      JSON.stringify(records.map((record) => ({ ...record, status: "uploading", error: null }))),
+    );
 
     const second = await openWithPeer({ session, outboxStorage, backend: first.backend });
     await settle();

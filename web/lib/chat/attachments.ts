@@ -39,8 +39,7 @@ export function createAttachments(core: ChatCore, maxBytes = ATTACHMENT_MAX_BYTE
         return { rejected: files.map((file) => ({ name: file.name, reason: "Files cannot be sent here." })) };
       }
       const target = targetOf(view);
-      const destination: UploadDestination =
-        target.kind === "group" ? { conversationId: target.conversationId } : { with: target.peerId };
+      const destination: UploadDestination = target.kind === "group" ? { conversationId: target.conversationId } : { with: target.peerId };
       let room = ATTACHMENTS_PER_MESSAGE_MAX - stagedUploads(core.getState(), view).length;
       const rejected: AttachResult["rejected"] = [];
       for (const file of files) {
@@ -58,7 +57,13 @@ export function createAttachments(core: ChatCore, maxBytes = ATTACHMENT_MAX_BYTE
       if (!uploads || !upload) return;
       // A message left with neither text nor files has nothing to send: discarded before the
       // cancel lets the outbox look at it again.
-      const item = upload.clientId === null ? undefined : core.outbox()?.items().find((entry) => entry.clientId === upload.clientId);
+      const item =
+        upload.clientId === null
+          ? undefined
+          : core
+              .outbox()
+              ?.items()
+              .find((entry) => entry.clientId === upload.clientId);
       const left = (item?.uploads ?? []).filter((other) => other !== id && find(other)?.status !== "cancelled");
       if (item && !item.content && left.length === 0) core.outbox()?.discard(item.clientId);
       uploads.cancel(id);

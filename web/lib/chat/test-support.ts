@@ -96,7 +96,7 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER, FOUR
   const store = (from: string, to: string, content: string, clientId: string = randomUUID(), attachmentIds: string[] = []): ChatMessage => {
     const held = direct(from, to);
     const existing = held.messages.find((message) => message.senderId === from && message.clientId === clientId);
-    return existing ?? append(held, from, { content, clientId, ...useAttachments(attachmentIds) });
+    return existing ?? append(held, from, { content, clientId, ...claimAttachments(attachmentIds) });
   };
 
   /** Stores a message in a group (members only). */
@@ -110,12 +110,12 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER, FOUR
     const held = conversations.get(conversationId);
     if (!held?.members.some((member) => member.id === from)) throw notFound();
     const existing = held.messages.find((message) => message.senderId === from && message.clientId === clientId);
-    return existing ?? append(held, from, { content, clientId, ...useAttachments(attachmentIds) });
+    return existing ?? append(held, from, { content, clientId, ...claimAttachments(attachmentIds) });
   };
 
   // Uploads as the attachment endpoints keep them: pending until completed, then ready (once the bytes arrived).
   const uploads = new Map<string, { attachment: Attachment; stored: boolean; ready: boolean; used: boolean }>();
-  const useAttachments = (ids: string[]): Partial<ChatMessage> => {
+  const claimAttachments = (ids: string[]): Partial<ChatMessage> => {
     if (ids.length === 0) return {};
     const attachments = ids.map((id) => {
       const held = uploads.get(id);
@@ -273,7 +273,11 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER, FOUR
         uploads.set(attachment.id, { attachment, stored: false, ready: false, used: false });
         return {
           attachment: { ...attachment, status: "pending" as const },
-          upload: { method: "PUT" as const, url: `/api/chat/attachments/${attachment.id}/content`, headers: { "Content-Type": input.contentType } },
+          upload: {
+            method: "PUT" as const,
+            url: `/api/chat/attachments/${attachment.id}/content`,
+            headers: { "Content-Type": input.contentType },
+          },
           expiresAt: new Date(Date.UTC(2026, 0, 2)).toISOString(),
         };
       }),
@@ -476,7 +480,13 @@ export async function settle(rounds = 20): Promise<void> {
 
 /** A started client over fakes; `socket.up()` connects it. */
 export function buildClient(
-  options: { visible?: boolean; session?: KeyValueStorage; outboxStorage?: OutboxStorage; autoFinishUploads?: boolean; backend?: ReturnType<typeof createFakeBackend> } = {},
+  options: {
+    visible?: boolean;
+    session?: KeyValueStorage;
+    outboxStorage?: OutboxStorage;
+    autoFinishUploads?: boolean;
+    backend?: ReturnType<typeof createFakeBackend>;
+  } = {},
 ) {
   const backend = options.backend ?? createFakeBackend();
   const uploads = createFakeUploadTransport(backend, { autoFinish: options.autoFinishUploads });

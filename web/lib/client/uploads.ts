@@ -335,5 +335,4 @@ export function createUploads(options: UploadsOptions): Uploads {
       for (const item of orphans) if (item.stored) void run(item.id);
     },
   };
-
 }
