@@ -44,6 +44,7 @@ export function createAttachments(core: ChatCore, maxBytes = ATTACHMENT_MAX_BYTE
       const rejected: AttachResult["rejected"] = [];
       for (const file of files) {
         if (file.size > maxBytes) rejected.push({ name: file.name, reason: `larger than ${megabytes(maxBytes)}` });
+        else if (file.size === 0) rejected.push({ name: file.name, reason: "empty" });
         else if (room <= 0) rejected.push({ name: file.name, reason: `a message carries at most ${ATTACHMENTS_PER_MESSAGE_MAX} files` });
         else {
           room -= 1;
