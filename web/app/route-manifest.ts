@@ -6,57 +6,77 @@ import { defineRoute, type RouteTable } from "@/server/express/route-table";
 import * as route0 from "./api/auth/login/route";
 import * as route1 from "./api/auth/logout/route";
 import * as route2 from "./api/auth/session/route";
-import * as route3 from "./api/chat/conversations/route";
-import * as route4 from "./api/chat/conversations/[id]/route";
-import * as route5 from "./api/chat/conversations/[id]/members/route";
-import * as route6 from "./api/chat/conversations/[id]/members/[userId]/route";
-import * as route7 from "./api/chat/history/route";
-import * as route8 from "./api/chat/read/route";
-import * as route9 from "./api/chat/send/route";
-import * as route10 from "./api/cron/push-outbox/route";
-import * as route11 from "./api/dev/mailbox/route";
-import * as route12 from "./api/metrics/route";
-import * as route13 from "./api/profile/route";
-import * as route14 from "./api/users/route";
-import * as route15 from "./auth/callback/route";
-import * as route16 from "./auth/confirm/route";
-import * as route17 from "./healthz/route";
-import * as route18 from "./readyz/route";
+import * as route3 from "./api/chat/attachments/route";
+import * as route4 from "./api/chat/attachments/[id]/route";
+import * as route5 from "./api/chat/attachments/[id]/complete/route";
+import * as route6 from "./api/chat/attachments/[id]/content/route";
+import * as route7 from "./api/chat/conversations/route";
+import * as route8 from "./api/chat/conversations/[id]/route";
+import * as route9 from "./api/chat/conversations/[id]/members/route";
+import * as route10 from "./api/chat/conversations/[id]/members/[userId]/route";
+import * as route11 from "./api/chat/history/route";
+import * as route12 from "./api/chat/read/route";
+import * as route13 from "./api/chat/send/route";
+import * as route14 from "./api/cron/attachments/route";
+import * as route15 from "./api/cron/push-outbox/route";
+import * as route16 from "./api/dev/mailbox/route";
+import * as route17 from "./api/metrics/route";
+import * as route18 from "./api/profile/route";
+import * as route19 from "./api/users/route";
+import * as route20 from "./auth/callback/route";
+import * as route21 from "./auth/confirm/route";
+import * as route22 from "./healthz/route";
+import * as route23 from "./readyz/route";
 
 /** Every route handler of the app, with the HTTP methods it exports. */
 export const routeManifest: RouteTable = [
   defineRoute({ path: "/api/auth/login", file: "app/api/auth/login/route.ts", methods: ["POST"], module: route0 }),
   defineRoute({ path: "/api/auth/logout", file: "app/api/auth/logout/route.ts", methods: ["POST"], module: route1 }),
   defineRoute({ path: "/api/auth/session", file: "app/api/auth/session/route.ts", methods: ["GET"], module: route2 }),
-  defineRoute({ path: "/api/chat/conversations", file: "app/api/chat/conversations/route.ts", methods: ["GET", "POST"], module: route3 }),
+  defineRoute({ path: "/api/chat/attachments", file: "app/api/chat/attachments/route.ts", methods: ["POST"], module: route3 }),
+  defineRoute({ path: "/api/chat/attachments/[id]", file: "app/api/chat/attachments/[id]/route.ts", methods: ["GET"], module: route4 }),
+  defineRoute({
+    path: "/api/chat/attachments/[id]/complete",
+    file: "app/api/chat/attachments/[id]/complete/route.ts",
+    methods: ["POST"],
+    module: route5,
+  }),
+  defineRoute({
+    path: "/api/chat/attachments/[id]/content",
+    file: "app/api/chat/attachments/[id]/content/route.ts",
+    methods: ["PUT"],
+    module: route6,
+  }),
+  defineRoute({ path: "/api/chat/conversations", file: "app/api/chat/conversations/route.ts", methods: ["GET", "POST"], module: route7 }),
   defineRoute({
     path: "/api/chat/conversations/[id]",
     file: "app/api/chat/conversations/[id]/route.ts",
     methods: ["GET", "PATCH"],
-    module: route4,
+    module: route8,
   }),
   defineRoute({
     path: "/api/chat/conversations/[id]/members",
     file: "app/api/chat/conversations/[id]/members/route.ts",
     methods: ["POST"],
-    module: route5,
+    module: route9,
   }),
   defineRoute({
     path: "/api/chat/conversations/[id]/members/[userId]",
     file: "app/api/chat/conversations/[id]/members/[userId]/route.ts",
     methods: ["DELETE"],
-    module: route6,
+    module: route10,
   }),
-  defineRoute({ path: "/api/chat/history", file: "app/api/chat/history/route.ts", methods: ["GET"], module: route7 }),
-  defineRoute({ path: "/api/chat/read", file: "app/api/chat/read/route.ts", methods: ["POST"], module: route8 }),
-  defineRoute({ path: "/api/chat/send", file: "app/api/chat/send/route.ts", methods: ["POST"], module: route9 }),
-  defineRoute({ path: "/api/cron/push-outbox", file: "app/api/cron/push-outbox/route.ts", methods: ["GET"], module: route10 }),
-  defineRoute({ path: "/api/dev/mailbox", file: "app/api/dev/mailbox/route.ts", methods: ["GET"], module: route11 }),
-  defineRoute({ path: "/api/metrics", file: "app/api/metrics/route.ts", methods: ["GET"], module: route12 }),
-  defineRoute({ path: "/api/profile", file: "app/api/profile/route.ts", methods: ["GET", "PATCH"], module: route13 }),
-  defineRoute({ path: "/api/users", file: "app/api/users/route.ts", methods: ["GET"], module: route14 }),
-  defineRoute({ path: "/auth/callback", file: "app/auth/callback/route.ts", methods: ["GET"], module: route15 }),
-  defineRoute({ path: "/auth/confirm", file: "app/auth/confirm/route.ts", methods: ["GET", "POST"], module: route16 }),
-  defineRoute({ path: "/healthz", file: "app/healthz/route.ts", methods: ["GET"], module: route17 }),
-  defineRoute({ path: "/readyz", file: "app/readyz/route.ts", methods: ["GET"], module: route18 }),
+  defineRoute({ path: "/api/chat/history", file: "app/api/chat/history/route.ts", methods: ["GET"], module: route11 }),
+  defineRoute({ path: "/api/chat/read", file: "app/api/chat/read/route.ts", methods: ["POST"], module: route12 }),
+  defineRoute({ path: "/api/chat/send", file: "app/api/chat/send/route.ts", methods: ["POST"], module: route13 }),
+  defineRoute({ path: "/api/cron/attachments", file: "app/api/cron/attachments/route.ts", methods: ["GET"], module: route14 }),
+  defineRoute({ path: "/api/cron/push-outbox", file: "app/api/cron/push-outbox/route.ts", methods: ["GET"], module: route15 }),
+  defineRoute({ path: "/api/dev/mailbox", file: "app/api/dev/mailbox/route.ts", methods: ["GET"], module: route16 }),
+  defineRoute({ path: "/api/metrics", file: "app/api/metrics/route.ts", methods: ["GET"], module: route17 }),
+  defineRoute({ path: "/api/profile", file: "app/api/profile/route.ts", methods: ["GET", "PATCH"], module: route18 }),
+  defineRoute({ path: "/api/users", file: "app/api/users/route.ts", methods: ["GET"], module: route19 }),
+  defineRoute({ path: "/auth/callback", file: "app/auth/callback/route.ts", methods: ["GET"], module: route20 }),
+  defineRoute({ path: "/auth/confirm", file: "app/auth/confirm/route.ts", methods: ["GET", "POST"], module: route21 }),
+  defineRoute({ path: "/healthz", file: "app/healthz/route.ts", methods: ["GET"], module: route22 }),
+  defineRoute({ path: "/readyz", file: "app/readyz/route.ts", methods: ["GET"], module: route23 }),
 ];

@@ -27,6 +27,77 @@ export type Database = {
         }
         Relationships: []
       }
+      attachments: {
+        Row: {
+          content_type: string
+          conversation_id: string
+          created_at: string
+          height: number | null
+          id: string
+          kind: string
+          message_id: string | null
+          name: string
+          size: number
+          status: string
+          storage_key: string
+          uploader_id: string
+          width: number | null
+          attachment_json: Json | null
+        }
+        Insert: {
+          content_type?: string
+          conversation_id: string
+          created_at?: string
+          height?: number | null
+          id?: string
+          kind?: string
+          message_id?: string | null
+          name: string
+          size: number
+          status?: string
+          storage_key: string
+          uploader_id: string
+          width?: number | null
+        }
+        Update: {
+          content_type?: string
+          conversation_id?: string
+          created_at?: string
+          height?: number | null
+          id?: string
+          kind?: string
+          message_id?: string | null
+          name?: string
+          size?: number
+          status?: string
+          storage_key?: string
+          uploader_id?: string
+          width?: number | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "attachments_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "attachments_message_id_fkey"
+            columns: ["message_id"]
+            isOneToOne: false
+            referencedRelation: "messages"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "attachments_uploader_id_fkey"
+            columns: ["uploader_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       conversation_members: {
         Row: {
           conversation_id: string
@@ -149,6 +220,7 @@ export type Database = {
       }
       messages: {
         Row: {
+          attachments: NonNullable<Json>
           client_id: string
           content: string
           conversation_id: string
@@ -163,6 +235,7 @@ export type Database = {
           system_user_ids: string[] | null
         }
         Insert: {
+          attachments?: NonNullable<Json>
           client_id: string
           content: string
           conversation_id: string
@@ -177,6 +250,7 @@ export type Database = {
           system_user_ids?: string[] | null
         }
         Update: {
+          attachments?: NonNullable<Json>
           client_id?: string
           content?: string
           conversation_id?: string
@@ -285,6 +359,21 @@ export type Database = {
           conversation_id: string
         }[]
       }
+      attachment_json: {
+        Args: {
+          p_attachment: Database["public"]["Tables"]["attachments"]["Row"]
+        }
+        Returns: Json
+      }
+      attachment_limit: {
+        Args: { p_default: number; p_name: string }
+        Returns: number
+      }
+      can_read_attachment_object: { Args: { p_name: string }; Returns: boolean }
+      can_write_attachment_object: {
+        Args: { p_name: string }
+        Returns: boolean
+      }
       chat_trim: { Args: { p_value: string }; Returns: string }
       checked_display_name: {
         Args: { p_display_name: string }
@@ -295,6 +384,14 @@ export type Database = {
       checked_user_ids: {
         Args: { p_field: string; p_ids: string[] }
         Returns: string[]
+      }
+      claim_attachment_sweep: {
+        Args: { p_limit?: number }
+        Returns: {
+          id: string
+          preview_key: string
+          storage_key: string
+        }[]
       }
       claim_my_pushes: {
         Args: {
@@ -345,17 +442,81 @@ export type Database = {
           type: string
         }[]
       }
+      complete_attachment: {
+        Args: {
+          p_content_type: string
+          p_height?: number
+          p_id: string
+          p_kind: string
+          p_size: number
+          p_width?: number
+        }
+        Returns: {
+          content_type: string
+          conversation_id: string
+          created_at: string
+          height: number | null
+          id: string
+          kind: string
+          message_id: string | null
+          name: string
+          size: number
+          status: string
+          storage_key: string
+          uploader_id: string
+          width: number | null
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "attachments"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       complete_my_pushes: { Args: { p_ids: number[] }; Returns: undefined }
       complete_pushes: { Args: { p_ids: number[] }; Returns: undefined }
       complete_pushes_internal: {
         Args: { p_ids: number[]; p_user: string }
         Returns: undefined
       }
+      create_attachment: {
+        Args: {
+          p_conversation_id?: string
+          p_name?: string
+          p_peer_id?: string
+          p_size?: number
+        }
+        Returns: {
+          content_type: string
+          conversation_id: string
+          created_at: string
+          height: number | null
+          id: string
+          kind: string
+          message_id: string | null
+          name: string
+          size: number
+          status: string
+          storage_key: string
+          uploader_id: string
+          width: number | null
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "attachments"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       create_group: {
         Args: { p_member_ids: string[]; p_name: string }
         Returns: {
           conversation_id: string
         }[]
+      }
+      delete_swept_attachments: {
+        Args: { p_ids: string[] }
+        Returns: undefined
       }
       enforce_send_limit: { Args: { p_user_id: string }; Returns: undefined }
       enqueue_session_revoked: {
@@ -365,6 +526,30 @@ export type Database = {
       enqueue_session_revoked_for: {
         Args: { p_session_id: string; p_user_id: string }
         Returns: undefined
+      }
+      get_attachment: {
+        Args: { p_id: string }
+        Returns: {
+          content_type: string
+          conversation_id: string
+          created_at: string
+          height: number | null
+          id: string
+          kind: string
+          message_id: string | null
+          name: string
+          size: number
+          status: string
+          storage_key: string
+          uploader_id: string
+          width: number | null
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "attachments"
+          isOneToOne: false
+          isSetofReturn: true
+        }
       }
       get_conversation: {
         Args: { p_conversation_id: string }
@@ -406,6 +591,7 @@ export type Database = {
           p_peer_id?: string
         }
         Returns: {
+          attachments: NonNullable<Json>
           client_id: string
           content: string
           conversation_id: string
@@ -444,6 +630,7 @@ export type Database = {
       get_sent_message: {
         Args: { p_client_id: string }
         Returns: {
+          attachments: NonNullable<Json>
           client_id: string
           content: string
           conversation_id: string
@@ -528,6 +715,30 @@ export type Database = {
         Returns: undefined
       }
       raise_not_owner: { Args: Record<PropertyKey, never>; Returns: undefined }
+      readable_attachment: {
+        Args: { p_id: string }
+        Returns: {
+          content_type: string
+          conversation_id: string
+          created_at: string
+          height: number | null
+          id: string
+          kind: string
+          message_id: string | null
+          name: string
+          size: number
+          status: string
+          storage_key: string
+          uploader_id: string
+          width: number | null
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "attachments"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       release_my_pushes: {
         Args: { p_error: string; p_ids: number[] }
         Returns: undefined

@@ -30,6 +30,16 @@ import { createRateLimits, type RateLimits } from "@/server/rate-limit";
 import { createClient as createRedisClient } from "redis";
 import { createSupabaseAuth } from "@/server/supabase/supabase-auth";
 import { createSupabaseChatStore } from "@/server/supabase/supabase-chat-store";
+import path from "node:path";
+import {
+  createAttachmentSweeper,
+  createSqlAttachmentSweepSource,
+  createSupabaseAttachmentSweepSource,
+  type AttachmentSweeper,
+} from "@/server/attachments/sweep";
+import { createDiskStorage } from "@/server/storage/disk-storage";
+import { createSupabaseStorage } from "@/server/storage/supabase-storage";
+import type { FileStorage } from "@/server/storage/types";
 
 /**
  * The composition root: the one place that reads the env and picks an adapter per concern.
@@ -47,7 +57,7 @@ export interface AppServices {
   ping(): Promise<Record<string, string>>;
   close(): Promise<void>;
   /** Own database and magic-link issuer; null in Supabase mode. */
-  local: { db: SqlClient; store: ChatStore; mailer: Mailer; sessions: SessionCache } | null;
+  local: { db: SqlClient; store: ChatStore; storage: FileStorage; mailer: Mailer; sessions: SessionCache } | null;
   /** Only in development with the embedded issuer. */
   devMailbox: DevMailbox | null;
   /**
@@ -55,6 +65,8 @@ export interface AppServices {
    * has no privileged path (Supabase without SUPABASE_SERVICE_ROLE_KEY) or the outbox is off.
    */
   sweeper: OutboxDispatcher | null;
+  /** Removes unsent uploads after 24 h and deleted messages' files; null without a privileged path (as `sweeper`). */
+  attachmentSweeper: AttachmentSweeper | null;
 }
 
 /** What one request uses: bound to its cookies (Supabase queries run with the user's JWT). */
@@ -63,6 +75,9 @@ export interface RequestServices {
   store: ChatStore;
   push: RealtimePush;
   limits: RateLimits;
+  /** Attachments' bytes (disk, or Supabase Storage as the user). */
+  storage: FileStorage;
+  attachmentMaxBytes: number;
 }
 
 /** Runs `task` after the response (Next.js `after`); outside a request (tests, scripts) right away. */
@@ -80,6 +95,8 @@ const log = (line: string) => logger.info(line);
 const LEASE_SECONDS = 15;
 // Long-lived processes sweep this often; serverless relies on after() and the cron route.
 const SWEEP_INTERVAL_MS = 5_000;
+// Unsent uploads and deleted messages' files; serverless relies on the cron route.
+const ATTACHMENT_SWEEP_INTERVAL_MS = 10 * 60_000;
 
 function createDispatcher(env: Env, source: Parameters<typeof createOutboxDispatcher>[0]["source"], sender: PushSender) {
   return createOutboxDispatcher({
@@ -127,22 +144,26 @@ async function buildServices(): Promise<AppServices> {
       : {};
   if (env.supabase) {
     // The sweep needs every user's rows: only the service role may claim them (see README).
+    const serviceClient = env.push.serviceRoleKey
+      ? createSupabaseClient(env.supabase.url, env.push.serviceRoleKey, {
+          auth: { persistSession: false, autoRefreshToken: false },
+          // Node 20 has no global WebSocket; realtime is unused but built eagerly.
+          realtime: { transport: ws as never },
+        })
+      : null;
     const sweeper =
-      env.push.outbox && env.push.serviceRoleKey
-        ? createDispatcher(
-            env,
-            createSupabaseOutboxSource(
-              createSupabaseClient(env.supabase.url, env.push.serviceRoleKey, {
-                auth: { persistSession: false, autoRefreshToken: false },
-                // Node 20 has no global WebSocket; realtime is unused but built eagerly.
-                realtime: { transport: ws as never },
-              }),
-              { scope: "all", ...sourceOptions },
-            ),
-            sender,
-          )
+      env.push.outbox && serviceClient
+        ? createDispatcher(env, createSupabaseOutboxSource(serviceClient, { scope: "all", ...sourceOptions }), sender)
         : null;
     sweeper?.start(SWEEP_INTERVAL_MS);
+    const attachmentSweeper = serviceClient
+      ? createAttachmentSweeper({
+          source: createSupabaseAttachmentSweepSource(serviceClient),
+          storage: createSupabaseStorage(serviceClient),
+          log: (line) => logger.warn(line),
+        })
+      : null;
+    attachmentSweeper?.start(ATTACHMENT_SWEEP_INTERVAL_MS);
     void sweeper?.kick();
     // Per request, the push runs with the user's JWT and claims that user's own rows only.
     const push: RealtimePush = directPush ?? { messageCreated() {}, readUpdated() {}, conversationUpdated() {}, sessionRevoked() {} };
@@ -158,10 +179,12 @@ async function buildServices(): Promise<AppServices> {
       local: null,
       devMailbox: null,
       sweeper,
+      attachmentSweeper,
       outbox: { sender, sourceOptions },
       ping: async () => ({ supabase: await pingSupabase(), ...(await pingRedis()) }),
       async close() {
         await sweeper?.stop();
+        await attachmentSweeper?.stop();
         await closeRedis();
       },
     };
@@ -184,6 +207,9 @@ async function buildServices(): Promise<AppServices> {
   sweeper?.start(SWEEP_INTERVAL_MS);
   void sweeper?.kick();
   const push = directPush ?? createOutboxPush({ kick: () => sweeper!.kick(), defer });
+  const storage = createDiskStorage(path.join(env.dataDir, "attachments"));
+  const attachmentSweeper = createAttachmentSweeper({ source: createSqlAttachmentSweepSource(db), storage, log: (line) => logger.warn(line) });
+  attachmentSweeper.start(ATTACHMENT_SWEEP_INTERVAL_MS);
   return {
     env,
     push,
@@ -192,12 +218,18 @@ async function buildServices(): Promise<AppServices> {
     // Session lookups are trusted for a few seconds: the bound on a sign-out in another process (README, Performance).
     local: {
       db,
-      store: createSqlChatStore(db, { sendLimit: env.rateLimits.sendPerUser, groupMaxMembers: env.groupMaxMembers }),
+      store: createSqlChatStore(db, {
+        sendLimit: env.rateLimits.sendPerUser,
+        groupMaxMembers: env.groupMaxMembers,
+        attachments: env.attachments,
+      }),
+      storage,
       mailer,
       sessions: createSessionCache(),
     },
     devMailbox,
     sweeper,
+    attachmentSweeper,
     outbox: { sender, sourceOptions },
     ping: async () => ({
       database: await withTimeout(db.query("select 1")).then(
@@ -208,6 +240,7 @@ async function buildServices(): Promise<AppServices> {
     }),
     async close() {
       await sweeper?.stop();
+      await attachmentSweeper.stop();
       await closeRedis();
       if (outboxDb !== db) await outboxDb.close();
       await db.close();
@@ -233,8 +266,15 @@ export async function getRequestServices(cookies: CookieJar, { ip }: { ip?: stri
   if (!local) {
     const supabase = createServerClient(env.supabase!, cookies, { ip });
     const auth = createSupabaseAuth(supabase, { appUrl: env.appUrl });
-    if (!env.push.outbox) return { auth, store: createSupabaseChatStore(supabase), push, limits };
-    return { auth, store: createSupabaseChatStore(supabase), push: createSupabaseRequestPush(env, supabase, cookies, outbox), limits };
+    const common = {
+      auth,
+      store: createSupabaseChatStore(supabase),
+      limits,
+      storage: createSupabaseStorage(supabase),
+      attachmentMaxBytes: env.attachments.maxBytes,
+    };
+    if (!env.push.outbox) return { ...common, push };
+    return { ...common, push: createSupabaseRequestPush(env, supabase, cookies, outbox) };
   }
   const auth = createEmbeddedAuth({
     db: local.db,
@@ -249,7 +289,7 @@ export async function getRequestServices(cookies: CookieJar, { ip }: { ip?: stri
       secureCookies: env.isProduction,
     },
   });
-  return { auth, store: local.store, push, limits };
+  return { auth, store: local.store, push, limits, storage: local.storage, attachmentMaxBytes: env.attachments.maxBytes };
 }
 
 /**

@@ -67,6 +67,10 @@ const schema = z.object({
   RATE_LIMIT_SEND: rateRule("60/10"),
   RATE_LIMIT_USERS: rateRule("30/60"),
   GROUP_MAX_MEMBERS: z.coerce.number().int().min(3).max(10_000).default(100),
+  // Attachments (see README → Attachments): bytes per file, bytes per user, uploads per user.
+  ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1).max(5 * 1024 ** 3).default(25 * 1024 ** 2),
+  ATTACHMENT_QUOTA_BYTES: z.coerce.number().int().min(1).max(1024 ** 5).default(1024 ** 3),
+  RATE_LIMIT_ATTACHMENTS: rateRule("30/60"),
   NEXT_PUBLIC_SUPABASE_URL: optionalString.pipe(urlString.optional()),
   NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: optionalString,
   // The older name of the same public key.
@@ -109,6 +113,12 @@ export interface Env {
   rateLimits: RateLimitRules;
   /** Most members of a group, its creator included (the SQL enforces it: 422 group_too_large). */
   groupMaxMembers: number;
+  attachments: {
+    /** Largest file (413 attachment_too_large). */
+    maxBytes: number;
+    /** Bytes one user's attachments may hold in all (413 quota_exceeded). */
+    quotaBytes: number;
+  };
   /** Set: auth and data go through Supabase, and nothing of the embedded mode is used. */
   supabase: { url: string; publishableKey: string } | undefined;
   push: {
@@ -230,11 +240,13 @@ export function parseEnv(
       outbox: raw.PUSH_OUTBOX === "on",
     },
     groupMaxMembers: raw.GROUP_MAX_MEMBERS,
+    attachments: { maxBytes: raw.ATTACHMENT_MAX_BYTES, quotaBytes: raw.ATTACHMENT_QUOTA_BYTES },
     rateLimits: {
       loginPerEmail: raw.RATE_LIMIT_LOGIN_EMAIL,
       loginPerIp: raw.RATE_LIMIT_LOGIN_IP,
       sendPerUser: raw.RATE_LIMIT_SEND,
       usersSearch: raw.RATE_LIMIT_USERS,
+      attachmentUploads: raw.RATE_LIMIT_ATTACHMENTS,
     },
   };
 }

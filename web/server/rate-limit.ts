@@ -13,6 +13,8 @@ export interface RateLimitRules {
   loginPerIp: RateLimitRule;
   sendPerUser: RateLimitRule;
   usersSearch: RateLimitRule;
+  /** New upload targets per user (POST /api/chat/attachments). */
+  attachmentUploads: RateLimitRule;
 }
 
 export type RateLimitName = keyof RateLimitRules;

@@ -1,6 +1,6 @@
 import { notFound } from "@/server/errors";
 import type { RpcTransport } from "./rpc";
-import { toConversation, toConversationDetail, toMessage, toProfile, toReadState } from "./rows";
+import { toConversation, toConversationDetail, toMessage, toProfile, toReadState, toStoredAttachment } from "./rows";
 import { pgErrorCode, PG_ERRORS } from "./sql/client";
 import type { ChatStore } from "./types";
 
@@ -110,6 +110,39 @@ export function createChatStore(rpc: RpcTransport): ChatStore {
 
     async searchProfiles(userId, query, limit) {
       return (await rpc.call(userId, "search_profiles", { p_query: query, p_limit: limit })).map(toProfile);
+    },
+
+    async createAttachment(userId, { conversationId, peerId, name, size }) {
+      try {
+        const [row] = await rpc.call(userId, "create_attachment", {
+          p_conversation_id: conversationId,
+          p_peer_id: peerId,
+          p_name: name,
+          p_size: size,
+        });
+        if (!row) throw new Error("create_attachment returned no row");
+        return toStoredAttachment(row);
+      } catch (error) {
+        if (pgErrorCode(error) === PG_ERRORS.foreignKeyViolation) throw notFound("user_not_found", "That user does not exist.");
+        throw error;
+      }
+    },
+
+    async getAttachment(userId, attachmentId) {
+      const [row] = await rpc.call(userId, "get_attachment", { p_id: attachmentId });
+      return row ? toStoredAttachment(row) : null;
+    },
+
+    async completeAttachment(userId, attachmentId, { contentType, size, kind, width, height }) {
+      const [row] = await rpc.call(userId, "complete_attachment", {
+        p_id: attachmentId,
+        p_content_type: contentType,
+        p_size: size,
+        p_kind: kind,
+        p_width: width ?? undefined,
+        p_height: height ?? undefined,
+      });
+      return row ? toStoredAttachment(row) : null;
     },
   };
 }

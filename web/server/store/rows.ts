@@ -1,4 +1,5 @@
 import type {
+  Attachment,
   ChatMessage,
   ConversationDetail,
   ConversationMember,
@@ -9,6 +10,7 @@ import type {
   UserProfile,
 } from "@/lib/types";
 import type { FunctionRow } from "./rpc";
+import type { StoredAttachment } from "./types";
 
 // Rows as the schema's functions return them (typed from the generated database types), mapped
 // to the API's shapes. Drivers differ: int8 may come as a string, timestamps as Date.
@@ -35,11 +37,12 @@ export type ProfileRow = Pick<FunctionRow<"get_profile">, "id" | "email" | "disp
 export type ConversationRow = FunctionRow<"list_conversations">;
 export type ConversationDetailRow = FunctionRow<"get_conversation">;
 export type ReadRow = FunctionRow<"mark_read">;
+export type AttachmentRow = FunctionRow<"get_attachment">;
 
 const toIso = (value: Date | string) => new Date(value).toISOString();
 const nullable = <T>(value: T): T | null => value ?? null;
 
-export function toMessage(row: MessageRow): ChatMessage {
+export function toMessage(row: MessageRow & { attachments?: unknown }): ChatMessage {
   const event = nullable(row.system_event) as SystemEvent["event"] | null;
   return {
     id: row.id,
@@ -54,6 +57,38 @@ export function toMessage(row: MessageRow): ChatMessage {
     system: event
       ? { event, actorId: row.sender_id, userIds: [...(nullable(row.system_user_ids) ?? [])], name: nullable(row.system_name) }
       : null,
+    // A copy of the attachments' public fields, written when the message was sent (jsonb).
+    attachments: row.attachments == null ? [] : fromJson<Attachment[]>(row.attachments).map(toAttachment),
+  };
+}
+
+const toAttachment = (value: Attachment): Attachment => ({
+  id: value.id,
+  name: value.name,
+  contentType: value.contentType,
+  size: Number(value.size),
+  kind: value.kind === "image" ? "image" : "file",
+  width: value.width == null ? null : Number(value.width),
+  height: value.height == null ? null : Number(value.height),
+});
+
+export function toStoredAttachment(row: AttachmentRow): StoredAttachment {
+  return {
+    ...toAttachment({
+      id: row.id,
+      name: row.name,
+      contentType: row.content_type,
+      size: Number(row.size),
+      kind: row.kind as Attachment["kind"],
+      width: nullable(row.width),
+      height: nullable(row.height),
+    }),
+    conversationId: row.conversation_id,
+    uploaderId: row.uploader_id,
+    messageId: nullable(row.message_id),
+    storageKey: row.storage_key,
+    status: row.status === "ready" ? "ready" : "pending",
+    createdAt: toIso(row.created_at),
   };
 }
 

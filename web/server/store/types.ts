@@ -1,4 +1,4 @@
-import type { ChatMessage, ConversationDetail, ConversationSummary, ReadState, UserProfile } from "@/lib/types";
+import type { Attachment, ChatMessage, ConversationDetail, ConversationSummary, ReadState, UserProfile } from "@/lib/types";
 
 /** Where a message goes, or which conversation a request is about: a person (direct) or a conversation id. Exactly one. */
 export type ConversationTarget = { peerId: string; conversationId?: undefined } | { conversationId: string; peerId?: undefined };
@@ -22,6 +22,26 @@ export interface NewGroup {
   name: string;
   /** The other members (the creator is added as owner; repeats and the creator count once). */
   memberIds: string[];
+}
+
+/** An attachment as stored: the contract's fields plus where it is and who may use it. */
+export interface StoredAttachment extends Attachment {
+  conversationId: string;
+  uploaderId: string;
+  /** Null until a message carries it. */
+  messageId: string | null;
+  storageKey: string;
+  status: "pending" | "ready";
+  createdAt: string;
+}
+
+/** What the server found in an upload's bytes. */
+export interface AttachmentFindings {
+  contentType: string;
+  size: number;
+  kind: "image" | "file";
+  width: number | null;
+  height: number | null;
 }
 
 /**
@@ -56,4 +76,13 @@ export interface ChatStore {
   markRead(userId: string, target: ConversationTarget, seq: number): Promise<ReadState | null>;
   /** Sets the user's own display name (null clears it). */
   updateProfile(userId: string, displayName: string | null): Promise<UserProfile>;
+  /**
+   * A pending upload in a conversation of the user's (or the direct one with `peerId`, made if
+   * needed). 413 attachment_too_large / quota_exceeded, 404 conversation_not_found / user_not_found.
+   */
+  createAttachment(userId: string, input: ConversationTarget & { name: string; size: number }): Promise<StoredAttachment>;
+  /** The attachment if the user may read it (a member; an unsent one only its uploader); else null. */
+  getAttachment(userId: string, attachmentId: string): Promise<StoredAttachment | null>;
+  /** The user's own pending upload, now ready with the server's findings; null when there is none (a ready one comes back as is). */
+  completeAttachment(userId: string, attachmentId: string, findings: AttachmentFindings): Promise<StoredAttachment | null>;
 }

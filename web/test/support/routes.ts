@@ -15,11 +15,16 @@ import * as mailbox from "@/app/api/dev/mailbox/route";
 import * as confirm from "@/app/auth/confirm/route";
 import * as callback from "@/app/auth/callback/route";
 import * as cronPushOutbox from "@/app/api/cron/push-outbox/route";
+import * as attachments from "@/app/api/chat/attachments/route";
+import * as attachment from "@/app/api/chat/attachments/[id]/route";
+import * as attachmentContent from "@/app/api/chat/attachments/[id]/content/route";
+import * as attachmentComplete from "@/app/api/chat/attachments/[id]/complete/route";
+import * as cronAttachments from "@/app/api/cron/attachments/route";
 import { PEER_HEADER, setPeerAddress } from "@/server/peer-address";
 
 type Handler = (request: NextRequest, segments: { params: Promise<Record<string, string>> }) => Response | Promise<Response>;
 
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
+type Method = "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
 
 const routes: Record<string, Partial<Record<Method, Handler>>> = {
   "/api/auth/login": login,
@@ -35,6 +40,8 @@ const routes: Record<string, Partial<Record<Method, Handler>>> = {
   "/auth/confirm": confirm,
   "/auth/callback": callback,
   "/api/cron/push-outbox": cronPushOutbox,
+  "/api/chat/attachments": attachments,
+  "/api/cron/attachments": cronAttachments,
 };
 
 // Routes with dynamic segments, as Next.js matches them: `:name` is one segment.
@@ -42,6 +49,9 @@ const dynamicRoutes: [pattern: string, module: Partial<Record<Method, Handler>>]
   ["/api/chat/conversations/:id", conversation as unknown as Partial<Record<Method, Handler>>],
   ["/api/chat/conversations/:id/members", conversationMembers as unknown as Partial<Record<Method, Handler>>],
   ["/api/chat/conversations/:id/members/:userId", conversationMember as unknown as Partial<Record<Method, Handler>>],
+  ["/api/chat/attachments/:id", attachment as unknown as Partial<Record<Method, Handler>>],
+  ["/api/chat/attachments/:id/content", attachmentContent as unknown as Partial<Record<Method, Handler>>],
+  ["/api/chat/attachments/:id/complete", attachmentComplete as unknown as Partial<Record<Method, Handler>>],
 ];
 
 function findRoute(pathname: string): { module?: Partial<Record<Method, Handler>>; params: Record<string, string> } {
@@ -63,7 +73,7 @@ export const ORIGIN = "http://localhost:3000";
 
 export interface CallOptions {
   json?: unknown;
-  body?: string;
+  body?: string | Uint8Array;
   form?: Record<string, string>;
   cookie?: string;
   headers?: Record<string, string>;
@@ -85,7 +95,7 @@ export async function call(method: Method, path: string, options: CallOptions = 
   const handler = module?.[method];
   if (!handler) throw new Error(`no ${method} handler for ${url.pathname}`);
   const headers = new Headers(options.headers);
-  let body: string | undefined = options.body;
+  let body: string | Uint8Array | undefined = options.body;
   if (options.json !== undefined) {
     body = JSON.stringify(options.json);
     if (!headers.has("content-type")) headers.set("content-type", "application/json");
@@ -98,7 +108,9 @@ export async function call(method: Method, path: string, options: CallOptions = 
   // What `next start` stamps for a client on this machine (see server/peer-address.ts); a test
   // that plays a remote client passes its own `x-chat-peer-address` (any value: not stamped).
   if (!headers.has(PEER_HEADER)) setPeerAddress(headers, options.peer ?? "127.0.0.1");
-  const response = await handler(new NextRequest(url, { method, headers, body }), { params: Promise.resolve(params) });
+  const response = await handler(new NextRequest(url, { method, headers, body: body as BodyInit | undefined }), {
+    params: Promise.resolve(params),
+  });
   const text = await response.text();
   let parsed: unknown = undefined;
   try {

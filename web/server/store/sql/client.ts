@@ -69,6 +69,8 @@ export interface UserTransactionSettings {
   sendLimit?: { points: number; durationSeconds: number };
   /** GROUP_MAX_MEMBERS for the SQL (`chat.group_max_members`); otherwise the database's `app_settings` row (100). */
   groupMaxMembers?: number;
+  /** ATTACHMENT_MAX_BYTES and ATTACHMENT_QUOTA_BYTES for the SQL; otherwise the database's `app_settings` rows. */
+  attachments?: { maxBytes: number; quotaBytes: number };
 }
 
 /**
@@ -95,7 +97,7 @@ export function queryAsUser<Row>(db: SqlClient, userId: string, statement: strin
   return db.script<Row>(`${userPrelude(userId, settings)}; ${statement}`);
 }
 
-function userPrelude(userId: string, { sendLimit, groupMaxMembers }: UserTransactionSettings): string {
+function userPrelude(userId: string, { sendLimit, groupMaxMembers, attachments }: UserTransactionSettings): string {
   const claims = quoteLiteral(JSON.stringify({ sub: userId, role: "authenticated" }));
   let prelude = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claims}, true)`;
   if (sendLimit) {
@@ -103,6 +105,10 @@ function userPrelude(userId: string, { sendLimit, groupMaxMembers }: UserTransac
     prelude += `, set_config('chat.send_limit', ${quoteLiteral(rule)}, true)`;
   }
   if (groupMaxMembers) prelude += `, set_config('chat.group_max_members', '${Math.trunc(groupMaxMembers)}', true)`;
+  if (attachments) {
+    prelude += `, set_config('chat.attachment_max_bytes', '${Math.trunc(attachments.maxBytes)}', true)`;
+    prelude += `, set_config('chat.attachment_quota_bytes', '${Math.trunc(attachments.quotaBytes)}', true)`;
+  }
   return prelude;
 }
 

@@ -1,5 +1,5 @@
-import { timingSafeEqual } from "node:crypto";
 import { getServices } from "@/server/context";
+import { isCronRequest } from "@/server/cron-auth";
 import { errorJson, json, toErrorResponse } from "@/server/http";
 import { sweepPushOutbox } from "@/server/realtime/outbox";
 
@@ -13,9 +13,7 @@ export const dynamic = "force-dynamic";
 export async function GET(request: Request) {
   try {
     const { env, sweeper } = await getServices();
-    const given = Buffer.from(request.headers.get("authorization") ?? "");
-    const expected = Buffer.from(`Bearer ${env.push.cronSecret ?? ""}`);
-    if (!env.push.cronSecret || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (!isCronRequest(request, env.push.cronSecret)) {
       return errorJson(401, "unauthorized", "The sweep needs the cron secret.");
     }
     return json(await sweepPushOutbox(sweeper));
