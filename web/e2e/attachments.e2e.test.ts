@@ -1,10 +1,11 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildPng } from "../test/support/files";
 import { findSeriousViolations } from "./support/axe";
-import { checkChromium, launchUser, loginViaMailbox, startStack, WEB_DIR, type BrowserUser, type Stack } from "./support/stack";
+import { checkChromium, WEB_DIR } from "./support/stack";
+import { useTwoUsers } from "./support/two-users";
 
 const chromium = checkChromium();
 const required = process.env.CI === "true";
@@ -12,7 +13,6 @@ if (!chromium.available && !required) console.warn(`[e2e] Skipping browser tests
 
 const SHOT = path.join(WEB_DIR, "test-results", "screenshots", "attachments.png");
 
-const waitUntilLive = (page: Page) => page.locator('[data-testid="connection-status"][data-state="connected"]').waitFor();
 const message = (page: Page, text: string) => page.getByTestId("message").filter({ hasText: text });
 const sent = (page: Page) => page.locator('[data-testid="message"][data-status="sent"]');
 
@@ -36,36 +36,13 @@ const naturalWidth = (page: Page, selector: string) =>
   page.locator(selector).evaluate((image: HTMLImageElement) => (image.complete ? image.naturalWidth : 0));
 
 describe.skipIf(!chromium.available && !required)("attachments in the browser", () => {
-  let stack: Stack | undefined;
-  let alice: BrowserUser | undefined;
-  let bob: BrowserUser | undefined;
-
-  beforeAll(async () => {
-    if (!chromium.available) throw new Error(`${chromium.message} Browser tests must run when CI=true.`);
-    stack = await startStack();
-    [alice, bob] = await Promise.all([launchUser("alice"), launchUser("bob")]);
-  });
-
-  afterAll(async () => {
-    await Promise.all([alice?.close(), bob?.close()]);
-    await stack?.stop();
-  });
+  const users = useTwoUsers();
 
   it("when one user pastes an image and attaches a file, then the other sees the preview live at its size, opens it full size, and downloads the file", async ({
     onTestFailed,
   }) => {
-    if (!stack || !alice || !bob) throw new Error("the stack did not start");
-    const { baseUrl } = stack;
-    onTestFailed(() => console.error([...(alice?.errors ?? []), ...(bob?.errors ?? []), stack?.logs() ?? ""].join("\n")));
-    const run = Date.now().toString(36);
-    const aliceEmail = `alice-att-${run}@example.test`;
-    const bobEmail = `bob-att-${run}@example.test`;
-    const [a, b] = [alice.page, bob.page];
-
-    await loginViaMailbox(b, baseUrl, bobEmail);
-    await loginViaMailbox(a, baseUrl, aliceEmail);
-    await Promise.all([waitUntilLive(a), waitUntilLive(b)]);
-    for (const page of [a, b]) await page.evaluate(() => Object.assign(window, { __e2eNoReload: true }));
+    onTestFailed(users.report);
+    const { a, b, aliceEmail, bobEmail } = await users.signIn("att");
 
     // Alice writes first; Bob opens the conversation and keeps it open.
     await a.getByTestId("user-search").fill(bobEmail);
