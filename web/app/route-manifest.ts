@@ -10,23 +10,26 @@ import * as route3 from "./api/chat/attachments/route";
 import * as route4 from "./api/chat/attachments/[id]/route";
 import * as route5 from "./api/chat/attachments/[id]/complete/route";
 import * as route6 from "./api/chat/attachments/[id]/content/route";
-import * as route7 from "./api/chat/conversations/route";
-import * as route8 from "./api/chat/conversations/[id]/route";
-import * as route9 from "./api/chat/conversations/[id]/members/route";
-import * as route10 from "./api/chat/conversations/[id]/members/[userId]/route";
-import * as route11 from "./api/chat/history/route";
-import * as route12 from "./api/chat/read/route";
-import * as route13 from "./api/chat/send/route";
-import * as route14 from "./api/cron/attachments/route";
-import * as route15 from "./api/cron/push-outbox/route";
-import * as route16 from "./api/dev/mailbox/route";
-import * as route17 from "./api/metrics/route";
-import * as route18 from "./api/profile/route";
-import * as route19 from "./api/users/route";
-import * as route20 from "./auth/callback/route";
-import * as route21 from "./auth/confirm/route";
-import * as route22 from "./healthz/route";
-import * as route23 from "./readyz/route";
+import * as route7 from "./api/chat/changes/route";
+import * as route8 from "./api/chat/conversations/route";
+import * as route9 from "./api/chat/conversations/[id]/route";
+import * as route10 from "./api/chat/conversations/[id]/members/route";
+import * as route11 from "./api/chat/conversations/[id]/members/[userId]/route";
+import * as route12 from "./api/chat/history/route";
+import * as route13 from "./api/chat/messages/[id]/route";
+import * as route14 from "./api/chat/messages/[id]/reactions/[emoji]/route";
+import * as route15 from "./api/chat/read/route";
+import * as route16 from "./api/chat/send/route";
+import * as route17 from "./api/cron/attachments/route";
+import * as route18 from "./api/cron/push-outbox/route";
+import * as route19 from "./api/dev/mailbox/route";
+import * as route20 from "./api/metrics/route";
+import * as route21 from "./api/profile/route";
+import * as route22 from "./api/users/route";
+import * as route23 from "./auth/callback/route";
+import * as route24 from "./auth/confirm/route";
+import * as route25 from "./healthz/route";
+import * as route26 from "./readyz/route";
 
 /** Every route handler of the app, with the HTTP methods it exports. */
 export const routeManifest: RouteTable = [
@@ -47,36 +50,49 @@ export const routeManifest: RouteTable = [
     methods: ["PUT"],
     module: route6,
   }),
-  defineRoute({ path: "/api/chat/conversations", file: "app/api/chat/conversations/route.ts", methods: ["GET", "POST"], module: route7 }),
+  defineRoute({ path: "/api/chat/changes", file: "app/api/chat/changes/route.ts", methods: ["GET"], module: route7 }),
+  defineRoute({ path: "/api/chat/conversations", file: "app/api/chat/conversations/route.ts", methods: ["GET", "POST"], module: route8 }),
   defineRoute({
     path: "/api/chat/conversations/[id]",
     file: "app/api/chat/conversations/[id]/route.ts",
     methods: ["GET", "PATCH"],
-    module: route8,
+    module: route9,
   }),
   defineRoute({
     path: "/api/chat/conversations/[id]/members",
     file: "app/api/chat/conversations/[id]/members/route.ts",
     methods: ["POST"],
-    module: route9,
+    module: route10,
   }),
   defineRoute({
     path: "/api/chat/conversations/[id]/members/[userId]",
     file: "app/api/chat/conversations/[id]/members/[userId]/route.ts",
     methods: ["DELETE"],
-    module: route10,
+    module: route11,
   }),
-  defineRoute({ path: "/api/chat/history", file: "app/api/chat/history/route.ts", methods: ["GET"], module: route11 }),
-  defineRoute({ path: "/api/chat/read", file: "app/api/chat/read/route.ts", methods: ["POST"], module: route12 }),
-  defineRoute({ path: "/api/chat/send", file: "app/api/chat/send/route.ts", methods: ["POST"], module: route13 }),
-  defineRoute({ path: "/api/cron/attachments", file: "app/api/cron/attachments/route.ts", methods: ["GET"], module: route14 }),
-  defineRoute({ path: "/api/cron/push-outbox", file: "app/api/cron/push-outbox/route.ts", methods: ["GET"], module: route15 }),
-  defineRoute({ path: "/api/dev/mailbox", file: "app/api/dev/mailbox/route.ts", methods: ["GET"], module: route16 }),
-  defineRoute({ path: "/api/metrics", file: "app/api/metrics/route.ts", methods: ["GET"], module: route17 }),
-  defineRoute({ path: "/api/profile", file: "app/api/profile/route.ts", methods: ["GET", "PATCH"], module: route18 }),
-  defineRoute({ path: "/api/users", file: "app/api/users/route.ts", methods: ["GET"], module: route19 }),
-  defineRoute({ path: "/auth/callback", file: "app/auth/callback/route.ts", methods: ["GET"], module: route20 }),
-  defineRoute({ path: "/auth/confirm", file: "app/auth/confirm/route.ts", methods: ["GET", "POST"], module: route21 }),
-  defineRoute({ path: "/healthz", file: "app/healthz/route.ts", methods: ["GET"], module: route22 }),
-  defineRoute({ path: "/readyz", file: "app/readyz/route.ts", methods: ["GET"], module: route23 }),
+  defineRoute({ path: "/api/chat/history", file: "app/api/chat/history/route.ts", methods: ["GET"], module: route12 }),
+  defineRoute({
+    path: "/api/chat/messages/[id]",
+    file: "app/api/chat/messages/[id]/route.ts",
+    methods: ["PATCH", "DELETE"],
+    module: route13,
+  }),
+  defineRoute({
+    path: "/api/chat/messages/[id]/reactions/[emoji]",
+    file: "app/api/chat/messages/[id]/reactions/[emoji]/route.ts",
+    methods: ["PUT", "DELETE"],
+    module: route14,
+  }),
+  defineRoute({ path: "/api/chat/read", file: "app/api/chat/read/route.ts", methods: ["POST"], module: route15 }),
+  defineRoute({ path: "/api/chat/send", file: "app/api/chat/send/route.ts", methods: ["POST"], module: route16 }),
+  defineRoute({ path: "/api/cron/attachments", file: "app/api/cron/attachments/route.ts", methods: ["GET"], module: route17 }),
+  defineRoute({ path: "/api/cron/push-outbox", file: "app/api/cron/push-outbox/route.ts", methods: ["GET"], module: route18 }),
+  defineRoute({ path: "/api/dev/mailbox", file: "app/api/dev/mailbox/route.ts", methods: ["GET"], module: route19 }),
+  defineRoute({ path: "/api/metrics", file: "app/api/metrics/route.ts", methods: ["GET"], module: route20 }),
+  defineRoute({ path: "/api/profile", file: "app/api/profile/route.ts", methods: ["GET", "PATCH"], module: route21 }),
+  defineRoute({ path: "/api/users", file: "app/api/users/route.ts", methods: ["GET"], module: route22 }),
+  defineRoute({ path: "/auth/callback", file: "app/auth/callback/route.ts", methods: ["GET"], module: route23 }),
+  defineRoute({ path: "/auth/confirm", file: "app/auth/confirm/route.ts", methods: ["GET", "POST"], module: route24 }),
+  defineRoute({ path: "/healthz", file: "app/healthz/route.ts", methods: ["GET"], module: route25 }),
+  defineRoute({ path: "/readyz", file: "app/readyz/route.ts", methods: ["GET"], module: route26 }),
 ];

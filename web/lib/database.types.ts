@@ -37,12 +37,12 @@ export type Database = {
           kind: string
           message_id: string | null
           name: string
+          position: number | null
           size: number
           status: string
           storage_key: string
           uploader_id: string
           width: number | null
-          attachment_json: Json | null
         }
         Insert: {
           content_type?: string
@@ -53,6 +53,7 @@ export type Database = {
           kind?: string
           message_id?: string | null
           name: string
+          position?: number | null
           size: number
           status?: string
           storage_key: string
@@ -68,6 +69,7 @@ export type Database = {
           kind?: string
           message_id?: string | null
           name?: string
+          position?: number | null
           size?: number
           status?: string
           storage_key?: string
@@ -86,6 +88,13 @@ export type Database = {
             foreignKeyName: "attachments_message_id_fkey"
             columns: ["message_id"]
             isOneToOne: false
+            referencedRelation: "message_details"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "attachments_message_id_fkey"
+            columns: ["message_id"]
+            isOneToOne: false
             referencedRelation: "messages"
             referencedColumns: ["id"]
           },
@@ -94,6 +103,58 @@ export type Database = {
             columns: ["uploader_id"]
             isOneToOne: false
             referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      conversation_changes: {
+        Row: {
+          actor_id: string
+          conversation_id: string
+          created_at: string
+          emoji: string | null
+          message_id: string
+          pos: number
+          type: string
+        }
+        Insert: {
+          actor_id: string
+          conversation_id: string
+          created_at?: string
+          emoji?: string | null
+          message_id: string
+          pos: number
+          type: string
+        }
+        Update: {
+          actor_id?: string
+          conversation_id?: string
+          created_at?: string
+          emoji?: string | null
+          message_id?: string
+          pos?: number
+          type?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "conversation_changes_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "conversation_changes_message_id_fkey"
+            columns: ["message_id"]
+            isOneToOne: false
+            referencedRelation: "message_details"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "conversation_changes_message_id_fkey"
+            columns: ["message_id"]
+            isOneToOne: false
+            referencedRelation: "messages"
             referencedColumns: ["id"]
           },
         ]
@@ -176,6 +237,7 @@ export type Database = {
           id: string
           kind: string
           last_message_at: string | null
+          last_pos: number
           last_seq: number
           name: string | null
           user_a: string | null
@@ -186,6 +248,7 @@ export type Database = {
           id?: string
           kind?: string
           last_message_at?: string | null
+          last_pos?: number
           last_seq?: number
           name?: string | null
           user_a?: string | null
@@ -196,6 +259,7 @@ export type Database = {
           id?: string
           kind?: string
           last_message_at?: string | null
+          last_pos?: number
           last_seq?: number
           name?: string | null
           user_a?: string | null
@@ -218,16 +282,73 @@ export type Database = {
           },
         ]
       }
+      message_reactions: {
+        Row: {
+          conversation_id: string
+          created_at: string
+          emoji: string
+          message_id: string
+          user_id: string
+        }
+        Insert: {
+          conversation_id: string
+          created_at?: string
+          emoji: string
+          message_id: string
+          user_id: string
+        }
+        Update: {
+          conversation_id?: string
+          created_at?: string
+          emoji?: string
+          message_id?: string
+          user_id?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "message_reactions_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "message_reactions_message_id_fkey"
+            columns: ["message_id"]
+            isOneToOne: false
+            referencedRelation: "message_details"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "message_reactions_message_id_fkey"
+            columns: ["message_id"]
+            isOneToOne: false
+            referencedRelation: "messages"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "message_reactions_user_id_fkey"
+            columns: ["user_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       messages: {
         Row: {
-          attachments: NonNullable<Json>
+          attachment_count: number
           client_id: string
           content: string
           conversation_id: string
           created_at: string
+          deleted_at: string | null
+          edited_at: string | null
           id: string
           kind: string
+          pos: number
           recipient_id: string | null
+          reply_to_id: string | null
           sender_id: string
           seq: number
           system_event: string | null
@@ -235,14 +356,18 @@ export type Database = {
           system_user_ids: string[] | null
         }
         Insert: {
-          attachments?: NonNullable<Json>
+          attachment_count?: number
           client_id: string
           content: string
           conversation_id: string
           created_at?: string
+          deleted_at?: string | null
+          edited_at?: string | null
           id?: string
           kind?: string
+          pos: number
           recipient_id?: string | null
+          reply_to_id?: string | null
           sender_id?: string
           seq: number
           system_event?: string | null
@@ -250,14 +375,18 @@ export type Database = {
           system_user_ids?: string[] | null
         }
         Update: {
-          attachments?: NonNullable<Json>
+          attachment_count?: number
           client_id?: string
           content?: string
           conversation_id?: string
           created_at?: string
+          deleted_at?: string | null
+          edited_at?: string | null
           id?: string
           kind?: string
+          pos?: number
           recipient_id?: string | null
+          reply_to_id?: string | null
           sender_id?: string
           seq?: number
           system_event?: string | null
@@ -277,6 +406,20 @@ export type Database = {
             columns: ["recipient_id"]
             isOneToOne: false
             referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_reply_to_id_fkey"
+            columns: ["reply_to_id"]
+            isOneToOne: false
+            referencedRelation: "message_details"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_reply_to_id_fkey"
+            columns: ["reply_to_id"]
+            isOneToOne: false
+            referencedRelation: "messages"
             referencedColumns: ["id"]
           },
           {
@@ -350,7 +493,108 @@ export type Database = {
       }
     }
     Views: {
-      [_ in never]: never
+      message_details: {
+        Row: {
+          attachments: Json | null
+          client_id: string | null
+          content: string | null
+          conversation_id: string | null
+          created_at: string | null
+          deleted_at: string | null
+          edited_at: string | null
+          id: string | null
+          kind: string | null
+          pos: number | null
+          reactions: Json | null
+          recipient_id: string | null
+          reply_to: Json | null
+          reply_to_id: string | null
+          sender_id: string | null
+          seq: number | null
+          system_event: string | null
+          system_name: string | null
+          system_user_ids: string[] | null
+        }
+        Insert: {
+          attachments?: never
+          client_id?: string | null
+          content?: string | null
+          conversation_id?: string | null
+          created_at?: string | null
+          deleted_at?: string | null
+          edited_at?: string | null
+          id?: string | null
+          kind?: string | null
+          pos?: number | null
+          reactions?: never
+          recipient_id?: string | null
+          reply_to?: never
+          reply_to_id?: string | null
+          sender_id?: string | null
+          seq?: number | null
+          system_event?: string | null
+          system_name?: string | null
+          system_user_ids?: string[] | null
+        }
+        Update: {
+          attachments?: never
+          client_id?: string | null
+          content?: string | null
+          conversation_id?: string | null
+          created_at?: string | null
+          deleted_at?: string | null
+          edited_at?: string | null
+          id?: string | null
+          kind?: string | null
+          pos?: number | null
+          reactions?: never
+          recipient_id?: string | null
+          reply_to?: never
+          reply_to_id?: string | null
+          sender_id?: string | null
+          seq?: number | null
+          system_event?: string | null
+          system_name?: string | null
+          system_user_ids?: string[] | null
+        }
+        Relationships: [
+          {
+            foreignKeyName: "messages_conversation_id_fkey"
+            columns: ["conversation_id"]
+            isOneToOne: false
+            referencedRelation: "conversations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_recipient_id_fkey"
+            columns: ["recipient_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_reply_to_id_fkey"
+            columns: ["reply_to_id"]
+            isOneToOne: false
+            referencedRelation: "message_details"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_reply_to_id_fkey"
+            columns: ["reply_to_id"]
+            isOneToOne: false
+            referencedRelation: "messages"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "messages_sender_id_fkey"
+            columns: ["sender_id"]
+            isOneToOne: false
+            referencedRelation: "profiles"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
     }
     Functions: {
       add_members: {
@@ -359,11 +603,35 @@ export type Database = {
           conversation_id: string
         }[]
       }
-      attachment_json: {
-        Args: {
-          p_attachment: Database["public"]["Tables"]["attachments"]["Row"]
+      add_reaction: {
+        Args: { p_emoji: string; p_message_id: string }
+        Returns: {
+          attachments: Json | null
+          client_id: string | null
+          content: string | null
+          conversation_id: string | null
+          created_at: string | null
+          deleted_at: string | null
+          edited_at: string | null
+          id: string | null
+          kind: string | null
+          pos: number | null
+          reactions: Json | null
+          recipient_id: string | null
+          reply_to: Json | null
+          reply_to_id: string | null
+          sender_id: string | null
+          seq: number | null
+          system_event: string | null
+          system_name: string | null
+          system_user_ids: string[] | null
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "message_details"
+          isOneToOne: false
+          isSetofReturn: true
         }
-        Returns: Json
       }
       attachment_limit: {
         Args: { p_default: number; p_name: string }
@@ -379,6 +647,7 @@ export type Database = {
         Args: { p_display_name: string }
         Returns: string
       }
+      checked_emoji: { Args: { p_emoji: string }; Returns: string }
       checked_group_name: { Args: { p_name: string }; Returns: string }
       checked_message_content: { Args: { p_content: string }; Returns: string }
       checked_user_ids: {
@@ -460,6 +729,7 @@ export type Database = {
           kind: string
           message_id: string | null
           name: string
+          position: number | null
           size: number
           status: string
           storage_key: string
@@ -495,6 +765,7 @@ export type Database = {
           kind: string
           message_id: string | null
           name: string
+          position: number | null
           size: number
           status: string
           storage_key: string
@@ -514,10 +785,71 @@ export type Database = {
           conversation_id: string
         }[]
       }
+      delete_message: {
+        Args: { p_message_id: string }
+        Returns: {
+          attachments: Json | null
+          client_id: string | null
+          content: string | null
+          conversation_id: string | null
+          created_at: string | null
+          deleted_at: string | null
+          edited_at: string | null
+          id: string | null
+          kind: string | null
+          pos: number | null
+          reactions: Json | null
+          recipient_id: string | null
+          reply_to: Json | null
+          reply_to_id: string | null
+          sender_id: string | null
+          seq: number | null
+          system_event: string | null
+          system_name: string | null
+          system_user_ids: string[] | null
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "message_details"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       delete_swept_attachments: {
         Args: { p_ids: string[] }
         Returns: undefined
       }
+      edit_message: {
+        Args: { p_content: string; p_message_id: string }
+        Returns: {
+          attachments: Json | null
+          client_id: string | null
+          content: string | null
+          conversation_id: string | null
+          created_at: string | null
+          deleted_at: string | null
+          edited_at: string | null
+          id: string | null
+          kind: string | null
+          pos: number | null
+          reactions: Json | null
+          recipient_id: string | null
+          reply_to: Json | null
+          reply_to_id: string | null
+          sender_id: string | null
+          seq: number | null
+          system_event: string | null
+          system_name: string | null
+          system_user_ids: string[] | null
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "message_details"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
+      edit_window_seconds: { Args: Record<PropertyKey, never>; Returns: number }
       enforce_send_limit: { Args: { p_user_id: string }; Returns: undefined }
       enqueue_session_revoked: {
         Args: Record<PropertyKey, never>
@@ -538,6 +870,7 @@ export type Database = {
           kind: string
           message_id: string | null
           name: string
+          position: number | null
           size: number
           status: string
           storage_key: string
@@ -551,15 +884,31 @@ export type Database = {
           isSetofReturn: true
         }
       }
+      get_changes: {
+        Args: {
+          p_after?: number
+          p_conversation_id?: string
+          p_limit?: number
+          p_peer_id?: string
+        }
+        Returns: {
+          changes: Json
+          last_pos: number
+        }[]
+      }
       get_conversation: {
         Args: { p_conversation_id: string }
         Returns: {
+          attachments: Json
           client_id: string
           content: string
           conversation_id: string
           created_at: string
+          deleted_at: string
+          edited_at: string
           kind: string
           last_message_at: string
+          last_pos: number
           last_read_seq: number
           member_count: number
           member_list: Json
@@ -571,8 +920,12 @@ export type Database = {
           peer_email: string
           peer_id: string
           peer_last_read_seq: number
+          pos: number
+          reactions: Json
           read_states: Json
           recipient_id: string
+          reply_to: Json
+          reply_to_id: string
           role: string
           sender_id: string
           seq: number
@@ -591,23 +944,29 @@ export type Database = {
           p_peer_id?: string
         }
         Returns: {
-          attachments: NonNullable<Json>
-          client_id: string
-          content: string
-          conversation_id: string
-          created_at: string
-          id: string
-          kind: string
+          attachments: Json | null
+          client_id: string | null
+          content: string | null
+          conversation_id: string | null
+          created_at: string | null
+          deleted_at: string | null
+          edited_at: string | null
+          id: string | null
+          kind: string | null
+          pos: number | null
+          reactions: Json | null
           recipient_id: string | null
-          sender_id: string
-          seq: number
+          reply_to: Json | null
+          reply_to_id: string | null
+          sender_id: string | null
+          seq: number | null
           system_event: string | null
           system_name: string | null
           system_user_ids: string[] | null
         }[]
         SetofOptions: {
           from: "*"
-          to: "messages"
+          to: "message_details"
           isOneToOne: false
           isSetofReturn: true
         }
@@ -630,23 +989,29 @@ export type Database = {
       get_sent_message: {
         Args: { p_client_id: string }
         Returns: {
-          attachments: NonNullable<Json>
-          client_id: string
-          content: string
-          conversation_id: string
-          created_at: string
-          id: string
-          kind: string
+          attachments: Json | null
+          client_id: string | null
+          content: string | null
+          conversation_id: string | null
+          created_at: string | null
+          deleted_at: string | null
+          edited_at: string | null
+          id: string | null
+          kind: string | null
+          pos: number | null
+          reactions: Json | null
           recipient_id: string | null
-          sender_id: string
-          seq: number
+          reply_to: Json | null
+          reply_to_id: string | null
+          sender_id: string | null
+          seq: number | null
           system_event: string | null
           system_name: string | null
           system_user_ids: string[] | null
         }[]
         SetofOptions: {
           from: "*"
-          to: "messages"
+          to: "message_details"
           isOneToOne: false
           isSetofReturn: true
         }
@@ -656,12 +1021,16 @@ export type Database = {
       list_conversations: {
         Args: { p_conversation_id?: string; p_limit?: number }
         Returns: {
+          attachments: Json
           client_id: string
           content: string
           conversation_id: string
           created_at: string
+          deleted_at: string
+          edited_at: string
           kind: string
           last_message_at: string
+          last_pos: number
           last_read_seq: number
           member_count: number
           member_preview: Json
@@ -672,8 +1041,12 @@ export type Database = {
           peer_email: string
           peer_id: string
           peer_last_read_seq: number
+          pos: number
+          reactions: Json
           read_states: Json
           recipient_id: string
+          reply_to: Json
+          reply_to_id: string
           role: string
           sender_id: string
           seq: number
@@ -687,6 +1060,34 @@ export type Database = {
         Args: { p_conversation_id: string; p_user_id: string }
         Returns: string
       }
+      lock_message: {
+        Args: { p_message_id: string; p_user_id: string }
+        Returns: {
+          attachment_count: number
+          client_id: string
+          content: string
+          conversation_id: string
+          created_at: string
+          deleted_at: string | null
+          edited_at: string | null
+          id: string
+          kind: string
+          pos: number
+          recipient_id: string | null
+          reply_to_id: string | null
+          sender_id: string
+          seq: number
+          system_event: string | null
+          system_name: string | null
+          system_user_ids: string[] | null
+        }
+        SetofOptions: {
+          from: "*"
+          to: "messages"
+          isOneToOne: true
+          isSetofReturn: false
+        }
+      }
       mark_read: {
         Args: { p_conversation_id?: string; p_peer_id?: string; p_seq?: number }
         Returns: {
@@ -696,6 +1097,8 @@ export type Database = {
           user_id: string
         }[]
       }
+      message_attachments: { Args: { p_message_id: string }; Returns: Json }
+      message_json: { Args: { p_message_id: string }; Returns: Json }
       my_conversation_ids: {
         Args: Record<PropertyKey, never>
         Returns: string[]
@@ -714,7 +1117,16 @@ export type Database = {
         Args: { p_field: string; p_message: string }
         Returns: undefined
       }
+      raise_message_deleted: {
+        Args: Record<PropertyKey, never>
+        Returns: undefined
+      }
       raise_not_owner: { Args: Record<PropertyKey, never>; Returns: undefined }
+      reaction_summary: { Args: { p_message_id: string }; Returns: Json }
+      reactions_per_message_max: {
+        Args: Record<PropertyKey, never>
+        Returns: number
+      }
       readable_attachment: {
         Args: { p_id: string }
         Returns: {
@@ -726,6 +1138,7 @@ export type Database = {
           kind: string
           message_id: string | null
           name: string
+          position: number | null
           size: number
           status: string
           storage_key: string
@@ -738,6 +1151,15 @@ export type Database = {
           isOneToOne: false
           isSetofReturn: true
         }
+      }
+      record_change: {
+        Args: {
+          p_actor: string
+          p_emoji: string
+          p_message_id: string
+          p_type: string
+        }
+        Returns: number
       }
       release_my_pushes: {
         Args: { p_error: string; p_ids: number[] }
@@ -758,11 +1180,49 @@ export type Database = {
           left: boolean
         }[]
       }
+      remove_reaction: {
+        Args: { p_emoji: string; p_message_id: string }
+        Returns: {
+          attachments: Json | null
+          client_id: string | null
+          content: string | null
+          conversation_id: string | null
+          created_at: string | null
+          deleted_at: string | null
+          edited_at: string | null
+          id: string | null
+          kind: string | null
+          pos: number | null
+          reactions: Json | null
+          recipient_id: string | null
+          reply_to: Json | null
+          reply_to_id: string | null
+          sender_id: string | null
+          seq: number | null
+          system_event: string | null
+          system_name: string | null
+          system_user_ids: string[] | null
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "message_details"
+          isOneToOne: false
+          isSetofReturn: true
+        }
+      }
       rename_group: {
         Args: { p_conversation_id: string; p_name: string }
         Returns: {
           conversation_id: string
         }[]
+      }
+      reply_preview: { Args: { p_message_id: string }; Returns: Json }
+      require_own_message: {
+        Args: {
+          p_message: Database["public"]["Tables"]["messages"]["Row"]
+          p_user_id: string
+        }
+        Returns: undefined
       }
       require_profiles: { Args: { p_ids: string[] }; Returns: undefined }
       require_user: { Args: Record<PropertyKey, never>; Returns: string }
@@ -783,26 +1243,65 @@ export type Database = {
       }
       send_message: {
         Args: {
+          p_attachment_ids?: string[]
           p_client_id?: string
           p_content?: string
           p_conversation_id?: string
           p_recipient_id?: string
+          p_reply_to_id?: string
         }
         Returns: {
+          attachments: Json
           client_id: string
           content: string
           conversation_id: string
           created: boolean
           created_at: string
+          deleted_at: string
+          edited_at: string
           id: string
           kind: string
+          pos: number
+          reactions: Json
           recipient_id: string
+          reply_to: Json
+          reply_to_id: string
           sender_id: string
           seq: number
           system_event: string
           system_name: string
           system_user_ids: string[]
         }[]
+      }
+      set_reaction: {
+        Args: { p_add: boolean; p_emoji: string; p_message_id: string }
+        Returns: {
+          attachments: Json | null
+          client_id: string | null
+          content: string | null
+          conversation_id: string | null
+          created_at: string | null
+          deleted_at: string | null
+          edited_at: string | null
+          id: string | null
+          kind: string | null
+          pos: number | null
+          reactions: Json | null
+          recipient_id: string | null
+          reply_to: Json | null
+          reply_to_id: string | null
+          sender_id: string | null
+          seq: number | null
+          system_event: string | null
+          system_name: string | null
+          system_user_ids: string[] | null
+        }[]
+        SetofOptions: {
+          from: "*"
+          to: "message_details"
+          isOneToOne: false
+          isSetofReturn: true
+        }
       }
       update_profile: {
         Args: { p_display_name: string }

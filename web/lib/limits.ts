@@ -15,6 +15,12 @@ export const GROUP_MEMBER_IDS_MAX = 1000;
 export const GROUP_MAX_MEMBERS_DEFAULT = 100;
 /** Fewest members of a new group, its creator included. */
 export const GROUP_MIN_MEMBERS = 3;
+/** Most different emoji on one message (the SQL enforces it: 422 too_many_reactions). */
+export const MAX_REACTIONS_PER_MESSAGE = 20;
+/** Changes per page of `GET /api/chat/changes` (the default and the most). */
+export const CHANGES_MAX_LIMIT = 100;
+/** EDIT_WINDOW_SECONDS' default: a message can be edited for 24 hours after it was sent. */
+export const EDIT_WINDOW_SECONDS_DEFAULT = 86_400;
 /** ATTACHMENT_MAX_BYTES' default: the largest file one attachment may be (the client checks it too). */
 export const ATTACHMENT_MAX_BYTES_DEFAULT = 25 * 1024 * 1024;
 /** Most files one message carries (the contract's MAX_ATTACHMENTS_PER_MESSAGE, without zod; a test keeps them equal). */

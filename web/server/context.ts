@@ -166,7 +166,13 @@ async function buildServices(): Promise<AppServices> {
     attachmentSweeper?.start(ATTACHMENT_SWEEP_INTERVAL_MS);
     void sweeper?.kick();
     // Per request, the push runs with the user's JWT and claims that user's own rows only.
-    const push: RealtimePush = directPush ?? { messageCreated() {}, readUpdated() {}, conversationUpdated() {}, sessionRevoked() {} };
+    const push: RealtimePush = directPush ?? {
+      messageCreated() {},
+      messageChanged() {},
+      readUpdated() {},
+      conversationUpdated() {},
+      sessionRevoked() {},
+    };
     const pingSupabase = () =>
       withTimeout(fetch(`${env.supabase!.url}/auth/v1/health`, { headers: { apikey: env.supabase!.publishableKey } })).then(
         (response) => (response.ok ? "ok" : `HTTP ${response.status}`),
@@ -208,7 +214,11 @@ async function buildServices(): Promise<AppServices> {
   void sweeper?.kick();
   const push = directPush ?? createOutboxPush({ kick: () => sweeper!.kick(), defer });
   const storage = createDiskStorage(path.join(env.dataDir, "attachments"));
-  const attachmentSweeper = createAttachmentSweeper({ source: createSqlAttachmentSweepSource(db), storage, log: (line) => logger.warn(line) });
+  const attachmentSweeper = createAttachmentSweeper({
+    source: createSqlAttachmentSweepSource(db),
+    storage,
+    log: (line) => logger.warn(line),
+  });
   attachmentSweeper.start(ATTACHMENT_SWEEP_INTERVAL_MS);
   return {
     env,
@@ -222,6 +232,7 @@ async function buildServices(): Promise<AppServices> {
         sendLimit: env.rateLimits.sendPerUser,
         groupMaxMembers: env.groupMaxMembers,
         attachments: env.attachments,
+        editWindowSeconds: env.editWindowSeconds,
       }),
       storage,
       mailer,

@@ -68,9 +68,20 @@ const schema = z.object({
   RATE_LIMIT_USERS: rateRule("30/60"),
   GROUP_MAX_MEMBERS: z.coerce.number().int().min(3).max(10_000).default(100),
   // Attachments (see README → Attachments): bytes per file, bytes per user, uploads per user.
-  ATTACHMENT_MAX_BYTES: z.coerce.number().int().min(1).max(5 * 1024 ** 3).default(25 * 1024 ** 2),
-  ATTACHMENT_QUOTA_BYTES: z.coerce.number().int().min(1).max(1024 ** 5).default(1024 ** 3),
+  ATTACHMENT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5 * 1024 ** 3)
+    .default(25 * 1024 ** 2),
+  ATTACHMENT_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1024 ** 5)
+    .default(1024 ** 3),
   RATE_LIMIT_ATTACHMENTS: rateRule("30/60"),
+  EDIT_WINDOW_SECONDS: z.coerce.number().int().min(0).max(100_000_000).default(86_400),
   NEXT_PUBLIC_SUPABASE_URL: optionalString.pipe(urlString.optional()),
   NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: optionalString,
   // The older name of the same public key.
@@ -119,6 +130,8 @@ export interface Env {
     /** Bytes one user's attachments may hold in all (413 quota_exceeded). */
     quotaBytes: number;
   };
+  /** How long a sender may edit a message after sending it (the SQL enforces it: 422 edit_window_closed). */
+  editWindowSeconds: number;
   /** Set: auth and data go through Supabase, and nothing of the embedded mode is used. */
   supabase: { url: string; publishableKey: string } | undefined;
   push: {
@@ -241,6 +254,7 @@ export function parseEnv(
     },
     groupMaxMembers: raw.GROUP_MAX_MEMBERS,
     attachments: { maxBytes: raw.ATTACHMENT_MAX_BYTES, quotaBytes: raw.ATTACHMENT_QUOTA_BYTES },
+    editWindowSeconds: raw.EDIT_WINDOW_SECONDS,
     rateLimits: {
       loginPerEmail: raw.RATE_LIMIT_LOGIN_EMAIL,
       loginPerIp: raw.RATE_LIMIT_LOGIN_IP,

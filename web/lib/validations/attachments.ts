@@ -50,7 +50,10 @@ export const createAttachmentSchema = z
       .refine((value) => value.isWellFormed(), "name must be valid Unicode")
       .transform(sanitizeFileName),
     contentType: z.string().max(255, "contentType must be at most 255 characters").optional(),
-    size: z.number({ error: "size must be a number of bytes" }).int("size must be a whole number of bytes").min(1, "size must be at least 1 byte"),
+    size: z
+      .number({ error: "size must be a number of bytes" })
+      .int("size must be a whole number of bytes")
+      .min(1, "size must be at least 1 byte"),
   })
   .superRefine((input, context) => {
     if ((input.conversationId === undefined) === (input.with === undefined)) {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 
 import {
+  CHANGES_MAX_LIMIT,
   DISPLAY_NAME_MAX,
   GROUP_MEMBER_IDS_MAX,
   GROUP_NAME_MAX,
@@ -57,19 +58,38 @@ export const sendMessageSchema = z
   .strictObject({
     recipientId: z.uuid({ error: "recipientId must be a UUID" }).optional(),
     conversationId: conversationIdSchema("conversationId").optional(),
-    content: messageContentSchema,
+    /** Optional when `attachmentIds` names at least one attachment. */
+    content: z.string({ error: "content must be a string" }).optional(),
     clientId: z.uuid({ error: "clientId must be a UUID" }),
+    /** An earlier message of the same conversation (else 422 invalid_reply). */
+    replyToId: z.uuid({ error: "replyToId must be a message id (UUID)" }).optional(),
+    /** Own completed uploads of this conversation, in order (more than 10: 422 too_many_attachments). */
+    attachmentIds: z
+      .array(z.uuid({ error: "attachmentIds must hold attachment ids (UUID)" }))
+      .max(100, "attachmentIds must hold at most 100 ids")
+      .refine((ids) => new Set(ids).size === ids.length, "attachmentIds must not repeat an id")
+      .optional(),
   })
-  .superRefine(exactlyOneTarget("recipientId", "conversationId"));
+  .superRefine(exactlyOneTarget("recipientId", "conversationId"))
+  .transform((input, context) => {
+    // With attachments, no text (or only spaces) is fine; otherwise the content rules apply.
+    if ((input.attachmentIds?.length ?? 0) > 0 && (input.content ?? "").trim() === "") return { ...input, content: "" };
+    const content = messageContentSchema.safeParse(input.content);
+    if (content.success) return { ...input, content: content.data };
+    for (const issue of content.error.issues) context.addIssue({ code: "custom", path: ["content"], message: issue.message });
+    return z.NEVER;
+  });
 export type SendMessageInput = z.infer<typeof sendMessageSchema>;
 
 /** Query string values are strings; limit is clamped rather than refused. */
-const limitSchema = z
-  .string()
-  .regex(/^-?\d{1,12}$/, "limit must be an integer")
-  .transform((value) => Math.min(HISTORY_MAX_LIMIT, Math.max(1, Number(value))))
-  .optional()
-  .transform((value) => value ?? HISTORY_DEFAULT_LIMIT);
+const clampedLimitSchema = (fallback: number, max: number) =>
+  z
+    .string()
+    .regex(/^-?\d{1,12}$/, "limit must be an integer")
+    .transform((value) => Math.min(max, Math.max(1, Number(value))))
+    .optional()
+    .transform((value) => value ?? fallback);
+const limitSchema = clampedLimitSchema(HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT);
 
 /** `with=USER_ID` (direct) or `conversation=ID` (either kind), exactly one; the same paging. */
 export const historyQuerySchema = z
@@ -157,3 +177,52 @@ export const updateProfileSchema = z.strictObject({
     .refine((value) => [...value].length <= DISPLAY_NAME_MAX, `displayName must be at most ${DISPLAY_NAME_MAX} characters`)
     .nullable(),
 });
+
+/** `PATCH /api/chat/messages/ID`: the new text, by the same rules as sending. */
+export const editMessageSchema = z.strictObject({ content: messageContentSchema });
+export type EditMessageInput = z.infer<typeof editMessageSchema>;
+
+/** Path parameters of the message routes. */
+export const messageParamsSchema = z.strictObject({ id: z.uuid({ error: "id must be a message id (UUID)" }) });
+
+// Exactly one emoji as Unicode recommends them (RGI: skin tones, ZWJ sequences, flags and keycaps
+// included). IMPORTANT: built with RegExp so TypeScript's ES2022 target accepts the `v` flag
+// (Node 20 and every current browser support it); the SQL (checked_emoji) applies a looser bound.
+const ONE_EMOJI = new RegExp("^\\p{RGI_Emoji}$", "v");
+
+/** Decodes a path segment that arrives still percent-encoded (an emoji never holds a `%`). */
+function decodeSegment(value: string): string {
+  if (!/%[0-9a-f]{2}/i.test(value)) return value;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/** A reaction: one emoji (the URL's segment, URL-encoded). */
+export const emojiSchema = z
+  .string({ error: "emoji must be a string" })
+  .transform(decodeSegment)
+  .refine((value) => ONE_EMOJI.test(value), "emoji must be exactly one emoji");
+
+export const reactionParamsSchema = z.strictObject({
+  id: z.uuid({ error: "id must be a message id (UUID)" }),
+  emoji: emojiSchema,
+});
+
+/** `conversationId=ID` or `with=USER_ID` (exactly one), `after` the last position applied (default 0), `limit` clamped to 1–100. */
+export const changesQuerySchema = z
+  .strictObject({
+    conversationId: conversationIdSchema("conversationId").optional(),
+    with: z.uuid({ error: "with must be a user id (UUID)" }).optional(),
+    after: z
+      .string()
+      .regex(/^\d{1,15}$/, "after must be a position (an integer ≥ 0)")
+      .transform(Number)
+      .optional()
+      .transform((value) => value ?? 0),
+    limit: clampedLimitSchema(CHANGES_MAX_LIMIT, CHANGES_MAX_LIMIT),
+  })
+  .superRefine(exactlyOneTarget("with", "conversationId"));
+export type ChangesQuery = z.infer<typeof changesQuerySchema>;

@@ -8,6 +8,11 @@ import type { ChatMessage, ConversationUpdate, ReadState } from "@/lib/types";
  */
 export interface RealtimePush {
   messageCreated(message: ChatMessage): void;
+  /**
+   * A message was edited or deleted, or a reaction changed (the outbox row was written by the
+   * change's transaction, with its pos and recipients; the direct push has neither and sends nothing).
+   */
+  messageChanged(message: ChatMessage): void;
   readUpdated(state: ReadState): void;
   /** A group's name or members changed (`to`: members and the removed). */
   conversationUpdated(update: ConversationUpdate, to: string[]): void;
@@ -88,6 +93,7 @@ export function createOutboxPush({
   const dispatch = () => defer(async () => void (await kick()));
   return {
     messageCreated: dispatch,
+    messageChanged: dispatch,
     readUpdated: dispatch,
     conversationUpdated: dispatch,
     sessionRevoked: (data) => {
@@ -147,6 +153,8 @@ export function createWebhookPush({
   };
   return {
     messageCreated: (message) => send({ type: "message.created", data: message }),
+    // The change's pos is known only to the database's row (the outbox): clients catch up on it.
+    messageChanged: () => {},
     readUpdated: (state) => send({ type: "read.updated", data: state }),
     conversationUpdated: (update, to) => send({ type: "conversation.updated", data: update, to }),
     sessionRevoked: (data) => send({ type: "session.revoked", data }),

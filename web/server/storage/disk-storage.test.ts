@@ -27,7 +27,9 @@ const text = async (body: ReadableStream<Uint8Array>) => new Response(body).text
 describe("disk storage", () => {
   it("when bytes are streamed in, then they are read back with their size, and removed", async () => {
     const { storage, keys } = setup();
-    expect(await storage.write(keys.original, streamOf(Buffer.from("hello "), Buffer.from("world")), { contentType: "x", maxBytes: 11 })).toEqual({
+    expect(
+      await storage.write(keys.original, streamOf(Buffer.from("hello "), Buffer.from("world")), { contentType: "x", maxBytes: 11 }),
+    ).toEqual({
       size: 11,
     });
     const object = await storage.read(keys.original);

@@ -37,6 +37,7 @@ export function createDiskStorage(root: string): FileStorage {
         await fs.rename(temporary, target);
       } catch (error) {
         await fs.rm(temporary, { force: true });
+        await fs.rmdir(path.dirname(target)).catch(() => {});
         throw error;
       }
       return { size };

@@ -6,7 +6,11 @@
  */
 export interface FileStorage {
   /** Stores the bytes (a stream is counted as it arrives: more than `maxBytes` throws `TooLargeError`, nothing kept). */
-  write(key: string, body: ReadableStream<Uint8Array> | Uint8Array, options: { contentType: string; maxBytes: number }): Promise<{ size: number }>;
+  write(
+    key: string,
+    body: ReadableStream<Uint8Array> | Uint8Array,
+    options: { contentType: string; maxBytes: number },
+  ): Promise<{ size: number }>;
   /** The bytes and their size; null when there is no such object (or the caller may not read it). */
   read(key: string): Promise<{ body: ReadableStream<Uint8Array>; size: number } | null>;
   /** Removes the objects; missing ones are fine. */
@@ -36,5 +40,10 @@ export function storageKeys(conversationId: string, attachmentId: string): { ori
 /** True for a key `storageKeys` makes (a second guard for adapters that touch a filesystem). */
 export function isStorageKey(key: string): boolean {
   const [conversationId, attachmentId, variant, ...rest] = key.split("/");
-  return rest.length === 0 && UUID.test(conversationId ?? "") && UUID.test(attachmentId ?? "") && (variant === "original" || variant === "preview");
+  return (
+    rest.length === 0 &&
+    UUID.test(conversationId ?? "") &&
+    UUID.test(attachmentId ?? "") &&
+    (variant === "original" || variant === "preview")
+  );
 }

@@ -1,10 +1,27 @@
 import { notFound } from "@/server/errors";
 import type { RpcTransport } from "./rpc";
-import { toConversation, toConversationDetail, toMessage, toProfile, toReadState, toStoredAttachment } from "./rows";
+import {
+  type MessageDetailsRow,
+  toChanges,
+  toConversation,
+  toConversationDetail,
+  toMessage,
+  toMessageDetails,
+  toProfile,
+  toReadState,
+  toStoredAttachment,
+} from "./rows";
 import { pgErrorCode, PG_ERRORS } from "./sql/client";
 import type { ChatStore } from "./types";
 
 const conversationNotFound = () => notFound("conversation_not_found", "There is no such conversation.");
+
+/** The message a lifecycle function returns (it raises rather than return nothing). */
+function oneMessage(rows: MessageDetailsRow[]) {
+  const [row] = rows;
+  if (!row) throw new Error("the message function returned no row");
+  return toMessageDetails(row);
+}
 
 /**
  * The chat store: every call is one of the schema's functions, as the signed-in user, through
@@ -24,13 +41,15 @@ export function createChatStore(rpc: RpcTransport): ChatStore {
   }
 
   return {
-    async insertMessage(userId, { recipientId, conversationId, content, clientId }) {
+    async insertMessage(userId, { recipientId, conversationId, content, clientId, replyToId, attachmentIds }) {
       try {
         const [row] = await rpc.call(userId, "send_message", {
           p_recipient_id: recipientId,
           p_conversation_id: conversationId,
           p_content: content,
           p_client_id: clientId,
+          p_reply_to_id: replyToId,
+          p_attachment_ids: attachmentIds?.length ? attachmentIds : undefined,
         });
         if (!row) throw new Error("send_message returned no row");
         return { message: toMessage(row), created: row.created };
@@ -43,7 +62,7 @@ export function createChatStore(rpc: RpcTransport): ChatStore {
 
     async findSentMessage(userId, clientId) {
       const [row] = await rpc.call(userId, "get_sent_message", { p_client_id: clientId });
-      return row ? toMessage(row) : null;
+      return row ? toMessageDetails(row) : null;
     },
 
     async listMessages(userId, { peerId, conversationId, limit, before, after }) {
@@ -55,7 +74,7 @@ export function createChatStore(rpc: RpcTransport): ChatStore {
           p_before: before,
           p_after: after,
         });
-        return rows.map(toMessage);
+        return rows.map(toMessageDetails);
       } catch (error) {
         // The cursor is not a message of this conversation.
         if (pgErrorCode(error) === PG_ERRORS.invalidParameterValue) return null;
@@ -143,6 +162,30 @@ export function createChatStore(rpc: RpcTransport): ChatStore {
         p_height: height ?? undefined,
       });
       return row ? toStoredAttachment(row) : null;
+    },
+
+    async editMessage(userId, messageId, content) {
+      return oneMessage(await rpc.call(userId, "edit_message", { p_message_id: messageId, p_content: content }));
+    },
+
+    async deleteMessage(userId, messageId) {
+      return oneMessage(await rpc.call(userId, "delete_message", { p_message_id: messageId }));
+    },
+
+    async setReaction(userId, messageId, emoji, on) {
+      const args = { p_message_id: messageId, p_emoji: emoji };
+      return oneMessage(await rpc.call(userId, on ? "add_reaction" : "remove_reaction", args));
+    },
+
+    async listChanges(userId, { peerId, conversationId, after, limit }) {
+      const [row] = await rpc.call(userId, "get_changes", {
+        p_peer_id: peerId,
+        p_conversation_id: conversationId,
+        p_after: after,
+        p_limit: limit,
+      });
+      if (!row) throw new Error("get_changes returned no row");
+      return toChanges(row);
     },
   };
 }

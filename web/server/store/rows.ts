@@ -1,11 +1,14 @@
 import type {
   Attachment,
+  Change,
   ChatMessage,
   ConversationDetail,
   ConversationMember,
   ConversationSummary,
   MemberRole,
+  ReactionSummary,
   ReadState,
+  ReplyPreview,
   SystemEvent,
   UserProfile,
 } from "@/lib/types";
@@ -18,7 +21,7 @@ import type { StoredAttachment } from "./types";
 // that can be null (a group's recipient, a direct conversation's name…) are read as nullable here.
 
 type MessageColumns = Pick<
-  FunctionRow<"get_messages">,
+  FunctionRow<"send_message">,
   | "id"
   | "conversation_id"
   | "seq"
@@ -31,8 +34,20 @@ type MessageColumns = Pick<
   | "system_event"
   | "system_user_ids"
   | "system_name"
+  | "pos"
+  | "edited_at"
+  | "deleted_at"
+  | "reply_to"
+  | "reactions"
+  | "attachments"
 >;
 export type MessageRow = MessageColumns;
+/**
+ * A row of the `message_details` view (get_messages, edit_message…). IMPORTANT: the generator
+ * types every column of a view as nullable; a message's own columns never are.
+ */
+export type MessageDetailsRow = FunctionRow<"get_messages">;
+export type ChangesRow = FunctionRow<"get_changes">;
 export type ProfileRow = Pick<FunctionRow<"get_profile">, "id" | "email" | "display_name">;
 export type ConversationRow = FunctionRow<"list_conversations">;
 export type ConversationDetailRow = FunctionRow<"get_conversation">;
@@ -41,9 +56,14 @@ export type AttachmentRow = FunctionRow<"get_attachment">;
 
 const toIso = (value: Date | string) => new Date(value).toISOString();
 const nullable = <T>(value: T): T | null => value ?? null;
+/** jsonb arrives parsed from `pg` and PGlite, and as JSON from PostgREST; a string only from odd drivers. */
+const fromJson = <T>(value: unknown): T => (typeof value === "string" ? JSON.parse(value) : value) as T;
 
-export function toMessage(row: MessageRow & { attachments?: unknown }): ChatMessage {
+export function toMessage(row: MessageRow): ChatMessage {
   const event = nullable(row.system_event) as SystemEvent["event"] | null;
+  const editedAt = nullable(row.edited_at);
+  const deletedAt = nullable(row.deleted_at);
+  const replyTo = nullable(row.reply_to);
   return {
     id: row.id,
     conversationId: row.conversation_id,
@@ -57,8 +77,12 @@ export function toMessage(row: MessageRow & { attachments?: unknown }): ChatMess
     system: event
       ? { event, actorId: row.sender_id, userIds: [...(nullable(row.system_user_ids) ?? [])], name: nullable(row.system_name) }
       : null,
-    // A copy of the attachments' public fields, written when the message was sent (jsonb).
-    attachments: row.attachments == null ? [] : fromJson<Attachment[]>(row.attachments).map(toAttachment),
+    pos: Number(row.pos),
+    attachments: (fromJson<Attachment[] | null>(row.attachments) ?? []).map(toAttachment),
+    replyTo: replyTo ? fromJson<ReplyPreview>(replyTo) : null,
+    editedAt: editedAt ? toIso(editedAt) : null,
+    deletedAt: deletedAt ? toIso(deletedAt) : null,
+    reactions: fromJson<ReactionSummary[] | null>(row.reactions) ?? [],
   };
 }
 
@@ -92,10 +116,15 @@ export function toStoredAttachment(row: AttachmentRow): StoredAttachment {
   };
 }
 
-export const toProfile = (row: ProfileRow): UserProfile => ({ id: row.id, email: row.email, displayName: nullable(row.display_name) });
+export const toMessageDetails = (row: MessageDetailsRow): ChatMessage => toMessage(row as MessageRow);
 
-/** jsonb arrives parsed from `pg` and PGlite, and as JSON from PostgREST; a string only from odd drivers. */
-const fromJson = <T>(value: unknown): T => (typeof value === "string" ? JSON.parse(value) : value) as T;
+/** One page of the change stream: the changes are built by the SQL in the wire shape already. */
+export const toChanges = (row: ChangesRow): { changes: Change[]; lastPos: number } => ({
+  changes: fromJson<Change[]>(row.changes),
+  lastPos: Number(row.last_pos),
+});
+
+export const toProfile = (row: ProfileRow): UserProfile => ({ id: row.id, email: row.email, displayName: nullable(row.display_name) });
 
 const toRole = (value: string): MemberRole => (value === "owner" ? "owner" : "member");
 
@@ -112,6 +141,7 @@ export function toConversation(row: ConversationRow): ConversationSummary {
     },
     role: toRole(row.role),
     lastMessage: toMessage({ ...row, id: row.message_id, kind: row.message_kind }),
+    lastPos: Number(row.last_pos),
     lastMessageAt: toIso(row.last_message_at),
     unreadCount: Number(row.unread_count),
     lastReadSeq: Number(row.last_read_seq),

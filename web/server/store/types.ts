@@ -1,4 +1,4 @@
-import type { Attachment, ChatMessage, ConversationDetail, ConversationSummary, ReadState, UserProfile } from "@/lib/types";
+import type { Attachment, ChangesPage, ChatMessage, ConversationDetail, ConversationSummary, ReadState, UserProfile } from "@/lib/types";
 
 /** Where a message goes, or which conversation a request is about: a person (direct) or a conversation id. Exactly one. */
 export type ConversationTarget = { peerId: string; conversationId?: undefined } | { conversationId: string; peerId?: undefined };
@@ -10,12 +10,22 @@ export interface NewMessage {
   conversationId?: string;
   content: string;
   clientId: string;
+  /** An earlier message of the same conversation this one replies to (else 422 invalid_reply). */
+  replyToId?: string;
+  /** Own ready uploads of this conversation, in order (else 422 invalid_attachments). */
+  attachmentIds?: string[];
 }
 
 export type HistoryRequest = ConversationTarget & {
   limit: number;
   before?: string;
   after?: string;
+};
+
+export type ChangesRequest = ConversationTarget & {
+  /** The last position the client applied (0: from the start). */
+  after: number;
+  limit: number;
 };
 
 export interface NewGroup {
@@ -85,4 +95,15 @@ export interface ChatStore {
   getAttachment(userId: string, attachmentId: string): Promise<StoredAttachment | null>;
   /** The user's own pending upload, now ready with the server's findings; null when there is none (a ready one comes back as is). */
   completeAttachment(userId: string, attachmentId: string, findings: AttachmentFindings): Promise<StoredAttachment | null>;
+  /**
+   * Edits the user's own text message (403 not_your_message, 404 message_not_found also for
+   * non-members, 409 message_deleted, 422 edit_window_closed); the same text is a no-op.
+   */
+  editMessage(userId: string, messageId: string, content: string): Promise<ChatMessage>;
+  /** Deletes the user's own message (a tombstone; again: a no-op). Same refusals as editing. */
+  deleteMessage(userId: string, messageId: string): Promise<ChatMessage>;
+  /** Adds or removes the user's reaction (idempotent); 409 message_deleted, 422 system_message / too_many_reactions. */
+  setReaction(userId: string, messageId: string, emoji: string, on: boolean): Promise<ChatMessage>;
+  /** A conversation's changes after a position, in order, with its newest position; 404 for non-members. */
+  listChanges(userId: string, request: ChangesRequest): Promise<Omit<ChangesPage, "nextAfter">>;
 }

@@ -20,6 +20,7 @@ import * as attachment from "@/app/api/chat/attachments/[id]/route";
 import * as attachmentContent from "@/app/api/chat/attachments/[id]/content/route";
 import * as attachmentComplete from "@/app/api/chat/attachments/[id]/complete/route";
 import * as cronAttachments from "@/app/api/cron/attachments/route";
+import * as message from "@/app/api/chat/messages/[id]/route";
 import { PEER_HEADER, setPeerAddress } from "@/server/peer-address";
 
 type Handler = (request: NextRequest, segments: { params: Promise<Record<string, string>> }) => Response | Promise<Response>;
@@ -49,6 +50,7 @@ const dynamicRoutes: [pattern: string, module: Partial<Record<Method, Handler>>]
   ["/api/chat/conversations/:id", conversation as unknown as Partial<Record<Method, Handler>>],
   ["/api/chat/conversations/:id/members", conversationMembers as unknown as Partial<Record<Method, Handler>>],
   ["/api/chat/conversations/:id/members/:userId", conversationMember as unknown as Partial<Record<Method, Handler>>],
+  ["/api/chat/messages/:id", message as unknown as Partial<Record<Method, Handler>>],
   ["/api/chat/attachments/:id", attachment as unknown as Partial<Record<Method, Handler>>],
   ["/api/chat/attachments/:id/content", attachmentContent as unknown as Partial<Record<Method, Handler>>],
   ["/api/chat/attachments/:id/complete", attachmentComplete as unknown as Partial<Record<Method, Handler>>],

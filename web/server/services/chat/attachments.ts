@@ -1,6 +1,5 @@
 import type { Attachment, UploadTarget } from "@/lib/types";
 import type { AttachmentQuery, CreateAttachmentInput } from "@/lib/validations/attachments";
-import { MAX_ATTACHMENTS_PER_MESSAGE } from "@/lib/validations/attachments";
 import { INLINE_IMAGE_TYPES, inspectImage, PREVIEW_CONTENT_TYPE, sniffContentType, SNIFF_BYTES } from "@/server/attachments/inspect";
 import { DomainError, notFound } from "@/server/errors";
 import type { RateLimits } from "@/server/rate-limit";
@@ -23,8 +22,6 @@ export const SIGNED_DOWNLOAD_SECONDS = 60;
 const attachmentNotFound = () => notFound("attachment_not_found", "There is no such attachment.");
 export const attachmentTooLarge = (maxBytes: number) =>
   new DomainError(413, "attachment_too_large", `A file may be at most ${maxBytes} bytes.`);
-export const tooManyAttachments = () =>
-  new DomainError(422, "too_many_attachments", `A message carries at most ${MAX_ATTACHMENTS_PER_MESSAGE} attachments.`);
 
 const toPublic = ({ id, name, contentType, size, kind, width, height }: StoredAttachment): Attachment => ({
   id,
@@ -87,7 +84,10 @@ export async function writeUploadContent(
   const limit = Math.min(attachment.size, maxBytes);
   if (declaredLength !== null && declaredLength > limit) throw attachmentTooLarge(limit);
   try {
-    return await storage.write(attachment.storageKey, body ?? new Uint8Array(0), { contentType: "application/octet-stream", maxBytes: limit });
+    return await storage.write(attachment.storageKey, body ?? new Uint8Array(0), {
+      contentType: "application/octet-stream",
+      maxBytes: limit,
+    });
   } catch (error) {
     if (error instanceof TooLargeError) throw attachmentTooLarge(limit);
     throw error;
@@ -134,7 +134,10 @@ export async function completeUpload(
  * Sniffs the head of the stream; only a raster image is read whole (for sharp), anything else
  * stops after the head. `bytes` is the whole file for an image, else null.
  */
-async function readAndSniff(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<{ bytes: Uint8Array | null; contentType: string }> {
+async function readAndSniff(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+): Promise<{ bytes: Uint8Array | null; contentType: string }> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -41,6 +41,7 @@ describe.each(drivers)("chat services on $name", ({ open, skip }) => {
       store: createSqlChatStore(db),
       push: {
         messageCreated: (message) => pushed.push(message),
+        messageChanged: () => {},
         readUpdated: () => {},
         conversationUpdated: () => {},
         sessionRevoked: () => {},

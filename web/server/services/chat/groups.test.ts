@@ -50,6 +50,7 @@ describe.each(drivers)("group services on $name", ({ open, skip }) => {
       store,
       push: {
         messageCreated: () => {},
+        messageChanged: () => {},
         readUpdated: () => {},
         conversationUpdated: (update, to) => updates.push({ update, to }),
         sessionRevoked: () => {},

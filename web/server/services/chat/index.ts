@@ -1,7 +1,9 @@
-import type { ChatMessage, ConversationDetail, ConversationSummary, HistoryPage, ReadState, UserProfile } from "@/lib/types";
+import type { ChangesPage, ChatMessage, ConversationDetail, ConversationSummary, HistoryPage, ReadState, UserProfile } from "@/lib/types";
 import type {
   AddMembersInput,
+  ChangesQuery,
   CreateConversationInput,
+  EditMessageInput,
   HistoryQuery,
   MarkReadInput,
   SendMessageInput,
@@ -12,6 +14,7 @@ import { badRequest, DomainError, notFound } from "@/server/errors";
 import type { RealtimePush } from "@/server/realtime/push";
 import type { RateLimits } from "@/server/rate-limit";
 import type { ChatStore, ConversationTarget } from "@/server/store/types";
+import { MAX_ATTACHMENTS_PER_MESSAGE } from "@/lib/validations/attachments";
 
 export interface ChatDeps {
   store: ChatStore;
@@ -22,6 +25,9 @@ export interface ChatDeps {
 const CONVERSATION_LIST_LIMIT = 100;
 
 /** The same message as the SQL raises (send_message): another message already has this clientId. */
+const tooManyAttachments = () =>
+  new DomainError(422, "too_many_attachments", `A message carries at most ${MAX_ATTACHMENTS_PER_MESSAGE} attachments.`);
+
 const clientIdConflict = () => new DomainError(409, "client_id_conflict", "This clientId was already used for another message.");
 
 /**
@@ -45,10 +51,14 @@ export async function sendMessage(
     const sameTarget = input.conversationId
       ? stored.conversationId === input.conversationId
       : stored.recipientId !== null && stored.recipientId === input.recipientId;
-    if (!sameTarget || stored.content !== input.content) throw clientIdConflict();
+    // Once edited or deleted, the first text is gone: only the target is compared (as the SQL does).
+    const changed = !!stored.editedAt || !!stored.deletedAt;
+    const sameMessage = changed || (stored.content === input.content && (stored.replyTo?.id ?? undefined) === input.replyToId);
+    if (!sameTarget || !sameMessage) throw clientIdConflict();
     return { message: stored, created: false };
   }
   if (input.recipientId === senderId) throw badRequest("cannot_message_self", "You cannot send a message to yourself.");
+  if ((input.attachmentIds?.length ?? 0) > MAX_ATTACHMENTS_PER_MESSAGE) throw tooManyAttachments();
   // No separate lookup of the recipient: the insert's foreign key refuses an unknown one, and
   // the store turns that into user_not_found (one transaction per send instead of two).
   const result = await store.insertMessage(senderId, input);
@@ -200,4 +210,64 @@ export function getProfile({ store }: Pick<ChatDeps, "store">, userId: string): 
 
 export function updateProfile({ store }: Pick<ChatDeps, "store">, userId: string, displayName: string | null): Promise<UserProfile> {
   return store.updateProfile(userId, displayName || null);
+}
+
+/**
+ * Edits the user's own text message (same content rules as sending; within EDIT_WINDOW_SECONDS,
+ * 422 edit_window_closed; 403 not_your_message; 404 message_not_found, also for non-members; 409
+ * message_deleted). The SQL records the change and its `message.changed` push in the same
+ * transaction; the same text again is a no-op.
+ */
+export async function editMessage(
+  { store, push }: Pick<ChatDeps, "store" | "push">,
+  userId: string,
+  messageId: string,
+  input: EditMessageInput,
+): Promise<ChatMessage> {
+  const message = await store.editMessage(userId, messageId, input.content);
+  push.messageChanged(message);
+  return message;
+}
+
+/** Deletes the user's own message: a tombstone (content "", no reactions, `deletedAt`). Idempotent. */
+export async function deleteMessage(
+  { store, push }: Pick<ChatDeps, "store" | "push">,
+  userId: string,
+  messageId: string,
+): Promise<ChatMessage> {
+  const message = await store.deleteMessage(userId, messageId);
+  push.messageChanged(message);
+  return message;
+}
+
+/**
+ * Adds (`on`) or removes the user's reaction `emoji` on a message of one of their conversations.
+ * Idempotent; 409 message_deleted, 422 system_message, 422 too_many_reactions (20 different emoji).
+ */
+export async function setReaction(
+  { store, push }: Pick<ChatDeps, "store" | "push">,
+  userId: string,
+  messageId: string,
+  emoji: string,
+  on: boolean,
+): Promise<ChatMessage> {
+  const message = await store.setReaction(userId, messageId, emoji, on);
+  push.messageChanged(message);
+  return message;
+}
+
+/**
+ * A conversation's changes after `after`, in order, each with the message as it is now.
+ * `nextAfter` is the last change's pos while more may follow (a full page short of `lastPos`).
+ */
+export async function getChanges({ store }: Pick<ChatDeps, "store">, userId: string, query: ChangesQuery): Promise<ChangesPage> {
+  if (query.with === userId) return { changes: [], nextAfter: null, lastPos: 0 };
+  const { changes, lastPos } = await store.listChanges(userId, {
+    ...toTarget(query.with, query.conversationId),
+    after: query.after,
+    limit: query.limit,
+  });
+  const last = changes.at(-1);
+  const nextAfter = last && changes.length === query.limit && last.pos < lastPos ? last.pos : null;
+  return { changes, nextAfter, lastPos };
 }

@@ -71,6 +71,8 @@ export interface UserTransactionSettings {
   groupMaxMembers?: number;
   /** ATTACHMENT_MAX_BYTES and ATTACHMENT_QUOTA_BYTES for the SQL; otherwise the database's `app_settings` rows. */
   attachments?: { maxBytes: number; quotaBytes: number };
+  /** EDIT_WINDOW_SECONDS for the SQL (`chat.edit_window_seconds`); otherwise the database's `app_settings` row (24 h). */
+  editWindowSeconds?: number;
 }
 
 /**
@@ -97,7 +99,7 @@ export function queryAsUser<Row>(db: SqlClient, userId: string, statement: strin
   return db.script<Row>(`${userPrelude(userId, settings)}; ${statement}`);
 }
 
-function userPrelude(userId: string, { sendLimit, groupMaxMembers, attachments }: UserTransactionSettings): string {
+function userPrelude(userId: string, { sendLimit, groupMaxMembers, editWindowSeconds, attachments }: UserTransactionSettings): string {
   const claims = quoteLiteral(JSON.stringify({ sub: userId, role: "authenticated" }));
   let prelude = `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claims}, true)`;
   if (sendLimit) {
@@ -109,6 +111,7 @@ function userPrelude(userId: string, { sendLimit, groupMaxMembers, attachments }
     prelude += `, set_config('chat.attachment_max_bytes', '${Math.trunc(attachments.maxBytes)}', true)`;
     prelude += `, set_config('chat.attachment_quota_bytes', '${Math.trunc(attachments.quotaBytes)}', true)`;
   }
+  if (editWindowSeconds !== undefined) prelude += `, set_config('chat.edit_window_seconds', '${Math.trunc(editWindowSeconds)}', true)`;
   return prelude;
 }
 

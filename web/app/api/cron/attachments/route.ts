@@ -16,7 +16,8 @@ export async function GET(request: Request) {
     if (!isCronRequest(request, env.push.cronSecret)) {
       return errorJson(401, "unauthorized", "The sweep needs the cron secret.");
     }
-    if (!attachmentSweeper) return json({ swept: false, reason: "no privileged path in this mode (Supabase: set SUPABASE_SERVICE_ROLE_KEY)" });
+    if (!attachmentSweeper)
+      return json({ swept: false, reason: "no privileged path in this mode (Supabase: set SUPABASE_SERVICE_ROLE_KEY)" });
     return json({ swept: true, ...(await attachmentSweeper.sweep()) });
   } catch (error) {
     return toErrorResponse(error);
