@@ -8,6 +8,8 @@ import { cn } from "@/lib/utils";
 
 interface AttachmentUploadsProps {
   uploads: UploadItem[];
+  /** An unsent message's upload ids: shows those, in this order, and says when some are not in this tab. */
+  ids?: string[];
   onCancel(uploadId: string): void;
   /** `file`: chosen again, for an upload whose file the page lost. */
   onRetry(uploadId: string, file?: File): void;
@@ -19,14 +21,23 @@ interface AttachmentUploadsProps {
  * progress, and a cancel button; a failed one says why, with retry (or "choose again" when a
  * reload lost the file).
  */
-export function AttachmentUploads({ uploads, onCancel, onRetry, className }: AttachmentUploadsProps) {
-  const shown = uploads.filter((upload) => upload.status !== "cancelled");
-  if (shown.length === 0) return null;
+export function AttachmentUploads({ uploads, ids, onCancel, onRetry, className }: AttachmentUploadsProps) {
+  const byId = new Map(uploads.map((upload) => [upload.id, upload]));
+  const listed = ids ? ids.flatMap((id) => byId.get(id) ?? []) : uploads;
+  // Another tab's message (its files are there), or records lost: this tab cannot send it.
+  const elsewhere = ids ? ids.length - listed.length : 0;
+  const shown = listed.filter((upload) => upload.status !== "cancelled");
+  if (shown.length === 0 && elsewhere === 0) return null;
   return (
     <ul className={cn("flex flex-col gap-[0.35rem]", className)} aria-label="Attachments" data-testid="attachment-uploads">
       {shown.map((upload) => (
         <UploadRow key={upload.id} upload={upload} onCancel={onCancel} onRetry={onRetry} />
       ))}
+      {elsewhere > 0 ? (
+        <li className="text-xs text-muted-foreground" data-testid="uploads-elsewhere">
+          {elsewhere === 1 ? "1 file is" : `${elsewhere} files are`} uploading in another tab (or were lost there): it sends from there.
+        </li>
+      ) : null}
     </ul>
   );
 }

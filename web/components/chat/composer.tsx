@@ -2,8 +2,9 @@ import { useEffect, useId, useRef, useState, type ClipboardEvent, type FormEvent
 import type { UploadItem } from "@/lib/chat/chat-state";
 import { MAX_CONTENT_LENGTH } from "@/lib/limits";
 import { Button } from "@/components/ui/button";
-import { PaperclipIcon, SendIcon } from "@/components/ui/icons";
+import { SendIcon } from "@/components/ui/icons";
 import { Textarea } from "@/components/ui/input";
+import { AttachButton } from "./attach-button";
 import { AttachmentUploads } from "./attachment-uploads";
 import { codePointLength } from "./format";
 
@@ -33,7 +34,6 @@ interface ComposerProps {
 export function Composer({ recipientName, initialDraft = "", onSend, onDraftChange, onBlur, attachments }: ComposerProps) {
   const [draft, setDraft] = useState(initialDraft);
   const inputRef = useRef<HTMLTextAreaElement>(null);
-  const fileRef = useRef<HTMLInputElement>(null);
   const hintId = useId();
   const inputId = useId();
 
@@ -92,34 +92,7 @@ export function Composer({ recipientName, initialDraft = "", onSend, onDraftChan
         />
       ) : null}
       <div className="mx-auto flex max-w-[52rem] items-end gap-2">
-        {attachments ? (
-          <>
-            <Button
-              variant="ghost"
-              size="icon"
-              className="h-[2.6rem] w-[2.6rem]"
-              data-testid="attach-button"
-              aria-label="Attach files"
-              onClick={() => fileRef.current?.click()}
-            >
-              <PaperclipIcon />
-            </Button>
-            <input
-              ref={fileRef}
-              type="file"
-              multiple
-              className="hidden"
-              tabIndex={-1}
-              aria-hidden="true"
-              data-testid="attach-input"
-              onChange={(event) => {
-                const chosen = [...(event.target.files ?? [])];
-                event.target.value = "";
-                if (chosen.length > 0) attachments.onAttach(chosen);
-              }}
-            />
-          </>
-        ) : null}
+        {attachments ? <AttachButton onFiles={attachments.onAttach} /> : null}
         <Textarea
           id={inputId}
           ref={inputRef}

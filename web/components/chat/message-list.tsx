@@ -310,7 +310,8 @@ export function MessageList(props: MessageListProps) {
               {row.attachments?.length ? <MessageAttachments attachments={row.attachments} mine={row.mine} /> : null}
               {row.uploads?.length ? (
                 <AttachmentUploads
-                  uploads={uploads.filter((upload) => row.uploads?.includes(upload.id))}
+                  uploads={uploads}
+                  ids={row.uploads}
                   onCancel={onCancelUpload}
                   onRetry={onRetryUpload}
                   className="mt-1 items-end"
