@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { buildPng } from "../test/support/files";
+import sharp from "sharp";
 import { findSeriousViolations } from "./support/axe";
 import { checkChromium, WEB_DIR } from "./support/stack";
 import { useTwoUsers } from "./support/two-users";
@@ -31,6 +31,18 @@ async function pasteFile(page: Page, file: { name: string; type: string; bytes: 
   );
 }
 
+/** A picture worth looking at in the screenshot: a sky, a sun and hills (an SVG rendered to PNG). */
+async function buildPhoto(width: number, height: number): Promise<Buffer> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+    <defs><linearGradient id="sky" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#f59e6b"/><stop offset="1" stop-color="#fde3b0"/></linearGradient></defs>
+    <rect width="100%" height="100%" fill="url(#sky)"/>
+    <circle cx="${width * 0.7}" cy="${height * 0.4}" r="${height * 0.12}" fill="#fff4d6"/>
+    <path d="M0 ${height * 0.75} Q ${width * 0.25} ${height * 0.55} ${width * 0.5} ${height * 0.72} T ${width} ${height * 0.68} V ${height} H 0 Z" fill="#3f6b4f"/>
+    <path d="M0 ${height * 0.85} Q ${width * 0.35} ${height * 0.7} ${width * 0.7} ${height * 0.86} T ${width} ${height * 0.82} V ${height} H 0 Z" fill="#2c4a39"/>
+  </svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
 /** Whether an <img> has loaded real pixels (its natural width, 0 when broken or not loaded). */
 const naturalWidth = (page: Page, selector: string) =>
   page.locator(selector).evaluate((image: HTMLImageElement) => (image.complete ? image.naturalWidth : 0));
@@ -53,7 +65,7 @@ describe.skipIf(!chromium.available && !required)("attachments in the browser", 
     await message(b, "Photos from the trip").waitFor();
 
     // Alice pastes an image: it uploads in the composer (done), and Enter sends it without text.
-    const png = await buildPng(1200, 900);
+    const png = await buildPhoto(1200, 900);
     await pasteFile(a, { name: "image.png", type: "image/png", bytes: png });
     const upload = a.getByTestId("attachment-uploads").getByTestId("upload");
     await upload.and(a.locator('[data-status="done"]')).waitFor();
@@ -69,6 +81,8 @@ describe.skipIf(!chromium.available && !required)("attachments in the browser", 
     expect(box && { width: Math.round(box.width), height: Math.round(box.height) }).toEqual({ width: 320, height: 240 });
     await expect.poll(() => naturalWidth(b, '[data-testid="attachment-image"] img')).toBeGreaterThan(0);
     expect(await preview.locator("img").getAttribute("src")).toMatch(/^\/api\/chat\/attachments\/[^/?]+\?variant=preview$/);
+    // A message with only a picture reads as one in the list.
+    await b.getByTestId("conversation-item").filter({ hasText: "📷 Photo" }).waitFor();
 
     // From the keyboard: Enter opens it full size in a dialog; Escape closes it and gives the focus back.
     await preview.focus();
@@ -109,6 +123,7 @@ describe.skipIf(!chromium.available && !required)("attachments in the browser", 
     // Neither page reloaded; the conversation with both, checked with axe, for the review note.
     for (const page of [a, b]) expect(await page.evaluate(() => "__e2eNoReload" in window)).toBe(true);
     await b.mouse.move(0, 0);
+    await b.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     expect(await findSeriousViolations(b), "conversation with attachments").toEqual([]);
     mkdirSync(path.dirname(SHOT), { recursive: true });
     await b.screenshot({ path: SHOT });

@@ -79,7 +79,7 @@ function FileAttachment({ attachment }: { attachment: Attachment }) {
     <a
       href={attachmentUrl(attachment.id, "download")}
       download={attachment.name}
-      className="flex max-w-full min-w-52 items-center gap-3 rounded-xl border border-border bg-card px-3 py-2 text-foreground hover:bg-hover"
+      className="flex max-w-full min-w-52 items-center gap-3 rounded-xl border border-border bg-card px-3 py-2 text-foreground no-underline hover:bg-hover"
       data-testid="attachment-file"
       data-attachment-id={attachment.id}
     >

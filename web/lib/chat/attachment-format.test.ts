@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { attachmentUrl, fitWithin, formatBytes, typeLabel } from "./attachment-format";
+import { attachmentUrl, fitWithin, formatBytes, previewText, typeLabel } from "./attachment-format";
 
 describe("attachment format", () => {
   it("when sizes are shown, then they read as people read them", () => {
@@ -30,5 +30,18 @@ describe("attachment format", () => {
     expect(typeLabel("application/octet-stream", "data.bin")).toBe("BIN");
     expect(typeLabel("image/svg+xml", "logo.svg")).toBe("SVG");
     expect(typeLabel("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "a.docx")).toBe("DOCX");
+  });
+});
+
+describe("preview text", () => {
+  const image = { id: "i", name: "a.png", contentType: "image/png", size: 1, kind: "image" as const, width: 1, height: 1 };
+  const file = { id: "f", name: "notes.txt", contentType: "text/plain", size: 1, kind: "file" as const, width: null, height: null };
+
+  it("when a message has files but no text, then its files stand in for it", () => {
+    expect(previewText({ content: "hi", attachments: [image] })).toBe("hi");
+    expect(previewText({ content: "", attachments: [image] })).toBe("📷 Photo");
+    expect(previewText({ content: "", attachments: [file] })).toBe("📎 notes.txt");
+    expect(previewText({ content: "", attachments: [image, image] })).toBe("📷 2 photos");
+    expect(previewText({ content: "", attachments: [image, file] })).toBe("📎 2 files");
   });
 });

@@ -1,3 +1,5 @@
+import type { ChatMessage } from "@/lib/types";
+
 /** A file size as people read it: "512 B", "14 KB", "3.4 MB". */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -31,4 +33,13 @@ export function typeLabel(contentType: string, name: string): string {
   if (contentType === "application/octet-stream") return extension ? extension.toUpperCase() : "File";
   const subtype = contentType.split("/")[1]?.split(/[;+]/)[0] ?? "";
   return subtype.length > 0 && subtype.length <= 8 ? subtype.toUpperCase() : (extension?.toUpperCase() ?? contentType);
+}
+
+/** A message's text for one-line previews (the conversation list): its files stand in when it has no text. */
+export function previewText(message: Pick<ChatMessage, "content" | "attachments">): string {
+  if (message.content || !message.attachments?.length) return message.content;
+  const [first] = message.attachments;
+  const images = message.attachments.filter((attachment) => attachment.kind === "image").length;
+  if (message.attachments.length === 1) return images === 1 ? "📷 Photo" : `📎 ${first!.name}`;
+  return images === message.attachments.length ? `📷 ${images} photos` : `📎 ${message.attachments.length} files`;
 }
