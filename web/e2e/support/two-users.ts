@@ -14,9 +14,10 @@ export function useTwoUsers() {
   beforeAll(async () => {
     const chromium = checkChromium();
     if (!chromium.available) throw new Error(`${chromium.message} Browser tests must run when CI=true.`);
-    stack = await startStack();
+    // Generous: on a busy machine the embedded database alone may take most of a minute to create.
+    stack = await startStack({ startTimeoutMs: 180_000 });
     [alice, bob] = await Promise.all([launchUser("alice"), launchUser("bob")]);
-  });
+  }, 240_000);
 
   afterAll(async () => {
     await Promise.all([alice?.close(), bob?.close()]);
