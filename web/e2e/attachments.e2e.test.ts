@@ -120,6 +120,25 @@ describe.skipIf(!chromium.available && !required)("attachments in the browser", 
     expect(download.disposition).toMatch(/^attachment/);
     expect(download.text).toBe(notes.toString());
 
+    // The limits are checked on the page too: of two files dropped on the conversation, one over
+    // 25 MB is turned away with the reason; the other, in the composer, can be removed from the
+    // keyboard and leaves nothing behind. (Made in the page: 25 MB through DevTools is slow.)
+    await a.evaluate(() => {
+      const data = new DataTransfer();
+      data.items.add(new File([new ArrayBuffer(25 * 1024 * 1024 + 1)], "huge.bin", { type: "application/octet-stream" }));
+      data.items.add(new File(["small"], "small.txt", { type: "text/plain" }));
+      const zone = document.querySelector('[data-testid="drop-zone"]')!;
+      for (const type of ["dragenter", "dragover", "drop"]) {
+        zone.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+      }
+    });
+    await a.getByTestId("composer-hint").filter({ hasText: "Not attached: huge.bin (larger than 25 MB)." }).waitFor();
+    const small = a.getByTestId("attachment-uploads").getByTestId("upload").filter({ hasText: "small.txt" });
+    await small.getByTestId("upload-cancel").focus();
+    await a.keyboard.press("Enter");
+    await small.waitFor({ state: "detached" });
+    expect(await a.getByTestId("send-button").isDisabled()).toBe(true);
+
     // Neither page reloaded; the conversation with both, checked with axe, for the review note.
     for (const page of [a, b]) expect(await page.evaluate(() => "__e2eNoReload" in window)).toBe(true);
     await b.mouse.move(0, 0);
