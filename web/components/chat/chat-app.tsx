@@ -15,11 +15,13 @@ import {
   seenBy,
   seenMessageId,
   shownTarget,
+  stagedUploads,
   targetKey,
   targetOf,
   totalUnread,
   typingIn,
 } from "@/lib/chat/chat-state";
+import { AttachmentDropZone } from "./attachment-drop-zone";
 import { Composer } from "./composer";
 import { ConnectionStatus } from "./connection-status";
 import { ConversationList } from "./conversation-list";
@@ -83,6 +85,16 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
     onEdit: chat.editMessage,
     onDelete: chat.deleteMessage,
     onToggleReaction: chat.toggleReaction,
+  };
+  // Files the limits turned away, shown under the composer of the conversation they were meant for.
+  const [attachNotice, setAttachNotice] = useState<{ key: string; text: string } | null>(null);
+  const attach = (files: File[]) => {
+    const { rejected } = chat.attachFiles(files);
+    setAttachNotice(
+      rejected.length > 0
+        ? { key: viewKey, text: `Not attached: ${rejected.map((file) => `${file.name} (${file.reason})`).join(", ")}.` }
+        : null,
+    );
   };
 
   return (
@@ -205,7 +217,7 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
                 )}
               </header>
               {/* Holds the scrolling list and the typing indicator floating over its bottom padding. */}
-              <div className="relative flex min-h-0 flex-1 flex-col">
+              <AttachmentDropZone className="flex min-h-0 flex-1 flex-col" onFiles={attach}>
                 {/* Keyed by conversation: scroll position belongs to one conversation. */}
                 <MessageList
                   key={`list-${viewKey}`}
@@ -226,9 +238,12 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
                   onDiscard={chat.discardMessage}
                   focusId={found && found.conversationId === view.conversationId ? found.messageId : null}
                   actions={view.removed ? undefined : messageActions}
+                  uploads={state.uploads}
+                  onCancelUpload={chat.cancelUpload}
+                  onRetryUpload={chat.retryUpload}
                 />
                 <TypingIndicator names={typingNames} />
-              </div>
+              </AttachmentDropZone>
               <Composer
                 key={`composer-${viewKey}`}
                 recipientName={title}
@@ -237,6 +252,13 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
                 onDraftChange={chat.changeDraft}
                 onBlur={chat.stopTyping}
                 replyingTo={view.replyingTo}
+                attachments={{
+                  uploads: stagedUploads(state, view),
+                  notice: attachNotice?.key === viewKey ? attachNotice.text : null,
+                  onAttach: attach,
+                  onCancel: chat.cancelUpload,
+                  onRetry: chat.retryUpload,
+                }}
               >
                 {replyingTo ? (
                   <ReplyBar me={user.id} message={replyingTo} people={state.people} onCancel={() => chat.replyTo(null)} />

@@ -1,8 +1,11 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
+import { useEffect, useId, useRef, useState, type ClipboardEvent, type FormEvent, type KeyboardEvent, type ReactNode } from "react";
+import type { UploadItem } from "@/lib/chat/chat-state";
 import { MAX_CONTENT_LENGTH } from "@/lib/limits";
 import { Button } from "@/components/ui/button";
 import { SendIcon } from "@/components/ui/icons";
 import { Textarea } from "@/components/ui/input";
+import { AttachButton } from "./attach-button";
+import { AttachmentUploads } from "./attachment-uploads";
 import { codePointLength } from "./format";
 
 // Show the counter once the text gets this close to the limit.
@@ -21,9 +24,27 @@ interface ComposerProps {
   replyingTo?: string | null;
   /** Above the input (the reply bar). */
   children?: ReactNode;
+  /** Files: the ones waiting in this composer, and what to do with new, cancelled or retried ones. */
+  attachments?: {
+    uploads: UploadItem[];
+    /** Why files were just turned away (the limits), if any. */
+    notice: string | null;
+    onAttach(files: File[]): void;
+    onCancel(uploadId: string): void;
+    onRetry(uploadId: string, file?: File): void;
+  };
 }
 
-export function Composer({ recipientName, initialDraft = "", onSend, onDraftChange, onBlur, replyingTo, children }: ComposerProps) {
+export function Composer({
+  recipientName,
+  initialDraft = "",
+  onSend,
+  onDraftChange,
+  onBlur,
+  replyingTo,
+  children,
+  attachments,
+}: ComposerProps) {
   const [draft, setDraft] = useState(initialDraft);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const hintId = useId();
@@ -32,7 +53,10 @@ export function Composer({ recipientName, initialDraft = "", onSend, onDraftChan
   const content = draft.trim();
   const length = codePointLength(content);
   const tooLong = length > MAX_CONTENT_LENGTH;
-  const canSend = length > 0 && !tooLong;
+  const files = attachments?.uploads.filter((upload) => upload.status !== "cancelled") ?? [];
+  // A failed file must be retried or removed first: the message would wait for it forever.
+  const filesFailed = files.some((upload) => upload.status === "failed");
+  const canSend = (length > 0 || files.length > 0) && !tooLong && !filesFailed;
 
   useEffect(() => {
     // On touch screens focusing would pop the keyboard over the conversation the user just opened.
@@ -56,6 +80,13 @@ export function Composer({ recipientName, initialDraft = "", onSend, onDraftChan
     inputRef.current?.focus();
   };
 
+  const onPaste = (event: ClipboardEvent<HTMLTextAreaElement>) => {
+    const pasted = [...event.clipboardData.files];
+    if (!attachments || pasted.length === 0) return;
+    event.preventDefault();
+    attachments.onAttach(pasted);
+  };
+
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     // isComposing: Enter that confirms an IME candidate must not send.
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
@@ -70,7 +101,16 @@ export function Composer({ recipientName, initialDraft = "", onSend, onDraftChan
       <label htmlFor={inputId} className="sr-only">
         Message {recipientName}
       </label>
+      {attachments ? (
+        <AttachmentUploads
+          uploads={files}
+          onCancel={attachments.onCancel}
+          onRetry={attachments.onRetry}
+          className="mx-auto mb-2 max-w-[52rem] flex-row flex-wrap"
+        />
+      ) : null}
       <div className="mx-auto flex max-w-[52rem] items-end gap-2">
+        {attachments ? <AttachButton onFiles={attachments.onAttach} /> : null}
         <Textarea
           id={inputId}
           ref={inputRef}
@@ -82,6 +122,7 @@ export function Composer({ recipientName, initialDraft = "", onSend, onDraftChan
           value={draft}
           onChange={(event) => update(event.target.value)}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
           onBlur={onBlur}
           aria-describedby={hintId}
           aria-invalid={tooLong || undefined}
@@ -101,14 +142,18 @@ export function Composer({ recipientName, initialDraft = "", onSend, onDraftChan
         id={hintId}
         className="mx-auto mt-[0.35rem] max-w-[52rem] pl-4 text-[0.72rem] text-muted-foreground data-too-long:font-semibold data-too-long:text-destructive phone:hidden"
         data-testid="composer-hint"
-        data-too-long={tooLong || undefined}
+        data-too-long={tooLong || !!attachments?.notice || undefined}
         aria-live="polite"
       >
-        {tooLong
-          ? `Too long to send: ${length.toLocaleString()} / ${MAX_CONTENT_LENGTH.toLocaleString()} characters.`
-          : length >= COUNTER_FROM
-            ? `${length.toLocaleString()} / ${MAX_CONTENT_LENGTH.toLocaleString()} characters`
-            : "Enter to send · Shift+Enter for a new line"}
+        {attachments?.notice
+          ? attachments.notice
+          : filesFailed
+            ? "Retry or remove the file that failed to send the message."
+            : tooLong
+              ? `Too long to send: ${length.toLocaleString()} / ${MAX_CONTENT_LENGTH.toLocaleString()} characters.`
+              : length >= COUNTER_FROM
+                ? `${length.toLocaleString()} / ${MAX_CONTENT_LENGTH.toLocaleString()} characters`
+                : "Enter to send · Shift+Enter for a new line"}
       </p>
     </form>
   );

@@ -1,5 +1,6 @@
 import type { ComponentProps } from "react";
 import type { PresenceState } from "socket-server/contract";
+import { previewText } from "@/lib/chat/attachment-format";
 import type { ConversationSummary } from "@/lib/chat/chat-state";
 import type { UserProfile } from "@/lib/types";
 import { Badge } from "@/components/ui/badge";
@@ -97,7 +98,7 @@ export function ConversationList(props: ConversationListProps) {
           const preview =
             lastMessage.kind === "system"
               ? describeSystemMessage(lastMessage, people, me)
-              : `${lastMessage.senderId === me ? "You: " : group ? `${nameOf(people, lastMessage.senderId)}: ` : ""}${lastMessage.deletedAt ? "Message deleted" : lastMessage.content}`;
+              : `${lastMessage.senderId === me ? "You: " : group ? `${nameOf(people, lastMessage.senderId)}: ` : ""}${lastMessage.deletedAt ? "Message deleted" : previewText(lastMessage)}`;
           return (
             <li key={conversation.id}>
               <button

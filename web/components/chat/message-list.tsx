@@ -1,13 +1,15 @@
 import { useEffect, useId, useLayoutEffect, useRef, useState } from "react";
 import type { ReplyPreview, UserProfile } from "@/lib/types";
-import type { ChatMessage, OutboxItem } from "@/lib/chat/chat-state";
+import type { ChatMessage, OutboxItem, UploadItem } from "@/lib/chat/chat-state";
 import { cva } from "class-variance-authority";
 import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Spinner } from "@/components/ui/spinner";
 import { cn } from "@/lib/utils";
+import { AttachmentUploads } from "./attachment-uploads";
 import { UserAvatar } from "./avatar";
 import { MessageContent } from "./message-content";
+import { MessageAttachments } from "./message-attachments";
 import { dayKey, describeSystemMessage, formatDay, formatTime, listNames, nameOf } from "./format";
 import { MessageActions } from "./message-actions";
 import { MessageEditor } from "./message-editor";
@@ -46,6 +48,10 @@ type Row =
       message?: ChatMessage;
       /** What it replies to (a pending one: the held original, if any). */
       replyTo: ReplyPreview | null;
+      /** A sent message's files. */
+      attachments?: ChatMessage["attachments"];
+      /** An unsent message's uploads (ids). */
+      uploads?: string[];
     };
 
 /** A pending reply quotes the original as held (the server fills `replyTo` once stored). */
@@ -110,6 +116,8 @@ function buildRows(me: string, messages: ChatMessage[], pending: OutboxItem[], p
       showMeta: true,
       message: message.stored,
       replyTo: message.replyTo ?? null,
+      attachments: "attachments" in message ? message.attachments : undefined,
+      uploads: "uploads" in message ? message.uploads : undefined,
     };
     rows.push(row);
     last = row;
@@ -143,6 +151,10 @@ interface MessageListProps {
   /** A message to scroll to and highlight (a search result), once it is held. */
   focusId?: string | null;
   actions?: MessageListActions;
+  /** This tab's uploads (an unsent message's files); cancel or retry one. */
+  uploads?: UploadItem[];
+  onCancelUpload?(uploadId: string): void;
+  onRetryUpload?(uploadId: string, file?: File): void;
 }
 
 const SKELETON_BUBBLES = [
@@ -172,6 +184,9 @@ export function MessageList(props: MessageListProps) {
     onDiscard,
     focusId = null,
     actions,
+    uploads = [],
+    onCancelUpload = () => {},
+    onRetryUpload = () => {},
   } = props;
   const [editing, setEditing] = useState<string | null>(null);
   const byId = new Map(messages.map((message) => [message.id, message]));
@@ -368,7 +383,7 @@ export function MessageList(props: MessageListProps) {
                   >
                     Message deleted
                   </div>
-                ) : (
+                ) : row.content || !(row.attachments?.length || row.uploads?.length) ? (
                   /* Formatting as React elements (message-content.tsx): never parsed as HTML. */
                   <div
                     className={cn(
@@ -379,7 +394,7 @@ export function MessageList(props: MessageListProps) {
                   >
                     <MessageContent content={row.content} />
                   </div>
-                )}
+                ) : null}
                 {actions && row.message && !row.message.deletedAt && editing !== row.id ? (
                   <MessageActions
                     className="opacity-0 group-focus-within/message:opacity-100 group-hover/message:opacity-100 focus-visible:opacity-100 pointer-coarse:opacity-100"
@@ -393,6 +408,18 @@ export function MessageList(props: MessageListProps) {
                   />
                 ) : null}
               </div>
+              {row.attachments?.length && !row.message?.deletedAt ? (
+                <MessageAttachments attachments={row.attachments} mine={row.mine} />
+              ) : null}
+              {row.uploads?.length ? (
+                <AttachmentUploads
+                  uploads={uploads}
+                  ids={row.uploads}
+                  onCancel={onCancelUpload}
+                  onRetry={onRetryUpload}
+                  className="mt-1 items-end"
+                />
+              ) : null}
               {row.message?.reactions?.length ? (
                 <MessageReactions
                   me={me}

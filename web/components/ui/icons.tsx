@@ -122,3 +122,38 @@ export function MoreIcon(props: IconProps) {
     </svg>
   );
 }
+
+export function PaperclipIcon(props: IconProps) {
+  return (
+    <svg {...iconProps} width="18" height="18" fill="none" stroke="currentColor" strokeWidth="1.7" strokeLinecap="round" {...props}>
+      <path d="M15.5 9.4l-5.6 5.6a3.6 3.6 0 01-5.1-5.1l6.1-6.1a2.4 2.4 0 013.4 3.4l-6 6a1.2 1.2 0 01-1.7-1.7l5.4-5.4" />
+    </svg>
+  );
+}
+
+export function FileIcon(props: IconProps) {
+  return (
+    <svg {...iconProps} width="20" height="20" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinejoin="round" {...props}>
+      <path d="M5 2.5h6.5L15.5 6.5v11H5z" />
+      <path d="M11.5 2.5v4h4" />
+    </svg>
+  );
+}
+
+export function DownloadIcon(props: IconProps) {
+  return (
+    <svg
+      {...iconProps}
+      width="18"
+      height="18"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="1.8"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      {...props}
+    >
+      <path d="M10 3v9.5M6 8.5l4 4 4-4M4 16.5h12" />
+    </svg>
+  );
+}

@@ -4,6 +4,8 @@ import { createBrowserOutbox } from "@/lib/client/outbox";
 import { watchResume } from "@/lib/client/resume";
 import { createTokenSource } from "@/lib/client/session";
 import { connectChatSocket } from "@/lib/client/socket";
+import { xhrUploadTransport } from "@/lib/client/upload-transport";
+import { createUploads } from "@/lib/client/uploads";
 import type { AuthUser } from "@/lib/types";
 import { createChatClient, type ChatClient } from "./client";
 import { realClock } from "./clock";
@@ -36,6 +38,7 @@ const browserPage: ChatPage = {
 
 /** The chat client of the signed-in user in this tab. */
 export function createBrowserChatClient(user: AuthUser, socketUrl: string): ChatClient {
+  const session = webStorage(() => window.sessionStorage);
   return createChatClient({
     user,
     api: browserApi,
@@ -51,7 +54,8 @@ export function createBrowserChatClient(user: AuthUser, socketUrl: string): Chat
       };
     },
     outbox: (events) => createBrowserOutbox(user.id, events),
-    storage: { session: webStorage(() => window.sessionStorage), local: webStorage(() => window.localStorage) },
+    uploads: (events) => createUploads({ userId: user.id, storage: session, api: browserApi, transport: xhrUploadTransport, ...events }),
+    storage: { session, local: webStorage(() => window.localStorage) },
     clock: realClock,
     page: browserPage,
     warn: (message) => console.warn(message),

@@ -1,5 +1,6 @@
 import type { NotificationSupport } from "@/lib/client/notifications";
 import type { OutboxItem } from "@/lib/client/outbox";
+import type { UploadItem } from "@/lib/client/uploads";
 import type { ConnectionState } from "@/lib/client/socket";
 import type { PresenceState } from "socket-server/contract";
 import {
@@ -23,7 +24,16 @@ import type {
   UserProfile,
 } from "@/lib/types";
 
-export type { ChatMessage, ConnectionState, ConversationDetail, ConversationMember, ConversationSummary, NotificationSupport, OutboxItem };
+export type {
+  ChatMessage,
+  ConnectionState,
+  ConversationDetail,
+  ConversationMember,
+  ConversationSummary,
+  NotificationSupport,
+  OutboxItem,
+  UploadItem,
+};
 
 /** A position in a conversation. */
 export interface Position {
@@ -81,6 +91,8 @@ export interface ChatState {
   view: ConversationView | null;
   /** Pending and failed sends for every conversation, in queue order (a copy of the durable outbox). */
   outbox: OutboxItem[];
+  /** This tab's uploads: in composers (`clientId` null) and of unsent messages (a copy of `Uploads`). */
+  uploads: UploadItem[];
   /** Newest activity first; each with its unread count and the members' read positions. */
   conversations: ConversationSummary[];
   conversationsLoaded: boolean;
@@ -148,6 +160,7 @@ export type ChatAction =
   | { type: "message/updated"; message: ChatMessage; since: number | null }
   | { type: "reply/changed"; messageId: string | null }
   | { type: "outbox/synced"; items: OutboxItem[] }
+  | { type: "uploads/synced"; items: UploadItem[] }
   | { type: "conversations/loaded"; conversations: ConversationSummary[] }
   | { type: "conversations/failed"; error: string }
   /** A conversation of ours as the server just described it (created, fetched, changed by us). */
@@ -172,6 +185,7 @@ export function createChatState(me: string, visible = true, email = ""): ChatSta
     me,
     view: null,
     outbox: [],
+    uploads: [],
     conversations: [],
     conversationsLoaded: false,
     conversationsError: null,
@@ -494,6 +508,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
 
     case "outbox/synced":
       return state.outbox === action.items ? state : { ...state, outbox: action.items };
+    case "uploads/synced":
+      return state.uploads === action.items ? state : { ...state, uploads: action.items };
 
     case "conversations/loaded": {
       // What we learned live while the list was in flight wins: a newer last message (with the
@@ -751,4 +767,16 @@ export function pendingIn(state: Pick<ChatState, "outbox">, view: ConversationVi
   if (view.kind === "group")
     return state.outbox.filter((item) => item.conversationId !== null && item.conversationId === view.conversationId);
   return state.outbox.filter((item) => item.recipientId !== null && item.recipientId === view.peer?.id);
+}
+
+/** The files waiting in the open conversation's composer (not sent yet), in the order they were added. */
+export function stagedUploads(state: Pick<ChatState, "uploads">, view: ConversationView): UploadItem[] {
+  const key = targetKey(targetOf(view));
+  return state.uploads.filter((upload) => upload.key === key && upload.clientId === null);
+}
+
+/** An unsent message's files, in its order (those of another tab, or lost, are missing). */
+export function uploadsOfItem(state: Pick<ChatState, "uploads">, item: Pick<OutboxItem, "uploads">): UploadItem[] {
+  const byId = new Map(state.uploads.map((upload) => [upload.id, upload]));
+  return (item.uploads ?? []).flatMap((id) => byId.get(id) ?? []);
 }

@@ -6,6 +6,7 @@ import { createConversations } from "./conversations";
 import { createCore } from "./core";
 import { createDrafts } from "./drafts";
 import type { ChatMessage, ConversationDetail, UserProfile } from "@/lib/types";
+import { createAttachments, type AttachResult } from "./attachments";
 import { createGroups } from "./groups";
 import { createMessageActions } from "./lifecycle";
 import { createNotifications } from "./notifications";
@@ -16,7 +17,7 @@ import { createReadReceipts } from "./read-receipts";
 import { createSignOut } from "./sign-out";
 import { createTyping } from "./typing";
 
-export type { ChatState, ConversationTarget };
+export type { AttachResult, ChatState, ConversationTarget };
 
 /** The chat of one signed-in user, without React: state, subscribe, and the actions. */
 export interface ChatClient {
@@ -40,8 +41,17 @@ export interface ChatClient {
   loadOlder(): Promise<void>;
   retryHistory(): void;
   retryConversations(): void;
-  /** Queues the message in the durable outbox, which sends it (and retries) with one clientId; a reply to `view.replyingTo`. */
+  /**
+   * Queues the message in the durable outbox, which sends it (and retries) with one clientId; a
+   * reply to `view.replyingTo`; with the composer's files, once their uploads are done (`content` may be "" then).
+   */
   sendMessage(content: string): void;
+  /** Uploads files for the open conversation's next message; what the limits turn away is listed, with why. */
+  attachFiles(files: File[]): AttachResult;
+  /** Stops an upload: gone from the composer, or left out of its message (a message left empty is discarded). */
+  cancelUpload(uploadId: string): void;
+  /** Uploads a failed file again; `file`: the same file chosen again when the page lost it (a reload). */
+  retryUpload(uploadId: string, file?: File): void;
   /**
    * My message's new text, my message deleted (a tombstone stays), a reaction added, removed or
    * toggled: each answers the message as it is now (the state takes it), or throws the API's error.
@@ -95,6 +105,7 @@ export function createChatClient(deps: ChatClientDeps): ChatClient {
   const groups = createGroups(core, conversations);
   const messageActions = createMessageActions(core);
   const notifications = createNotifications(core, (conversationId) => void conversations.openById(conversationId));
+  const attachments = createAttachments(core);
   const signOut = createSignOut(core, () => {
     conversations.forget();
     drafts.clearAll();
@@ -109,6 +120,7 @@ export function createChatClient(deps: ChatClientDeps): ChatClient {
     notifications,
     createPositionCheck(core, catchUp),
     signOut,
+    attachments,
   ];
   let stop: (() => void) | null = null;
 
@@ -117,6 +129,7 @@ export function createChatClient(deps: ChatClientDeps): ChatClient {
     const outbox = deps.outbox({
       onSent: (message) => core.dispatch({ type: "message/received", message }),
       onUnauthorized: () => core.endSession(),
+      uploadsOf: attachments.readiness,
     });
     const unsubscribeOutbox = outbox.subscribe((items) => core.dispatch({ type: "outbox/synced", items }));
     core.dispatch({ type: "outbox/synced", items: outbox.items() });
@@ -169,19 +182,25 @@ export function createChatClient(deps: ChatClientDeps): ChatClient {
       const view = core.getState().view;
       if (!view || view.removed) return;
       const target = targetOf(view);
+      const uploads = attachments.staged(view);
+      if (!content && uploads.length === 0) return;
       typing.stop();
       drafts.set(targetKey(target), "");
       const reply = view.replyingTo ? { replyToId: view.replyingTo } : {};
       core.dispatch({ type: "reply/changed", messageId: null });
       // A direct message goes to the peer (the 1:1 form, which also creates the conversation).
-      core
+      const item = core
         .outbox()
         ?.add(
           target.kind === "group"
-            ? { conversationId: target.conversationId, content, ...reply }
-            : { recipientId: target.peerId, content, ...reply },
+            ? { conversationId: target.conversationId, content, uploads, ...reply }
+            : { recipientId: target.peerId, content, uploads, ...reply },
         );
+      if (item) attachments.assign(uploads, item.clientId);
     },
+    attachFiles: attachments.attach,
+    cancelUpload: attachments.cancel,
+    retryUpload: attachments.retry,
     editMessage: messageActions.edit,
     deleteMessage: messageActions.delete,
     react: messageActions.react,

@@ -1,5 +1,6 @@
 import { notificationBody } from "@/lib/client/notifications";
 import { conversationTitle, nameOf } from "@/lib/chat/format";
+import { previewText } from "./attachment-format";
 import { conversationById } from "./chat-state";
 import type { ChatCore } from "./core";
 import type { ChatMessage } from "@/lib/types";
@@ -32,7 +33,7 @@ export function createNotifications(core: ChatCore, openConversation: (conversat
     const group = conversation?.kind === "group";
     const title = conversation ? conversationTitle(conversation) : "New message";
     // In a group, who wrote it goes first.
-    const body = group ? `${nameOf(state.people, message.senderId)}: ${message.content}` : message.content;
+    const body = group ? `${nameOf(state.people, message.senderId)}: ${previewText(message)}` : previewText(message);
     page.notifications.show({
       title,
       body: notificationBody(body),

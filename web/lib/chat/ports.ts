@@ -1,5 +1,6 @@
 import type { MessageNotification, NotificationSupport } from "@/lib/client/notifications";
 import type { Outbox, OutboxOptions } from "@/lib/client/outbox";
+import type { Uploads, UploadsOptions } from "@/lib/client/uploads";
 import type { ResumeReason } from "@/lib/client/resume";
 import type { ChatConnection, ChatConnectionHandlers } from "@/lib/client/socket";
 import type { ChangesQuery, ChatApi, HistoryQuery } from "@/lib/client/api";
@@ -17,7 +18,10 @@ export type { ChangesQuery, ChatApi, HistoryQuery };
 export type ConnectSocket = (handlers: ChatConnectionHandlers) => ChatConnection;
 
 /** Creates the durable outbox, wired to the core's callbacks (e.g. `createBrowserOutbox`). */
-export type CreateOutbox = (events: Pick<OutboxOptions, "onSent" | "onUnauthorized">) => Outbox;
+export type CreateOutbox = (events: Pick<OutboxOptions, "onSent" | "onUnauthorized" | "uploadsOf">) => Outbox;
+
+/** Creates this tab's uploads, wired to the core's callbacks (e.g. `createUploads` over XMLHttpRequest). No side effects. */
+export type CreateUploads = (events: Pick<UploadsOptions, "onSettled" | "onUnauthorized">) => Uploads;
 
 /** The slice of Web Storage the core uses. Implementations may throw (storage blocked): callers catch. */
 export interface KeyValueStorage {
@@ -58,6 +62,8 @@ export interface ChatClientDeps {
   api: ChatApi;
   socket: ConnectSocket;
   outbox: CreateOutbox;
+  /** Attachments; without it the client sends text only. */
+  uploads?: CreateUploads;
   storage: ChatStorage;
   clock: Clock;
   page: ChatPage;

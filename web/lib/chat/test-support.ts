@@ -5,15 +5,18 @@
 import { randomUUID } from "node:crypto";
 import { ApiError } from "@/lib/client/api";
 import type { MessageNotification, NotificationSupport } from "@/lib/client/notifications";
-import { createMemoryStorage, createOutbox, sendInputOf } from "@/lib/client/outbox";
+import { createMemoryStorage, createOutbox, sendInputOf, type OutboxStorage } from "@/lib/client/outbox";
 import type { ResumeReason } from "@/lib/client/resume";
 import type { ChatConnection, ChatConnectionHandlers } from "@/lib/client/socket";
+import type { UploadRequest, UploadTransport } from "@/lib/client/upload-transport";
+import { createUploads } from "@/lib/client/uploads";
 import type { PresenceState } from "socket-server/contract";
 import { buildMessage } from "socket-server/contract/testing";
 import { createChatClient, type ChatClient } from "./client";
 import { createFakeClock } from "./clock";
 import type {
   Change,
+  Attachment,
   ChatMessage,
   ConversationDetail,
   ConversationSummary,
@@ -164,18 +167,37 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER, FOUR
     );
 
   /** Stores a direct message (as the send endpoint would) and returns it; delivering it is the test's choice. */
-  const store = (from: string, to: string, content: string, clientId: string = randomUUID()): ChatMessage => {
+  const store = (from: string, to: string, content: string, clientId: string = randomUUID(), attachmentIds: string[] = []): ChatMessage => {
     const held = direct(from, to);
     const existing = held.messages.find((message) => message.senderId === from && message.clientId === clientId);
-    return existing ?? append(held, from, { content, clientId });
+    return existing ?? append(held, from, { content, clientId, ...claimAttachments(attachmentIds) });
   };
 
   /** Stores a message in a group (members only). */
-  const storeIn = (conversationId: string, from: string, content: string, clientId: string = randomUUID()): ChatMessage => {
+  const storeIn = (
+    conversationId: string,
+    from: string,
+    content: string,
+    clientId: string = randomUUID(),
+    attachmentIds: string[] = [],
+  ): ChatMessage => {
     const held = conversations.get(conversationId);
     if (!held?.members.some((member) => member.id === from)) throw notFound();
     const existing = held.messages.find((message) => message.senderId === from && message.clientId === clientId);
-    return existing ?? append(held, from, { content, clientId });
+    return existing ?? append(held, from, { content, clientId, ...claimAttachments(attachmentIds) });
+  };
+
+  // Uploads as the attachment endpoints keep them: pending until completed, then ready (once the bytes arrived).
+  const uploads = new Map<string, { attachment: Attachment; stored: boolean; ready: boolean; used: boolean }>();
+  const claimAttachments = (ids: string[]): Partial<ChatMessage> => {
+    if (ids.length === 0) return {};
+    const attachments = ids.map((id) => {
+      const held = uploads.get(id);
+      if (!held?.ready || held.used) throw new ApiError(422, "invalid_attachments", "Attachments must be your own ready uploads.");
+      held.used = true;
+      return held.attachment;
+    });
+    return { attachments };
   };
 
   const system = (held: HeldConversation, actorId: string, info: Omit<SystemEvent, "actorId">) =>
@@ -310,8 +332,8 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER, FOUR
       call("sendMessage", input, () => {
         const message =
           input.recipientId !== undefined
-            ? store(ME.id, input.recipientId, input.content, input.clientId)
-            : storeIn(input.conversationId, ME.id, input.content, input.clientId);
+            ? store(ME.id, input.recipientId, input.content, input.clientId, input.attachmentIds)
+            : storeIn(input.conversationId, ME.id, input.content, input.clientId, input.attachmentIds);
         if (!input.replyToId || message.replyTo) return message;
         const original = locate(input.replyToId);
         const quoted = original.held.messages[original.index]!;
@@ -351,6 +373,36 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER, FOUR
       }),
     addReaction: (messageId, emoji) => call("addReaction", { messageId, emoji }, () => react(messageId, ME.id, emoji).message),
     removeReaction: (messageId, emoji) => call("removeReaction", { messageId, emoji }, () => react(messageId, ME.id, emoji, false).message),
+    createAttachment: (input) =>
+      call("createAttachment", input, () => {
+        const image = input.contentType.startsWith("image/");
+        const attachment: Attachment = {
+          id: randomUUID(),
+          name: input.name,
+          contentType: input.contentType,
+          size: input.size,
+          kind: image ? "image" : "file",
+          width: image ? 640 : null,
+          height: image ? 480 : null,
+        };
+        uploads.set(attachment.id, { attachment, stored: false, ready: false, used: false });
+        return {
+          attachment: { ...attachment, status: "pending" as const },
+          upload: {
+            method: "PUT" as const,
+            url: `/api/chat/attachments/${attachment.id}/content`,
+            headers: { "Content-Type": input.contentType },
+          },
+          expiresAt: new Date(Date.UTC(2026, 0, 2)).toISOString(),
+        };
+      }),
+    completeAttachment: (attachmentId) =>
+      call("completeAttachment", attachmentId, () => {
+        const held = uploads.get(attachmentId);
+        if (!held?.stored) throw new ApiError(404, "attachment_not_found", "Attachment not found.");
+        held.ready = true;
+        return held.attachment;
+      }),
     getConversation: (conversationId) => call("getConversation", conversationId, () => detailOf(heldFor({ conversation: conversationId }))),
     createGroup: (input) => call("createGroup", input, () => detailOf(createGroup(ME.id, input.name, [ME.id, ...input.memberIds]))),
     renameGroup: (conversationId, name) =>
@@ -381,6 +433,13 @@ export function createFakeBackend(people: UserProfile[] = [ME, PEER, OTHER, FOUR
   return {
     api,
     calls,
+    /** The upload target's PUT arrived (as `PUT …/content` would store it). */
+    receiveBytes(request: UploadRequest) {
+      const id = /attachments\/([^/]+)\/content/.exec(request.upload.url)?.[1] ?? "";
+      const held = uploads.get(id);
+      if (!held) throw new ApiError(404, "attachment_not_found", "Attachment not found.");
+      held.stored = true;
+    },
     store,
     storeIn,
     createGroup,
@@ -544,15 +603,24 @@ export async function settle(rounds = 20): Promise<void> {
 }
 
 /** A started client over fakes; `socket.up()` connects it. */
-export function buildClient(options: { visible?: boolean; session?: KeyValueStorage } = {}) {
-  const backend = createFakeBackend();
+export function buildClient(
+  options: {
+    visible?: boolean;
+    session?: KeyValueStorage;
+    outboxStorage?: OutboxStorage;
+    autoFinishUploads?: boolean;
+    backend?: ReturnType<typeof createFakeBackend>;
+  } = {},
+) {
+  const backend = options.backend ?? createFakeBackend();
+  const uploads = createFakeUploadTransport(backend, { autoFinish: options.autoFinishUploads });
   const socket = createFakeSocket();
   const clock = createFakeClock(Date.UTC(2026, 0, 1, 12));
   const page = createFakePage();
   if (options.visible === false) page.setVisible(false);
   const session = options.session ?? createMemoryKeyValue();
   const local = createMemoryKeyValue();
-  const outboxStorage = createMemoryStorage();
+  const outboxStorage = options.outboxStorage ?? createMemoryStorage();
   const client: ChatClient = createChatClient({
     user: { id: ME.id, email: ME.email },
     api: backend.api,
@@ -561,13 +629,55 @@ export function buildClient(options: { visible?: boolean; session?: KeyValueStor
       createOutbox({
         userId: ME.id,
         storage: outboxStorage,
-        send: (item) => backend.api.sendMessage(sendInputOf(item)),
+        send: (item, attachmentIds) => backend.api.sendMessage(sendInputOf(item, attachmentIds)),
         ...events,
       }),
+    uploads: (events) => createUploads({ userId: ME.id, storage: session, api: backend.api, transport: uploads.transport, ...events }),
     storage: { session, local },
     clock,
     page: page.port,
   });
   const stop = client.start();
-  return { client, backend, socket, clock, page, session, local, outboxStorage, stop };
+  return { client, backend, socket, clock, page, session, local, outboxStorage, uploads, stop };
+}
+
+/**
+ * An upload transport the test drives: each PUT waits until the test calls `progress`, `finish`
+ * or `fail` on it (`autoFinish`: every PUT lands at once). Finishing stores the bytes in `backend`.
+ */
+export function createFakeUploadTransport(backend: ReturnType<typeof createFakeBackend>, options: { autoFinish?: boolean } = {}) {
+  interface HeldPut {
+    request: UploadRequest;
+    aborted: boolean;
+    progress(loaded: number): void;
+    finish(): void;
+    fail(error: Error): void;
+  }
+  const puts: HeldPut[] = [];
+  const transport: UploadTransport = (request) =>
+    new Promise<void>((resolve, reject) => {
+      const put: HeldPut = {
+        request,
+        aborted: false,
+        progress: (loaded) => request.onProgress(loaded, request.body.size),
+        finish: () => {
+          backend.receiveBytes(request);
+          request.onProgress(request.body.size, request.body.size);
+          resolve();
+        },
+        fail: reject,
+      };
+      request.signal.addEventListener("abort", () => {
+        put.aborted = true;
+        reject(new DOMException("The upload was cancelled.", "AbortError"));
+      });
+      puts.push(put);
+      if (options.autoFinish) queueMicrotask(put.finish);
+    });
+  return { transport, puts, last: () => puts.at(-1)! };
+}
+
+/** A file as an `<input type=file>` or a paste gives it. */
+export function buildFile(name = "photo.png", size = 1000, type = "image/png"): File {
+  return new File([new Uint8Array(size)], name, { type });
 }

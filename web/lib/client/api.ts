@@ -1,4 +1,13 @@
-import type { ChangesPage, ChatMessage, ConversationDetail, ConversationSummary, HistoryPage, ReadState } from "@/lib/types";
+import type {
+  Attachment,
+  ChangesPage,
+  ChatMessage,
+  ConversationDetail,
+  ConversationSummary,
+  HistoryPage,
+  ReadState,
+  UploadTarget,
+} from "@/lib/types";
 import type { ApiResponse, UserProfile } from "@/lib/types";
 
 /** A failed API call: the server's `{ error }` body, or a network failure (status 0). */
@@ -115,6 +124,8 @@ export type SendInput = ({ conversationId: string; recipientId?: never } | { rec
   clientId: string;
   /** An earlier message of the same conversation this one replies to. */
   replyToId?: string;
+  /** Ready uploads of this conversation, in order (content may be "" then). */
+  attachmentIds?: string[];
 };
 
 /** A page of a conversation's change stream after `after` (a group by id, a direct one by the peer). */
@@ -122,6 +133,12 @@ export type ChangesQuery = ({ conversationId: string; with?: never } | { with: s
   after: number;
   limit?: number;
 };
+
+/** Where an upload goes: a group by id, a direct conversation by the peer (`with`). */
+export type UploadDestination = { conversationId: string; with?: never } | { with: string; conversationId?: never };
+
+/** Asks for an upload target: the file's name, the browser's type guess and its size. */
+export type CreateAttachmentInput = UploadDestination & { name: string; contentType: string; size: number };
 
 /** Moves my read position in a conversation (groups) or in the direct one with a peer. */
 export type ReadInput = ({ conversationId: string; peerId?: never } | { peerId: string; conversationId?: never }) & { seq: number };
@@ -151,6 +168,10 @@ export interface ChatApi {
   /** Idempotent. 409 `message_deleted`, 422 `too_many_reactions`. */
   addReaction(messageId: string, emoji: string): Promise<ChatMessage>;
   removeReaction(messageId: string, emoji: string): Promise<ChatMessage>;
+  /** A pending attachment and where to PUT its bytes. 413 `attachment_too_large`, `quota_exceeded`; 429 `rate_limited`. */
+  createAttachment(input: CreateAttachmentInput): Promise<UploadTarget>;
+  /** The bytes are there: the server sniffs and checks them and answers the ready attachment. */
+  completeAttachment(attachmentId: string): Promise<Attachment>;
   getProfile(): Promise<UserProfile>;
   updateProfile(input: { displayName: string | null }): Promise<UserProfile>;
   signOut(): Promise<void>;
@@ -229,6 +250,9 @@ export function createChatApi(call: ApiCall): ChatApi {
     addReaction: async (messageId, emoji) => normalizeMessage(await call<ChatMessage>(reactionPath(messageId, emoji), { method: "PUT" })),
     removeReaction: async (messageId, emoji) =>
       normalizeMessage(await call<ChatMessage>(reactionPath(messageId, emoji), { method: "DELETE" })),
+    createAttachment: (input) => call<UploadTarget>("/api/chat/attachments", { method: "POST", json: input }),
+    completeAttachment: (attachmentId) =>
+      call<Attachment>(`/api/chat/attachments/${encodeURIComponent(attachmentId)}/complete`, { method: "POST" }),
     getProfile: () => call<UserProfile>("/api/profile"),
     updateProfile: (input) => call<UserProfile>("/api/profile", { method: "PATCH", json: input }),
     signOut: () => call<void>("/api/auth/logout", { method: "POST" }),

@@ -152,7 +152,7 @@ describe("createOutbox", () => {
     offline.outbox.dispose();
     const reloaded = buildOutbox({ storage });
     await reloaded.outbox.flush();
-    expect(reloaded.server.calls.map(sendInputOf)).toEqual([
+    expect(reloaded.server.calls.map((item) => sendInputOf(item))).toEqual([
       { conversationId: GROUP, content: "yes", clientId: expect.any(String), replyToId: original },
     ]);
   });
@@ -396,7 +396,7 @@ describe("createOutbox", () => {
     const { outbox, server } = buildOutbox({ storage });
     expect(outbox.items().map((item) => [item.clientId, item.recipientId, item.conversationId])).toEqual([["old-1", PEER, null]]);
     await outbox.flush();
-    expect(server.calls.map(sendInputOf)).toEqual([{ recipientId: PEER, content: "from before", clientId: "old-1" }]);
+    expect(server.calls.map((item) => sendInputOf(item))).toEqual([{ recipientId: PEER, content: "from before", clientId: "old-1" }]);
   });
 
   it("when a group message waits, then it is sent by conversation id, and a direct conversation's queue is not held back by it", async () => {
@@ -408,7 +408,7 @@ describe("createOutbox", () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(server.calls.map((call) => call.content)).toEqual(["to the group", "to the peer"]);
     await vi.runAllTimersAsync();
-    expect(server.calls.map(sendInputOf).slice(2)).toEqual([
+    expect(server.calls.map((item) => sendInputOf(item)).slice(2)).toEqual([
       { conversationId: GROUP, content: "to the group", clientId: expect.any(String) },
       { conversationId: GROUP, content: "second to the group", clientId: expect.any(String) },
     ]);

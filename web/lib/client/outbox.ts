@@ -1,6 +1,7 @@
 import type { ChatMessage } from "@/lib/types";
 import { ApiError, apiFetch, createChatApi, type SendInput } from "./api";
 import { createClientId } from "./client-id";
+import type { UploadReadiness } from "./uploads";
 
 /**
  * A message of ours the server has not confirmed yet.
@@ -27,6 +28,8 @@ export interface OutboxItem {
   nextAttemptAt: number;
   /** Why the last attempt failed: the server's message for a refusal, the transient reason otherwise. */
   error?: string;
+  /** Its files (upload ids, see `Uploads`): it is sent, with their attachment ids, once all are done. */
+  uploads?: string[];
 }
 
 /** The slice of the Web Storage API the outbox uses (localStorage in the browser). */
@@ -42,8 +45,13 @@ export interface BackoffOptions {
 export interface OutboxOptions {
   userId: string;
   storage: OutboxStorage;
-  /** POSTs one message (same clientId every time); throws an ApiError on failure. */
-  send(item: OutboxItem): Promise<ChatMessage>;
+  /** POSTs one message (same clientId every time, with its ready attachments); throws an ApiError on failure. */
+  send(item: OutboxItem, attachmentIds?: string[]): Promise<ChatMessage>;
+  /**
+   * Whether an item's uploads let it go. Until they do it waits (and holds its conversation's
+   * later messages, to keep their order); call `flush()` when an upload settles.
+   */
+  uploadsOf?(uploadIds: string[]): UploadReadiness;
   /** The server stored it (201) or already had it (200). */
   onSent?(message: ChatMessage): void;
   /** A 401: this outbox stops sending (after signing in again, the next one finds the items still there). */
@@ -61,7 +69,7 @@ export interface Outbox {
   /** Pending and failed items, in queue order. The same array until something changes. */
   items(): OutboxItem[];
   /** Queues a new message (stored before anything is sent) and starts sending. */
-  add(message: OutboxTarget & { content: string; replyToId?: string }): OutboxItem;
+  add(message: OutboxTarget & { content: string; replyToId?: string; uploads?: string[] }): OutboxItem;
   /** Sends a failed or waiting item again, now, with the same clientId. */
   retry(clientId: string): void;
   /** Drops an item (a failed one; or a waiting one the user gives up on). */
@@ -93,12 +101,13 @@ export function queueOf(item: Pick<OutboxItem, "recipientId" | "conversationId">
 }
 
 /** The send endpoint's body for an item (same clientId on every attempt). */
-export function sendInputOf(item: OutboxItem): SendInput {
+export function sendInputOf(item: OutboxItem, attachmentIds?: string[]): SendInput {
   const { clientId, content } = item;
   const reply = item.replyToId ? { replyToId: item.replyToId } : {};
+  const files = attachmentIds && attachmentIds.length > 0 ? { attachmentIds } : {};
   return item.conversationId !== null
-    ? { conversationId: item.conversationId, content, clientId, ...reply }
-    : { recipientId: item.recipientId ?? "", content, clientId, ...reply };
+    ? { conversationId: item.conversationId, content, clientId, ...reply, ...files }
+    : { recipientId: item.recipientId ?? "", content, clientId, ...reply, ...files };
 }
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1_000, maxMs: 30_000 };
@@ -166,6 +175,7 @@ function parseItem(raw: string | null): OutboxItem | null {
       nextAttemptAt: typeof value.nextAttemptAt === "number" ? value.nextAttemptAt : 0,
       ...(typeof value.error === "string" ? { error: value.error } : {}),
       ...(typeof value.replyToId === "string" ? { replyToId: value.replyToId } : {}),
+      ...(Array.isArray(value.uploads) ? { uploads: value.uploads.filter((id) => typeof id === "string") } : {}),
     };
   } catch {
     return null;
@@ -187,7 +197,7 @@ const byOrder = (a: OutboxItem, b: OutboxItem) => a.order - b.order || (a.client
  *   answers 200 with the same message, and the UI merges it by id.
  */
 export function createOutbox(options: OutboxOptions): Outbox {
-  const { userId, storage, send, onSent, onUnauthorized, isOnline = () => true } = options;
+  const { userId, storage, send, onSent, onUnauthorized, uploadsOf, isOnline = () => true } = options;
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
@@ -266,12 +276,20 @@ export function createOutbox(options: OutboxOptions): Outbox {
     for (const listener of listeners) listener(snapshot);
   }
 
+  /** Its uploads, if any, are not all done: it waits for `flush()`, not for a timer. */
+  function waitsForUploads(item: OutboxItem): UploadReadiness | null {
+    if (!item.uploads?.length) return null;
+    const readiness = uploadsOf?.(item.uploads) ?? { state: "blocked" };
+    return readiness.state === "ready" ? null : readiness;
+  }
+
   /** When the next send is due: each conversation's first pending item decides for it. */
   function nextDue(): number | null {
     const heads = new Map<string, OutboxItem>();
     for (const item of snapshot) {
       if (item.status === "pending" && !heads.has(queueOf(item))) heads.set(queueOf(item), item);
     }
+    for (const [queue, head] of heads) if (waitsForUploads(head)) heads.delete(queue);
     if (heads.size === 0) return null;
     const earliest = Math.min(...[...heads.values()].map((item) => item.nextAttemptAt));
     return Math.max(earliest, networkNotBefore, rateLimitedUntil);
@@ -301,10 +319,19 @@ export function createOutbox(options: OutboxOptions): Outbox {
         held.add(queueOf(item));
         continue;
       }
+      let attachmentIds: string[] | undefined;
+      if (item.uploads?.length) {
+        const readiness = uploadsOf?.(item.uploads) ?? { state: "blocked" };
+        if (readiness.state !== "ready") {
+          held.add(queueOf(item));
+          continue;
+        }
+        attachmentIds = readiness.attachmentIds;
+      }
       sends += 1;
       let message: ChatMessage;
       try {
-        message = await send(item);
+        message = await send(item, attachmentIds);
       } catch (error) {
         const failure = classifySendError(error);
         const attempts = item.attempts + 1;
@@ -384,7 +411,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
 
   return {
     items: () => snapshot,
-    add({ recipientId, conversationId, content, replyToId }) {
+    add({ recipientId, conversationId, content, replyToId, uploads }) {
       lastOrder = Math.max(now(), lastOrder + 1);
       const item: OutboxItem = {
         clientId: createClientId(),
@@ -397,6 +424,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
         attempts: 0,
         nextAttemptAt: 0,
         ...(replyToId ? { replyToId } : {}),
+        ...(uploads?.length ? { uploads } : {}),
       };
       write(item);
       changed();
@@ -477,13 +505,13 @@ function browserStorage(): OutboxStorage {
  */
 export function createBrowserOutbox(
   userId: string,
-  options: Pick<OutboxOptions, "onSent" | "onUnauthorized"> & Partial<Pick<OutboxOptions, "send">> = {},
+  options: Pick<OutboxOptions, "onSent" | "onUnauthorized" | "uploadsOf"> & Partial<Pick<OutboxOptions, "send">> = {},
 ): Outbox {
   const locks = typeof navigator !== "undefined" && "locks" in navigator ? navigator.locks : undefined;
   const outbox = createOutbox({
     userId,
     storage: browserStorage(),
-    send: (item) => createChatApi(apiFetch).sendMessage(sendInputOf(item), { timeoutMs: SEND_TIMEOUT_MS }),
+    send: (item, attachmentIds) => createChatApi(apiFetch).sendMessage(sendInputOf(item, attachmentIds), { timeoutMs: SEND_TIMEOUT_MS }),
     ...options,
     // Secure contexts only (https, localhost); elsewhere tabs may send an item twice, which the server absorbs.
     lock: locks ? async (name, task) => void (await locks.request(name, () => task())) : undefined,
