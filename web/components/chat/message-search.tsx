@@ -81,17 +81,18 @@ export function MessageSearch({ me, conversations, people, onSelect }: MessageSe
   const showPanel = open && trimmed.length > 0;
 
   return (
-    <div className="relative min-w-0" role="search" onBlur={onBlur} data-testid="message-search">
+    <div className="relative min-w-0 phone:flex-1" role="search" onBlur={onBlur} data-testid="message-search">
       <label className="relative block">
         <span className="sr-only">Search messages</span>
         <SearchIcon className="pointer-events-none absolute top-1/2 left-[0.6rem] size-4 -translate-y-1/2 text-muted-foreground" />
         <input
           type="search"
-          className={cn(inputClassName, "w-56 py-[0.4rem] pl-8 text-sm phone:w-36")}
+          className={cn(inputClassName, "w-56 py-[0.4rem] pl-8 text-sm phone:w-full")}
           placeholder="Search messages"
           value={query}
           maxLength={SEARCH_QUERY_MAX}
-          aria-controls={listId}
+          // Only while the results exist: axe refuses a reference to a missing element.
+          aria-controls={showPanel ? listId : undefined}
           onChange={(event) => {
             setQuery(event.target.value);
             setOpen(true);
