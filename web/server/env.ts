@@ -81,6 +81,8 @@ const schema = z.object({
     .max(1024 ** 5)
     .default(1024 ** 3),
   RATE_LIMIT_ATTACHMENTS: rateRule("30/60"),
+  RATE_LIMIT_MESSAGE_ACTIONS: rateRule("120/60"),
+  RATE_LIMIT_SEARCH: rateRule("30/60"),
   EDIT_WINDOW_SECONDS: z.coerce.number().int().min(0).max(100_000_000).default(86_400),
   NEXT_PUBLIC_SUPABASE_URL: optionalString.pipe(urlString.optional()),
   NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: optionalString,
@@ -261,6 +263,8 @@ export function parseEnv(
       sendPerUser: raw.RATE_LIMIT_SEND,
       usersSearch: raw.RATE_LIMIT_USERS,
       attachmentUploads: raw.RATE_LIMIT_ATTACHMENTS,
+      messageActions: raw.RATE_LIMIT_MESSAGE_ACTIONS,
+      messageSearch: raw.RATE_LIMIT_SEARCH,
     },
   };
 }

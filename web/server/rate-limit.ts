@@ -15,6 +15,10 @@ export interface RateLimitRules {
   usersSearch: RateLimitRule;
   /** New upload targets per user (POST /api/chat/attachments). */
   attachmentUploads: RateLimitRule;
+  /** Edits, deletions and reactions per user (each one is a change every member is pushed). */
+  messageActions: RateLimitRule;
+  /** Message searches per user (GET /api/chat/search: full-text queries). */
+  messageSearch: RateLimitRule;
 }
 
 export type RateLimitName = keyof RateLimitRules;

@@ -283,6 +283,41 @@ describe.each(MODES)("the contract through %s", (mode) => {
       expectRetryAfter(over, 60);
     });
 
+    it(`when a user edits, deletes and reacts more than RATE_LIMIT_MESSAGE_ACTIONS (${LIMITS.messageActions}) times, then 429 rate_limited with Retry-After, and the over-limit reaction is not stored`, async () => {
+      const { user: gwen } = await signIn(stack, freshEmail("gwen"));
+      const message = (await sendAs(gwen, bob.id, "react to me")).body.data;
+      const reactions = `/api/chat/messages/${message.id}/reactions`;
+      const statuses: number[] = [];
+      // Each kind counts against one budget: an edit, then reactions on and off, then a deletion last.
+      statuses.push((await api("PATCH", `/api/chat/messages/${message.id}`, { user: gwen, json: { content: "react to me!" } })).status);
+      for (let index = 1; index < LIMITS.messageActions; index += 1)
+        statuses.push((await api(index % 2 ? "PUT" : "DELETE", `${reactions}/%F0%9F%91%8D`, { user: gwen })).status);
+      expect(statuses).toEqual(Array(LIMITS.messageActions).fill(200));
+      const over = await api("PUT", `${reactions}/%F0%9F%8E%89`, { user: gwen });
+      expectErrorShape(over, 429, "rate_limited");
+      expectRetryAfter(over, 60);
+      expectErrorShape(await api("DELETE", `/api/chat/messages/${message.id}`, { user: gwen }), 429, "rate_limited");
+      const [stored] = (await api("GET", `/api/chat/history?with=${gwen.id}`, { user: bob })).body.data.messages.filter(
+        (m: { id: string }) => m.id === message.id,
+      );
+      expect([stored.content, stored.deletedAt, stored.reactions.map((r: { emoji: string }) => r.emoji)]).toEqual([
+        "react to me!",
+        null,
+        ["👍"],
+      ]);
+    });
+
+    it(`when a user searches messages more than RATE_LIMIT_SEARCH (${LIMITS.messageSearch}) times, then 429 rate_limited with Retry-After`, async () => {
+      const { user: hana } = await signIn(stack, freshEmail("hana"));
+      const statuses: number[] = [];
+      for (let index = 0; index < LIMITS.messageSearch; index += 1)
+        statuses.push((await api("GET", "/api/chat/search?q=hello", { user: hana })).status);
+      expect(statuses).toEqual(Array(LIMITS.messageSearch).fill(200));
+      const over = await api("GET", "/api/chat/search?q=hello", { user: hana });
+      expectErrorShape(over, 429, "rate_limited");
+      expectRetryAfter(over, 60);
+    });
+
     it("when a stranger searches by prefix, then nobody is listed; by the exact address, then the user is", async () => {
       const { user: frank } = await signIn(stack, freshEmail("frank"));
       const prefix = await api("GET", `/api/users?q=${encodeURIComponent(ann.email.slice(0, 6))}`, { user: frank });

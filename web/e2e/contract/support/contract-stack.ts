@@ -31,6 +31,8 @@ export const LIMITS = {
   sendPerUser: 30,
   usersSearch: 20,
   attachmentUploads: 20,
+  messageActions: 60,
+  messageSearch: 20,
   attachmentMaxBytes: 100_000,
   attachmentQuotaBytes: 300_000,
   /** EDIT_WINDOW_SECONDS: short, so the suite sees a window close (it waits out only what is left of it). */
@@ -194,6 +196,8 @@ export async function startContractStack(mode: WebMode): Promise<ContractStack> 
     RATE_LIMIT_SEND: `${LIMITS.sendPerUser}/60`,
     RATE_LIMIT_USERS: `${LIMITS.usersSearch}/60`,
     RATE_LIMIT_ATTACHMENTS: `${LIMITS.attachmentUploads}/60`,
+    RATE_LIMIT_MESSAGE_ACTIONS: `${LIMITS.messageActions}/60`,
+    RATE_LIMIT_SEARCH: `${LIMITS.messageSearch}/60`,
     ATTACHMENT_MAX_BYTES: String(LIMITS.attachmentMaxBytes),
     ATTACHMENT_QUOTA_BYTES: String(LIMITS.attachmentQuotaBytes),
     EDIT_WINDOW_SECONDS: String(LIMITS.editWindowSeconds),

@@ -12,7 +12,15 @@ import { notePostgresSkip, openPostgresTestDatabase, TEST_DATABASE_URL } from "@
 import { getHistory, listConversations, searchUsers, sendMessage } from ".";
 
 const lots = { points: 1_000_000, durationSeconds: 1 };
-const noLimits: RateLimitRules = { loginPerEmail: lots, loginPerIp: lots, sendPerUser: lots, usersSearch: lots, attachmentUploads: lots };
+const noLimits: RateLimitRules = {
+  loginPerEmail: lots,
+  loginPerIp: lots,
+  sendPerUser: lots,
+  usersSearch: lots,
+  attachmentUploads: lots,
+  messageActions: lots,
+  messageSearch: lots,
+};
 
 // One SQL store, two drivers: the same behaviour on the embedded PGlite and on a real Postgres.
 const drivers = [

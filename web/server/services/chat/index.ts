@@ -219,11 +219,12 @@ export function updateProfile({ store }: Pick<ChatDeps, "store">, userId: string
  * transaction; the same text again is a no-op.
  */
 export async function editMessage(
-  { store, push }: Pick<ChatDeps, "store" | "push">,
+  { store, push, limits }: Pick<ChatDeps, "store" | "push" | "limits">,
   userId: string,
   messageId: string,
   input: EditMessageInput,
 ): Promise<ChatMessage> {
+  await limits.consume("messageActions", userId);
   const message = await store.editMessage(userId, messageId, input.content);
   push.messageChanged(message);
   return message;
@@ -231,10 +232,11 @@ export async function editMessage(
 
 /** Deletes the user's own message: a tombstone (content "", no reactions, `deletedAt`). Idempotent. */
 export async function deleteMessage(
-  { store, push }: Pick<ChatDeps, "store" | "push">,
+  { store, push, limits }: Pick<ChatDeps, "store" | "push" | "limits">,
   userId: string,
   messageId: string,
 ): Promise<ChatMessage> {
+  await limits.consume("messageActions", userId);
   const message = await store.deleteMessage(userId, messageId);
   push.messageChanged(message);
   return message;
@@ -245,12 +247,13 @@ export async function deleteMessage(
  * Idempotent; 409 message_deleted, 422 system_message, 422 too_many_reactions (20 different emoji).
  */
 export async function setReaction(
-  { store, push }: Pick<ChatDeps, "store" | "push">,
+  { store, push, limits }: Pick<ChatDeps, "store" | "push" | "limits">,
   userId: string,
   messageId: string,
   emoji: string,
   on: boolean,
 ): Promise<ChatMessage> {
+  await limits.consume("messageActions", userId);
   const message = await store.setReaction(userId, messageId, emoji, on);
   push.messageChanged(message);
   return message;

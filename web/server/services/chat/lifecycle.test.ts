@@ -4,7 +4,7 @@ import { changeSchema, type Change } from "socket-server/contract";
 import type { ChatMessage } from "@/lib/types";
 import { changesQuerySchema, editMessageSchema, emojiSchema, sendMessageSchema } from "@/lib/validations/chat";
 import type { RealtimePush } from "@/server/realtime/push";
-import { unlimited } from "@/server/rate-limit";
+import { createRateLimits, unlimited, type RateLimitRules } from "@/server/rate-limit";
 import { createSqlChatStore } from "@/server/store/sql-chat-store";
 import type { SqlClient } from "@/server/store/sql/client";
 import { createUser, openTestDatabase } from "@/test/support/db";
@@ -109,6 +109,30 @@ describe.each(drivers)("message lifecycle on $name", ({ open, skip }) => {
     const late = await send(ann, { recipientId: bob }, "too late to fix");
     expect(await refusal(editMessage(closed, ann, late.id, { content: "fixed" }))).toEqual({ status: 422, code: "edit_window_closed" });
     expect((await getHistory(deps, ann, { with: bob, limit: 50 })).messages.map((m) => m.content)).toEqual(["", "too late to fix"]);
+  });
+
+  it("when a user edits, deletes and reacts past RATE_LIMIT_MESSAGE_ACTIONS, then 429 rate_limited and nothing more changes", async () => {
+    const [ann, bob] = [await user("ann"), await user("bob")];
+    const message = await send(ann, { recipientId: bob }, "limited");
+    const lots = { points: 1_000_000, durationSeconds: 60 };
+    const rules: RateLimitRules = {
+      ...{ loginPerEmail: lots, loginPerIp: lots, sendPerUser: lots, usersSearch: lots, attachmentUploads: lots, messageSearch: lots },
+      messageActions: { points: 3, durationSeconds: 60 },
+    };
+    const limited = { ...deps, limits: createRateLimits(rules) };
+    await editMessage(limited, ann, message.id, { content: "limited, edited" });
+    await setReaction(limited, ann, message.id, "👍", true);
+    await setReaction(limited, ann, message.id, "👍", false);
+    const refused = [
+      await refusal(setReaction(limited, ann, message.id, "🎉", true)),
+      await refusal(editMessage(limited, ann, message.id, { content: "again" })),
+      await refusal(deleteMessage(limited, ann, message.id)),
+    ];
+    expect(refused).toEqual(Array(3).fill({ status: 429, code: "rate_limited" }));
+    // Another user's budget is their own.
+    await setReaction(limited, bob, message.id, "🎉", true);
+    const [stored] = (await getHistory(deps, bob, { with: ann, limit: 50 })).messages;
+    expect([stored?.content, stored?.deletedAt, stored?.reactions?.map((r) => r.emoji)]).toEqual(["limited, edited", null, ["🎉"]]);
   });
 
   it("when a sender deletes a message, then it becomes a tombstone without reactions, idempotently, and only the sender may", async () => {

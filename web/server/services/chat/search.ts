@@ -7,7 +7,12 @@ import type { ChatDeps } from "./index";
  * time: `next` is the cursor after the last result, null on the last page. Row level security
  * keeps strangers' messages out; deleted messages never match.
  */
-export async function searchMessages({ store }: Pick<ChatDeps, "store">, userId: string, query: SearchQuery): Promise<SearchPage> {
+export async function searchMessages(
+  { store, limits }: Pick<ChatDeps, "store" | "limits">,
+  userId: string,
+  query: SearchQuery,
+): Promise<SearchPage> {
+  await limits.consume("messageSearch", userId);
   // One more than asked tells whether another page exists.
   const hits = await store.searchMessages(userId, {
     query: query.q,
