@@ -29,3 +29,11 @@ export const EDIT_WINDOW_SECONDS_DEFAULT = 86_400;
 export const ATTACHMENT_MAX_BYTES_DEFAULT = 25 * 1024 * 1024;
 /** Most files one message carries (the contract's MAX_ATTACHMENTS_PER_MESSAGE, without zod; a test keeps them equal). */
 export const ATTACHMENTS_PER_MESSAGE_MAX = 10;
+
+/**
+ * Exactly one emoji as Unicode recommends them (RGI: skin tones, ZWJ sequences, flags and keycaps
+ * included): the reaction rule of the API (emojiSchema) and of the page's emoji box.
+ * IMPORTANT: built with RegExp so TypeScript's ES2022 target accepts the `v` flag (Node 20 and
+ * every current browser support it); the SQL (checked_emoji) applies a looser bound.
+ */
+export const ONE_EMOJI = new RegExp("^\\p{RGI_Emoji}$", "v");

@@ -8,6 +8,7 @@ import {
   HISTORY_DEFAULT_LIMIT,
   HISTORY_MAX_LIMIT,
   MAX_CONTENT_LENGTH,
+  ONE_EMOJI,
 } from "@/lib/limits";
 
 export {
@@ -184,11 +185,6 @@ export type EditMessageInput = z.infer<typeof editMessageSchema>;
 
 /** Path parameters of the message routes. */
 export const messageParamsSchema = z.strictObject({ id: z.uuid({ error: "id must be a message id (UUID)" }) });
-
-// Exactly one emoji as Unicode recommends them (RGI: skin tones, ZWJ sequences, flags and keycaps
-// included). IMPORTANT: built with RegExp so TypeScript's ES2022 target accepts the `v` flag
-// (Node 20 and every current browser support it); the SQL (checked_emoji) applies a looser bound.
-const ONE_EMOJI = new RegExp("^\\p{RGI_Emoji}$", "v");
 
 /** Decodes a path segment that arrives still percent-encoded (an emoji never holds a `%`). */
 function decodeSegment(value: string): string {
