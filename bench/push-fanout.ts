@@ -239,7 +239,9 @@ async function runAgainst(kind: SocketServerKind, batching: boolean, options: Ru
       seq: ++seq,
       senderId,
       recipientId: users[Math.floor(Math.random() * users.length)]!.id,
+      kind: "text",
       content: stampContent(step),
+      system: null,
       clientId: randomUUID(),
       createdAt: new Date().toISOString(),
     });

@@ -98,34 +98,71 @@ export interface SteppedRunOptions {
   stopAfterMisses?: number;
   /** Report the local Postgres cluster's CPU apart from "other" (it is part of the system under test). */
   separatePostgres?: boolean;
+  /**
+   * After the ladder, fill the gap between the highest step that held and the first that missed
+   * with steps this share apart (default 0.1; 0 turns it off). A ladder of 300 then 400 alone
+   * can only say 0.75× or 1×; two runs compared at 0.9× need a finer grain near the ceiling.
+   */
+  refineShare?: number;
 }
 
 /** Runs open-loop steps of increasing rate, stopping after consecutive misses. */
 export async function runSteps(options: SteppedRunOptions): Promise<StepResult[]> {
-  const { rates, label, stopAfterMisses = 2 } = options;
+  const { rates, stopAfterMisses = 2 } = options;
   const steps: StepResult[] = [];
   let misses = 0;
   let stepIndex = 0;
   for (const rate of rates) {
-    let step = await runStep(options, stepIndex++, rate);
-    if (!step.holds) {
-      await sleep(1_000);
-      const again = await runStep(options, stepIndex++, rate);
-      step = better(step, again);
-      step.attempts = 2;
-    }
+    const step = await runLoggedStep(options, stepIndex, rate);
+    stepIndex += step.attempts;
     steps.push(step);
-    const sample = step.outcome.errorSamples[0] ? ` (${step.outcome.errorSamples[0]})` : "";
-    console.log(
-      `  ${label} ${rate}/s: ${Math.round(step.achieved)} 2xx/s, ${Math.round(step.deliveredPerSecond)} delivered/s, ` +
-        `p50 ${step.latency.p50.toFixed(1)} ms, p99 ${step.latency.p99.toFixed(1)} ms, errors ${step.errors}, other CPU ${Math.round(step.otherCpu)}%${sample}` +
-        (step.holds ? "" : `  ← misses${step.attempts > 1 ? " (twice)" : ""}`),
-    );
     misses = step.holds ? 0 : misses + 1;
     if (misses >= stopAfterMisses) break;
     await sleep(1_000);
   }
+  const refineShare = options.refineShare ?? 0.1;
+  if (refineShare <= 0) return steps;
+  for (const rate of refineRates(steps, refineShare)) {
+    await sleep(1_000);
+    const step = await runLoggedStep(options, stepIndex, rate, "refine");
+    stepIndex += step.attempts;
+    steps.push(step);
+    if (!step.holds) break;
+  }
   return steps;
+}
+
+/** Rates between the highest step that held and the first step above it that missed, `share` apart. */
+export function refineRates(steps: Pick<StepResult, "offered" | "holds">[], share: number): number[] {
+  const held = steps.filter((step) => step.holds).map((step) => step.offered);
+  if (!held.length) return [];
+  const top = Math.max(...held);
+  const missed = steps.filter((step) => !step.holds && step.offered > top).map((step) => step.offered);
+  if (!missed.length) return [];
+  const next = Math.min(...missed);
+  const rates: number[] = [];
+  for (let rate = roundRate(top * (1 + share)); rate < next && rate > top; rate = roundRate(rate * (1 + share))) rates.push(rate);
+  return rates;
+}
+
+const roundRate = (rate: number) => (rate >= 100 ? Math.round(rate / 10) * 10 : Math.round(rate));
+
+/** One step, run once more when it misses (the better attempt is kept), and its log line. */
+async function runLoggedStep(options: SteppedRunOptions, index: number, rate: number, note = ""): Promise<StepResult> {
+  let step = await runStep(options, index, rate);
+  if (!step.holds) {
+    await sleep(1_000);
+    const again = await runStep(options, index + 1, rate);
+    step = better(step, again);
+    step.attempts = 2;
+  }
+  const sample = step.outcome.errorSamples[0] ? ` (${step.outcome.errorSamples[0]})` : "";
+  console.log(
+    `  ${options.label} ${rate}/s${note ? ` (${note})` : ""}: ${Math.round(step.achieved)} 2xx/s, ${Math.round(step.deliveredPerSecond)} delivered/s, ` +
+      `p50 ${step.latency.p50.toFixed(1)} ms, p99 ${step.latency.p99.toFixed(1)} ms, errors ${step.errors}, other CPU ${Math.round(step.otherCpu)}%${sample}` +
+      (step.holds ? "" : `  ← misses${step.attempts > 1 ? " (twice)" : ""}`),
+  );
+  return step;
 }
 
 function better(a: StepResult, b: StepResult): StepResult {
