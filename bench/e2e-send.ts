@@ -5,7 +5,8 @@
  * default. Baselines: raw single-row INSERTs into a comparable table through `pg` with the same
  * pool size (10), and through PGlite in this process; and, per mode, the same ladder without the
  * push outbox ("direct": PUSH_OUTBOX=off, the earlier push after the response, with the outbox
- * triggers disabled in the scratch database), so the outbox's cost reads as a same-run ratio.
+ * triggers disabled in the scratch database), so the outbox's cost reads as a same-run ratio;
+ * both runs then make one longer step at half the direct ceiling, where their p99s are compared.
  * Then, per mode, a step at half the measured ceiling (its send → delivery p99), and the bare
  * Next.js baseline app (bench/lib/baseline-app.ts) at that same rate: (a) a blank route and
  * (b) the raw INSERT plus one fetch to a stub push endpoint, for web CPU per request. On
@@ -73,6 +74,12 @@ interface ModeRun {
   ceilingIsLowerBound: boolean;
   /** The outbox run only: one step at half the ceiling. */
   half?: StepResult;
+  /**
+   * Direct and outbox runs of a mode: one longer step at the same rate (half the direct path's
+   * ceiling), where their p99 and CPU are compared. A p99 from one 5 s step near either run's knee
+   * says more about queueing than about the outbox.
+   */
+  compare?: StepResult;
   /** Set for the scale-out run. */
   label?: string;
 }
@@ -128,8 +135,13 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
     const sendBaselines: SendBaseline[] = [];
     for (const mode of modes) {
       // The baseline first: the database only grows, so the outbox run gets the larger one.
+      let compareAt: number | undefined;
       for (const variant of variants) {
-        const run = await runMode(mode, variant, options);
+        const run = await runMode(mode, variant, {
+          ...options,
+          compareAt: variant === "direct" ? "half" : variants.includes("direct") ? compareAt : undefined,
+        });
+        if (variant === "direct") compareAt = run.result.compare?.offered;
         runs.push(run.result);
         if (run.baseline) baselines.push(run.baseline);
         const cpuStep = costStep(run.result);
@@ -169,8 +181,8 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
           "other CPU %",
           "holds",
         ],
-        [...run.steps, ...(run.half ? [run.half] : [])].map((step) => [
-          step === run.half ? `${step.offered} (½)` : step.offered,
+        [...run.steps, ...(run.half ? [run.half] : []), ...(run.compare ? [run.compare] : [])].map((step) => [
+          step === run.half ? `${step.offered} (½)` : step === run.compare ? `${step.offered} (cmp)` : step.offered,
           Math.round(step.achieved),
           Math.round(step.deliveredPerSecond),
           step.latency.p50,
@@ -231,7 +243,7 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
       const comparison = compareVariants(direct, outbox);
       console.log(
         `${mode}: outbox vs direct — ceiling ${ceilingText(outbox)} vs ${ceilingText(direct)} (${fmt(comparison.ceilingRatio, 2)}×); ` +
-          `at ${fmt(comparison.rate)}/s (highest step both held): 201/s ${fmt(comparison.outboxAchieved)} vs ${fmt(comparison.directAchieved)}, ` +
+          `at ${fmt(comparison.rate)}/s (${comparison.where}): 201/s ${fmt(comparison.outboxAchieved)} vs ${fmt(comparison.directAchieved)}, ` +
           `p99 ${fmt(comparison.outboxP99)} vs ${fmt(comparison.directP99)} ms (${fmt(comparison.p99Ratio, 2)}×: direct ÷ outbox), ` +
           `web CPU ${fmt(comparison.outboxCpuMs, 2)} vs ${fmt(comparison.directCpuMs, 2)} ms/send`,
       );
@@ -426,15 +438,20 @@ async function runSendBaseline(mode: Mode, rate: number, stepSeconds: number, cp
   }
 }
 
-/** The outbox against the direct path: ceilings, and the highest step both held (p99, CPU). */
+/**
+ * The outbox against the direct path: ceilings, and p99 and CPU at the comparison step both ran
+ * (the same rate, half the direct path's ceiling), else at the highest ladder step both held.
+ */
 function compareVariants(direct: ModeRun, outbox: ModeRun) {
   const held = (run: ModeRun) => new Map(run.steps.filter((step) => step.holds).map((step) => [step.offered, step]));
   const directHeld = held(direct);
   const outboxHeld = held(outbox);
-  const common = [...directHeld.keys()].filter((rate) => outboxHeld.has(rate)).sort((a, b) => b - a)[0];
-  const d = common === undefined ? undefined : directHeld.get(common)!;
-  const o = common === undefined ? undefined : outboxHeld.get(common)!;
+  const paired = direct.compare && outbox.compare && direct.compare.offered === outbox.compare.offered;
+  const common = paired ? direct.compare!.offered : [...directHeld.keys()].filter((rate) => outboxHeld.has(rate)).sort((a, b) => b - a)[0];
+  const d = paired ? direct.compare : common === undefined ? undefined : directHeld.get(common)!;
+  const o = paired ? outbox.compare : common === undefined ? undefined : outboxHeld.get(common)!;
   return {
+    where: paired ? `half the direct ceiling, ${direct.compare!.seconds} s each` : "highest step both held",
     ceilingRatio: direct.ceiling ? (outbox.ceiling ?? 0) / direct.ceiling : Number.NaN,
     rate: common ?? Number.NaN,
     directAchieved: Math.round(d?.achieved ?? Number.NaN),
@@ -486,6 +503,8 @@ interface ModeOptions {
   processes: 1 | 2;
   /** Run the step at half the ceiling (default: for the outbox variant). */
   half?: boolean;
+  /** Run the comparison step (twice as long) at this rate, or at half this run's ceiling. */
+  compareAt?: number | "half";
 }
 
 async function runMode(mode: Mode, variant: Variant, options: ModeOptions): Promise<{ result: ModeRun; baseline?: InsertBaseline }> {
@@ -615,6 +634,20 @@ async function runMode(mode: Mode, variant: Variant, options: ModeOptions): Prom
         holdP99Ms: HALF_CEILING_P99_MS,
       });
     }
+    let compare: StepResult | undefined;
+    const compareRate =
+      options.compareAt === "half" ? (ceiling ? Math.max(10, Math.round(ceiling / 2 / 10) * 10) : undefined) : options.compareAt;
+    if (compareRate) {
+      await sleep(1_000);
+      [compare] = await runSteps({
+        ...stepOptions,
+        stepSeconds: options.stepSeconds * 2,
+        label: `${stepOptions.label} comparison`,
+        rates: [compareRate],
+        holdP99Ms: HALF_CEILING_P99_MS,
+        refineShare: 0,
+      });
+    }
 
     let baseline: InsertBaseline | undefined;
     if (mode === "postgres" && variant === "outbox" && options.processes === 1 && database.mode === "postgres") {
@@ -631,6 +664,7 @@ async function runMode(mode: Mode, variant: Variant, options: ModeOptions): Prom
         ceiling,
         ceilingIsLowerBound: lowerBound,
         ...(half && { half }),
+        ...(compare && { compare }),
         ...(options.processes === 2 && { label: "two web processes" }),
       },
       baseline,

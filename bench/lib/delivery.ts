@@ -52,6 +52,8 @@ export type DeliveryTracker = ReturnType<typeof createDeliveryTracker>;
 
 export interface StepResult {
   offered: number;
+  /** How long the step offered load. */
+  seconds: number;
   /** 2xx answers per second inside the window. */
   achieved: number;
   deliveredPerSecond: number;
@@ -219,6 +221,7 @@ async function runStep(options: SteppedRunOptions, index: number, rate: number):
     postgresCpu,
     holds: outcome.achievedPerSecond >= holdShare * rate && deliveredPerSecond >= holdShare * rate && latency.p99 <= holdP99Ms,
     attempts: 1,
+    seconds: stepSeconds,
     outcome,
   };
 }

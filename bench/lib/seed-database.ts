@@ -74,28 +74,52 @@ async function seedUsers(db: SqlClient, users: SeedUser[]): Promise<void> {
 }
 
 /**
- * Inserts the conversation and its messages with explicit seq in one statement.
+ * Inserts the conversation and its messages with explicit seq in one statement, and their
+ * `message.created` changes as the lifecycle migration backfills them (pos = seq).
  * IMPORTANT: `session_replication_role = replica` skips the per-row position trigger (and FK
- * checks); last_seq is set to match, so later sends continue the sequence.
+ * checks); last_seq and last_pos are set to match, so later sends and changes continue both.
  */
 async function seedHistory(db: SqlClient, { userA, userB, messages }: NonNullable<SeedSpec["history"]>): Promise<string> {
   return db.transaction(async (tx) => {
     await tx.query("set local session_replication_role = replica");
     await tx.query("set local synchronous_commit = off");
+    // --source may name a commit from before the change stream (no pos columns).
+    const changeStream =
+      (
+        await tx.query(
+          `select 1 from information_schema.columns where table_schema = 'public' and table_name = 'messages' and column_name = 'pos'`,
+        )
+      ).length > 0;
     const [conversation] = await tx.query<{ id: string }>(
-      `insert into public.conversations (user_a, user_b, last_seq, last_message_at)
-       values (least($1::uuid, $2::uuid), greatest($1::uuid, $2::uuid), $3, now()) returning id`,
+      `insert into public.conversations (user_a, user_b, last_seq, ${changeStream ? "last_pos, " : ""}last_message_at)
+       values (least($1::uuid, $2::uuid), greatest($1::uuid, $2::uuid), $3, ${changeStream ? "$3, " : ""}now()) returning id`,
       [userA, userB, messages],
     );
     await tx.query(
-      `insert into public.messages (conversation_id, seq, sender_id, recipient_id, content, client_id, created_at)
-       select $1::uuid, g,
+      `insert into public.messages (conversation_id, seq, ${changeStream ? "pos, " : ""}sender_id, recipient_id, content, client_id, created_at)
+       select $1::uuid, g, ${changeStream ? "g, " : ""}
               case when g % 2 = 0 then $2::uuid else $3::uuid end,
               case when g % 2 = 0 then $3::uuid else $2::uuid end,
               'history message number ' || g, gen_random_uuid(), now() - make_interval(secs => $4::int - g)
        from generate_series(1, $4::int) g`,
       [conversation!.id, userA, userB, messages],
     );
+    // Members: what the groups migration's trigger adds for a direct conversation (triggers are off here).
+    const members = (await tx.query(`select to_regclass('public.conversation_members') as t`))[0] as { t: string | null } | undefined;
+    if (members?.t) {
+      await tx.query(
+        `insert into public.conversation_members (conversation_id, user_id, role, joined_at) values ($1::uuid, $2::uuid, 'member', now()), ($1::uuid, $3::uuid, 'member', now())`,
+        [conversation!.id, userA, userB],
+      );
+    }
+    if (changeStream) {
+      await tx.query(
+        `insert into public.conversation_changes (conversation_id, pos, type, message_id, actor_id, created_at)
+       select m.conversation_id, m.pos, 'message.created', m.id, m.sender_id, m.created_at
+       from public.messages m where m.conversation_id = $1::uuid`,
+        [conversation!.id],
+      );
+    }
     return conversation!.id;
   });
 }

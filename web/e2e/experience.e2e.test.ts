@@ -214,12 +214,26 @@ describe.skipIf(!chromium.available && !required)("the chat experience in the br
   it("when the conversation list cannot load, then an error with a retry button shows, and retrying loads it", async ({ onTestFailed }) => {
     onTestFailed(report);
     const page = await ann.context.newPage();
-    let failing = true;
-    await page.route("**/api/chat/conversations", (route) => (failing ? route.abort("connectionreset") : route.continue()));
+    // Every load fails until "Try again" is pressed: the page also retries by itself (on connect),
+    // and one of those succeeding just before the click would take the button away.
+    await page.addInitScript(() => {
+      document.addEventListener(
+        "click",
+        (event) => {
+          if (event.target instanceof Element && event.target.closest('[data-testid="conversations-retry"]')) {
+            (window as { retryPressed?: boolean }).retryPressed = true;
+          }
+        },
+        true,
+      );
+    });
+    await page.route("**/api/chat/conversations", async (route) => {
+      const pressed = await page.evaluate(() => (window as { retryPressed?: boolean }).retryPressed === true).catch(() => false);
+      return pressed ? route.continue() : route.abort("connectionreset");
+    });
     await page.goto(`${stack.baseUrl}/chat`);
     await page.getByTestId("conversations-error").waitFor();
     await shot(page, "list-error");
-    failing = false;
     await page.getByTestId("conversations-retry").click();
     await conversationWith(page, calEmail).waitFor();
     await page.close();

@@ -515,48 +515,6 @@ export type Database = {
           system_name: string | null
           system_user_ids: string[] | null
         }
-        Insert: {
-          attachments?: never
-          client_id?: string | null
-          content?: string | null
-          conversation_id?: string | null
-          created_at?: string | null
-          deleted_at?: string | null
-          edited_at?: string | null
-          id?: string | null
-          kind?: string | null
-          pos?: number | null
-          reactions?: never
-          recipient_id?: string | null
-          reply_to?: never
-          reply_to_id?: string | null
-          sender_id?: string | null
-          seq?: number | null
-          system_event?: string | null
-          system_name?: string | null
-          system_user_ids?: string[] | null
-        }
-        Update: {
-          attachments?: never
-          client_id?: string | null
-          content?: string | null
-          conversation_id?: string | null
-          created_at?: string | null
-          deleted_at?: string | null
-          edited_at?: string | null
-          id?: string | null
-          kind?: string | null
-          pos?: number | null
-          reactions?: never
-          recipient_id?: string | null
-          reply_to?: never
-          reply_to_id?: string | null
-          sender_id?: string | null
-          seq?: number | null
-          system_event?: string | null
-          system_name?: string | null
-          system_user_ids?: string[] | null
-        }
         Relationships: [
           {
             foreignKeyName: "messages_conversation_id_fkey"

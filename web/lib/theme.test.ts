@@ -11,13 +11,19 @@ function fakeBrowser(stored: Record<string, string> = {}) {
       remove: (...names: string[]) => names.forEach((name) => classes.delete(name)),
     },
   };
-  vi.stubGlobal("document", { documentElement });
+  vi.stubGlobal("document", { documentElement, body: {} });
+  // Reading a style is what applies the new colours while transitions are off.
+  const styleReads: string[] = [];
+  vi.stubGlobal("getComputedStyle", () => {
+    styleReads.push([...classes].join(" "));
+    return { color: "" };
+  });
   vi.stubGlobal("localStorage", {
     getItem: (key: string) => storage.get(key) ?? null,
     setItem: (key: string, value: string) => void storage.set(key, value),
     removeItem: (key: string) => void storage.delete(key),
   });
-  return { classes, storage };
+  return { classes, storage, styleReads };
 }
 
 describe("theme", () => {
@@ -46,13 +52,34 @@ describe("theme", () => {
   });
 
   it("when a theme is applied, then it replaces the other and is stored; System clears both", () => {
-    const { classes, storage } = fakeBrowser();
-    applyTheme("light");
-    applyTheme("dark");
-    expect([...classes]).toEqual(["dark"]);
-    expect(storage.get("theme")).toBe("dark");
-    applyTheme("system");
-    expect([...classes]).toEqual([]);
-    expect(storage.has("theme")).toBe(false);
+    vi.useFakeTimers();
+    try {
+      const { classes, storage } = fakeBrowser();
+      applyTheme("light");
+      applyTheme("dark");
+      vi.runAllTimers();
+      expect([...classes]).toEqual(["dark"]);
+      expect(storage.get("theme")).toBe("dark");
+      applyTheme("system");
+      vi.runAllTimers();
+      expect([...classes]).toEqual([]);
+      expect(storage.has("theme")).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("when a theme is applied, then the new colours are computed with transitions off, and transitions come back after", () => {
+    vi.useFakeTimers();
+    try {
+      const { classes, styleReads } = fakeBrowser();
+      applyTheme("dark");
+      expect(styleReads).toEqual(["theme-switching dark"]);
+      expect(classes.has("theme-switching")).toBe(true);
+      vi.runAllTimers();
+      expect([...classes]).toEqual(["dark"]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

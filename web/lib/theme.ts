@@ -21,8 +21,13 @@ export function readTheme(): Theme {
 
 export function applyTheme(theme: Theme): void {
   const root = document.documentElement;
+  // Without this, every control with a colour transition fades on its own clock: for a moment the
+  // page shows dark text on light fields. Switch in one frame, as next-themes' disableTransitionOnChange does.
+  root.classList.add("theme-switching");
   root.classList.remove("light", "dark");
   if (theme !== "system") root.classList.add(theme);
+  void getComputedStyle(document.body).color; // applies the new colours while transitions are off
+  setTimeout(() => root.classList.remove("theme-switching"), 0);
   try {
     if (theme === "system") localStorage.removeItem(STORAGE_KEY);
     else localStorage.setItem(STORAGE_KEY, theme);
