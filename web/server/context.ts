@@ -21,6 +21,7 @@ import {
 import { outboxCounter } from "@/server/realtime/outbox-metrics";
 import { createClient as createSupabaseClient } from "@supabase/supabase-js";
 import ws from "ws";
+import { createTableMaintenance } from "@/server/store/maintenance";
 import { openEmbeddedDatabase } from "@/server/store/pglite";
 import { openPostgres } from "@/server/store/postgres";
 import { createSqlChatStore } from "@/server/store/sql-chat-store";
@@ -97,6 +98,8 @@ const LEASE_SECONDS = 15;
 const SWEEP_INTERVAL_MS = 5_000;
 // Unsent uploads and deleted messages' files; serverless relies on the cron route.
 const ATTACHMENT_SWEEP_INTERVAL_MS = 10 * 60_000;
+/** Vacuum and analyze passes over the embedded database (server/store/maintenance.ts). */
+const MAINTENANCE_INTERVAL_MS = 5 * 60_000;
 
 function createDispatcher(env: Env, source: Parameters<typeof createOutboxDispatcher>[0]["source"], sender: PushSender) {
   return createOutboxDispatcher({
@@ -220,6 +223,9 @@ async function buildServices(): Promise<AppServices> {
     log: (line) => logger.warn(line),
   });
   attachmentSweeper.start(ATTACHMENT_SWEEP_INTERVAL_MS);
+  // PGlite has no autovacuum: this process does its work (a Postgres server does its own).
+  const maintenance = env.databaseUrl ? null : createTableMaintenance({ db, log: (line) => logger.warn(line) });
+  maintenance?.start(MAINTENANCE_INTERVAL_MS);
   return {
     env,
     push,
@@ -252,6 +258,7 @@ async function buildServices(): Promise<AppServices> {
     async close() {
       await sweeper?.stop();
       await attachmentSweeper.stop();
+      await maintenance?.stop();
       await closeRedis();
       if (outboxDb !== db) await outboxDb.close();
       await db.close();
