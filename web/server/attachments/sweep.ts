@@ -1,4 +1,5 @@
 import type { SupabaseClient } from "@supabase/supabase-js";
+import { createPeriodicJob } from "@/server/periodic";
 import type { FileStorage } from "@/server/storage/types";
 import type { SqlClient } from "@/server/store/sql/client";
 
@@ -67,9 +68,6 @@ export function createAttachmentSweeper({
   storage: FileStorage;
   log: (line: string) => void;
 }) {
-  let running: Promise<{ removed: number }> | null = null;
-  let timer: ReturnType<typeof setInterval> | undefined;
-
   async function sweep(): Promise<{ removed: number }> {
     let removed = 0;
     for (let batch = 0; batch < MAX_BATCHES; batch++) {
@@ -83,28 +81,14 @@ export function createAttachmentSweeper({
     return { removed };
   }
 
-  const sweeper = {
+  const job = createPeriodicJob(sweep, { onError: (error) => log(`attachment sweep failed: ${error.message}`) });
+  return {
     /** One sweep; a call while one runs joins it. */
-    sweep(): Promise<{ removed: number }> {
-      running ??= sweep().finally(() => {
-        running = null;
-      });
-      return running;
-    },
+    sweep: job.run,
     /** A sweep every `intervalMs` (long-lived processes). */
-    start(intervalMs: number) {
-      timer ??= setInterval(() => {
-        sweeper.sweep().catch((error: Error) => log(`attachment sweep failed: ${error.message}`));
-      }, intervalMs);
-      timer.unref?.();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await running?.catch(() => {});
-    },
+    start: job.start,
+    stop: job.stop,
   };
-  return sweeper;
 }
 
 export type AttachmentSweeper = ReturnType<typeof createAttachmentSweeper>;

@@ -1,3 +1,4 @@
+import { createPeriodicJob } from "@/server/periodic";
 import type { SqlExecutor } from "@/server/store/sql/client";
 
 /** Autovacuum's defaults: act once dead rows (or changes since the last ANALYZE) pass base + share × live rows. */
@@ -23,9 +24,6 @@ interface TableStats {
  * IMPORTANT: PGlite serves one query at a time, so requests wait while a table is processed.
  */
 export function createTableMaintenance({ db, log }: { db: SqlExecutor; log: (line: string) => void }) {
-  let running: Promise<{ vacuumed: string[]; analyzed: string[] }> | null = null;
-  let timer: ReturnType<typeof setInterval> | undefined;
-
   async function run() {
     const tables = await db.query<TableStats>(
       `select format('%I.%I', schemaname, relname) as name, n_dead_tup as dead, n_live_tup as live, n_mod_since_analyze as modified
@@ -46,28 +44,14 @@ export function createTableMaintenance({ db, log }: { db: SqlExecutor; log: (lin
     return { vacuumed, analyzed };
   }
 
-  const maintenance = {
+  const job = createPeriodicJob(run, { onError: (error) => log(`database maintenance failed: ${error.message}`) });
+  return {
     /** One pass; a call while one runs joins it. */
-    run(): Promise<{ vacuumed: string[]; analyzed: string[] }> {
-      running ??= run().finally(() => {
-        running = null;
-      });
-      return running;
-    },
+    run: job.run,
     /** A pass every `intervalMs` (the embedded database lives as long as the process). */
-    start(intervalMs: number) {
-      timer ??= setInterval(() => {
-        maintenance.run().catch((error: Error) => log(`database maintenance failed: ${error.message}`));
-      }, intervalMs);
-      timer.unref?.();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await running?.catch(() => {});
-    },
+    start: job.start,
+    stop: job.stop,
   };
-  return maintenance;
 }
 
 export type TableMaintenance = ReturnType<typeof createTableMaintenance>;
