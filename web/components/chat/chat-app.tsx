@@ -252,6 +252,7 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
                 onDraftChange={chat.changeDraft}
                 onBlur={chat.stopTyping}
                 replyingTo={view.replyingTo}
+                onCancelReply={() => chat.replyTo(null)}
                 attachments={{
                   uploads: stagedUploads(state, view),
                   notice: attachNotice?.key === viewKey ? attachNotice.text : null,
