@@ -230,6 +230,8 @@ describe.skipIf(!chromium.available && !required)("editing, deleting, reacting a
     const original = message(a, "Bring the map");
     expect(await original.getByTestId("edited").count()).toBe(0);
     expect(await message(a, "changed my mind").count()).toBe(0);
-    expect(await a.evaluate(() => document.activeElement?.getAttribute("data-message-id"))).toBe(await original.getAttribute("data-message-id"));
+    expect(await a.evaluate(() => document.activeElement?.getAttribute("data-message-id"))).toBe(
+      await original.getAttribute("data-message-id"),
+    );
   });
 });
