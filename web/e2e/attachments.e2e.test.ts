@@ -47,8 +47,11 @@ async function buildPhoto(width: number, height: number): Promise<Buffer> {
 const naturalWidth = (page: Page, selector: string) =>
   page.locator(selector).evaluate((image: HTMLImageElement) => (image.complete ? image.naturalWidth : 0));
 
+// The server's file size limit, below the default (25 MB): the page must check this one.
+const MAX_BYTES = 5 * 1024 * 1024;
+
 describe.skipIf(!chromium.available && !required)("attachments in the browser", () => {
-  const users = useTwoUsers();
+  const users = useTwoUsers({ env: { ATTACHMENT_MAX_BYTES: String(MAX_BYTES) } });
 
   it("when one user pastes an image and attaches a file, then the other sees the preview live at its size, opens it full size, and downloads the file", async ({
     onTestFailed,
@@ -120,20 +123,27 @@ describe.skipIf(!chromium.available && !required)("attachments in the browser", 
     expect(download.disposition).toMatch(/^attachment/);
     expect(download.text).toBe(notes.toString());
 
-    // The limits are checked on the page too: of two files dropped on the conversation, one over
-    // 25 MB is turned away with the reason; the other, in the composer, can be removed from the
-    // keyboard and leaves nothing behind. (Made in the page: 25 MB through DevTools is slow.)
-    await a.evaluate(() => {
+    // The server's limit is checked on the page too: of two files dropped on the conversation, one
+    // over it (but under the default 25 MB) is turned away at once with the reason, never asked
+    // for; the other (its request shows the drop was handled), in the composer, can be removed
+    // from the keyboard and leaves nothing behind. (Made in the page: megabytes through DevTools are slow.)
+    const asked: string[] = [];
+    a.on("request", (request) => {
+      if (request.method() === "POST" && new URL(request.url()).pathname === "/api/chat/attachments") asked.push(request.postData() ?? "");
+    });
+    await a.evaluate((size) => {
       const data = new DataTransfer();
-      data.items.add(new File([new ArrayBuffer(25 * 1024 * 1024 + 1)], "huge.bin", { type: "application/octet-stream" }));
+      data.items.add(new File([new ArrayBuffer(size)], "huge.bin", { type: "application/octet-stream" }));
       data.items.add(new File(["small"], "small.txt", { type: "text/plain" }));
       const zone = document.querySelector('[data-testid="drop-zone"]')!;
       for (const type of ["dragenter", "dragover", "drop"]) {
         zone.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
       }
-    });
-    await a.getByTestId("composer-hint").filter({ hasText: "Not attached: huge.bin (larger than 25 MB)." }).waitFor();
+    }, MAX_BYTES + 1);
+    await a.getByTestId("composer-hint").filter({ hasText: "Not attached: huge.bin (larger than 5 MB)." }).waitFor();
     const small = a.getByTestId("attachment-uploads").getByTestId("upload").filter({ hasText: "small.txt" });
+    await expect.poll(() => asked.filter((body) => body.includes('"small.txt"')).length).toBe(1);
+    expect(asked.filter((body) => body.includes("huge.bin"))).toEqual([]);
     await small.getByTestId("upload-cancel").focus();
     await a.keyboard.press("Enter");
     await small.waitFor({ state: "detached" });

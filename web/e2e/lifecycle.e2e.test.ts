@@ -162,4 +162,76 @@ describe.skipIf(!chromium.available && !required)("editing, deleting, reacting a
     for (const page of [a, b]) expect(await findSeriousViolations(page), "tombstone").toEqual([]);
     for (const page of [a, b]) expect(await page.evaluate(() => (window as { __e2eNoReload?: boolean }).__e2eNoReload)).toBe(true);
   });
+
+  it("when a message has Markdown, then its previews are plain text; Escape cancels a reply (focus stays in the composer) and an edit", async ({
+    onTestFailed,
+  }) => {
+    onTestFailed(report);
+    const a = ann.page;
+    const b = bob.page;
+    const focused = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute("data-testid") ?? null);
+    // Typed with Markdown; the bubble formats it, every one-line preview shows its plain text.
+    const typed = "> heads up\n\n**Bring** the `map` and [notes](https://example.com/notes)";
+    const plain = "heads up Bring the map and [notes](https://example.com/notes)";
+    await a.getByTestId("composer").fill(typed);
+    await a.getByTestId("composer").press("Enter");
+    await message(a, "Bring the map").and(a.locator('[data-status="sent"]')).waitFor();
+    await message(b, "Bring the map").waitFor();
+    const preview = b.locator(`[data-testid="conversation-item"][data-peer-email="${annEmail}"]`).getByTestId("conversation-preview");
+    await expect.poll(() => preview.innerText()).toBe(plain);
+    const annPreview = a.locator(`[data-testid="conversation-item"][data-peer-email="${bobEmail}"]`).getByTestId("conversation-preview");
+    await expect.poll(() => annPreview.innerText()).toBe(`You: ${plain}`);
+
+    // Bob replies: the bar shows the plain text and takes the focus; he starts typing, then Escape
+    // cancels the reply, keeps his text and the focus; what he sends then is not a reply.
+    await openActions(b, "Bring the map");
+    await b.getByRole("menuitem", { name: "Reply" }).press("Enter");
+    const bar = b.getByTestId("reply-bar");
+    await bar.waitFor();
+    expect(await bar.innerText()).toBe(`Replying to ${annName}\n${plain}`);
+    expect(await focused(b)).toBe("composer");
+    await b.getByTestId("composer").fill("Not a reply");
+    await b.getByTestId("composer").press("Escape");
+    await bar.waitFor({ state: "hidden" });
+    expect(await focused(b)).toBe("composer");
+    expect(await b.getByTestId("composer").inputValue()).toBe("Not a reply");
+    await b.getByTestId("composer").press("Enter");
+    await message(b, "Not a reply").and(b.locator('[data-status="sent"]')).waitFor();
+    expect(await message(b, "Not a reply").getByTestId("reply-quote").count()).toBe(0);
+
+    // The bar's own Cancel button gives the focus back to the composer too.
+    await openActions(b, "Bring the map");
+    await b.getByRole("menuitem", { name: "Reply" }).press("Enter");
+    await bar.getByTestId("reply-cancel").click();
+    await bar.waitFor({ state: "hidden" });
+    expect(await focused(b)).toBe("composer");
+
+    // A reply that is sent: both sides' quotes show the plain text, and so does its label.
+    await openActions(b, "Bring the map");
+    await b.getByRole("menuitem", { name: "Reply" }).press("Enter");
+    await bar.waitFor();
+    await send(b, "On it");
+    for (const page of [a, b]) {
+      const quote = message(page, "On it").getByTestId("reply-quote");
+      await quote.waitFor();
+      expect(await quote.innerText()).toBe(`${page === a ? "You" : annName}\n${plain}`);
+      expect(await quote.getAttribute("aria-label")).toBe(`Replying to ${page === a ? "You" : annName}: ${plain}. Show the message`);
+    }
+
+    // Escape in the in-place editor cancels the edit and leaves the focus on the message. (A save
+    // would close the editor only once the server took the new text, so it would show by now.)
+    await openActions(a, "Bring the map");
+    await a.getByRole("menuitem", { name: "Edit" }).press("Enter");
+    const editor = a.getByTestId("edit-input");
+    expect(await focused(a)).toBe("edit-input");
+    await editor.fill("changed my mind");
+    await editor.press("Escape");
+    await editor.waitFor({ state: "detached" });
+    const original = message(a, "Bring the map");
+    expect(await original.getByTestId("edited").count()).toBe(0);
+    expect(await message(a, "changed my mind").count()).toBe(0);
+    expect(await a.evaluate(() => document.activeElement?.getAttribute("data-message-id"))).toBe(
+      await original.getAttribute("data-message-id"),
+    );
+  });
 });

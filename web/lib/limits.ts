@@ -25,7 +25,7 @@ export const MAX_REACTIONS_PER_MESSAGE = 20;
 export const CHANGES_MAX_LIMIT = 100;
 /** EDIT_WINDOW_SECONDS' default: a message can be edited for 24 hours after it was sent. */
 export const EDIT_WINDOW_SECONDS_DEFAULT = 86_400;
-/** ATTACHMENT_MAX_BYTES' default: the largest file one attachment may be (the client checks it too). */
+/** ATTACHMENT_MAX_BYTES' default: the largest file one attachment may be (the page hands the configured value to the client). */
 export const ATTACHMENT_MAX_BYTES_DEFAULT = 25 * 1024 * 1024;
 /** Most files one message carries (the contract's MAX_ATTACHMENTS_PER_MESSAGE, without zod; a test keeps them equal). */
 export const ATTACHMENTS_PER_MESSAGE_MAX = 10;

@@ -1,5 +1,6 @@
 import "server-only";
 import { cookies } from "next/headers";
+import type { ClientConfig } from "@/lib/chat/browser";
 import type { AuthUser } from "@/lib/types";
 import { getEnv } from "@/server/env";
 import { getRequestServices } from "@/server/context";
@@ -17,6 +18,7 @@ export async function getPageUser(): Promise<AuthUser | null> {
 }
 
 /** Settings the browser needs, read from the server env at request time. */
-export function getClientConfig(): { socketUrl: string } {
-  return { socketUrl: getEnv().socketPublicUrl };
+export function getClientConfig(): ClientConfig {
+  const env = getEnv();
+  return { socketUrl: env.socketPublicUrl, attachmentMaxBytes: env.attachments.maxBytes };
 }

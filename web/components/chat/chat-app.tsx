@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState, type ComponentProps } from "react";
+import type { ClientConfig } from "@/lib/chat/browser";
 import type { AuthUser } from "@/lib/types";
 import { Banner } from "@/components/banner";
 import { Brand } from "@/components/brand";
@@ -42,16 +43,16 @@ import { UserSearch } from "./user-search";
 
 interface ChatAppProps {
   user: AuthUser;
-  /** Public URL of the Socket.IO server. */
-  socketUrl: string;
+  /** From the server's env: the Socket.IO server's URL and the limits the client checks too. */
+  config: ClientConfig;
 }
 
 /**
  * The whole chat screen: conversation list on the left, the open conversation on the right.
  * On a phone (CSS, under 720 px) one of the two at a time, with a back button.
  */
-export function ChatApp({ user, socketUrl }: ChatAppProps) {
-  const { state, client: chat } = useChat(user, socketUrl);
+export function ChatApp({ user, config }: ChatAppProps) {
+  const { state, client: chat } = useChat(user, config);
   const view = state.view;
   const route = state.route;
   const { back } = useConversationUrl(chat, shownTarget(state));
@@ -252,6 +253,7 @@ export function ChatApp({ user, socketUrl }: ChatAppProps) {
                 onDraftChange={chat.changeDraft}
                 onBlur={chat.stopTyping}
                 replyingTo={view.replyingTo}
+                onCancelReply={() => chat.replyTo(null)}
                 attachments={{
                   uploads: stagedUploads(state, view),
                   notice: attachNotice?.key === viewKey ? attachNotice.text : null,

@@ -22,6 +22,8 @@ interface ComposerProps {
   onBlur?(): void;
   /** The message being replied to: choosing one brings the focus here. */
   replyingTo?: string | null;
+  /** Escape in the box while replying (the reply bar's button does the same). */
+  onCancelReply?(): void;
   /** Above the input (the reply bar). */
   children?: ReactNode;
   /** Files: the ones waiting in this composer, and what to do with new, cancelled or retried ones. */
@@ -42,6 +44,7 @@ export function Composer({
   onDraftChange,
   onBlur,
   replyingTo,
+  onCancelReply,
   children,
   attachments,
 }: ComposerProps) {
@@ -63,8 +66,13 @@ export function Composer({
     if (window.matchMedia("(pointer: fine)").matches) inputRef.current?.focus();
   }, []);
 
+  const replying = useRef(replyingTo);
   useEffect(() => {
+    const wasReplying = replying.current;
+    replying.current = replyingTo;
     if (replyingTo) inputRef.current?.focus();
+    // Cancelled with the reply bar's button, which went away with the bar: the focus comes back here.
+    else if (wasReplying && (document.activeElement === null || document.activeElement === document.body)) inputRef.current?.focus();
   }, [replyingTo]);
 
   const update = (value: string) => {
@@ -88,10 +96,15 @@ export function Composer({
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
-    // isComposing: Enter that confirms an IME candidate must not send.
-    if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
+    // isComposing: Enter that confirms an IME candidate must not send, Escape that drops one must not cancel.
+    if (event.nativeEvent.isComposing) return;
+    if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();
       submit();
+    } else if (event.key === "Escape" && replyingTo && onCancelReply && !event.defaultPrevented) {
+      // defaultPrevented: an open popup (Radix handles Escape first, on the document) closes alone.
+      event.preventDefault();
+      onCancelReply();
     }
   };
 

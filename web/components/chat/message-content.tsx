@@ -1,5 +1,5 @@
 import { Fragment, type ReactNode } from "react";
-import { formatMessage, splitHighlight, type FormatNode } from "./message-format";
+import { formatMessage, splitHighlight, type FormatNode } from "@/lib/chat/message-format";
 
 const codeClassName = "rounded-sm bg-foreground/10 px-1 py-px font-mono text-[0.9em]";
 

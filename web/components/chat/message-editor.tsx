@@ -13,8 +13,11 @@ interface MessageEditorProps {
   onClose(): void;
 }
 
-/** A message's text, editable in place: Enter saves, Escape cancels, the server's refusal shows below. */
-export function MessageEditor({ initial, onSave, onClose }: MessageEditorProps) {
+/**
+ * A message's text, editable in place: Enter saves, Escape cancels (as it cancels a reply in the
+ * composer), the server's refusal shows below. Closed, the focus goes back to the message.
+ */
+export function MessageEditor({ initial, onSave, onClose: close }: MessageEditorProps) {
   const [text, setText] = useState(initial);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -31,6 +34,13 @@ export function MessageEditor({ initial, onSave, onClose }: MessageEditorProps) 
     element?.setSelectionRange(element.value.length, element.value.length);
   }, []);
 
+  const onClose = () => {
+    // The editor goes away with the focus in it: its message (focusable, it shows its "⋯" button) takes it.
+    const editor = ref.current?.form;
+    if (editor?.contains(document.activeElement)) editor.closest<HTMLElement>("[data-message-id]")?.focus({ preventScroll: true });
+    close();
+  };
+
   const save = async (event?: FormEvent) => {
     event?.preventDefault();
     if (!valid || busy) return;
@@ -46,10 +56,12 @@ export function MessageEditor({ initial, onSave, onClose }: MessageEditorProps) 
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (event.key === "Escape") {
+    // The composer's rules: not while an IME candidate is open, not when something else took the Escape.
+    if (event.nativeEvent.isComposing) return;
+    if (event.key === "Escape" && !event.defaultPrevented) {
       event.preventDefault();
       onClose();
-    } else if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
+    } else if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();
       void save();
     }

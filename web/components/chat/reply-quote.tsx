@@ -1,13 +1,18 @@
+import { previewText } from "@/lib/chat/attachment-format";
+import { plainText } from "@/lib/chat/message-format";
 import type { ChatMessage, ReplyPreview, UserProfile } from "@/lib/types";
 import { Button } from "@/components/ui/button";
 import { CloseIcon } from "@/components/ui/icons";
 import { cn } from "@/lib/utils";
 import { nameOf } from "./format";
 
-/** What a quote shows: the original as held (edited or deleted since), else the preview the reply carries. */
+/**
+ * What a quote shows: the original as held (edited or deleted since), else the preview the reply
+ * carries; as one plain line (the Markdown belongs to the bubble).
+ */
 export function quoteOf(replyTo: ReplyPreview, held: ChatMessage | undefined): { senderId: string; text: string; deleted: boolean } {
-  if (held) return { senderId: held.senderId, text: held.content, deleted: !!held.deletedAt };
-  return { senderId: replyTo.senderId, text: replyTo.excerpt, deleted: replyTo.deleted };
+  if (held) return { senderId: held.senderId, text: plainText(held.content), deleted: !!held.deletedAt };
+  return { senderId: replyTo.senderId, text: plainText(replyTo.excerpt), deleted: replyTo.deleted };
 }
 
 interface ReplyQuoteProps {
@@ -75,7 +80,7 @@ export function ReplyBar({ me, message, people, onCancel }: ReplyBarProps) {
       <div className="min-w-0 flex-1 text-[0.8rem]">
         <span className="block text-xs font-semibold">Replying to {who}</span>
         <span className="block truncate text-muted-foreground">
-          {message.deletedAt ? <em>Message deleted</em> : message.content || "Attachment"}
+          {message.deletedAt ? <em>Message deleted</em> : previewText(message) || "Attachment"}
         </span>
       </div>
       <Button variant="ghost" size="icon" className="size-8" aria-label="Cancel reply" data-testid="reply-cancel" onClick={onCancel}>

@@ -4,9 +4,10 @@ import { checkChromium, launchUser, loginViaMailbox, startStack, type BrowserUse
 
 /**
  * The usual cast of a browser test file: the stack and two Chromium users (Alice and Bob),
- * started before the file's tests and stopped after them. Call inside `describe`.
+ * started before the file's tests and stopped after them. Call inside `describe`; `env` goes to
+ * both servers (e.g. a smaller ATTACHMENT_MAX_BYTES).
  */
-export function useTwoUsers() {
+export function useTwoUsers(options: { env?: Record<string, string> } = {}) {
   let stack: Stack | undefined;
   let alice: BrowserUser | undefined;
   let bob: BrowserUser | undefined;
@@ -15,7 +16,7 @@ export function useTwoUsers() {
     const chromium = checkChromium();
     if (!chromium.available) throw new Error(`${chromium.message} Browser tests must run when CI=true.`);
     // Generous: on a busy machine the embedded database alone may take most of a minute to create.
-    stack = await startStack({ startTimeoutMs: 180_000 });
+    stack = await startStack({ startTimeoutMs: 180_000, env: options.env });
     [alice, bob] = await Promise.all([launchUser("alice"), launchUser("bob")]);
   }, 240_000);
 

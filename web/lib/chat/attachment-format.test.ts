@@ -44,4 +44,8 @@ describe("preview text", () => {
     expect(previewText({ content: "", attachments: [image, image] })).toBe("📷 2 photos");
     expect(previewText({ content: "", attachments: [image, file] })).toBe("📎 2 files");
   });
+
+  it("when a message's text has Markdown, then the preview is its plain text on one line", () => {
+    expect(previewText({ content: "> **Done**, see `main`\n\nthanks", attachments: [image] })).toBe("Done, see main thanks");
+  });
 });

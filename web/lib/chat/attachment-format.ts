@@ -1,4 +1,5 @@
 import type { ChatMessage } from "@/lib/types";
+import { plainText } from "./message-format";
 
 /** A file size as people read it: "512 B", "14 KB", "3.4 MB". */
 export function formatBytes(bytes: number): string {
@@ -35,9 +36,12 @@ export function typeLabel(contentType: string, name: string): string {
   return subtype.length > 0 && subtype.length <= 8 ? subtype.toUpperCase() : (extension?.toUpperCase() ?? contentType);
 }
 
-/** A message's text for one-line previews (the conversation list): its files stand in when it has no text. */
+/**
+ * A message as one plain line, for previews (the conversation list, notifications, the reply
+ * bar): its text without the Markdown; its files stand in when it has no text.
+ */
 export function previewText(message: Pick<ChatMessage, "content" | "attachments">): string {
-  if (message.content || !message.attachments?.length) return message.content;
+  if (message.content || !message.attachments?.length) return plainText(message.content);
   const [first] = message.attachments;
   const images = message.attachments.filter((attachment) => attachment.kind === "image").length;
   if (message.attachments.length === 1) return images === 1 ? "📷 Photo" : `📎 ${first!.name}`;

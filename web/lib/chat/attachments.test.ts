@@ -96,6 +96,35 @@ describe("attachments", () => {
     expect(backend.callsOf("createAttachment")).toHaveLength(10);
   });
 
+  it("when the server's limit is below the default, then a file over it is turned away at once and never uploaded", async () => {
+    const { client, backend } = await openWithPeer({ attachmentMaxBytes: 100 * 1024 });
+    const result = client.attachFiles([buildFile("scan.pdf", 100 * 1024 + 1, "application/pdf"), buildFile("ok.png", 100 * 1024)]);
+    expect(result.rejected).toEqual([{ name: "scan.pdf", reason: "larger than 100 KB" }]);
+    await settle();
+    expect(backend.callsOf("createAttachment")).toMatchObject([{ name: "ok.png" }]);
+  });
+
+  it("when the server's limit is above the default, then a file between the two uploads", async () => {
+    const { client, backend } = await openWithPeer({ attachmentMaxBytes: 50 * 1024 * 1024 });
+    expect(client.attachFiles([buildFile("video.mp4", 30 * 1024 * 1024, "video/mp4")])).toEqual({ rejected: [] });
+    await settle();
+    expect(backend.callsOf("createAttachment")).toMatchObject([{ name: "video.mp4", size: 30 * 1024 * 1024 }]);
+  });
+
+  it("when a failed upload is retried with a file over the server's limit, then it fails at once without a request", async () => {
+    const { client, backend, uploads } = await openWithPeer({ attachmentMaxBytes: 2000 });
+    client.attachFiles([buildFile("photo.png", 1000)]);
+    await settle();
+    uploads.last().fail(new Error("network down"));
+    await settle();
+    const [failed] = client.getState().uploads;
+    expect(failed).toMatchObject({ status: "failed" });
+    client.retryUpload(failed!.id, buildFile("photo.png", 2001));
+    await settle();
+    expect(client.getState().uploads).toMatchObject([{ status: "failed", error: { code: "attachment_too_large" } }]);
+    expect(backend.callsOf("createAttachment")).toHaveLength(1);
+  });
+
   it("when an upload fails, then the server's code is kept, the message waits, and a retry uploads it again and sends", async () => {
     const { client, backend, uploads } = await openWithPeer();
     client.attachFiles([buildFile("photo.png")]);

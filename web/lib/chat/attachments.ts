@@ -1,5 +1,6 @@
 import type { UploadDestination, UploadReadiness } from "@/lib/client/uploads";
 import { ATTACHMENT_MAX_BYTES_DEFAULT, ATTACHMENTS_PER_MESSAGE_MAX } from "@/lib/limits";
+import { formatBytes } from "./attachment-format";
 import { stagedUploads, targetKey, targetOf, type ConversationView } from "./chat-state";
 import type { ChatCore } from "./core";
 
@@ -8,16 +9,17 @@ export interface AttachResult {
   rejected: { name: string; reason: string }[];
 }
 
-const megabytes = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MB`;
-
 /**
  * Files in messages: the composer's uploads, which go with the next message; the outbox sends
  * that message once they are all done (`readiness`). Uploads of messages no longer waiting
  * (sent, discarded) are forgotten.
  */
-export function createAttachments(core: ChatCore, maxBytes = ATTACHMENT_MAX_BYTES_DEFAULT) {
+export function createAttachments(core: ChatCore) {
+  // One limit for both checks: here (the reason shown at once) and in the uploads (a retry's new file).
+  const maxBytes = core.deps.attachmentMaxBytes ?? ATTACHMENT_MAX_BYTES_DEFAULT;
   const uploads =
     core.deps.uploads?.({
+      maxBytes,
       onSettled: () => void core.outbox()?.flush(),
       onUnauthorized: () => core.endSession(),
     }) ?? null;
@@ -43,7 +45,7 @@ export function createAttachments(core: ChatCore, maxBytes = ATTACHMENT_MAX_BYTE
       let room = ATTACHMENTS_PER_MESSAGE_MAX - stagedUploads(core.getState(), view).length;
       const rejected: AttachResult["rejected"] = [];
       for (const file of files) {
-        if (file.size > maxBytes) rejected.push({ name: file.name, reason: `larger than ${megabytes(maxBytes)}` });
+        if (file.size > maxBytes) rejected.push({ name: file.name, reason: `larger than ${formatBytes(maxBytes)}` });
         else if (file.size === 0) rejected.push({ name: file.name, reason: "empty" });
         else if (room <= 0) rejected.push({ name: file.name, reason: `a message carries at most ${ATTACHMENTS_PER_MESSAGE_MAX} files` });
         else {

@@ -36,11 +36,20 @@ const browserPage: ChatPage = {
   notifications: { support: notificationSupport, request: requestNotifications, show: showNotification },
 };
 
+/** What the page's server component reads from the server's env for the client (`getClientConfig`). */
+export interface ClientConfig {
+  /** Public URL of the Socket.IO server. */
+  socketUrl: string;
+  /** ATTACHMENT_MAX_BYTES. */
+  attachmentMaxBytes: number;
+}
+
 /** The chat client of the signed-in user in this tab. */
-export function createBrowserChatClient(user: AuthUser, socketUrl: string): ChatClient {
+export function createBrowserChatClient(user: AuthUser, { socketUrl, attachmentMaxBytes }: ClientConfig): ChatClient {
   const session = webStorage(() => window.sessionStorage);
   return createChatClient({
     user,
+    attachmentMaxBytes,
     api: browserApi,
     socket(handlers) {
       const tokens = createTokenSource();

@@ -20,6 +20,12 @@ describe("notifications", () => {
     ]);
   });
 
+  it("when the message has Markdown, then the notification shows its plain text", async () => {
+    const { backend, socket, page } = await listed({ visible: false });
+    socket.deliver(backend.store(PEER.id, ME.id, "**Lunch?** at `12:30`\n> the usual place"));
+    expect(page.shown.map(({ body }) => body)).toEqual(["Lunch? at 12:30 the usual place"]);
+  });
+
   it("when the page is visible, or the message is mine, then nothing shows", async () => {
     const { backend, socket, page } = await listed();
     socket.deliver(backend.store(PEER.id, ME.id, "visible"));

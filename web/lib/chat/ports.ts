@@ -20,8 +20,8 @@ export type ConnectSocket = (handlers: ChatConnectionHandlers) => ChatConnection
 /** Creates the durable outbox, wired to the core's callbacks (e.g. `createBrowserOutbox`). */
 export type CreateOutbox = (events: Pick<OutboxOptions, "onSent" | "onUnauthorized" | "uploadsOf">) => Outbox;
 
-/** Creates this tab's uploads, wired to the core's callbacks (e.g. `createUploads` over XMLHttpRequest). No side effects. */
-export type CreateUploads = (events: Pick<UploadsOptions, "onSettled" | "onUnauthorized">) => Uploads;
+/** Creates this tab's uploads, wired to the core's callbacks and limit (e.g. `createUploads` over XMLHttpRequest). No side effects. */
+export type CreateUploads = (events: Pick<UploadsOptions, "maxBytes" | "onSettled" | "onUnauthorized">) => Uploads;
 
 /** The slice of Web Storage the core uses. Implementations may throw (storage blocked): callers catch. */
 export interface KeyValueStorage {
@@ -64,6 +64,11 @@ export interface ChatClientDeps {
   outbox: CreateOutbox;
   /** Attachments; without it the client sends text only. */
   uploads?: CreateUploads;
+  /**
+   * The server's ATTACHMENT_MAX_BYTES (the page gets it from the env module): larger files are
+   * turned away before any upload. Default ATTACHMENT_MAX_BYTES_DEFAULT, the server's default.
+   */
+  attachmentMaxBytes?: number;
   storage: ChatStorage;
   clock: Clock;
   page: ChatPage;

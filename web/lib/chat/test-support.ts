@@ -610,6 +610,7 @@ export function buildClient(
     outboxStorage?: OutboxStorage;
     autoFinishUploads?: boolean;
     backend?: ReturnType<typeof createFakeBackend>;
+    attachmentMaxBytes?: number;
   } = {},
 ) {
   const backend = options.backend ?? createFakeBackend();
@@ -633,6 +634,7 @@ export function buildClient(
         ...events,
       }),
     uploads: (events) => createUploads({ userId: ME.id, storage: session, api: backend.api, transport: uploads.transport, ...events }),
+    attachmentMaxBytes: options.attachmentMaxBytes,
     storage: { session, local },
     clock,
     page: page.port,

@@ -12,6 +12,7 @@ function buildUploads() {
     storage: createMemoryKeyValue(),
     api: backend.api,
     transport: fake.transport,
+    maxBytes: 25 * 1024 * 1024,
     onSettled: () => void (events.settled += 1),
     onUnauthorized: () => void (events.unauthorized += 1),
   });

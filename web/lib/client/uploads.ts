@@ -1,4 +1,3 @@
-import { ATTACHMENT_MAX_BYTES_DEFAULT } from "@/lib/limits";
 import type { Attachment } from "@/lib/types";
 import { ApiError, type ChatApi, type UploadDestination } from "./api";
 import { createClientId } from "./client-id";
@@ -46,8 +45,8 @@ export interface UploadsOptions {
   storage: Pick<Storage, "getItem" | "setItem">;
   api: Pick<ChatApi, "createAttachment" | "completeAttachment">;
   transport: UploadTransport;
-  /** ATTACHMENT_MAX_BYTES: checked here too so an oversize file fails at once (the server enforces). */
-  maxBytes?: number;
+  /** The server's ATTACHMENT_MAX_BYTES: checked here too so an oversize file fails at once (the server enforces). */
+  maxBytes: number;
   /** An upload finished, failed or was cancelled: a message waiting for it may go now. */
   onSettled?(): void;
   onUnauthorized?(): void;
@@ -78,8 +77,6 @@ export interface Uploads {
 export function uploadsKey(userId: string): string {
   return `chat:uploads:v1:${userId}`;
 }
-
-const sizeLabel = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MB`;
 
 /** What the UI says for a failed upload's server code. */
 export function describeUploadError(error: { code: string; message: string }): string {
@@ -118,8 +115,7 @@ function parseItems(raw: string | null): UploadItem[] {
  * so a reload shows what was going on; the bytes live in memory only.
  */
 export function createUploads(options: UploadsOptions): Uploads {
-  const { storage, api, transport, onSettled, onUnauthorized } = options;
-  const maxBytes = options.maxBytes ?? ATTACHMENT_MAX_BYTES_DEFAULT;
+  const { storage, api, transport, maxBytes, onSettled, onUnauthorized } = options;
   const key = uploadsKey(options.userId);
   const files = new Map<string, File>();
   const running = new Map<string, AbortController>();
@@ -219,7 +215,7 @@ export function createUploads(options: UploadsOptions): Uploads {
     if (item.size > maxBytes) {
       patch(id, {
         status: "failed",
-        error: { code: "attachment_too_large", message: `Files can be at most ${sizeLabel(maxBytes)}.` },
+        error: { code: "attachment_too_large", message: `A file may be at most ${maxBytes} bytes.` },
       });
       return;
     }

@@ -21,5 +21,5 @@ export default async function ChatPage({ params }: { params: Promise<{ peer?: st
     const next = peer?.length ? `/chat/${peer.map(encodeURIComponent).join("/")}` : null;
     redirect(next ? `/login?next=${encodeURIComponent(next)}` : "/login");
   }
-  return <ChatApp user={user} socketUrl={getClientConfig().socketUrl} />;
+  return <ChatApp user={user} config={getClientConfig()} />;
 }

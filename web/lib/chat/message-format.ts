@@ -106,6 +106,40 @@ export function formatMessage(content: string): FormatNode[] {
   return blocks(tokens, 0);
 }
 
+function flatten(nodes: FormatNode[]): string {
+  // Blocks and line breaks become spaces; the caller collapses runs of them.
+  return nodes
+    .map((node) => {
+      switch (node.type) {
+        case "br":
+          return " ";
+        case "text":
+        case "code":
+        case "codeBlock":
+        case "link":
+          return node.text;
+        case "paragraph":
+        case "quote":
+          return ` ${flatten(node.children)} `;
+        default:
+          return flatten(node.children);
+      }
+    })
+    .join("");
+}
+
+/**
+ * A message's text as one plain line, for previews (reply quotes, the conversation list,
+ * notifications, labels): what the bubble shows with its formatting dropped (bold's text, a
+ * code span's code, a link's text, quotes flattened), whitespace collapsed. What the bubble shows
+ * as typed ([text](url) links, lists, headings) stays as typed here too.
+ */
+export function plainText(content: string): string {
+  const flat = flatten(formatMessage(content)).replace(/\s+/g, " ").trim();
+  // Nothing left (an empty code block): the text as typed beats an empty preview.
+  return flat || content.replace(/\s+/g, " ").trim();
+}
+
 export interface HighlightSegment {
   text: string;
   match: boolean;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatMessage, MAX_FORMAT_DEPTH, safeHref, splitHighlight, type FormatNode } from "./message-format";
+import { formatMessage, MAX_FORMAT_DEPTH, plainText, safeHref, splitHighlight, type FormatNode } from "./message-format";
 
 const paragraph = (...children: FormatNode[]): FormatNode => ({ type: "paragraph", children });
 const text = (value: string): FormatNode => ({ type: "text", text: value });
@@ -104,6 +104,40 @@ describe("formatMessage", () => {
 
   it("when entities are typed, then they are shown as typed, not decoded", () => {
     expect(visibleText(formatMessage("a &amp; b &lt;b&gt;"))).toBe("a &amp; b &lt;b&gt;");
+  });
+});
+
+describe("plainText", () => {
+  it("when a message has bold, italic, strikethrough and code, then the preview is their text without the markers", () => {
+    expect(plainText("**bold** _it_ ~~gone~~ `x < y`")).toBe("bold it gone x < y");
+  });
+
+  it("when a message has quotes, code blocks and line breaks, then it is one line, whitespace collapsed", () => {
+    expect(plainText("> quoted **bit**\n> more\n\n```ts\nconst a = 1;\n\nconst b = 2;\n```\nline one\n   line two  ")).toBe(
+      "quoted bit more const a = 1; const b = 2; line one line two",
+    );
+  });
+
+  it("when a message has a bare link, then the preview shows its text", () => {
+    expect(plainText("see **<https://example.com/a>** or ann@example.com")).toBe("see https://example.com/a or ann@example.com");
+  });
+
+  it("when the bubble shows something as typed ([text](url), lists, headings, HTML, entities), then so does the preview", () => {
+    // A [text](url) link is not a link in the bubble (it would hide where it goes): the preview must not hide it either.
+    expect(plainText("[x](https://evil.example) <b>hi</b> &amp;")).toBe("[x](https://evil.example) <b>hi</b> &amp;");
+    expect(plainText("# Plan\n\n- one\n- **two**")).toBe("# Plan - one - **two**");
+  });
+
+  it("when markers are escaped or unbalanced (a cut excerpt), then they stay as the bubble shows them", () => {
+    expect(plainText("\\*not bold\\* and **cut")).toBe("*not bold* and **cut");
+  });
+
+  it("when the formatting leaves nothing (an empty code block), then the text as typed is shown rather than nothing", () => {
+    expect(plainText("```\n```")).toBe("``` ```");
+  });
+
+  it("when nesting overflows the parser, then the preview is the text, not a crash", () => {
+    expect(plainText(">".repeat(3000) + " deep")).toContain("deep");
   });
 });
 
