@@ -3,6 +3,7 @@ import path from "node:path";
 import fs from "node:fs";
 import { z } from "zod";
 import { loadDevSecrets, type DevSecrets } from "socket-server/dev-secrets";
+import { ATTACHMENT_MAX_BYTES_DEFAULT } from "@/lib/limits";
 import type { RateLimitRules } from "@/server/rate-limit";
 
 /**
@@ -73,7 +74,7 @@ const schema = z.object({
     .int()
     .min(1)
     .max(5 * 1024 ** 3)
-    .default(25 * 1024 ** 2),
+    .default(ATTACHMENT_MAX_BYTES_DEFAULT),
   ATTACHMENT_QUOTA_BYTES: z.coerce
     .number()
     .int()
