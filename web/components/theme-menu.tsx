@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import { applyTheme, readTheme, type Theme } from "@/lib/theme";
 import {
   DropdownMenu,
@@ -11,6 +11,7 @@ import {
   DropdownMenuTrigger,
 } from "@/components/ui/dropdown-menu";
 import { MonitorIcon, MoonIcon, SunIcon } from "@/components/ui/icons";
+import { useFirstOpenFocus, type MenuOnDemandProps } from "@/components/ui/on-demand";
 import { ThemeButton } from "./theme-button";
 
 const CHOICES: { value: Theme; label: string; Icon: typeof SunIcon }[] = [
@@ -19,28 +20,20 @@ const CHOICES: { value: Theme; label: string; Icon: typeof SunIcon }[] = [
   { value: "system", label: "System", Icon: MonitorIcon },
 ];
 
-export interface ThemeMenuProps {
-  /** Open the menu once mounted (it was clicked before this module had loaded). */
-  defaultOpen?: boolean;
-  /** Take the focus once mounted (the placeholder button had it). */
-  focusOnMount?: boolean;
-}
-
-/** Light, dark, or the system's setting: a menu on the app bar's theme button. Loaded on demand (see ThemeToggle). */
-export default function ThemeMenu({ defaultOpen = false, focusOnMount = false }: ThemeMenuProps) {
+/**
+ * Light, dark, or the system's setting: a menu on the app bar's theme button. Loaded on demand
+ * and mounted open (see ThemeToggle).
+ */
+export default function ThemeMenu(props: MenuOnDemandProps) {
   const [theme, setTheme] = useState<Theme>(readTheme);
-  const triggerRef = useRef<HTMLButtonElement>(null);
-
-  useEffect(() => {
-    if (focusOnMount && !defaultOpen) triggerRef.current?.focus();
-  }, [focusOnMount, defaultOpen]);
+  const onOpenAutoFocus = useFirstOpenFocus(props);
 
   return (
-    <DropdownMenu defaultOpen={defaultOpen}>
+    <DropdownMenu defaultOpen>
       <DropdownMenuTrigger asChild>
-        <ThemeButton ref={triggerRef} />
+        <ThemeButton />
       </DropdownMenuTrigger>
-      <DropdownMenuContent align="end" data-testid="theme-menu">
+      <DropdownMenuContent align="end" data-testid="theme-menu" onOpenAutoFocus={onOpenAutoFocus}>
         <DropdownMenuLabel>Theme</DropdownMenuLabel>
         <DropdownMenuRadioGroup
           value={theme}

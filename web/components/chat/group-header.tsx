@@ -1,8 +1,9 @@
-import { lazy, Suspense, useRef, useState } from "react";
+import { lazy, Suspense } from "react";
 import type { ChatClient } from "@/lib/chat/client";
 import type { ConversationMember, ConversationSummary } from "@/lib/chat/chat-state";
 import { Button } from "@/components/ui/button";
 import { PeopleIcon } from "@/components/ui/icons";
+import { useDialogOnDemand } from "@/components/ui/on-demand";
 import { AvatarStack, GroupAvatar } from "./group-avatar";
 
 // Not needed for the first paint: fetched when the user points at the button, or opens it.
@@ -23,9 +24,7 @@ interface GroupHeaderProps {
 
 /** The open group's header: its picture, name, member count and faces, and the members dialog. */
 export function GroupHeader({ me, conversationId, name, role, members, summary, chat }: GroupHeaderProps) {
-  const [open, setOpen] = useState(false);
-  const [used, setUsed] = useState(false);
-  const buttonRef = useRef<HTMLButtonElement>(null);
+  const dialog = useDialogOnDemand(loadDialog);
   const people = members?.map((member) => member.user) ?? summary?.preview ?? [];
   const count = members?.length ?? summary?.count ?? people.length;
 
@@ -41,32 +40,20 @@ export function GroupHeader({ me, conversationId, name, role, members, summary, 
           <AvatarStack members={people} />
         </p>
       </div>
-      <Button
-        ref={buttonRef}
-        className="flex-none"
-        data-testid="members-button"
-        aria-haspopup="dialog"
-        aria-expanded={open}
-        onPointerEnter={() => void loadDialog()}
-        onFocus={() => void loadDialog()}
-        onClick={() => {
-          setUsed(true);
-          setOpen(true);
-        }}
-      >
+      <Button className="flex-none" data-testid="members-button" {...dialog.triggerProps}>
         <PeopleIcon />
         <span className="phone:sr-only">Members</span>
       </Button>
-      {used ? (
+      {dialog.used ? (
         <Suspense fallback={null}>
           <GroupMembersDialog
             me={me}
             name={name}
             role={role}
             members={members}
-            open={open}
-            setOpen={setOpen}
-            returnFocusTo={buttonRef}
+            open={dialog.open}
+            setOpen={dialog.setOpen}
+            returnFocusTo={dialog.triggerRef}
             onRename={(next) => chat.renameGroup(conversationId, next)}
             onAdd={(userIds) => chat.addMembers(conversationId, userIds)}
             onRemove={(userId) => chat.removeMember(conversationId, userId)}

@@ -1,6 +1,7 @@
-import { lazy, Suspense, useRef, useState } from "react";
+import { lazy, Suspense } from "react";
 import { Button } from "@/components/ui/button";
 import { PlusIcon } from "@/components/ui/icons";
+import { useDialogOnDemand } from "@/components/ui/on-demand";
 import type { NewGroupDialogProps } from "./new-group-dialog";
 
 // Not needed for the first paint: fetched when the user points at the button, or opens it.
@@ -12,31 +13,17 @@ const NewGroupDialog = lazy(loadDialog);
  * the tab order too: from the search box, Tab reaches the conversations first.
  */
 export function NewGroupButton({ me, onCreate }: Pick<NewGroupDialogProps, "me" | "onCreate">) {
-  const [open, setOpen] = useState(false);
-  const [used, setUsed] = useState(false);
-  const buttonRef = useRef<HTMLButtonElement>(null);
+  const dialog = useDialogOnDemand(loadDialog);
 
   return (
     <div className="mt-auto flex-none border-t border-border p-3">
-      <Button
-        ref={buttonRef}
-        size="block"
-        data-testid="new-group"
-        aria-haspopup="dialog"
-        aria-expanded={open}
-        onPointerEnter={() => void loadDialog()}
-        onFocus={() => void loadDialog()}
-        onClick={() => {
-          setUsed(true);
-          setOpen(true);
-        }}
-      >
+      <Button size="block" data-testid="new-group" {...dialog.triggerProps}>
         <PlusIcon />
         New group
       </Button>
-      {used ? (
+      {dialog.used ? (
         <Suspense fallback={null}>
-          <NewGroupDialog me={me} open={open} setOpen={setOpen} returnFocusTo={buttonRef} onCreate={onCreate} />
+          <NewGroupDialog me={me} open={dialog.open} setOpen={dialog.setOpen} returnFocusTo={dialog.triggerRef} onCreate={onCreate} />
         </Suspense>
       ) : null}
     </div>

@@ -1,6 +1,7 @@
-import { lazy, Suspense, useRef, useState } from "react";
+import { lazy, Suspense } from "react";
 import type { NotificationSupport } from "@/lib/client/notifications";
 import type { UserProfile } from "@/lib/types";
+import { useDialogOnDemand } from "@/components/ui/on-demand";
 import { UserAvatar } from "./avatar";
 import { displayName } from "./format";
 
@@ -19,25 +20,15 @@ const ProfileDialog = lazy(loadDialog);
 /** The signed-in user's button in the app bar, and the profile dialog it opens. */
 export function ProfileMenu(props: ProfileMenuProps) {
   const { profile } = props;
-  const [open, setOpen] = useState(false);
-  const [used, setUsed] = useState(false);
-  const buttonRef = useRef<HTMLButtonElement>(null);
+  const dialog = useDialogOnDemand(loadDialog);
 
   return (
     <>
       <button
-        ref={buttonRef}
         type="button"
         className="flex min-w-0 items-center gap-[0.6rem] rounded-full border border-transparent py-1 pr-3 pl-1 text-left hover:border-border hover:bg-hover phone:p-[0.2rem]"
         data-testid="profile-button"
-        aria-haspopup="dialog"
-        aria-expanded={open}
-        onPointerEnter={() => void loadDialog()}
-        onFocus={() => void loadDialog()}
-        onClick={() => {
-          setUsed(true);
-          setOpen(true);
-        }}
+        {...dialog.triggerProps}
       >
         <UserAvatar user={profile} size="sm" />
         <span className="flex min-w-0 flex-col phone:hidden">
@@ -50,9 +41,9 @@ export function ProfileMenu(props: ProfileMenuProps) {
         </span>
         <span className="sr-only">Profile and settings</span>
       </button>
-      {used ? (
+      {dialog.used ? (
         <Suspense fallback={null}>
-          <ProfileDialog {...props} open={open} setOpen={setOpen} returnFocusTo={buttonRef} />
+          <ProfileDialog {...props} open={dialog.open} setOpen={dialog.setOpen} returnFocusTo={dialog.triggerRef} />
         </Suspense>
       ) : null}
     </>
