@@ -1,8 +1,14 @@
+import { lazy, Suspense } from "react";
 import type { Attachment } from "@/lib/types";
 import { attachmentUrl, fitWithin, formatBytes, typeLabel } from "@/lib/chat/attachment-format";
-import { Dialog, DialogContent, DialogDescription, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { DownloadIcon, FileIcon } from "@/components/ui/icons";
+import { useDialogOnDemand } from "@/components/ui/on-demand";
 import { cn } from "@/lib/utils";
+
+// The full-size viewer (Radix's dialog) is not needed for the first paint: fetched when the user
+// points at or focuses an image, mounted when one is opened.
+const loadViewer = () => import("./image-viewer");
+const ImageViewer = lazy(loadViewer);
 
 // Largest side of an image in the list (its preview is made at least this large by the server).
 const PREVIEW_MAX_PX = 320;
@@ -27,14 +33,17 @@ export function MessageAttachments({ attachments, mine }: { attachments: Attachm
 
 function ImageAttachment({ attachment }: { attachment: Attachment & { width: number; height: number } }) {
   const shown = fitWithin(attachment.width, attachment.height, PREVIEW_MAX_PX);
+  const viewer = useDialogOnDemand(loadViewer);
   return (
-    <Dialog>
-      <DialogTrigger
+    <>
+      <button
+        type="button"
         className="block max-w-full overflow-hidden rounded-xl border border-border bg-muted focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-ring"
         // The box has the image's final size (and ratio, when the column is narrower) before it loads.
         style={{ width: shown.width, aspectRatio: `${attachment.width} / ${attachment.height}` }}
         data-testid="attachment-image"
         data-attachment-id={attachment.id}
+        {...viewer.triggerProps}
       >
         {/* eslint-disable-next-line @next/next/no-img-element -- an authorised route's bytes; next/image would proxy and cache them */}
         <img
@@ -46,31 +55,13 @@ function ImageAttachment({ attachment }: { attachment: Attachment & { width: num
           decoding="async"
           className="block h-full w-full object-cover"
         />
-      </DialogTrigger>
-      <DialogContent className="w-auto max-w-[calc(100vw-2rem)] p-3 pt-14" data-testid="attachment-viewer">
-        <DialogTitle className="absolute top-4 left-5 max-w-[calc(100%-8rem)] truncate text-base">{attachment.name}</DialogTitle>
-        <DialogDescription className="sr-only">
-          {attachment.width} × {attachment.height} pixels, {formatBytes(attachment.size)}
-        </DialogDescription>
-        {/* eslint-disable-next-line @next/next/no-img-element -- see above */}
-        <img
-          src={attachmentUrl(attachment.id)}
-          alt={attachment.name}
-          width={attachment.width}
-          height={attachment.height}
-          className="block h-auto max-h-[calc(100dvh-7rem)] w-auto max-w-full rounded-lg object-contain"
-          data-testid="attachment-full"
-        />
-        <a
-          href={attachmentUrl(attachment.id, "download")}
-          download={attachment.name}
-          className="absolute top-4 right-14 inline-grid size-9 place-items-center rounded-full text-muted-foreground hover:bg-hover hover:text-foreground"
-          aria-label={`Download ${attachment.name}`}
-        >
-          <DownloadIcon />
-        </a>
-      </DialogContent>
-    </Dialog>
+      </button>
+      {viewer.used ? (
+        <Suspense fallback={null}>
+          <ImageViewer attachment={attachment} open={viewer.open} setOpen={viewer.setOpen} returnFocusTo={viewer.triggerRef} />
+        </Suspense>
+      ) : null}
+    </>
   );
 }
 
