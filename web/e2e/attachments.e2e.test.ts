@@ -87,10 +87,16 @@ describe.skipIf(!chromium.available && !required)("attachments in the browser", 
     // A message with only a picture reads as one in the list.
     await b.getByTestId("conversation-item").filter({ hasText: "📷 Photo" }).waitFor();
 
-    // From the keyboard: Enter opens it full size in a dialog; Escape closes it and gives the focus back.
+    // A click opens it full size in a dialog (loaded on first use); Escape closes it.
+    const viewer = b.getByTestId("attachment-viewer");
+    await preview.click();
+    await viewer.getByTestId("attachment-full").waitFor();
+    await b.keyboard.press("Escape");
+    await viewer.waitFor({ state: "hidden" });
+
+    // From the keyboard: Enter opens it again; Escape closes it and gives the focus back.
     await preview.focus();
     await b.keyboard.press("Enter");
-    const viewer = b.getByTestId("attachment-viewer");
     await viewer.waitFor();
     await expect.poll(() => naturalWidth(b, '[data-testid="attachment-full"]')).toBe(1200);
     expect(await viewer.getByRole("heading").innerText()).toBe("image.png");

@@ -24,13 +24,19 @@ async function send(page: Page, text: string) {
   await message(page, text).and(page.locator('[data-status="sent"]')).waitFor();
 }
 
-/** Opens a message's "⋯" menu from the keyboard: Tab reaches the button (shown on focus), Enter opens it. */
+const focusedTestId = (page: Page) => page.evaluate(() => document.activeElement?.getAttribute("data-testid"));
+
+/**
+ * Opens a message's "⋯" menu from the keyboard: the button is shown on focus, Enter opens the menu
+ * with its first item focused (also the first time, when the menu's module loads on demand).
+ */
 async function openActions(page: Page, text: string) {
   const trigger = message(page, text).getByTestId("message-actions");
   await trigger.focus();
   await expect.poll(() => trigger.evaluate((element) => getComputedStyle(element).opacity)).toBe("1");
   await page.keyboard.press("Enter");
   await page.getByRole("menu").waitFor();
+  await expect.poll(() => focusedTestId(page)).toBe("action-reply");
 }
 
 const reaction = (page: Page, text: string, emoji: string) =>
@@ -74,12 +80,25 @@ describe.skipIf(!chromium.available && !required)("editing, deleting, reacting a
     // Survives only if neither page reloads from here on: everything below arrives live.
     for (const page of [a, b]) await page.evaluate(() => Object.assign(window, { __e2eNoReload: true }));
 
+    // From the keyboard: Tab goes from one message's "⋯" button to the next; Enter opens the menu
+    // with "Reply" focused; Escape closes it and gives the focus back to the button.
+    const caffeActions = message(a, "Meet at the caffe").getByTestId("message-actions");
+    await message(a, "Lunch at noon?").getByTestId("message-actions").focus();
+    await a.keyboard.press("Tab");
+    expect(await caffeActions.evaluate((element) => element === document.activeElement)).toBe(true);
+    await a.keyboard.press("Enter");
+    await a.getByRole("menu").waitFor();
+    await expect.poll(() => focusedTestId(a)).toBe("action-reply");
+    await a.keyboard.press("Escape");
+    await a.getByRole("menu").waitFor({ state: "hidden" });
+    expect(await caffeActions.evaluate((element) => element === document.activeElement)).toBe(true);
+
     // Ann fixes her typo in place, from the keyboard; Bob sees the new text marked "edited".
     await openActions(a, "Meet at the caffe");
     expect(await a.getByRole("menuitem").allInnerTexts()).toEqual(["Reply", "React", "Edit", "Delete"]);
     await a.getByRole("menuitem", { name: "Edit" }).press("Enter");
     const editor = a.getByTestId("edit-input");
-    expect(await a.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe("edit-input");
+    expect(await focusedTestId(a)).toBe("edit-input");
     await editor.fill("Meet at the café");
     await editor.press("Enter");
     await message(a, "Meet at the café").getByTestId("edited").waitFor();
@@ -89,8 +108,12 @@ describe.skipIf(!chromium.available && !required)("editing, deleting, reacting a
     expect(await edited.getByTestId("edited").getAttribute("title")).toMatch(/^Edited /);
     expect(await message(b, "caffe").count()).toBe(0);
 
-    // Bob's menu on Ann's message: no Edit or Delete. He reacts 👍 through the React submenu.
-    await openActions(b, "Lunch at noon?");
+    // Bob's menu on Ann's message, opened with a click: no Edit or Delete. He reacts 👍 through the React submenu.
+    await message(b, "Lunch at noon?").getByTestId("message-actions").click();
+    await b.getByRole("menu").waitFor();
+    // As Radix's trigger does for a pointer: the menu has the focus, no item is highlighted.
+    await expect.poll(() => b.evaluate(() => document.activeElement?.getAttribute("role"))).toBe("menu");
+    expect(await b.locator('[role="menuitem"][data-highlighted]').count()).toBe(0);
     expect(await b.getByRole("menuitem").allInnerTexts()).toEqual(["Reply", "React"]);
     await b.getByRole("menuitem", { name: "React" }).press("ArrowRight");
     await b.getByRole("menuitem", { name: "React with 👍" }).press("Enter");
@@ -120,7 +143,7 @@ describe.skipIf(!chromium.available && !required)("editing, deleting, reacting a
       .filter({ hasText: `Replying to ${annName}` })
       .filter({ hasText: "Meet at the café" })
       .waitFor();
-    expect(await b.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe("composer");
+    expect(await focusedTestId(b)).toBe("composer");
     await send(b, "See you there");
     await bar.waitFor({ state: "hidden" });
     const reply = message(a, "See you there");
