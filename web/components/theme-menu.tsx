@@ -26,14 +26,14 @@ const CHOICES: { value: Theme; label: string; Icon: typeof SunIcon }[] = [
  */
 export default function ThemeMenu(props: MenuOnDemandProps) {
   const [theme, setTheme] = useState<Theme>(readTheme);
-  const onOpenAutoFocus = useFirstOpenFocus(props);
+  const onFocus = useFirstOpenFocus(props);
 
   return (
     <DropdownMenu defaultOpen>
       <DropdownMenuTrigger asChild>
         <ThemeButton />
       </DropdownMenuTrigger>
-      <DropdownMenuContent align="end" data-testid="theme-menu" onOpenAutoFocus={onOpenAutoFocus}>
+      <DropdownMenuContent align="end" data-testid="theme-menu" onFocus={onFocus}>
         <DropdownMenuLabel>Theme</DropdownMenuLabel>
         <DropdownMenuRadioGroup
           value={theme}

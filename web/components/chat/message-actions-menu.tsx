@@ -38,13 +38,13 @@ export default function MessageActionsMenu({
   onToggleReaction,
 }: MessageActionsMenuProps) {
   const [dialog, setDialog] = useState<"delete" | "emoji" | null>(null);
-  const onOpenAutoFocus = useFirstOpenFocus({ openedWithKeyboard });
+  const onFocus = useFirstOpenFocus({ openedWithKeyboard });
 
   return (
     <>
       <DropdownMenu modal={false} defaultOpen>
         <DropdownMenuTrigger asChild>{trigger}</DropdownMenuTrigger>
-        <DropdownMenuContent align={mine ? "end" : "start"} onOpenAutoFocus={onOpenAutoFocus}>
+        <DropdownMenuContent align={mine ? "end" : "start"} onFocus={onFocus}>
           <DropdownMenuItem data-testid="action-reply" onSelect={onReply}>
             Reply
           </DropdownMenuItem>

@@ -42,6 +42,8 @@ export function MessageActions({ className, ...props }: MessageActionsProps) {
   );
   const placeholder = renderButton(triggerProps);
   return (
-    <Suspense fallback={placeholder}>{opened ? <MessageActionsMenu {...props} {...opened} trigger={renderButton()} /> : placeholder}</Suspense>
+    <Suspense fallback={placeholder}>
+      {opened ? <MessageActionsMenu {...props} {...opened} trigger={renderButton()} /> : placeholder}
+    </Suspense>
   );
 }

@@ -1,4 +1,4 @@
-import { startTransition, useRef, useState, type KeyboardEvent } from "react";
+import { startTransition, useRef, useState, type FocusEvent, type KeyboardEvent } from "react";
 
 // Menus and dialogs (Radix) are not needed for the first paint. Their modules are fetched when the
 // user points at or focuses the control that opens them, and mounted when it is used.
@@ -65,17 +65,16 @@ export function useMenuOnDemand(load: Load) {
 }
 
 /**
- * The `onOpenAutoFocus` of a menu loaded on first use. Radix focuses the first item when it saw the
- * keyboard open the menu, but it was not listening yet when the plain button was pressed: on that
- * first opening this does it instead. Later openings are Radix's own.
+ * The `onFocus` of a menu loaded on first use (on its DropdownMenuContent). Radix focuses the first
+ * item when it saw the keyboard open the menu, but it was not listening yet when the plain button
+ * was pressed: on that first opening, when Radix focuses the menu itself, this moves the focus on
+ * to the first item. Later openings are Radix's own.
  */
 export function useFirstOpenFocus({ openedWithKeyboard }: MenuOnDemandProps) {
   const pending = useRef(openedWithKeyboard);
-  return (event: Event) => {
-    if (!pending.current) return;
+  return (event: FocusEvent<HTMLElement>) => {
+    if (!pending.current || event.target !== event.currentTarget) return;
     pending.current = false;
-    event.preventDefault();
-    const content = event.currentTarget as HTMLElement;
-    content.querySelector<HTMLElement>('[role^="menuitem"]:not([data-disabled])')?.focus({ preventScroll: true });
+    event.currentTarget.querySelector<HTMLElement>('[role^="menuitem"]:not([data-disabled])')?.focus({ preventScroll: true });
   };
 }
