@@ -83,13 +83,13 @@ async function seedHistory(db: SqlClient, { userA, userB, messages }: NonNullabl
   return db.transaction(async (tx) => {
     await tx.query("set local session_replication_role = replica");
     await tx.query("set local synchronous_commit = off");
-    // --source may name a commit from before the change stream (no pos columns).
-    const changeStream =
-      (
-        await tx.query(
-          `select 1 from information_schema.columns where table_schema = 'public' and table_name = 'messages' and column_name = 'pos'`,
-        )
-      ).length > 0;
+    // --source may name a commit from before groups (no members table) or the change stream (no pos).
+    const [schema] = await tx.query<{ members: boolean; changeStream: boolean }>(
+      `select to_regclass('public.conversation_members') is not null as "members",
+              exists (select 1 from information_schema.columns
+                      where table_schema = 'public' and table_name = 'messages' and column_name = 'pos') as "changeStream"`,
+    );
+    const changeStream = schema!.changeStream;
     const [conversation] = await tx.query<{ id: string }>(
       `insert into public.conversations (user_a, user_b, last_seq, ${changeStream ? "last_pos, " : ""}last_message_at)
        values (least($1::uuid, $2::uuid), greatest($1::uuid, $2::uuid), $3, ${changeStream ? "$3, " : ""}now()) returning id`,
@@ -105,8 +105,7 @@ async function seedHistory(db: SqlClient, { userA, userB, messages }: NonNullabl
       [conversation!.id, userA, userB, messages],
     );
     // Members: what the groups migration's trigger adds for a direct conversation (triggers are off here).
-    const members = (await tx.query(`select to_regclass('public.conversation_members') as t`))[0] as { t: string | null } | undefined;
-    if (members?.t) {
+    if (schema!.members) {
       await tx.query(
         `insert into public.conversation_members (conversation_id, user_id, role, joined_at) values ($1::uuid, $2::uuid, 'member', now()), ($1::uuid, $3::uuid, 'member', now())`,
         [conversation!.id, userA, userB],
