@@ -156,8 +156,11 @@ export type ChatAction =
   | { type: "message/changed"; change: Change }
   /** A page of the change stream (catch-up); `lastPos` when it reached the end. */
   | { type: "changes/loaded"; target: ConversationTarget; changes: Change[]; lastPos: number | null }
-  /** The server answered an edit, deletion or reaction of ours (asked with the cursor at `since`) with the message as it is now. */
-  | { type: "message/updated"; message: ChatMessage; since: number | null }
+  /**
+   * The server answered an edit, deletion or reaction of ours with the message as it is now: asked
+   * with the cursor at `since`, while the view held `held` (the very object) for that message.
+   */
+  | { type: "message/updated"; message: ChatMessage; since: number | null; held: ChatMessage | null }
   | { type: "reply/changed"; messageId: string | null }
   | { type: "outbox/synced"; items: OutboxItem[] }
   | { type: "uploads/synced"; items: UploadItem[] }
@@ -494,6 +497,9 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case "message/updated": {
       const { message } = action;
       const next = updateView(state, message, (view) => {
+        // Anything that replaced the held message meanwhile (a change from the stream, a page of a
+        // view opened again) may be newer than the answer; the stream brings our change in turn.
+        if ((view.messages.find((held) => held.id === message.id) ?? null) !== action.held) return view;
         if (!isNewer(view, message.id, action.since)) return view;
         const messages = putMessage(view.messages, message, view.hasOlder);
         return messages === view.messages ? view : { ...view, messages };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GAP_WAIT_MS } from "./catch-up";
-import { buildClient, ME, PEER, settle } from "./test-support";
+import { buildClient, ME, OTHER, PEER, settle } from "./test-support";
 
 type Harness = ReturnType<typeof buildClient>;
 
@@ -188,6 +188,29 @@ describe("message lifecycle: actions", () => {
     release();
     await pending;
     expect(shown(harness)?.[1]).toEqual({ content: "two, mine", edited: true, deleted: false, reactions: ["👍1"] });
+  });
+
+  it("when the conversation is left and opened again while my reaction's answer is late, then the answer does not take back the newer page", async () => {
+    const harness = await openWithPeer();
+    const { client, backend, two } = harness;
+    const add = backend.api.addReaction;
+    let release = () => {};
+    backend.api.addReaction = async (messageId, emoji) => {
+      const answer = await add(messageId, emoji);
+      await new Promise<void>((resolve) => (release = resolve));
+      return answer;
+    };
+    const pending = client.toggleReaction(two.id, "👍");
+    await settle();
+    // Away and back (the pushes missed meanwhile): the new page holds my reaction and the peer's later edit.
+    await client.openConversation(OTHER);
+    backend.edit(two.id, ME.id, "two, edited later");
+    await client.openConversation(PEER);
+    await settle();
+    expect(shown(harness)?.[1]).toEqual({ content: "two, edited later", edited: true, deleted: false, reactions: ["👍1"] });
+    release();
+    await pending;
+    expect(shown(harness)).toEqual(stored(harness));
   });
 
   it("when the server refuses an edit, then the error reaches the caller and the text stays", async () => {

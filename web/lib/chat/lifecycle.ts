@@ -17,11 +17,13 @@ export function createMessageActions(core: ChatCore): MessageActions {
   const { api, user } = core.deps;
 
   /** `failure`: what the notice says when it fails (an edit's error shows in its editor instead). */
-  async function apply(request: () => Promise<ChatMessage>, failure?: string): Promise<ChatMessage> {
-    const since = core.getState().view?.pos ?? null;
+  async function apply(messageId: string, request: () => Promise<ChatMessage>, failure?: string): Promise<ChatMessage> {
+    const view = core.getState().view;
+    const since = view?.pos ?? null;
+    const held = view?.messages.find((message) => message.id === messageId) ?? null;
     try {
       const message = await request();
-      core.dispatch({ type: "message/updated", message, since });
+      core.dispatch({ type: "message/updated", message, since, held });
       return message;
     } catch (error) {
       if (isUnauthorized(error)) core.endSession();
@@ -30,12 +32,14 @@ export function createMessageActions(core: ChatCore): MessageActions {
     }
   }
 
-  const react = (messageId: string, emoji: string) => apply(() => api.addReaction(messageId, emoji), "Could not add the reaction");
-  const unreact = (messageId: string, emoji: string) => apply(() => api.removeReaction(messageId, emoji), "Could not remove the reaction");
+  const react = (messageId: string, emoji: string) =>
+    apply(messageId, () => api.addReaction(messageId, emoji), "Could not add the reaction");
+  const unreact = (messageId: string, emoji: string) =>
+    apply(messageId, () => api.removeReaction(messageId, emoji), "Could not remove the reaction");
 
   return {
-    edit: (messageId, content) => apply(() => api.editMessage(messageId, content)),
-    delete: (messageId) => apply(() => api.deleteMessage(messageId), "Could not delete the message"),
+    edit: (messageId, content) => apply(messageId, () => api.editMessage(messageId, content)),
+    delete: (messageId) => apply(messageId, () => api.deleteMessage(messageId), "Could not delete the message"),
     react,
     unreact,
     toggleReaction(messageId, emoji) {
