@@ -636,12 +636,48 @@ export type Database = {
           type: string
         }[]
       }
+      claim_my_pushes_by_id: {
+        Args: { p_lease_seconds: number; p_push_ids: string[] }
+        Returns: {
+          attempts: number
+          created_at: string
+          expired: boolean
+          id: number
+          payload: Json
+          push_id: string
+          type: string
+        }[]
+      }
       claim_pushes: {
         Args: {
           p_lease_seconds: number
           p_limit: number
           p_max_age_seconds: number
         }
+        Returns: {
+          attempts: number
+          created_at: string
+          expired: boolean
+          id: number
+          payload: Json
+          push_id: string
+          type: string
+        }[]
+      }
+      claim_pushes_by_id: {
+        Args: { p_lease_seconds: number; p_push_ids: string[] }
+        Returns: {
+          attempts: number
+          created_at: string
+          expired: boolean
+          id: number
+          payload: Json
+          push_id: string
+          type: string
+        }[]
+      }
+      claim_pushes_by_id_internal: {
+        Args: { p_lease_seconds: number; p_push_ids: string[]; p_user: string }
         Returns: {
           attempts: number
           created_at: string

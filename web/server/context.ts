@@ -215,7 +215,7 @@ async function buildServices(): Promise<AppServices> {
   // At start: whatever a crashed or frozen process left behind leaves now.
   sweeper?.start(SWEEP_INTERVAL_MS);
   void sweeper?.kick();
-  const push = directPush ?? createOutboxPush({ kick: () => sweeper!.kick(), defer });
+  const push = directPush ?? createOutboxPush({ kick: (pushIds) => sweeper!.kick(pushIds), defer });
   const storage = createDiskStorage(path.join(env.dataDir, "attachments"));
   const attachmentSweeper = createAttachmentSweeper({
     source: createSqlAttachmentSweepSource(db),
@@ -331,7 +331,7 @@ function createSupabaseRequestPush(
     createServerClient(env.supabase!, { get: (name) => before.find((c) => c.name === name)?.value, getAll: () => before, set() {} });
   let revokedDispatcher: OutboxDispatcher | undefined;
   return createOutboxPush({
-    kick: () => (revokedDispatcher ?? dispatcher).kick(),
+    kick: (pushIds) => (revokedDispatcher ?? dispatcher).kick(pushIds),
     defer,
     async enqueueRevoked() {
       const client = signedOutClient();

@@ -226,6 +226,34 @@ describe.each(drivers)("push outbox on $name", ({ open, skip }) => {
     ]);
   });
 
+  it("when a request names the rows it wrote, then only those are claimed and sent, without the general claim", async () => {
+    const source = createSqlOutboxSource(db, { leaseSeconds: 30, maxAgeSeconds: 86_400 });
+    const general: number[] = [];
+    const d = createOutboxDispatcher({
+      source: { ...source, claim: (limit) => (general.push(limit), source.claim(limit)) },
+      sender: createPushSender({ url: receiver.url, secret: TEST_WEBHOOK_SECRET, batchMax: 100 }),
+      batchMax: 100,
+      batchWaitMs: 2,
+    });
+    const others = await send(bob, alice);
+    const mine = await send(alice, bob);
+    expect(await d.kick([`msg_${mine.id}`])).toMatchObject({ delivered: 1 });
+    expect(receiver.received.map((r) => r.id)).toEqual([`msg_${mine.id}`]);
+    expect(general).toEqual([]);
+    // Bob's row is the sweep's.
+    expect(await pending()).toBe(1);
+    expect(await d.kick()).toMatchObject({ delivered: 1 });
+    expect(receiver.received.map((r) => r.id)).toEqual([`msg_${mine.id}`, `msg_${others.id}`]);
+  });
+
+  it("when a named row has an older unsent row of its user, then the general claim sends both, in commit order", async () => {
+    const first = await send(alice, bob);
+    const second = await send(alice, bob);
+    expect(await dispatcher().kick([`msg_${second.id}`])).toMatchObject({ delivered: 2 });
+    expect(receiver.received.map((r) => r.id)).toEqual([`msg_${first.id}`, `msg_${second.id}`]);
+    expect(await pending()).toBe(0);
+  });
+
   it("when kicks arrive while a send is in flight, then they leave together in the next batch", async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));

@@ -5,7 +5,7 @@
 -- are read and set against it. IMPORTANT: FOR UPDATE SKIP LOCKED between concurrent dispatchers
 -- needs several sessions; web/test/push-outbox.test.ts proves it with real connections.
 begin;
-select plan(83);
+select plan(92);
 
 -- Supabase lets the service role use the extensions schema (pgTAP's home); the test set-up
 -- grants it to anon and authenticated only. Rolled back with the rest.
@@ -495,6 +495,67 @@ reset role;
 update public.push_outbox set locked_until = null;
 set local role service_role;
 select is((select count(*) from public.claim_pushes(100000, 30, 86400)), 1000::bigint, 'the sweep claims at most 1000 rows at once');
+reset role;
+
+-- ---------------------------------------------------------------------------------------------
+-- The request path's claim by push id: only the named rows, each only when due, and never ahead
+-- of an older unleased row of its user (the general claim then sends them in order).
+
+delete from public.push_outbox;
+insert into public.push_outbox (push_id, type, user_id, payload, next_attempt_at, locked_until) values
+  ('named_ada_1', 'message.created', '00000000-0000-4000-8000-0000000d0ada', '{}', now(), null),
+  ('named_bob_1', 'message.created', '00000000-0000-4000-8000-0000000d0b0b', '{}', now(), now() + interval '30 s'),
+  ('named_bob_2', 'message.created', '00000000-0000-4000-8000-0000000d0b0b', '{}', now(), null),
+  ('named_bob_3', 'message.created', '00000000-0000-4000-8000-0000000d0b0b', '{}', now() + interval '5 s', null),
+  ('named_ada_2', 'message.created', '00000000-0000-4000-8000-0000000d0ada', '{}', now(), null);
+set local role service_role;
+select results_eq(
+  $$ select push_id, attempts, expired from public.claim_pushes_by_id(array['named_bob_2', 'named_ada_1', 'named_bob_3', 'nothing'], 30) $$,
+  $$ values ('named_ada_1'::text, 1, false), ('named_bob_2', 1, false) $$,
+  'a claim by id hands back the named rows that are due, oldest first (an older row in flight does not hold one back)'
+);
+select is_empty(
+  $$ select * from public.claim_pushes_by_id(array['named_bob_1', 'named_bob_2', 'named_bob_3'], 30) $$,
+  'a leased row, a row in backoff and a row just claimed are left'
+);
+reset role;
+select results_eq(
+  $$ select push_id, locked_until - now() from public.push_outbox where attempts > 0 order by id $$,
+  $$ values ('named_ada_1'::text, interval '30 s'), ('named_bob_2', interval '30 s') $$,
+  'the claimed rows are leased for the seconds asked'
+);
+update public.push_outbox set locked_until = null, attempts = 0 where push_id = 'named_ada_1';
+set local role service_role;
+select is_empty(
+  $$ select * from public.claim_pushes_by_id(array['named_ada_2'], 30) $$,
+  'a named row waits behind an older unleased row of its user'
+);
+reset role;
+
+set local role authenticated;
+set local request.jwt.claims = '{"sub": "00000000-0000-4000-8000-0000000d0ada", "role": "authenticated"}';
+select results_eq(
+  $$ select push_id from public.claim_my_pushes_by_id(array['named_ada_1', 'named_bob_1'], 30) $$,
+  $$ values ('named_ada_1'::text) $$,
+  'a user''s claim by id hands her only her own rows, whatever ids she names'
+);
+select throws_ok(
+  $$ select * from public.claim_pushes_by_id(array['named_bob_1'], 30) $$, '42501', null, 'a user cannot call claim_pushes_by_id'
+);
+select throws_ok(
+  $$ select * from public.claim_pushes_by_id_internal(array['named_bob_1'], 30, null) $$, '42501', null,
+  'a user cannot call claim_pushes_by_id_internal'
+);
+set local request.jwt.claims = '{"role": "authenticated"}';
+select throws_ok(
+  $$ select * from public.claim_my_pushes_by_id(array['named_bob_1'], 30) $$, '42501', 'not signed in',
+  'claim_my_pushes_by_id without a user is 42501'
+);
+reset role;
+set local role anon;
+select throws_ok(
+  $$ select * from public.claim_my_pushes_by_id(array['named_bob_1'], 30) $$, '42501', null, 'anon cannot call claim_my_pushes_by_id'
+);
 reset role;
 
 select * from finish();

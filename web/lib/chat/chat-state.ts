@@ -417,7 +417,9 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       // A reset keeps only what is newer than the page: older held messages may sit past a gap.
       const first = action.messages[0];
       const kept = action.mode === "reset" && first ? view.messages.filter((m) => m.seq >= first.seq) : view.messages;
-      const messages = mergeMessages(kept, action.messages);
+      // A first page beats what came live meanwhile: those are creations (changes wait in `ahead`
+      // until the cursor has its place), which the page may show edited, deleted or reacted to.
+      const messages = action.mode === "initial" ? mergeMessages(action.messages, kept) : mergeMessages(kept, action.messages);
       const synced =
         action.mode === "older" ? view.synced : advanceSynced(messages, action.mode === "reset" ? null : view.synced, action.messages);
       const confirmed = new Set(action.messages.filter((m) => m.senderId === state.me).map((m) => m.clientId));
@@ -455,7 +457,10 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
         next = { ...next, outbox: next.outbox.filter((item) => item.clientId !== message.clientId) };
       }
       const view = next.view;
-      if (view && !view.removed && belongsToView(view, message, state.me)) {
+      // A creation the cursor has passed (a late or repeated push) is held as it is now, or out
+      // of the view's window: taking it in would show it as it was created.
+      const passed = view?.pos != null && message.pos !== undefined && message.pos <= view.pos;
+      if (view && !view.removed && !passed && belongsToView(view, message, state.me)) {
         const messages = mergeMessages(view.messages, [message]);
         if (messages !== view.messages || view.conversationId === null) {
           next = {

@@ -155,6 +155,52 @@ describe("message lifecycle: catch-up", () => {
   });
 });
 
+describe("message lifecycle: late pushes of a message's creation", () => {
+  it("when one comes while the conversation's first page is in flight, then the page's newer state wins", async () => {
+    const harness = buildClient();
+    const { backend, socket, client } = harness;
+    const one = backend.store(PEER.id, ME.id, "one");
+    backend.store(ME.id, PEER.id, "two");
+    backend.remove(one.id, PEER.id);
+    socket.up();
+    await settle();
+    const fetchHistory = backend.api.fetchHistory;
+    let release = () => {};
+    backend.api.fetchHistory = async (query) => {
+      const page = await fetchHistory(query);
+      await new Promise<void>((resolve) => (release = resolve));
+      return page;
+    };
+    const opening = client.openConversation(PEER);
+    await settle();
+    // Held back (a socket server restart forgot it was sent), it comes again as the page is fetched.
+    socket.deliver(one);
+    release();
+    await opening;
+    await settle();
+    expect(shown(harness)).toEqual(stored(harness));
+    expect(shown(harness)?.[0]).toMatchObject({ content: "", deleted: true });
+  });
+
+  it("when one comes for a message older than the view holds, then it stays out until its page is loaded, as it is now", async () => {
+    const harness = buildClient();
+    const { backend, socket, client } = harness;
+    const first = backend.store(PEER.id, ME.id, "first");
+    for (let index = 0; index < 60; index += 1) backend.store(index % 2 ? ME.id : PEER.id, index % 2 ? PEER.id : ME.id, `n${index}`);
+    backend.remove(first.id, PEER.id);
+    socket.up();
+    await settle();
+    await client.openConversation(PEER);
+    await settle();
+    expect(client.getState().view?.hasOlder).toBe(true);
+    const held = client.getState().view?.messages.length;
+    socket.deliver(first);
+    expect(client.getState().view?.messages.length).toBe(held);
+    while (client.getState().view?.hasOlder) await client.loadOlder();
+    expect(shown(harness)).toEqual(stored(harness));
+  });
+});
+
 describe("message lifecycle: actions", () => {
   it("when I edit, react and delete, then the API is called and the answer shows", async () => {
     const harness = await openWithPeer();

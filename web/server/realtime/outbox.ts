@@ -23,6 +23,12 @@ export interface OutboxRow {
  */
 export interface OutboxSource {
   claim(limit: number): Promise<OutboxRow[]>;
+  /**
+   * The named rows (a request's own, by push id) that are due: no scan, no expiry. A row is left
+   * when it is leased, in backoff, or behind an older unleased row of its user (the general claim
+   * sends those in order).
+   */
+  claimIds(pushIds: string[]): Promise<OutboxRow[]>;
   /** Delivered: delete. */
   complete(ids: string[]): Promise<void>;
   /** Not delivered: due again after a backoff. */
@@ -72,6 +78,10 @@ export function createSqlOutboxSource(db: SqlClient, { leaseSeconds, maxAgeSecon
       const rows = await db.query<ClaimedRow>("select * from public.claim_pushes($1, $2, $3)", [limit, leaseSeconds, maxAgeSeconds]);
       return rows.map(toRow);
     },
+    async claimIds(pushIds) {
+      const rows = await db.query<ClaimedRow>("select * from public.claim_pushes_by_id($1::text[], $2)", [pushIds, leaseSeconds]);
+      return rows.map(toRow);
+    },
     async complete(ids) {
       await db.query("select public.complete_pushes($1::bigint[])", [ids]);
     },
@@ -102,6 +112,10 @@ export function createSupabaseOutboxSource(
         p_lease_seconds: leaseSeconds,
         p_max_age_seconds: maxAgeSeconds,
       });
+      return (rows ?? []).map(toRow);
+    },
+    async claimIds(pushIds) {
+      const rows = await rpc<ClaimedRow[] | null>(`claim_${suffix}_by_id`, { p_push_ids: pushIds, p_lease_seconds: leaseSeconds });
       return (rows ?? []).map(toRow);
     },
     async complete(ids) {
@@ -295,8 +309,12 @@ export function createOutboxDispatcher({
   // Single pushes (batchMax 1) still claim several rows at a time: one claim, many requests.
   const claimLimit = Math.max(batchMax, 20);
   let running: Promise<DispatchReport> | null = null;
+  /** A general claim is due (a sweep, a kick without names, a named row that was left). */
   let pending = false;
+  /** Push ids the requests wrote: claimed by name, without the general claim's scan. */
+  const named = new Set<string>();
   let firstPendingAt = 0;
+  const hasWork = () => pending || named.size > 0;
   let timer: ReturnType<typeof setInterval> | undefined;
 
   /** Sends claimed rows and records the outcome; true when the socket server could not be reached. */
@@ -346,24 +364,37 @@ export function createOutboxDispatcher({
     const inFlight = new Set<Promise<void>>();
     let failed = false;
     let first = true;
+    const send = async (rows: OutboxRow[]) => {
+      const work = deliver(rows, report).then(
+        (sendFailed) => void (failed ||= sendFailed),
+        (error: Error) => void log(`push outbox dispatch failed: ${error.message}`),
+      );
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work));
+      if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+    };
     try {
-      while (pending && !failed) {
+      while (hasWork() && !failed) {
         // Idle: leave at once. Busy: let the pushes that arrived meanwhile gather a moment.
         const wait = firstPendingAt + batchWaitMs - Date.now();
         if (!first && wait > 0) await sleep(wait);
         first = false;
+        // What the requests wrote, by name: one lookup for all that gathered.
+        if (named.size > 0) {
+          const ids = [...named].slice(0, claimLimit);
+          for (const id of ids) named.delete(id);
+          const rows = await source.claimIds(ids);
+          // Left (leased, in backoff, behind an older row, or sent already): the general claim decides.
+          if (rows.length < ids.length) pending = true;
+          if (rows.length > 0) await send(rows);
+          continue;
+        }
         pending = false;
         // Drain: full claims mean more may be waiting; a failed send stops until the backoff.
         while (!failed) {
           const rows = await source.claim(claimLimit);
           if (rows.length === 0) break;
-          const work = deliver(rows, report).then(
-            (sendFailed) => void (failed ||= sendFailed),
-            (error: Error) => void log(`push outbox dispatch failed: ${error.message}`),
-          );
-          inFlight.add(work);
-          void work.finally(() => inFlight.delete(work));
-          if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+          await send(rows);
           if (rows.length < claimLimit) break;
         }
       }
@@ -375,14 +406,18 @@ export function createOutboxDispatcher({
   }
 
   const dispatcher = {
-    /** Sends what is due now; resolves when this process has nothing more to send. */
-    kick(): Promise<DispatchReport> {
-      if (!pending) firstPendingAt = Date.now();
-      pending = true;
+    /**
+     * Sends what is due now; resolves when this process has nothing more to send. `pushIds`: the
+     * rows a request just wrote, claimed by name (the general claim runs only for what they leave).
+     */
+    kick(pushIds?: readonly string[]): Promise<DispatchReport> {
+      if (!hasWork()) firstPendingAt = Date.now();
+      if (pushIds) for (const id of pushIds) named.add(id);
+      else pending = true;
       running ??= loop().finally(() => {
         running = null;
         // A kick that landed after the last claim must not wait for the sweep.
-        if (pending) void dispatcher.kick();
+        if (hasWork()) void dispatcher.kick([]);
       });
       return running;
     },

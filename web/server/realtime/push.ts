@@ -85,17 +85,19 @@ export function createOutboxPush({
   defer,
   enqueueRevoked,
 }: {
-  kick: () => Promise<unknown>;
+  /** `pushIds`: rows the request's transaction wrote, claimed by name; none: the general claim. */
+  kick: (pushIds?: readonly string[]) => Promise<unknown>;
   defer: (task: () => Promise<void>) => void;
   /** Records a revoked session in the outbox when the sign-out could not (Supabase mode). */
   enqueueRevoked?: (data: { userId: string; sessionId: string | null }) => Promise<void>;
 }): RealtimePush {
-  const dispatch = () => defer(async () => void (await kick()));
+  const dispatch = (pushIds?: readonly string[]) => defer(async () => void (await kick(pushIds)));
   return {
-    messageCreated: dispatch,
-    messageChanged: dispatch,
-    readUpdated: dispatch,
-    conversationUpdated: dispatch,
+    // The ids the triggers give these rows (see the migrations), so the hot path skips the scan.
+    messageCreated: (message) => dispatch([pushId({ type: "message.created", data: message })]),
+    messageChanged: () => dispatch(),
+    readUpdated: (state) => dispatch([pushId({ type: "read.updated", data: state })]),
+    conversationUpdated: () => dispatch(),
     sessionRevoked: (data) => {
       if (!enqueueRevoked) return dispatch();
       defer(async () => {
