@@ -8,10 +8,14 @@
 -- so a user's pushes still leave in commit order.
 create function public.claim_pushes_by_id_internal(p_push_ids text[], p_lease_seconds integer, p_user uuid)
 returns table (id bigint, push_id text, type text, payload jsonb, attempts integer, created_at timestamptz, expired boolean)
-language sql
+language plpgsql
 security definer
 set search_path = ''
 as $$
+#variable_conflict use_column
+begin
+  -- PL/pgSQL keeps the plan for the session (a SQL function with a SET clause is planned per call).
+  return query
   with claimed as (
     update public.push_outbox o
     set locked_until = now() + make_interval(secs => least(greatest(p_lease_seconds, 1), 600)), attempts = o.attempts + 1
@@ -30,17 +34,20 @@ as $$
     )
     returning o.id, o.push_id, o.type, o.payload, o.attempts, o.created_at, false as expired
   )
-  select * from claimed order by id;
+  select * from claimed order by 1;
+end;
 $$;
 
 -- The sweep's connection (embedded, DATABASE_URL) and the service role.
 create function public.claim_pushes_by_id(p_push_ids text[], p_lease_seconds integer)
 returns table (id bigint, push_id text, type text, payload jsonb, attempts integer, created_at timestamptz, expired boolean)
-language sql
+language plpgsql
 security definer
 set search_path = ''
 as $$
-  select * from public.claim_pushes_by_id_internal(p_push_ids, p_lease_seconds, null);
+begin
+  return query select * from public.claim_pushes_by_id_internal(p_push_ids, p_lease_seconds, null);
+end;
 $$;
 
 -- Supabase mode, as the signed-in user: only rows of the caller's own changes (see claim_my_pushes).

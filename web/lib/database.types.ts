@@ -965,6 +965,20 @@ export type Database = {
           isSetofReturn: true
         }
       }
+      get_messages_page: {
+        Args: {
+          p_after?: string
+          p_before?: string
+          p_conversation_id?: string
+          p_limit?: number
+          p_peer_id?: string
+        }
+        Returns: {
+          first_id: string
+          message_count: number
+          messages: string
+        }[]
+      }
       get_profile: {
         Args: { p_profile_id: string }
         Returns: {

@@ -19,6 +19,11 @@ export function json<T>(data: T, status = 200, headers?: HeadersInit): NextRespo
   return NextResponse.json({ data }, { status, headers });
 }
 
+/** `{ data }` around JSON text built elsewhere (the database), passed through without parsing it. */
+export function jsonText(data: string, status = 200): NextResponse {
+  return new NextResponse(`{"data":${data}}`, { status, headers: { "content-type": "application/json" } });
+}
+
 export function errorJson(status: number, code: string, message: string, details?: unknown, headers?: HeadersInit): NextResponse {
   return NextResponse.json({ error: details === undefined ? { code, message } : { code, message, details } }, { status, headers });
 }

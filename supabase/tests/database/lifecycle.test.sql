@@ -3,7 +3,7 @@
 -- Ann and Bob talk directly; Ann, Bob and Dan share a group until Ann removes Dan (a former
 -- member); Cat is a stranger. Every refusal: non-member, someone else's message, deleted message.
 begin;
-select plan(80);
+select plan(85);
 
 insert into auth.users (id, email) values
   ('00000000-0000-4000-8000-0000000016a1', 'ann@life.example'),
@@ -449,6 +449,39 @@ select is(
 select is(
   (select pos from public.messages where id = current_setting('test.m2')::uuid), 2::bigint, 'a message keeps the pos of its creation'
 );
+
+-- ---------------------------------------------------------------------------------------------
+-- The history page as the API sends it: get_messages' rows, in the wire shape of the pushes.
+
+set local role authenticated;
+set local request.jwt.claims = '{"sub": "00000000-0000-4000-8000-0000000016a1", "role": "authenticated"}';
+select is(
+  (select messages::jsonb from public.get_messages_page('00000000-0000-4000-8000-0000000016b1', 50)),
+  (select jsonb_agg(public.message_json(m.id) order by m.seq) from public.get_messages('00000000-0000-4000-8000-0000000016b1', 50) m),
+  'get_messages_page: each message exactly as message_json gives it (edited, deleted, reacted to, replying)'
+);
+select is(
+  (select messages::jsonb from public.get_messages_page(p_conversation_id => current_setting('test.group')::uuid)),
+  (select jsonb_agg(public.message_json(m.id) order by m.seq)
+   from public.get_messages(p_conversation_id => current_setting('test.group')::uuid) m),
+  'and a group''s page, its system messages included'
+);
+select results_eq(
+  $$ select message_count, first_id from public.get_messages_page('00000000-0000-4000-8000-0000000016b1', 2) $$,
+  $$ select 2, (select m.id from public.get_messages('00000000-0000-4000-8000-0000000016b1', 2) m order by m.seq limit 1) $$,
+  'with its row count and its oldest message''s id'
+);
+select results_eq(
+  $$ select messages, message_count, first_id from public.get_messages_page('00000000-0000-4000-8000-0000000016c1', 50) $$,
+  $$ values ('[]'::text, 0, null::uuid) $$,
+  'no conversation yet: an empty page'
+);
+select is(
+  pg_temp.refusal($$ select public.get_messages_page(p_conversation_id => current_setting('test.group')::uuid, p_before => gen_random_uuid()) $$),
+  '{"code": "22023"}'::jsonb,
+  'a cursor from elsewhere: 22023, as get_messages'
+);
+reset role;
 
 select * from finish();
 rollback;

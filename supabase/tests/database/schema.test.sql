@@ -18,8 +18,8 @@ select functions_are(
     -- triggers
     'add_direct_members', 'assign_message_position', 'handle_new_user', 'push_outbox_on_message', 'push_outbox_on_read',
     -- what users call (through PostgREST in Supabase mode)
-    'get_messages', 'get_profile', 'get_sent_message', 'list_conversations', 'mark_read', 'search_profiles',
-    'send_message', 'update_profile',
+    'get_messages', 'get_messages_page', 'get_profile', 'get_sent_message', 'list_conversations', 'mark_read',
+    'search_profiles', 'send_message', 'update_profile',
     -- message search (search.test.sql)
     'search_messages',
     -- groups (groups.test.sql); my_conversation_ids is what the policies call
@@ -124,7 +124,7 @@ select is(
     'add_members', 'add_reaction', 'can_read_attachment_object', 'can_write_attachment_object',
     'claim_my_pushes', 'claim_my_pushes_by_id', 'complete_attachment', 'complete_my_pushes', 'create_attachment', 'create_group',
     'delete_message', 'edit_message', 'enqueue_session_revoked', 'get_attachment', 'get_changes',
-    'get_conversation', 'get_messages', 'get_profile', 'get_sent_message', 'list_conversations', 'mark_read',
+    'get_conversation', 'get_messages', 'get_messages_page', 'get_profile', 'get_sent_message', 'list_conversations', 'mark_read',
     'message_attachments', 'message_json', 'my_conversation_ids', 'reaction_summary', 'readable_attachment',
     'release_my_pushes', 'remove_member', 'remove_reaction', 'rename_group', 'reply_preview',
     'search_messages', 'search_profiles', 'send_message', 'update_profile'

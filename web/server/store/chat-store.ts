@@ -68,14 +68,15 @@ export function createChatStore(rpc: RpcTransport): ChatStore {
 
     async listMessages(userId, { peerId, conversationId, limit, before, after }) {
       try {
-        const rows = await rpc.call(userId, "get_messages", {
+        const [row] = await rpc.call(userId, "get_messages_page", {
           p_peer_id: peerId,
           p_conversation_id: conversationId,
           p_limit: limit,
           p_before: before,
           p_after: after,
         });
-        return rows.map(toMessageDetails);
+        if (!row) throw new Error("get_messages_page returned no row");
+        return { json: row.messages, count: Number(row.message_count), firstId: row.first_id ?? null };
       } catch (error) {
         // The cursor is not a message of this conversation.
         if (pgErrorCode(error) === PG_ERRORS.invalidParameterValue) return null;

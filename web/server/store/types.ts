@@ -32,6 +32,14 @@ export type HistoryRequest = ConversationTarget & {
   after?: string;
 };
 
+/** A page of messages as the database built it: the JSON text of the `ChatMessage[]`, oldest first. */
+export interface MessagePage {
+  json: string;
+  count: number;
+  /** The oldest message's id (the next `before` cursor); null for an empty page. */
+  firstId: string | null;
+}
+
 export interface MessageSearch {
   query: string;
   /** One conversation of the user's (404 conversation_not_found otherwise); all of them when absent. */
@@ -86,7 +94,7 @@ export interface ChatStore {
    * `null` when the cursor is not a message of this conversation. A conversation id the user is
    * not a member of is 404 conversation_not_found.
    */
-  listMessages(userId: string, request: HistoryRequest): Promise<ChatMessage[] | null>;
+  listMessages(userId: string, request: HistoryRequest): Promise<MessagePage | null>;
   listConversations(userId: string, limit: number): Promise<ConversationSummary[]>;
   /** One conversation with every member; null for a stranger or former member. */
   getConversation(userId: string, conversationId: string): Promise<ConversationDetail | null>;

@@ -232,8 +232,8 @@ describe.each(drivers)("chat services on $name", ({ open, skip }) => {
     it("when a third user asks for a conversation they are not in, then row level security shows them nothing", async () => {
       // carol asks for "her" conversation with erin: it does not exist, and dave's cannot leak.
       expect((await history(carol, { with: erin })).messages).toEqual([]);
-      const rows = await deps.store.listMessages(carol, { peerId: dave, limit: 100 });
-      expect(rows).toEqual([]);
+      const page = await deps.store.listMessages(carol, { peerId: dave, limit: 100 });
+      expect(page).toEqual({ json: "[]", count: 0, firstId: null });
       const direct = await import("@/server/store/sql/client").then(({ asUser }) =>
         asUser(db, carol, (tx) => tx.query("select * from messages where conversation_id = $1", [sent[0]!.conversationId])),
       );

@@ -77,18 +77,27 @@ function toTarget(peerId: string | undefined, conversationId: string | undefined
  * One page of a conversation (`with` a person, or by `conversation` id), oldest first. `before`
  * pages back, `after` catches up. A conversation id the user is not a member of: 404.
  */
-export async function getHistory({ store }: Pick<ChatDeps, "store">, userId: string, query: HistoryQuery): Promise<HistoryPage> {
-  if (query.with === userId) return { messages: [], nextBefore: null };
-  const messages = await store.listMessages(userId, {
+/**
+ * A page of history as the JSON text of a `HistoryPage`: the database builds the messages in
+ * their wire shape (as for the pushes), so the route passes the page through unparsed.
+ */
+export async function getHistoryJson({ store }: Pick<ChatDeps, "store">, userId: string, query: HistoryQuery): Promise<string> {
+  if (query.with === userId) return '{"messages":[],"nextBefore":null}';
+  const page = await store.listMessages(userId, {
     ...toTarget(query.with, query.conversation),
     limit: query.limit,
     before: query.before,
     after: query.after,
   });
-  if (!messages) throw badRequest("invalid_cursor", "The cursor is not a message of this conversation.");
+  if (!page) throw badRequest("invalid_cursor", "The cursor is not a message of this conversation.");
   // A full page going backwards may have more before it; catch-up pages forward instead.
-  const nextBefore = !query.after && messages.length === query.limit ? (messages[0]?.id ?? null) : null;
-  return { messages, nextBefore };
+  const nextBefore = !query.after && page.count === query.limit ? page.firstId : null;
+  return `{"messages":${page.json},"nextBefore":${JSON.stringify(nextBefore)}}`;
+}
+
+/** `getHistoryJson`, parsed. */
+export async function getHistory(deps: Pick<ChatDeps, "store">, userId: string, query: HistoryQuery): Promise<HistoryPage> {
+  return JSON.parse(await getHistoryJson(deps, userId, query)) as HistoryPage;
 }
 
 export function listConversations({ store }: Pick<ChatDeps, "store">, userId: string): Promise<ConversationSummary[]> {
