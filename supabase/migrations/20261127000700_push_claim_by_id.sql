@@ -67,7 +67,50 @@ begin
 end;
 $$;
 
-revoke execute on function public.claim_pushes_by_id_internal, public.claim_pushes_by_id, public.claim_my_pushes_by_id
+-- A direct message's push leaves without a claim: the request holds its payload (the message it
+-- answers with, which is what the trigger wrote), sends it after the response and then deletes
+-- the row by push id. Until then the row is an ordinary pending row, so a crash leaves it to the
+-- sweep; a sweep that sends it meanwhile makes a duplicate, which the receiver drops by id.
+create function public.complete_pushes_by_id_internal(p_push_ids text[], p_user uuid)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  delete from public.push_outbox o where o.push_id = any (p_push_ids[1:1000]) and (p_user is null or o.user_id = p_user);
+end;
+$$;
+
+create function public.complete_pushes_by_id(p_push_ids text[])
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform public.complete_pushes_by_id_internal(p_push_ids, null);
+end;
+$$;
+
+create function public.complete_my_pushes_by_id(p_push_ids text[])
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_me uuid := (select auth.uid());
+begin
+  if v_me is null then
+    raise exception 'not signed in' using errcode = '42501';
+  end if;
+  perform public.complete_pushes_by_id_internal(p_push_ids[1:500], v_me);
+end;
+$$;
+
+revoke execute on function public.claim_pushes_by_id_internal, public.claim_pushes_by_id, public.claim_my_pushes_by_id,
+  public.complete_pushes_by_id_internal, public.complete_pushes_by_id, public.complete_my_pushes_by_id
   from public, anon, authenticated;
-grant execute on function public.claim_pushes_by_id to service_role;
-grant execute on function public.claim_my_pushes_by_id to authenticated;
+grant execute on function public.claim_pushes_by_id, public.complete_pushes_by_id to service_role;
+grant execute on function public.claim_my_pushes_by_id, public.complete_my_pushes_by_id to authenticated;

@@ -215,7 +215,7 @@ async function buildServices(): Promise<AppServices> {
   // At start: whatever a crashed or frozen process left behind leaves now.
   sweeper?.start(SWEEP_INTERVAL_MS);
   void sweeper?.kick();
-  const push = directPush ?? createOutboxPush({ kick: (pushIds) => sweeper!.kick(pushIds), defer });
+  const push = directPush ?? createOutboxPush({ kick: (pushIds, pushes) => sweeper!.kick(pushIds, pushes), defer });
   const storage = createDiskStorage(path.join(env.dataDir, "attachments"));
   const attachmentSweeper = createAttachmentSweeper({
     source: createSqlAttachmentSweepSource(db),
@@ -331,7 +331,7 @@ function createSupabaseRequestPush(
     createServerClient(env.supabase!, { get: (name) => before.find((c) => c.name === name)?.value, getAll: () => before, set() {} });
   let revokedDispatcher: OutboxDispatcher | undefined;
   return createOutboxPush({
-    kick: (pushIds) => (revokedDispatcher ?? dispatcher).kick(pushIds),
+    kick: (pushIds, pushes) => (revokedDispatcher ?? dispatcher).kick(pushIds, pushes),
     defer,
     async enqueueRevoked() {
       const client = signedOutClient();

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { Push } from "socket-server/contract";
 import { createOutboxDispatcher, createPushSender, createSqlOutboxSource, MAX_BATCH_BYTES } from "@/server/realtime/outbox";
 import { asUser, type SqlClient } from "@/server/store/sql/client";
+import { createSqlChatStore } from "@/server/store/sql-chat-store";
 import { TEST_WEBHOOK_SECRET } from "./support/app-env";
 import { createUser, openTestDatabase } from "./support/db";
 import { notePostgresSkip, openPostgresTestDatabase, TEST_DATABASE_URL } from "./support/postgres";
@@ -244,6 +245,55 @@ describe.each(drivers)("push outbox on $name", ({ open, skip }) => {
     expect(await pending()).toBe(1);
     expect(await d.kick()).toMatchObject({ delivered: 1 });
     expect(receiver.received.map((r) => r.id)).toEqual([`msg_${mine.id}`, `msg_${others.id}`]);
+  });
+
+  it("when a direct message's push is held by the request, then it is the row's payload, leaves without a claim, and the row goes", async () => {
+    const store = createSqlChatStore(db, noSendLimit);
+    const first = await store.insertMessage(alice, { recipientId: bob, content: "first", clientId: randomUUID() });
+    const reply = await store.insertMessage(bob, {
+      recipientId: alice,
+      content: "a reply",
+      clientId: randomUUID(),
+      replyToId: first.message.id,
+    });
+    const rows = await db.query<{ push_id: string; payload: unknown }>("select push_id, payload from public.push_outbox order by id");
+    // What the trigger wrote is what the request answers with.
+    expect(rows).toEqual([
+      { push_id: `msg_${first.message.id}`, payload: JSON.parse(JSON.stringify(first.message)) },
+      { push_id: `msg_${reply.message.id}`, payload: JSON.parse(JSON.stringify(reply.message)) },
+    ]);
+    const source = createSqlOutboxSource(db, { leaseSeconds: 30, maxAgeSeconds: 86_400 });
+    const claims: string[] = [];
+    const d = createOutboxDispatcher({
+      source: {
+        ...source,
+        claim: (limit) => (claims.push("general"), source.claim(limit)),
+        claimIds: (ids) => (claims.push("ids"), source.claimIds(ids)),
+      },
+      sender: createPushSender({ url: receiver.url, secret: TEST_WEBHOOK_SECRET, batchMax: 100 }),
+      batchMax: 100,
+      batchWaitMs: 2,
+    });
+    const held = [first, reply].map(({ message }) => ({
+      pushId: `msg_${message.id}`,
+      push: { type: "message.created", data: message } as Push,
+    }));
+    expect(await d.kick([], held)).toMatchObject({ delivered: 2 });
+    expect(claims).toEqual([]);
+    expect(receiver.received.map((r) => r.id)).toEqual([`msg_${first.message.id}`, `msg_${reply.message.id}`]);
+    expect(await pending()).toBe(0);
+  });
+
+  it("when a held push cannot be delivered, then its row stays due and the general claim sends it later", async () => {
+    const down = await startPushReceiver(TEST_WEBHOOK_SECRET, () => 503);
+    const message = await send(alice, bob);
+    const row = (await db.query<{ payload: Push["data"] }>("select payload from public.push_outbox"))[0]!;
+    const held = [{ pushId: `msg_${message.id}`, push: { type: "message.created", data: row.payload } as Push }];
+    expect(await dispatcher({ url: down.url }).kick([], held)).toMatchObject({ delivered: 0, retried: 1 });
+    await down.close();
+    expect(await pending()).toBe(1);
+    expect(await dispatcher().kick()).toMatchObject({ delivered: 1 });
+    expect(receiver.received.map((r) => r.id)).toEqual([`msg_${message.id}`]);
   });
 
   it("when a named row has an older unsent row of its user, then the general claim sends both, in commit order", async () => {

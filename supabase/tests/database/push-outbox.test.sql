@@ -5,7 +5,7 @@
 -- are read and set against it. IMPORTANT: FOR UPDATE SKIP LOCKED between concurrent dispatchers
 -- needs several sessions; web/test/push-outbox.test.ts proves it with real connections.
 begin;
-select plan(92);
+select plan(98);
 
 -- Supabase lets the service role use the extensions schema (pgTAP's home); the test set-up
 -- grants it to anon and authenticated only. Rolled back with the rest.
@@ -556,7 +556,35 @@ set local role anon;
 select throws_ok(
   $$ select * from public.claim_my_pushes_by_id(array['named_bob_1'], 30) $$, '42501', null, 'anon cannot call claim_my_pushes_by_id'
 );
+select throws_ok(
+  $$ select public.complete_my_pushes_by_id(array['named_bob_1']) $$, '42501', null, 'anon cannot call complete_my_pushes_by_id'
+);
 reset role;
+
+-- Completed by push id (a direct message's push, sent by the request that holds it).
+set local role authenticated;
+set local request.jwt.claims = '{"sub": "00000000-0000-4000-8000-0000000d0ada", "role": "authenticated"}';
+select lives_ok(
+  $$ select public.complete_my_pushes_by_id(array['named_ada_2', 'named_bob_2']) $$,
+  'a user completes rows by push id, a peer''s named too'
+);
+select throws_ok(
+  $$ select public.complete_pushes_by_id(array['named_bob_2']) $$, '42501', null, 'a user cannot call complete_pushes_by_id'
+);
+reset role;
+select results_eq(
+  $$ select push_id from public.push_outbox order by id $$,
+  $$ values ('named_ada_1'::text), ('named_bob_1'), ('named_bob_2'), ('named_bob_3') $$,
+  'only her own named row is gone'
+);
+set local role service_role;
+select lives_ok($$ select public.complete_pushes_by_id(array['named_bob_2', 'named_bob_3']) $$, 'the service role completes any by push id');
+reset role;
+select results_eq(
+  $$ select push_id from public.push_outbox order by id $$,
+  $$ values ('named_ada_1'::text), ('named_bob_1') $$,
+  'and those rows are gone'
+);
 
 select * from finish();
 rollback;

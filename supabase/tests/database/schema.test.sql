@@ -24,15 +24,17 @@ select functions_are(
     'search_messages',
     -- groups (groups.test.sql); my_conversation_ids is what the policies call
     'add_members', 'create_group', 'get_conversation', 'my_conversation_ids', 'remove_member', 'rename_group',
-    'claim_my_pushes', 'claim_my_pushes_by_id', 'complete_my_pushes', 'enqueue_session_revoked', 'release_my_pushes',
+    'claim_my_pushes', 'claim_my_pushes_by_id', 'complete_my_pushes', 'complete_my_pushes_by_id', 'enqueue_session_revoked',
+    'release_my_pushes',
     -- the outbox sweep: the owner's connection and the service role (push-outbox.test.sql)
-    'claim_pushes', 'claim_pushes_by_id', 'complete_pushes', 'release_pushes',
+    'claim_pushes', 'claim_pushes_by_id', 'complete_pushes', 'complete_pushes_by_id', 'release_pushes',
     -- helpers of those, not callable by users
     'chat_trim', 'checked_display_name', 'checked_message_content', 'enforce_send_limit', 'is_invisible_text',
     'raise_invalid', 'require_user',
     'checked_group_name', 'checked_user_ids', 'group_max_members', 'lock_group', 'post_system_message', 'raise_not_owner',
     'require_profiles',
-    'claim_pushes_internal', 'claim_pushes_by_id_internal', 'complete_pushes_internal', 'enqueue_session_revoked_for',
+    'claim_pushes_internal', 'claim_pushes_by_id_internal', 'complete_pushes_internal', 'complete_pushes_by_id_internal',
+    'enqueue_session_revoked_for',
     'release_pushes_internal',
     -- the message lifecycle and the change stream (lifecycle.test.sql)
     'add_reaction', 'delete_message', 'edit_message', 'get_changes', 'remove_reaction',
@@ -122,7 +124,8 @@ select is(
    where p.pronamespace = 'public'::regnamespace and has_function_privilege('authenticated', p.oid, 'execute')),
   array[
     'add_members', 'add_reaction', 'can_read_attachment_object', 'can_write_attachment_object',
-    'claim_my_pushes', 'claim_my_pushes_by_id', 'complete_attachment', 'complete_my_pushes', 'create_attachment', 'create_group',
+    'claim_my_pushes', 'claim_my_pushes_by_id', 'complete_attachment', 'complete_my_pushes', 'complete_my_pushes_by_id',
+    'create_attachment', 'create_group',
     'delete_message', 'edit_message', 'enqueue_session_revoked', 'get_attachment', 'get_changes',
     'get_conversation', 'get_messages', 'get_messages_page', 'get_profile', 'get_sent_message', 'list_conversations', 'mark_read',
     'message_attachments', 'message_json', 'my_conversation_ids', 'reaction_summary', 'readable_attachment',
@@ -144,7 +147,8 @@ select is(
   array[
     'add_direct_members', 'add_members', 'add_reaction', 'assign_message_position', 'can_read_attachment_object',
     'can_write_attachment_object', 'claim_attachment_sweep', 'claim_my_pushes', 'claim_my_pushes_by_id', 'claim_pushes',
-    'claim_pushes_by_id', 'claim_pushes_by_id_internal', 'claim_pushes_internal', 'complete_attachment', 'complete_my_pushes', 'complete_pushes',
+    'claim_pushes_by_id', 'claim_pushes_by_id_internal', 'claim_pushes_internal', 'complete_attachment', 'complete_my_pushes',
+    'complete_my_pushes_by_id', 'complete_pushes', 'complete_pushes_by_id', 'complete_pushes_by_id_internal',
     'complete_pushes_internal', 'create_attachment', 'create_group', 'delete_message', 'delete_swept_attachments',
     'edit_message', 'enqueue_session_revoked', 'enqueue_session_revoked_for', 'get_attachment', 'handle_new_user',
     'mark_read', 'my_conversation_ids', 'push_outbox_on_message', 'push_outbox_on_read', 'readable_attachment',

@@ -31,6 +31,8 @@ export interface OutboxSource {
   claimIds(pushIds: string[]): Promise<OutboxRow[]>;
   /** Delivered: delete. */
   complete(ids: string[]): Promise<void>;
+  /** Delivered without a claim (a push the request held, see `HeldPush`): delete by push id. */
+  completeIds(pushIds: string[]): Promise<void>;
   /** Not delivered: due again after a backoff. */
   release(ids: string[], error: string): Promise<void>;
 }
@@ -85,6 +87,9 @@ export function createSqlOutboxSource(db: SqlClient, { leaseSeconds, maxAgeSecon
     async complete(ids) {
       await db.query("select public.complete_pushes($1::bigint[])", [ids]);
     },
+    async completeIds(pushIds) {
+      await db.query("select public.complete_pushes_by_id($1::text[])", [pushIds]);
+    },
     async release(ids, error) {
       await db.query("select public.release_pushes($1::bigint[], $2)", [ids, error]);
     },
@@ -120,6 +125,9 @@ export function createSupabaseOutboxSource(
     },
     async complete(ids) {
       await rpc(`complete_${suffix}`, { p_ids: ids });
+    },
+    async completeIds(pushIds) {
+      await rpc(`complete_${suffix}_by_id`, { p_push_ids: pushIds });
     },
     async release(ids, error) {
       await rpc(`release_${suffix}`, { p_ids: ids, p_error: error });
@@ -267,6 +275,17 @@ export function createPushSender({
 
 export type PushSender = ReturnType<typeof createPushSender>;
 
+/**
+ * A push whose payload the request holds already, exactly as its trigger wrote the row (a direct
+ * message's push is the message the send answers with). It leaves without a claim, and its row
+ * is deleted by push id once delivered; until then the row is an ordinary pending one, so after
+ * a failure or a crash the general claim or the sweep sends it (a duplicate is dropped by id).
+ */
+export interface HeldPush {
+  pushId: string;
+  push: Push;
+}
+
 export interface DispatchReport {
   delivered: number;
   duplicates: number;
@@ -313,12 +332,21 @@ export function createOutboxDispatcher({
   let pending = false;
   /** Push ids the requests wrote: claimed by name, without the general claim's scan. */
   const named = new Set<string>();
+  /** Pushes the requests hold (by push id): sent without a claim. */
+  const held = new Map<string, Push>();
   let firstPendingAt = 0;
-  const hasWork = () => pending || named.size > 0;
+  const hasWork = () => pending || named.size > 0 || held.size > 0;
   let timer: ReturnType<typeof setInterval> | undefined;
 
   /** Sends claimed rows and records the outcome; true when the socket server could not be reached. */
-  async function deliver(rows: OutboxRow[], report: DispatchReport): Promise<boolean> {
+  const claimed = {
+    complete: (ids: string[]) => source.complete(ids),
+    release: (ids: string[], error: string) => source.release(ids, error),
+  };
+  // Never leased: a failed one stays due, for the general claim or the sweep.
+  const unclaimed = { complete: (pushIds: string[]) => source.completeIds(pushIds), release: async () => {} };
+
+  async function deliver(rows: OutboxRow[], report: DispatchReport, settle = claimed): Promise<boolean> {
     const expired = rows.filter((row) => row.expired);
     const due = rows.filter((row) => !row.expired);
     for (const row of expired) log(`push ${row.pushId} dropped: older than the outbox's max age (${row.attempts} attempts)`);
@@ -349,10 +377,10 @@ export function createOutboxDispatcher({
         count("retried", outcome.ids.length);
       }
     }
-    if (done.length) await source.complete(done);
+    if (done.length) await settle.complete(done);
     for (const [error, ids] of retry) {
       log(`push delivery failed (${error}); ${ids.length} item(s) will be retried`);
-      await source.release(ids, error);
+      await settle.release(ids, error);
     }
     return failed;
   }
@@ -364,8 +392,8 @@ export function createOutboxDispatcher({
     const inFlight = new Set<Promise<void>>();
     let failed = false;
     let first = true;
-    const send = async (rows: OutboxRow[]) => {
-      const work = deliver(rows, report).then(
+    const send = async (rows: OutboxRow[], settle = claimed) => {
+      const work = deliver(rows, report, settle).then(
         (sendFailed) => void (failed ||= sendFailed),
         (error: Error) => void log(`push outbox dispatch failed: ${error.message}`),
       );
@@ -379,6 +407,18 @@ export function createOutboxDispatcher({
         const wait = firstPendingAt + batchWaitMs - Date.now();
         if (!first && wait > 0) await sleep(wait);
         first = false;
+        // What the requests hold: no claim at all (the row was written by their transaction).
+        if (held.size > 0) {
+          const now = new Date();
+          const rows: OutboxRow[] = [];
+          for (const [pushId, push] of held) {
+            if (rows.length >= claimLimit) break;
+            held.delete(pushId);
+            rows.push({ id: pushId, pushId, push, attempts: 0, createdAt: now, expired: false });
+          }
+          await send(rows, unclaimed);
+          continue;
+        }
         // What the requests wrote, by name: one lookup for all that gathered.
         if (named.size > 0) {
           const ids = [...named].slice(0, claimLimit);
@@ -408,12 +448,14 @@ export function createOutboxDispatcher({
   const dispatcher = {
     /**
      * Sends what is due now; resolves when this process has nothing more to send. `pushIds`: the
-     * rows a request just wrote, claimed by name (the general claim runs only for what they leave).
+     * rows a request just wrote, claimed by name (the general claim runs only for what they leave);
+     * `pushes`: rows whose payload the request holds, sent without a claim (see `HeldPush`).
      */
-    kick(pushIds?: readonly string[]): Promise<DispatchReport> {
+    kick(pushIds?: readonly string[], pushes: readonly HeldPush[] = []): Promise<DispatchReport> {
       if (!hasWork()) firstPendingAt = Date.now();
       if (pushIds) for (const id of pushIds) named.add(id);
       else pending = true;
+      for (const { pushId, push } of pushes) held.set(pushId, push);
       running ??= loop().finally(() => {
         running = null;
         // A kick that landed after the last claim must not wait for the sweep.

@@ -1,5 +1,6 @@
 import { Webhook } from "standardwebhooks";
 import type { Push } from "socket-server/contract";
+import type { HeldPush } from "./outbox";
 import type { ChatMessage, ConversationUpdate, ReadState } from "@/lib/types";
 
 /**
@@ -85,16 +86,25 @@ export function createOutboxPush({
   defer,
   enqueueRevoked,
 }: {
-  /** `pushIds`: rows the request's transaction wrote, claimed by name; none: the general claim. */
-  kick: (pushIds?: readonly string[]) => Promise<unknown>;
+  /**
+   * `pushIds`: rows the request's transaction wrote, claimed by name; none: the general claim.
+   * `pushes`: rows whose payload the request holds, sent without a claim.
+   */
+  kick: (pushIds?: readonly string[], pushes?: readonly HeldPush[]) => Promise<unknown>;
   defer: (task: () => Promise<void>) => void;
   /** Records a revoked session in the outbox when the sign-out could not (Supabase mode). */
   enqueueRevoked?: (data: { userId: string; sessionId: string | null }) => Promise<void>;
 }): RealtimePush {
-  const dispatch = (pushIds?: readonly string[]) => defer(async () => void (await kick(pushIds)));
+  const dispatch = (pushIds?: readonly string[], pushes?: readonly HeldPush[]) => defer(async () => void (await kick(pushIds, pushes)));
   return {
-    // The ids the triggers give these rows (see the migrations), so the hot path skips the scan.
-    messageCreated: (message) => dispatch([pushId({ type: "message.created", data: message })]),
+    // A direct message's push is the message itself, as its trigger wrote it (message_json; a
+    // group's adds the members at the commit): it leaves without a claim. Other rows are claimed
+    // by the ids their triggers give them (see the migrations), so the hot path skips the scan.
+    messageCreated: (message) => {
+      const push: Push = { type: "message.created", data: message };
+      if (message.recipientId !== null) dispatch([], [{ pushId: pushId(push), push }]);
+      else dispatch([pushId(push)]);
+    },
     messageChanged: () => dispatch(),
     readUpdated: (state) => dispatch([pushId({ type: "read.updated", data: state })]),
     conversationUpdated: () => dispatch(),
