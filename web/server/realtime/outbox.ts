@@ -339,12 +339,34 @@ export function createOutboxDispatcher({
   let timer: ReturnType<typeof setInterval> | undefined;
 
   /** Sends claimed rows and records the outcome; true when the socket server could not be reached. */
+  // Delivered rows are deleted off the sending path, many per statement: a batch's slot in
+  // flight is free once the socket server answered, not once its rows are gone. A delete that
+  // fails leaves its rows to be sent again (the receiver drops them by id).
+  const done = { ids: [] as string[], pushIds: [] as string[] };
+  let deleting: Promise<void> | null = null;
+  function deleteDone(): Promise<void> {
+    deleting ??= (async () => {
+      while (done.ids.length > 0 || done.pushIds.length > 0) {
+        const ids = done.ids.splice(0);
+        const pushIds = done.pushIds.splice(0);
+        try {
+          if (ids.length > 0) await source.complete(ids);
+          if (pushIds.length > 0) await source.completeIds(pushIds);
+        } catch (error) {
+          log(`push outbox: delivered rows not deleted (${(error as Error).message}); they will be sent again`);
+        }
+      }
+    })().finally(() => {
+      deleting = null;
+    });
+    return deleting;
+  }
   const claimed = {
-    complete: (ids: string[]) => source.complete(ids),
+    complete: async (ids: string[]) => void (done.ids.push(...ids), deleteDone()),
     release: (ids: string[], error: string) => source.release(ids, error),
   };
   // Never leased: a failed one stays due, for the general claim or the sweep.
-  const unclaimed = { complete: (pushIds: string[]) => source.completeIds(pushIds), release: async () => {} };
+  const unclaimed = { complete: async (pushIds: string[]) => void (done.pushIds.push(...pushIds), deleteDone()), release: async () => {} };
 
   async function deliver(rows: OutboxRow[], report: DispatchReport, settle = claimed): Promise<boolean> {
     const expired = rows.filter((row) => row.expired);
@@ -442,6 +464,8 @@ export function createOutboxDispatcher({
       log(`push outbox dispatch failed: ${(error as Error).message}`);
     }
     await Promise.all(inFlight);
+    // Resolved once what was delivered is gone too.
+    while (deleting) await deleting;
     return report;
   }
 
