@@ -27,17 +27,29 @@ export function readMachineBusySeconds(): number {
 }
 
 /** CPU seconds used so far by every process whose command name is `name` (e.g. the Postgres cluster's). */
-export function readCpuSecondsByName(name: string): number {
-  let total = 0;
+/** CPU seconds of each process with this command name, by pid. */
+export function readCpuSecondsByPid(name: string): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() === name) total += readCpuSeconds(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() === name) byPid.set(Number(entry), readCpuSeconds(Number(entry)));
     } catch {
       // Gone meanwhile.
     }
   }
-  return total;
+  return byPid;
+}
+
+/**
+ * The CPU processes of that name used between two reads. IMPORTANT: by pid, not as a difference
+ * of totals: a Postgres backend that exits meanwhile (a pool closing an idle connection) takes
+ * its whole lifetime's CPU out of the total, which read as seconds of "other" work.
+ */
+function cpuSecondsBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let seconds = 0;
+  for (const [pid, now] of after) seconds += now - (before.get(pid) ?? 0);
+  return seconds;
 }
 
 /**
@@ -52,7 +64,7 @@ export function otherCpuMeter(ownPids: number[], { separatePostgres = false } = 
   };
   let lastBusy = readMachineBusySeconds();
   let lastOwn = own();
-  const readPostgres = () => (separatePostgres ? readCpuSecondsByName("postgres") : 0);
+  const readPostgres = () => (separatePostgres ? readCpuSecondsByPid("postgres") : new Map<number, number>());
   let lastPostgres = readPostgres();
   let lastAt = process.hrtime.bigint();
   return {
@@ -62,8 +74,9 @@ export function otherCpuMeter(ownPids: number[], { separatePostgres = false } = 
       const mine = own();
       const postgres = readPostgres();
       const seconds = Number(process.hrtime.bigint() - lastAt) / 1e9;
-      this.postgresPercent = Math.max(0, ((postgres - lastPostgres) / seconds) * 100);
-      const percent = ((busy - lastBusy - (mine - lastOwn) - (postgres - lastPostgres)) / seconds) * 100;
+      const postgresSeconds = cpuSecondsBetween(lastPostgres, postgres);
+      this.postgresPercent = Math.max(0, (postgresSeconds / seconds) * 100);
+      const percent = ((busy - lastBusy - (mine - lastOwn) - postgresSeconds) / seconds) * 100;
       lastBusy = busy;
       lastOwn = mine;
       lastPostgres = postgres;
