@@ -8,6 +8,9 @@ loadEnvConfig(path.resolve(import.meta.dirname, ".."), process.env.NODE_ENV !== 
 const nextConfig: NextConfig = {
   // Lets a test or benchmark build beside a developer's own .next without clobbering it.
   distDir: process.env.NEXT_DIST_DIR || ".next",
+  // The dev indicator sits bottom-left, over "New group" on a desktop and the attach button on a
+  // phone; compile and runtime errors still show without it.
+  devIndicators: false,
   // PGlite loads its WASM and data files from its own folder: keep it out of the bundle.
   serverExternalPackages: ["@electric-sql/pglite", "nodemailer", "pino", "pino-pretty"],
   // The workspace package ships TypeScript (socket-server/contract and socket-server/dev-secrets, shared with the socket server).
