@@ -738,7 +738,19 @@ export type Database = {
         }
       }
       complete_my_pushes: { Args: { p_ids: number[] }; Returns: undefined }
+      complete_my_pushes_by_id: {
+        Args: { p_push_ids: string[] }
+        Returns: undefined
+      }
       complete_pushes: { Args: { p_ids: number[] }; Returns: undefined }
+      complete_pushes_by_id: {
+        Args: { p_push_ids: string[] }
+        Returns: undefined
+      }
+      complete_pushes_by_id_internal: {
+        Args: { p_push_ids: string[]; p_user: string }
+        Returns: undefined
+      }
       complete_pushes_internal: {
         Args: { p_ids: number[]; p_user: string }
         Returns: undefined
