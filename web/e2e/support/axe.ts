@@ -17,6 +17,16 @@ export interface AxeViolation {
  * axe through DevTools (`frame.evaluate`), which the page's CSP does not govern.
  */
 export async function findSeriousViolations(page: Page): Promise<AxeViolation[]> {
+  // A menu or dialog that is still fading in has blended, lighter colours: axe would judge a
+  // frame of the animation, not the page. Finite animations end first (a spinner's never does).
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((animation) => animation.effect?.getComputedTiming().iterations !== Infinity)
+        .map((animation) => animation.finished.catch(() => undefined)),
+    ),
+  );
   const results = await new AxeBuilder({ page })
     .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
     .analyze();
