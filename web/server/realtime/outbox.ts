@@ -338,7 +338,6 @@ export function createOutboxDispatcher({
   const hasWork = () => pending || named.size > 0 || held.size > 0;
   let timer: ReturnType<typeof setInterval> | undefined;
 
-  /** Sends claimed rows and records the outcome; true when the socket server could not be reached. */
   // Delivered rows are deleted off the sending path, many per statement: a batch's slot in
   // flight is free once the socket server answered, not once its rows are gone. A delete that
   // fails leaves its rows to be sent again (the receiver drops them by id).
@@ -368,6 +367,10 @@ export function createOutboxDispatcher({
   // Never leased: a failed one stays due, for the general claim or the sweep.
   const unclaimed = { complete: async (pushIds: string[]) => void (done.pushIds.push(...pushIds), deleteDone()), release: async () => {} };
 
+  /**
+   * Sends rows (claimed, or held by a request: `settle` says how each ends) and records the
+   * outcome; true when the socket server could not be reached.
+   */
   async function deliver(rows: OutboxRow[], report: DispatchReport, settle = claimed): Promise<boolean> {
     const expired = rows.filter((row) => row.expired);
     const due = rows.filter((row) => !row.expired);

@@ -75,11 +75,9 @@ function toTarget(peerId: string | undefined, conversationId: string | undefined
 
 /**
  * One page of a conversation (`with` a person, or by `conversation` id), oldest first. `before`
- * pages back, `after` catches up. A conversation id the user is not a member of: 404.
- */
-/**
- * A page of history as the JSON text of a `HistoryPage`: the database builds the messages in
- * their wire shape (as for the pushes), so the route passes the page through unparsed.
+ * pages back, `after` catches up. A conversation id the user is not a member of: 404. As the JSON
+ * text of a `HistoryPage`: the database builds the messages in their wire shape (as for the
+ * pushes), so the route passes the page through unparsed.
  */
 export async function getHistoryJson({ store }: Pick<ChatDeps, "store">, userId: string, query: HistoryQuery): Promise<string> {
   if (query.with === userId) return '{"messages":[],"nextBefore":null}';
