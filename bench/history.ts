@@ -4,7 +4,7 @@
  * app. Baseline: the bare Next.js app (bench/lib/baseline-app.ts, same Next.js, production
  * build, pool 10) answering (c) the raw keyset query for a page of 50 as JSON, and (a) a blank
  * route, on the same database. For reference, through `pg` directly: the raw keyset query, and
- * the app's own SQL (claims, then `get_messages`), which split the gap into database and web time.
+ * the app's own SQL (claims, then `get_messages_page`, what the route calls), which split the gap into database and web time.
  *
  *   node --import tsx bench/history.ts [--quick] [--messages=1000000] [--requests=3000]
  *     [--concurrency=1,8] [--source=head] [--cpu-prof]
@@ -117,10 +117,10 @@ export async function runHistory(argv = process.argv.slice(2)) {
         const claims = JSON.stringify({ sub: alice.id, role: "authenticated" });
         const results = (await pool.query(
           `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', '${claims}', true); ` +
-            `select * from public.get_messages(p_peer_id => '${bob.id}', p_limit => '${PAGE}', p_before => '${cursor.id}')`,
+            `select * from public.get_messages_page(p_peer_id => '${bob.id}', p_limit => '${PAGE}', p_before => '${cursor.id}')`,
         )) as unknown as pg.QueryResult[];
-        const rows = results[results.length - 1]!.rows;
-        if (rows.length !== PAGE) throw new Error(`app SQL returned ${rows.length} rows`);
+        const count = (results[results.length - 1]!.rows[0] as { message_count: number } | undefined)?.message_count;
+        if (count !== PAGE) throw new Error(`app SQL returned ${count} rows`);
       };
       const callRaw = async (cursor: { seq: string }) => {
         const { rows } = await pool.query(
