@@ -10,6 +10,7 @@ import { cn } from "@/lib/utils";
 import { UserAvatar } from "./avatar";
 import { EmptyIllustration } from "./empty-illustration";
 import { conversationTitle, describeSystemMessage, formatListTime, nameOf } from "./format";
+import { useFormatter } from "./use-formatter";
 import { GroupAvatar } from "./group-avatar";
 import { presenceLabel, useNow } from "./presence";
 import { typingLine } from "./typing-indicator";
@@ -39,6 +40,7 @@ const SKELETON_ROWS = 5;
 export function ConversationList(props: ConversationListProps) {
   const { me, conversations, loaded, error, active, presence, typing, groupTyping, people, onOpen, onRetry, onFindPeople } = props;
   const now = useNow();
+  useFormatter();
 
   if (!loaded && error) {
     return (

@@ -1,5 +1,6 @@
 import { Fragment, type ReactNode } from "react";
 import { formatMessage, splitHighlight, type FormatNode } from "@/lib/chat/message-format";
+import { useFormatter } from "./use-formatter";
 
 const codeClassName = "rounded-sm bg-foreground/10 px-1 py-px font-mono text-[0.9em]";
 
@@ -55,6 +56,7 @@ function render(nodes: FormatNode[]): ReactNode[] {
  * http/https/mailto URLs) as React elements: the text is never parsed as HTML.
  */
 export function MessageContent({ content }: { content: string }) {
+  useFormatter();
   return <>{render(formatMessage(content))}</>;
 }
 

@@ -5,6 +5,7 @@ import { Button } from "@/components/ui/button";
 import { CloseIcon } from "@/components/ui/icons";
 import { cn } from "@/lib/utils";
 import { nameOf } from "./format";
+import { useFormatter } from "./use-formatter";
 
 /**
  * What a quote shows: the original as held (edited or deleted since), else the preview the reply
@@ -27,6 +28,7 @@ interface ReplyQuoteProps {
 
 /** The quote above a reply's text: who wrote the original and its start, or that it was deleted. */
 export function ReplyQuote({ me, replyTo, original, people, mine, onJump }: ReplyQuoteProps) {
+  useFormatter();
   const quote = quoteOf(replyTo, original);
   const who = nameOf(people, quote.senderId, me);
   const body = quote.deleted ? (
@@ -71,6 +73,7 @@ interface ReplyBarProps {
 
 /** Above the composer while a reply is being written: to whom and what, with a way out. */
 export function ReplyBar({ me, message, people, onCancel }: ReplyBarProps) {
+  useFormatter();
   const who = nameOf(people, message.senderId, me);
   return (
     <div

@@ -1,5 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { attachmentUrl, fitWithin, formatBytes, previewText, typeLabel } from "./attachment-format";
+import { loadFormatter } from "./message-format";
+
+// Markdown previews need marked, which the page loads on first use.
+beforeAll(() => loadFormatter());
 
 describe("attachment format", () => {
   it("when sizes are shown, then they read as people read them", () => {

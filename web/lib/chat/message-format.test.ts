@@ -1,5 +1,18 @@
-import { describe, expect, it } from "vitest";
-import { formatMessage, MAX_FORMAT_DEPTH, plainText, safeHref, splitHighlight, type FormatNode } from "./message-format";
+import { Lexer } from "marked";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import {
+  formatMessage,
+  isPlain,
+  loadFormatter,
+  MAX_FORMAT_DEPTH,
+  parseMessage,
+  plainText,
+  safeHref,
+  splitHighlight,
+  type FormatNode,
+} from "./message-format";
+
+beforeAll(() => loadFormatter());
 
 const paragraph = (...children: FormatNode[]): FormatNode => ({ type: "paragraph", children });
 const text = (value: string): FormatNode => ({ type: "text", text: value });
@@ -177,5 +190,64 @@ describe("splitHighlight", () => {
       { text: "<b>", match: false },
       { text: "x", match: true },
     ]);
+  });
+});
+
+describe("the formatter loaded on first use", () => {
+  it("when marked is not in yet, then a formatted message shows as typed, line breaks kept, and subscribers hear when it is in", async () => {
+    vi.resetModules();
+    const fresh = await import("./message-format");
+    const heard = vi.fn();
+    fresh.subscribeFormatter(heard);
+    expect(fresh.formatterReady()).toBe(false);
+    expect(fresh.formatMessage("**hi**\nthere")).toEqual([paragraph(text("**hi**"), { type: "br" }, text("there"))]);
+    // A plain text needs no formatter at all.
+    expect(fresh.formatterFor("just words, 42 of them.")).toBeNull();
+    await fresh.formatterFor("**hi**");
+    expect(heard).toHaveBeenCalledTimes(1);
+    expect(fresh.formatterReady()).toBe(true);
+    expect(fresh.formatMessage("**hi**")).toEqual([paragraph({ type: "strong", children: [text("hi")] })]);
+    expect(fresh.formatterFor("**hi**")).toBeNull();
+  });
+
+  it("when a text is plain by isPlain, then marked reads it as one paragraph of itself (generated texts)", () => {
+    // Letters, digits, spaces and the punctuation people type, with every Markdown sign mixed in:
+    // each text isPlain accepts must come out of marked exactly as the fast path returns it.
+    const alphabet = [..."abcXYZ019 .,;:?'\"()-+=/%$€£°é日🙂", ..."*_~`\\<>&[]!#|@\n\t", "://", "www.", "mailto:", "1. ", "- ", "    "];
+    let seed = 12345;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const lexer = (content: string) => new Lexer({ gfm: true, breaks: true }).lex(content);
+    let plain = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const length = 1 + Math.floor(random() * 24);
+      const content = Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join("");
+      if (!isPlain(content)) continue;
+      plain++;
+      expect(parseMessage(content, lexer), JSON.stringify(content)).toEqual([paragraph(text(content))]);
+    }
+    expect(plain).toBeGreaterThan(1000);
+  });
+
+  it("when a text has a Markdown sign, a line break or surrounding spaces, then it is not plain", () => {
+    for (const content of [
+      "**a**",
+      "a_b",
+      "`x`",
+      "> q",
+      "a\nb",
+      " a",
+      "a ",
+      "x@y.z",
+      "www.a.b",
+      "http://a",
+      "<a>",
+      "&amp;",
+      "[a](b)",
+      "# h",
+      "a|b",
+      "",
+    ]) {
+      expect(isPlain(content), JSON.stringify(content)).toBe(false);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { Lexer, type Token, type Tokens } from "marked";
+import type { Token, Tokens } from "marked";
 
 // A message's text as a small tree of the formatting chat allows: bold, italic, strikethrough,
 // inline code, fenced code blocks, quotes, line breaks, and links for bare URLs (http, https and
@@ -6,6 +6,12 @@ import { Lexer, type Token, type Tokens } from "marked";
 // everything else (headings, lists, tables, images, [text](url) links, HTML) stays the text the
 // sender typed. The tree holds strings only: message-content.tsx renders it as React elements,
 // never as HTML.
+//
+// marked is 16 kB of the chat page's JavaScript (gzipped), and most messages need none of it:
+// a text with no character that Markdown could act on is one paragraph of itself (isPlain;
+// message-format.test.ts checks that against marked on many generated texts). So marked loads on
+// first use, when a message that needs it is shown; until then (a few milliseconds) that message
+// shows as typed, and the components that subscribe (subscribeFormatter) render it again.
 
 export type FormatNode =
   | { type: "text"; text: string }
@@ -93,11 +99,77 @@ function blocks(tokens: Token[], depth: number): FormatNode[] {
   return nodes;
 }
 
-/** The message's formatting tree (blocks: paragraphs, quotes, code blocks). */
+type Lex = (content: string) => Token[];
+let lex: Lex | null = null;
+let loading: Promise<void> | null = null;
+const listeners = new Set<() => void>();
+
+/** Loads marked once (again after a failed load); resolves when formatting is synchronous. */
+export function loadFormatter(): Promise<void> {
+  loading ??= import("marked").then(
+    ({ Lexer }) => {
+      lex = (content) => new Lexer({ gfm: true, breaks: true }).lex(content);
+      for (const listener of listeners) listener();
+    },
+    (error: unknown) => {
+      loading = null;
+      throw error;
+    },
+  );
+  return loading;
+}
+
+/** Whether marked is in: what a component reads (with subscribeFormatter) to render again once it is. */
+export function formatterReady(): boolean {
+  return lex !== null;
+}
+
+/** Calls `listener` once marked has loaded; returns the unsubscribe function. */
+export function subscribeFormatter(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** A promise to wait for before formatting `content`, or null when it can be formatted now. */
+export function formatterFor(content: string): Promise<void> | null {
+  return isPlain(content) || lex ? null : loadFormatter();
+}
+
+// Whatever GFM could read as formatting in one trimmed line: emphasis and code markers, escapes,
+// HTML and autolinks (<…>, www., scheme://, emails), entities, link and image brackets, headings,
+// tables, quotes, and any line break or tab. Conservative: a text that matches merely goes
+// through marked.
+const MARKDOWN_SIGNS = /[*_~`\\<>&[\]!#|@\n\r\t]|:\/\/|www\.|mailto:/i;
+
+/** True when marked would make `content` one paragraph of its own text: no need to load it. */
+export function isPlain(content: string): boolean {
+  return content.length > 0 && content === content.trim() && !MARKDOWN_SIGNS.test(content);
+}
+
+/** The text as typed, line breaks kept: what a message shows until marked is in. */
+function asTyped(content: string): FormatNode[] {
+  const lines = content.split(/\r\n|\r|\n/);
+  return [
+    { type: "paragraph", children: lines.flatMap((line, index) => (index === 0 ? [text(line)] : [{ type: "br" as const }, text(line)])) },
+  ];
+}
+
+/** The message's formatting tree (blocks: paragraphs, quotes, code blocks); as typed until marked is in (see above). */
 export function formatMessage(content: string): FormatNode[] {
+  if (isPlain(content)) return [{ type: "paragraph", children: [text(content)] }];
+  if (!lex) {
+    void loadFormatter().catch(() => {});
+    return asTyped(content);
+  }
+  return parseMessage(content, lex);
+}
+
+/** marked's reading of `content`, whatever it holds (formatMessage skips it for plain text). Exported for the tests. */
+export function parseMessage(content: string, lexer: Lex | null = lex): FormatNode[] {
+  if (!lexer) throw new Error("parseMessage: the formatter is not loaded (await loadFormatter())");
   let tokens: Token[];
   try {
-    tokens = new Lexer({ gfm: true, breaks: true }).lex(content);
+    tokens = lexer(content);
   } catch {
     // IMPORTANT: marked recurses per nesting level; thousands of nested quotes or list markers
     // overflow the stack. Such a message is shown as typed.

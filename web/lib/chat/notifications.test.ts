@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { buildClient, ME, PEER, settle } from "./test-support";
 
 async function listed(options: { visible?: boolean } = {}) {
@@ -23,7 +23,8 @@ describe("notifications", () => {
   it("when the message has Markdown, then the notification shows its plain text", async () => {
     const { backend, socket, page } = await listed({ visible: false });
     socket.deliver(backend.store(PEER.id, ME.id, "**Lunch?** at `12:30`\n> the usual place"));
-    expect(page.shown.map(({ body }) => body)).toEqual(["Lunch? at 12:30 the usual place"]);
+    // The formatter loads on first use: the notification waits for it rather than showing the markers.
+    await vi.waitFor(() => expect(page.shown.map(({ body }) => body)).toEqual(["Lunch? at 12:30 the usual place"]));
   });
 
   it("when the page is visible, or the message is mine, then nothing shows", async () => {

@@ -1,6 +1,7 @@
 import { notificationBody } from "@/lib/client/notifications";
 import { conversationTitle, nameOf } from "@/lib/chat/format";
 import { previewText } from "./attachment-format";
+import { formatterFor } from "./message-format";
 import { conversationById } from "./chat-state";
 import type { ChatCore } from "./core";
 import type { ChatMessage } from "@/lib/types";
@@ -33,13 +34,19 @@ export function createNotifications(core: ChatCore, openConversation: (conversat
     const group = conversation?.kind === "group";
     const title = conversation ? conversationTitle(conversation) : "New message";
     // In a group, who wrote it goes first.
-    const body = group ? `${nameOf(state.people, message.senderId)}: ${previewText(message)}` : previewText(message);
-    page.notifications.show({
-      title,
-      body: notificationBody(body),
-      tag: message.conversationId,
-      onClick: () => openConversation(message.conversationId),
-    });
+    const show = () => {
+      const body = group ? `${nameOf(state.people, message.senderId)}: ${previewText(message)}` : previewText(message);
+      page.notifications.show({
+        title,
+        body: notificationBody(body),
+        tag: message.conversationId,
+        onClick: () => openConversation(message.conversationId),
+      });
+    };
+    // A formatted message waits for the formatter (loaded on first use) rather than showing its markers.
+    const formatter = formatterFor(message.content);
+    if (formatter) void formatter.then(show, show);
+    else show();
   };
 
   return {
