@@ -6,7 +6,7 @@
  * pool size (10), and through PGlite in this process; and, per mode, the same ladder without the
  * push outbox ("direct": PUSH_OUTBOX=off, the earlier push after the response, with the outbox
  * triggers disabled in the scratch database), so the outbox's cost reads as a same-run ratio;
- * both runs then make one longer step at half the direct ceiling, where their p99s are compared.
+ * both runs then make three longer steps at half the direct ceiling, and their median p99s are compared.
  * Then, per mode, a step at half the measured ceiling (its send → delivery p99), and the bare
  * Next.js baseline app (bench/lib/baseline-app.ts) at that same rate: (a) a blank route and
  * (b) the raw INSERT plus one fetch to a stub push endpoint, for web CPU per request. On
@@ -63,6 +63,8 @@ const CPU_RATIO = 1.5;
 /** Two web processes: CPU per send at least this close to one process's (the work splits, nothing shared grows). */
 const SCALE_OUT_CPU_RATIO = 0.9;
 const POOL_SIZE = 10;
+/** Comparison steps per run (odd: the median is one of them). */
+const COMPARE_REPEATS = 3;
 
 interface ModeRun {
   mode: Mode;
@@ -75,11 +77,15 @@ interface ModeRun {
   /** The outbox run only: one step at half the ceiling. */
   half?: StepResult;
   /**
-   * Direct and outbox runs of a mode: one longer step at the same rate (half the direct path's
-   * ceiling), where their p99 and CPU are compared. A p99 from one 5 s step near either run's knee
-   * says more about queueing than about the outbox.
+   * Direct and outbox runs of a mode: COMPARE_REPEATS longer steps at the same rate (half the
+   * direct path's ceiling), where their p99 and CPU are compared; this is the one with the median
+   * p99. A p99 from one 5 s step near either run's knee says more about queueing than about the
+   * outbox, and one step's p99 (its ~10 slowest sends) is one stall away from doubling: a garbage
+   * collection, the embedded database's vacuum, the 5 s sweep.
    */
   compare?: StepResult;
+  /** Every comparison step, in the order they ran. */
+  compareSteps?: StepResult[];
   /** Set for the scale-out run. */
   label?: string;
 }
@@ -182,8 +188,8 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
           "other CPU %",
           "holds",
         ],
-        [...run.steps, ...(run.half ? [run.half] : []), ...(run.compare ? [run.compare] : [])].map((step) => [
-          step === run.half ? `${step.offered} (½)` : step === run.compare ? `${step.offered} (cmp)` : step.offered,
+        [...run.steps, ...(run.half ? [run.half] : []), ...(run.compareSteps ?? [])].map((step) => [
+          step === run.half ? `${step.offered} (½)` : run.compareSteps?.includes(step) ? `${step.offered} (cmp)` : step.offered,
           Math.round(step.achieved),
           Math.round(step.deliveredPerSecond),
           step.latency.p50,
@@ -444,6 +450,7 @@ async function runSendBaseline(mode: Mode, rate: number, stepSeconds: number, cp
  * (the same rate, half the direct path's ceiling), else at the highest ladder step both held.
  */
 function compareVariants(direct: ModeRun, outbox: ModeRun) {
+  const p99s = (run: ModeRun) => (run.compareSteps ?? []).map((step) => fmt(step.latency.p99)).join(", ");
   const held = (run: ModeRun) => new Map(run.steps.filter((step) => step.holds).map((step) => [step.offered, step]));
   const directHeld = held(direct);
   const outboxHeld = held(outbox);
@@ -452,7 +459,10 @@ function compareVariants(direct: ModeRun, outbox: ModeRun) {
   const d = paired ? direct.compare : common === undefined ? undefined : directHeld.get(common)!;
   const o = paired ? outbox.compare : common === undefined ? undefined : outboxHeld.get(common)!;
   return {
-    where: paired ? `half the direct ceiling, ${direct.compare!.seconds} s each` : "highest step both held",
+    where: paired
+      ? `half the direct ceiling, median p99 of ${direct.compareSteps!.length} steps of ${direct.compare!.seconds} s each: ` +
+        `direct ${p99s(direct)}, outbox ${p99s(outbox)} ms`
+      : "highest step both held",
     ceilingRatio: direct.ceiling ? (outbox.ceiling ?? 0) / direct.ceiling : Number.NaN,
     rate: common ?? Number.NaN,
     directAchieved: Math.round(d?.achieved ?? Number.NaN),
@@ -639,20 +649,22 @@ async function runMode(mode: Mode, variant: Variant, options: ModeOptions): Prom
         holdP99Ms: HALF_CEILING_P99_MS,
       });
     }
-    let compare: StepResult | undefined;
+    const compareSteps: StepResult[] = [];
     const compareRate =
       options.compareAt === "half" ? (ceiling ? Math.max(10, Math.round(ceiling / 2 / 10) * 10) : undefined) : options.compareAt;
-    if (compareRate) {
+    for (let repeat = 1; compareRate && repeat <= COMPARE_REPEATS; repeat++) {
       await sleep(1_000);
-      [compare] = await runSteps({
+      const [step] = await runSteps({
         ...stepOptions,
         stepSeconds: options.stepSeconds * 2,
-        label: `${stepOptions.label} comparison`,
+        label: `${stepOptions.label} comparison ${repeat}/${COMPARE_REPEATS}`,
         rates: [compareRate],
         holdP99Ms: HALF_CEILING_P99_MS,
         refineShare: 0,
       });
+      compareSteps.push(step!);
     }
+    const compare = [...compareSteps].sort((a, b) => a.latency.p99 - b.latency.p99)[Math.floor(compareSteps.length / 2)];
 
     let baseline: InsertBaseline | undefined;
     if (mode === "postgres" && variant === "outbox" && options.processes === 1 && database.mode === "postgres") {
@@ -669,7 +681,7 @@ async function runMode(mode: Mode, variant: Variant, options: ModeOptions): Prom
         ceiling,
         ceilingIsLowerBound: lowerBound,
         ...(half && { half }),
-        ...(compare && { compare }),
+        ...(compare && { compare, compareSteps }),
         ...(options.processes === 2 && { label: "two web processes" }),
       },
       baseline,
