@@ -10,10 +10,10 @@ import { cn } from "@/lib/utils";
 import { UserAvatar } from "./avatar";
 import { EmptyIllustration } from "./empty-illustration";
 import { conversationTitle, describeSystemMessage, formatListTime, nameOf } from "./format";
-import { useFormatter } from "./use-formatter";
 import { GroupAvatar } from "./group-avatar";
 import { presenceLabel, useNow } from "./presence";
 import { typingLine } from "./typing-indicator";
+import { useFormatter } from "./use-formatter";
 
 interface ConversationListProps {
   me: string;

@@ -1,9 +1,9 @@
 import { notificationBody } from "@/lib/client/notifications";
 import { conversationTitle, nameOf } from "@/lib/chat/format";
 import { previewText } from "./attachment-format";
-import { formatterFor } from "./message-format";
 import { conversationById } from "./chat-state";
 import type { ChatCore } from "./core";
+import { formatterFor } from "./message-format";
 import type { ChatMessage } from "@/lib/types";
 
 const preferenceKey = (userId: string) => `chat:notify:v1:${userId}`;
