@@ -27,7 +27,7 @@ import { startProcess, waitForHttp } from "./lib/processes.js";
 import { readCpuSeconds } from "./lib/proc-stats.js";
 import { BENCH_DIR } from "./lib/paths.js";
 import { useSource } from "./lib/source.js";
-import { ceilingOf, createDeliveryTracker, runSteps, stampContent, type StepResult } from "./lib/delivery.js";
+import { ceilingOf, createDeliveryTracker, runSteps, stampContent, type SteppedRunOptions, type StepResult } from "./lib/delivery.js";
 import { createHttpClient } from "./lib/http-client.js";
 import { runOpenLoop } from "./lib/load.js";
 import { createDatabase, dropDatabase, scratchDatabaseName } from "./lib/postgres.js";
@@ -281,7 +281,7 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
         label: `${run.mode}: send→delivery p99 ≤ ${HALF_CEILING_P99_MS} ms at half the measured ceiling`,
         pass: half !== undefined && half.holds,
         detail: half
-          ? `p99 ${fmt(half.latency.p99)} ms at ${fmt(half.offered)}/s, median of ${run.halfSteps!.map((step) => fmt(step.latency.p99)).join(", ")} ` +
+          ? `p99 ${fmt(half.latency.p99)} ms at ${fmt(half.offered)}/s, median of ${p99List(run.halfSteps)} ` +
             `(ceiling ${ceilingText(run)}), ${Math.round(half.achieved)} 201/s`
           : "no ceiling: no step held",
       });
@@ -453,7 +453,6 @@ async function runSendBaseline(mode: Mode, rate: number, stepSeconds: number, cp
  * (the same rate, half the direct path's ceiling), else at the highest ladder step both held.
  */
 function compareVariants(direct: ModeRun, outbox: ModeRun) {
-  const p99s = (run: ModeRun) => (run.compareSteps ?? []).map((step) => fmt(step.latency.p99)).join(", ");
   const held = (run: ModeRun) => new Map(run.steps.filter((step) => step.holds).map((step) => [step.offered, step]));
   const directHeld = held(direct);
   const outboxHeld = held(outbox);
@@ -464,7 +463,7 @@ function compareVariants(direct: ModeRun, outbox: ModeRun) {
   return {
     where: paired
       ? `half the direct ceiling, median p99 of ${direct.compareSteps!.length} steps of ${direct.compare!.seconds} s each: ` +
-        `direct ${p99s(direct)}, outbox ${p99s(outbox)} ms`
+        `direct ${p99List(direct.compareSteps)}, outbox ${p99List(outbox.compareSteps)} ms`
       : "highest step both held",
     ceilingRatio: direct.ceiling ? (outbox.ceiling ?? 0) / direct.ceiling : Number.NaN,
     rate: common ?? Number.NaN,
@@ -641,36 +640,30 @@ async function runMode(mode: Mode, variant: Variant, options: ModeOptions): Prom
     // and one landing inside a latency step (it took two cores for seconds here) decides its p99.
     // Both variants get them done here instead, before the steps whose p99 is judged.
     if (database.mode === "postgres") await settleDatabase(database.databaseUrl);
-    // Like the comparison below: the median p99 of COMPARE_REPEATS steps, so that one stall does
-    // not decide the verdict (all of them are printed).
-    const halfSteps: StepResult[] = [];
-    for (let repeat = 1; (options.half ?? variant === "outbox") && ceiling && repeat <= COMPARE_REPEATS; repeat++) {
-      const rate = Math.max(10, Math.round(ceiling / 2 / 10) * 10);
-      await sleep(1_000);
-      const [step] = await runSteps({
-        ...stepOptions,
-        label: `${stepOptions.label} half ceiling ${repeat}/${COMPARE_REPEATS}`,
-        rates: [rate],
-        holdP99Ms: HALF_CEILING_P99_MS,
-      });
-      halfSteps.push(step!);
-    }
+    // The latency verdicts come from COMPARE_REPEATS steps at one rate: the median p99 decides, so
+    // that one stall does not (all of them are printed).
+    const repeatedSteps = async (label: string, rate: number, extra: Partial<SteppedRunOptions> = {}) => {
+      const repeated: StepResult[] = [];
+      for (let repeat = 1; repeat <= COMPARE_REPEATS; repeat++) {
+        await sleep(1_000);
+        const [step] = await runSteps({
+          ...stepOptions,
+          label: `${stepOptions.label} ${label} ${repeat}/${COMPARE_REPEATS}`,
+          rates: [rate],
+          holdP99Ms: HALF_CEILING_P99_MS,
+          ...extra,
+        });
+        repeated.push(step!);
+      }
+      return repeated;
+    };
+    const halfRate = ceiling ? Math.max(10, Math.round(ceiling / 2 / 10) * 10) : undefined;
+    const halfSteps = (options.half ?? variant === "outbox") && halfRate ? await repeatedSteps("half ceiling", halfRate) : [];
     const half = medianByP99(halfSteps);
-    const compareSteps: StepResult[] = [];
-    const compareRate =
-      options.compareAt === "half" ? (ceiling ? Math.max(10, Math.round(ceiling / 2 / 10) * 10) : undefined) : options.compareAt;
-    for (let repeat = 1; compareRate && repeat <= COMPARE_REPEATS; repeat++) {
-      await sleep(1_000);
-      const [step] = await runSteps({
-        ...stepOptions,
-        stepSeconds: options.stepSeconds * 2,
-        label: `${stepOptions.label} comparison ${repeat}/${COMPARE_REPEATS}`,
-        rates: [compareRate],
-        holdP99Ms: HALF_CEILING_P99_MS,
-        refineShare: 0,
-      });
-      compareSteps.push(step!);
-    }
+    const compareRate = options.compareAt === "half" ? halfRate : options.compareAt;
+    const compareSteps = compareRate
+      ? await repeatedSteps("comparison", compareRate, { stepSeconds: options.stepSeconds * 2, refineShare: 0 })
+      : [];
     const compare = medianByP99(compareSteps);
 
     let baseline: InsertBaseline | undefined;
@@ -697,6 +690,11 @@ async function runMode(mode: Mode, variant: Variant, options: ModeOptions): Prom
     // Last started, first stopped: sockets, web app, socket server, then the database.
     for (const cleanup of cleanups.reverse()) await cleanup();
   }
+}
+
+/** The steps' p99s, as printed beside a median. */
+function p99List(steps: StepResult[] = []): string {
+  return steps.map((step) => fmt(step.latency.p99)).join(", ");
 }
 
 /** Of steps at one rate, the one with the median p99 (undefined for none). */
