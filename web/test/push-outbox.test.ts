@@ -304,7 +304,7 @@ describe.each(drivers)("push outbox on $name", ({ open, skip }) => {
     expect(await pending()).toBe(0);
   });
 
-  it("when kicks arrive while a send is in flight, then they leave together in the next batch", async () => {
+  it("when kicks arrive while the only send slot is taken, then they leave together in the next batch", async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let calls = 0;
@@ -323,6 +323,7 @@ describe.each(drivers)("push outbox on $name", ({ open, skip }) => {
       }),
       batchMax: 100,
       batchWaitMs: 2,
+      maxInFlight: 1,
     });
     try {
       await send(alice, bob);
@@ -339,6 +340,88 @@ describe.each(drivers)("push outbox on $name", ({ open, skip }) => {
     } finally {
       await d.stop();
       await slow.close();
+    }
+  });
+
+  // Held pushes, as a send's after() kicks them: `gate` holds back one step of the first push.
+  const heldPush = async () => {
+    const message = await send(alice, bob);
+    const [row] = await db.query<{ payload: Push["data"] }>("select payload from public.push_outbox where push_id = $1", [
+      `msg_${message.id}`,
+    ]);
+    return { pushId: `msg_${message.id}`, push: { type: "message.created", data: row!.payload } as Push };
+  };
+
+  it("when a push is kicked while an earlier push waits for the socket server, then it leaves without waiting for that answer", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const d = createOutboxDispatcher({
+      source: createSqlOutboxSource(db, { leaseSeconds: 30, maxAgeSeconds: 86_400 }),
+      sender: createPushSender({
+        url: receiver.url,
+        secret: TEST_WEBHOOK_SECRET,
+        batchMax: 100,
+        fetchImpl: async (input, init) => {
+          if (calls++ === 0) await gate;
+          return fetch(input, init);
+        },
+      }),
+      batchMax: 100,
+      batchWaitMs: 2,
+    });
+    try {
+      const [a, b] = [await heldPush(), await heldPush()];
+      const first = d.kick([], [a]);
+      await waitFor(() => calls === 1);
+      void d.kick([], [b]);
+      // B arrives while A's request is still held back.
+      await waitFor(() => receiver.received.length === 1);
+      expect(receiver.received.map((r) => r.id)).toEqual([b.pushId]);
+      release();
+      expect(await first).toMatchObject({ delivered: 2 });
+      expect(receiver.received.map((r) => r.id)).toEqual([b.pushId, a.pushId]);
+      expect(await pending()).toBe(0);
+    } finally {
+      release();
+      await d.stop();
+    }
+  });
+
+  it("when a push is kicked while delivered rows are being deleted, then it leaves without waiting for the delete", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const source = createSqlOutboxSource(db, { leaseSeconds: 30, maxAgeSeconds: 86_400 });
+    const deletes: string[][] = [];
+    const d = createOutboxDispatcher({
+      source: {
+        ...source,
+        completeIds: async (pushIds) => {
+          deletes.push(pushIds);
+          if (deletes.length === 1) await gate;
+          return source.completeIds(pushIds);
+        },
+      },
+      sender: createPushSender({ url: receiver.url, secret: TEST_WEBHOOK_SECRET, batchMax: 100 }),
+      batchMax: 100,
+      batchWaitMs: 2,
+    });
+    try {
+      const [a, b] = [await heldPush(), await heldPush()];
+      const first = d.kick([], [a]);
+      await waitFor(() => deletes.length === 1);
+      void d.kick([], [b]);
+      // B is delivered while A's row is still being deleted.
+      await waitFor(() => receiver.received.length === 2);
+      expect(receiver.received.map((r) => r.id)).toEqual([a.pushId, b.pushId]);
+      expect(await pending()).toBe(2);
+      release();
+      expect(await first).toMatchObject({ delivered: 2 });
+      expect(deletes).toEqual([[a.pushId], [b.pushId]]);
+      expect(await pending()).toBe(0);
+    } finally {
+      release();
+      await d.stop();
     }
   });
 });

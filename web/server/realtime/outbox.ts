@@ -337,6 +337,8 @@ export function createOutboxDispatcher({
   let firstPendingAt = 0;
   const hasWork = () => pending || named.size > 0 || held.size > 0;
   let timer: ReturnType<typeof setInterval> | undefined;
+  /** Wakes a loop that waits for its sends and deletes to finish: a kick brought work. */
+  let wake: (() => void) | null = null;
 
   // Delivered rows are deleted off the sending path, many per statement: a batch's slot in
   // flight is free once the socket server answered, not once its rows are gone. A delete that
@@ -427,41 +429,53 @@ export function createOutboxDispatcher({
       if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
     };
     try {
-      while (hasWork() && !failed) {
-        // Idle: leave at once. Busy: let the pushes that arrived meanwhile gather a moment.
-        const wait = firstPendingAt + batchWaitMs - Date.now();
-        if (!first && wait > 0) await sleep(wait);
-        first = false;
-        // What the requests hold: no claim at all (the row was written by their transaction).
-        if (held.size > 0) {
-          const now = new Date();
-          const rows: OutboxRow[] = [];
-          for (const [pushId, push] of held) {
-            if (rows.length >= claimLimit) break;
-            held.delete(pushId);
-            rows.push({ id: pushId, pushId, push, attempts: 0, createdAt: now, expired: false });
+      for (;;) {
+        while (hasWork() && !failed) {
+          // Idle: leave at once. A send in flight: let the pushes that arrived meanwhile gather a moment.
+          const wait = firstPendingAt + batchWaitMs - Date.now();
+          if (!first && inFlight.size > 0 && wait > 0) await sleep(wait);
+          first = false;
+          // What the requests hold: no claim at all (the row was written by their transaction).
+          if (held.size > 0) {
+            const now = new Date();
+            const rows: OutboxRow[] = [];
+            for (const [pushId, push] of held) {
+              if (rows.length >= claimLimit) break;
+              held.delete(pushId);
+              rows.push({ id: pushId, pushId, push, attempts: 0, createdAt: now, expired: false });
+            }
+            await send(rows, unclaimed);
+            continue;
           }
-          await send(rows, unclaimed);
-          continue;
+          // What the requests wrote, by name: one lookup for all that gathered.
+          if (named.size > 0) {
+            const ids = [...named].slice(0, claimLimit);
+            for (const id of ids) named.delete(id);
+            const rows = await source.claimIds(ids);
+            // Left (leased, in backoff, behind an older row, or sent already): the general claim decides.
+            if (rows.length < ids.length) pending = true;
+            if (rows.length > 0) await send(rows);
+            continue;
+          }
+          pending = false;
+          // Drain: full claims mean more may be waiting; a failed send stops until the backoff.
+          while (!failed) {
+            const rows = await source.claim(claimLimit);
+            if (rows.length === 0) break;
+            await send(rows);
+            if (rows.length < claimLimit) break;
+          }
         }
-        // What the requests wrote, by name: one lookup for all that gathered.
-        if (named.size > 0) {
-          const ids = [...named].slice(0, claimLimit);
-          for (const id of ids) named.delete(id);
-          const rows = await source.claimIds(ids);
-          // Left (leased, in backoff, behind an older row, or sent already): the general claim decides.
-          if (rows.length < ids.length) pending = true;
-          if (rows.length > 0) await send(rows);
-          continue;
-        }
-        pending = false;
-        // Drain: full claims mean more may be waiting; a failed send stops until the backoff.
-        while (!failed) {
-          const rows = await source.claim(claimLimit);
-          if (rows.length === 0) break;
-          await send(rows);
-          if (rows.length < claimLimit) break;
-        }
+        // Nothing to claim now, but sends or deletes are under way. A kick in the meantime is
+        // served at once, not after them: a push must not wait for an earlier push's answer or
+        // for the database to delete delivered rows (slow while Postgres is busy).
+        const busy: Promise<unknown>[] = [...inFlight, ...(deleting ? [deleting] : [])];
+        if (failed || busy.length === 0) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          void Promise.race(busy).then(() => resolve());
+        });
+        wake = null;
       }
     } catch (error) {
       log(`push outbox dispatch failed: ${(error as Error).message}`);
@@ -483,6 +497,7 @@ export function createOutboxDispatcher({
       if (pushIds) for (const id of pushIds) named.add(id);
       else pending = true;
       for (const { pushId, push } of pushes) held.set(pushId, push);
+      wake?.();
       running ??= loop().finally(() => {
         running = null;
         // A kick that landed after the last claim must not wait for the sweep.
