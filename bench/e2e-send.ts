@@ -6,7 +6,8 @@
  * pool size (10), and through PGlite in this process; and, per mode, the same ladder without the
  * push outbox ("direct": PUSH_OUTBOX=off, the earlier push after the response, with the outbox
  * triggers disabled in the scratch database), so the outbox's cost reads as a same-run ratio;
- * both runs then make three longer steps at half the direct ceiling, and their median p99s are compared.
+ * with both kept running, they then take turns at longer steps at half the direct ceiling (direct,
+ * outbox; outbox, direct; …), and their median p99s are compared.
  * Then, per mode, three steps at half the measured ceiling (their median send → delivery p99), and the bare
  * Next.js baseline app (bench/lib/baseline-app.ts) at that same rate: (a) a blank route and
  * (b) the raw INSERT plus one fetch to a stub push endpoint, for web CPU per request. On
@@ -63,8 +64,10 @@ const CPU_RATIO = 1.5;
 /** Two web processes: CPU per send at least this close to one process's (the work splits, nothing shared grows). */
 const SCALE_OUT_CPU_RATIO = 0.9;
 const POOL_SIZE = 10;
-/** Comparison steps per run (odd: the median is one of them). */
-const COMPARE_REPEATS = 3;
+/** Comparison steps per variant (odd: the median is one of them). */
+const COMPARE_REPEATS = 5;
+/** Steps at half the ceiling (the latency target; odd). */
+const HALF_REPEATS = 3;
 
 interface ModeRun {
   mode: Mode;
@@ -74,16 +77,18 @@ interface ModeRun {
   steps: StepResult[];
   ceiling: number | null;
   ceilingIsLowerBound: boolean;
-  /** The outbox run only: of COMPARE_REPEATS steps at half the ceiling, the one with the median p99. */
+  /** The outbox run only: of HALF_REPEATS steps at half the ceiling, the one with the median p99. */
   half?: StepResult;
   /** Every step at half the ceiling, in the order they ran. */
   halfSteps?: StepResult[];
   /**
    * Direct and outbox runs of a mode: COMPARE_REPEATS longer steps at the same rate (half the
-   * direct path's ceiling), where their p99 and CPU are compared; this is the one with the median
-   * p99. A p99 from one 5 s step near either run's knee says more about queueing than about the
-   * outbox, and one step's p99 (its ~10 slowest sends) is one stall away from doubling: a garbage
-   * collection, the embedded database's vacuum, the 5 s sweep.
+   * direct path's ceiling), taken in turns with the other variant, where their p99 and CPU are
+   * compared; this is the one with the median p99. A p99 from one 5 s step near either run's knee
+   * says more about queueing than about the outbox, and one step's p99 (its ~10 slowest sends) is
+   * one stall away from doubling: a garbage collection, a checkpoint, the embedded database's
+   * vacuum, the 5 s sweep. Taking turns puts whatever else the machine does in those minutes on
+   * both variants alike; run one after the other, the same code read 0.45× to 1.26×.
    */
   compare?: StepResult;
   /** Every comparison step, in the order they ran. */
@@ -142,18 +147,24 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
     const baselines: InsertBaseline[] = [];
     const sendBaselines: SendBaseline[] = [];
     for (const mode of modes) {
-      // The baseline first: the database only grows, so the outbox run gets the larger one.
-      let compareAt: number | undefined;
-      for (const variant of variants) {
-        const run = await runMode(mode, variant, {
-          ...options,
-          // The outbox run compares at the direct run's rate (undefined when the direct run is skipped).
-          compareAt: variant === "direct" ? "half" : compareAt,
-        });
-        if (variant === "direct") compareAt = run.result.compare?.offered;
-        runs.push(run.result);
-        if (run.baseline) baselines.push(run.baseline);
-        const cpuStep = costStep(run.result);
+      // Each variant its own database, web app and socket server, all kept running until both
+      // have taken their turns at the comparison rate.
+      const sessions: ModeSession[] = [];
+      try {
+        for (const variant of variants) sessions.push(await openMode(mode, variant, options));
+        const direct = sessions.find((session) => session.run.variant === "direct");
+        const outbox = sessions.find((session) => session.run.variant === "outbox");
+        if (direct && outbox && direct.run.ceiling) await compareInTurns([direct, outbox], halfOf(direct.run.ceiling), stepSeconds * 2);
+        for (const session of sessions) {
+          runs.push(session.run);
+          const baseline = await session.insertBaseline();
+          if (baseline) baselines.push(baseline);
+        }
+      } finally {
+        for (const session of sessions.reverse()) await session.close();
+      }
+      for (const run of runs.filter((candidate) => candidate.mode === mode)) {
+        const cpuStep = costStep(run);
         if (cpuStep) sendBaselines.push(await runSendBaseline(mode, cpuStep.offered, stepSeconds, args.cpuProf));
       }
     }
@@ -163,7 +174,9 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
       const one = runs.find((run) => run.mode === "postgres" && run.variant === "outbox")!;
       // Past the single process's ceiling too: two should go further.
       const twoRates = [...new Set([...rates, ...rates.map((rate) => rate * 2)])].sort((a, b) => a - b);
-      const two = (await runMode("postgres", "outbox", { ...options, rates: twoRates, processes: 2, half: false })).result;
+      const session = await openMode("postgres", "outbox", { ...options, rates: twoRates, processes: 2, half: false });
+      const two = session.run;
+      await session.close();
       scale = { one, two };
     }
 
@@ -514,13 +527,44 @@ interface ModeOptions {
   cpuProf: boolean;
   /** Web processes: 2 puts a round-robin proxy (bench/baseline/round-robin-proxy.ts) in front. */
   processes: 1 | 2;
-  /** Run the step at half the ceiling (default: for the outbox variant). */
+  /** Run the steps at half the ceiling (default: for the outbox variant). */
   half?: boolean;
-  /** Run the comparison step (twice as long) at this rate, or at half this run's ceiling. */
-  compareAt?: number | "half";
 }
 
-async function runMode(mode: Mode, variant: Variant, options: ModeOptions): Promise<{ result: ModeRun; baseline?: InsertBaseline }> {
+/** One variant of a mode, running: its ladder done, ready for more steps until closed. */
+interface ModeSession {
+  run: ModeRun;
+  /** One step at `rate`, recorded in nothing: the caller keeps it. */
+  step(label: string, rate: number, extra?: Partial<SteppedRunOptions>): Promise<StepResult>;
+  /** The background work the steps so far made due, done now (Postgres). */
+  settle(): Promise<void>;
+  /** Raw INSERTs into this database (Postgres, the outbox run, one process). */
+  insertBaseline(): Promise<InsertBaseline | undefined>;
+  close(): Promise<void>;
+}
+
+const halfOf = (ceiling: number) => Math.max(10, Math.round(ceiling / 2 / 10) * 10);
+
+/**
+ * The variants take turns at one rate, the order flipping each round, COMPARE_REPEATS steps each;
+ * each run keeps its steps and the one with the median p99.
+ */
+async function compareInTurns(sessions: ModeSession[], rate: number, stepSeconds: number): Promise<void> {
+  for (const session of sessions) await session.settle();
+  const steps = new Map(sessions.map((session) => [session, [] as StepResult[]]));
+  for (let round = 1; round <= COMPARE_REPEATS; round++) {
+    for (const session of round % 2 === 1 ? sessions : [...sessions].reverse()) {
+      await sleep(1_000);
+      steps.get(session)!.push(await session.step(`comparison ${round}/${COMPARE_REPEATS}`, rate, { stepSeconds, refineShare: 0 }));
+    }
+  }
+  for (const [session, taken] of steps) {
+    session.run.compareSteps = taken;
+    session.run.compare = medianByP99(taken);
+  }
+}
+
+async function openMode(mode: Mode, variant: Variant, options: ModeOptions): Promise<ModeSession> {
   const { jwtSecret, webhookSecret } = createSecrets();
   const users = createBenchUsers(options.users, `e2e-${mode}`);
   const databaseName = scratchDatabaseName(`e2e_${variant}`);
@@ -640,39 +684,33 @@ async function runMode(mode: Mode, variant: Variant, options: ModeOptions): Prom
     // and one landing inside a latency step (it took two cores for seconds here) decides its p99.
     // Both variants get them done here instead, before the steps whose p99 is judged.
     if (database.mode === "postgres") await settleDatabase(database.databaseUrl);
-    // The latency verdicts come from COMPARE_REPEATS steps at one rate: the median p99 decides, so
-    // that one stall does not (all of them are printed).
-    const repeatedSteps = async (label: string, rate: number, extra: Partial<SteppedRunOptions> = {}) => {
-      const repeated: StepResult[] = [];
-      for (let repeat = 1; repeat <= COMPARE_REPEATS; repeat++) {
-        await sleep(1_000);
-        const [step] = await runSteps({
-          ...stepOptions,
-          label: `${stepOptions.label} ${label} ${repeat}/${COMPARE_REPEATS}`,
-          rates: [rate],
-          holdP99Ms: HALF_CEILING_P99_MS,
-          ...extra,
-        });
-        repeated.push(step!);
-      }
-      return repeated;
+    // The latency verdicts come from steps judged against HALF_CEILING_P99_MS.
+    const step = async (label: string, rate: number, extra: Partial<SteppedRunOptions> = {}) => {
+      const [taken] = await runSteps({
+        ...stepOptions,
+        label: `${stepOptions.label} ${label}`,
+        rates: [rate],
+        holdP99Ms: HALF_CEILING_P99_MS,
+        ...extra,
+      });
+      return taken!;
     };
-    const halfRate = ceiling ? Math.max(10, Math.round(ceiling / 2 / 10) * 10) : undefined;
-    const halfSteps = (options.half ?? variant === "outbox") && halfRate ? await repeatedSteps("half ceiling", halfRate) : [];
-    const half = medianByP99(halfSteps);
-    const compareRate = options.compareAt === "half" ? halfRate : options.compareAt;
-    const compareSteps = compareRate
-      ? await repeatedSteps("comparison", compareRate, { stepSeconds: options.stepSeconds * 2, refineShare: 0 })
-      : [];
-    const compare = medianByP99(compareSteps);
-
-    let baseline: InsertBaseline | undefined;
-    if (mode === "postgres" && variant === "outbox" && options.processes === 1 && database.mode === "postgres") {
-      // Same database, same moment, same pool size as the web app.
-      baseline = await pgInsertBaseline(database.databaseUrl, options.stepSeconds);
+    // HALF_REPEATS steps at half the ceiling: the median p99 decides, so that one stall does not
+    // (all of them are printed).
+    const halfSteps: StepResult[] = [];
+    if ((options.half ?? variant === "outbox") && ceiling) {
+      for (let repeat = 1; repeat <= HALF_REPEATS; repeat++) {
+        await sleep(1_000);
+        halfSteps.push(await step(`half ceiling ${repeat}/${HALF_REPEATS}`, halfOf(ceiling)));
+      }
     }
+    const half = medianByP99(halfSteps);
+    const close = async () => {
+      // Last started, first stopped: sockets, web app, socket server, then the database.
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    };
     return {
-      result: {
+      run: {
         mode,
         variant,
         users: users.length,
@@ -681,14 +719,22 @@ async function runMode(mode: Mode, variant: Variant, options: ModeOptions): Prom
         ceiling,
         ceilingIsLowerBound: lowerBound,
         ...(half && { half, halfSteps }),
-        ...(compare && { compare, compareSteps }),
         ...(options.processes === 2 && { label: "two web processes" }),
       },
-      baseline,
+      step,
+      settle: async () => {
+        if (database.mode === "postgres") await settleDatabase(database.databaseUrl);
+      },
+      insertBaseline: async () =>
+        // Same database, same pool size as the web app, once its steps are done.
+        mode === "postgres" && variant === "outbox" && options.processes === 1 && database.mode === "postgres"
+          ? pgInsertBaseline(database.databaseUrl, options.stepSeconds)
+          : undefined,
+      close,
     };
-  } finally {
-    // Last started, first stopped: sockets, web app, socket server, then the database.
+  } catch (error) {
     for (const cleanup of cleanups.reverse()) await cleanup();
+    throw error;
   }
 }
 
