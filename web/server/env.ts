@@ -92,7 +92,7 @@ const schema = z.object({
   // Push outbox (see README → What happens to a message).
   CRON_SECRET: optionalString.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   PUSH_BATCH_MAX: z.coerce.number().int().min(1).max(500).default(100),
-  PUSH_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(1_000).default(2),
+  PUSH_BATCH_WAIT_MS: z.coerce.number().int().min(0).max(1_000).default(0),
   PUSH_OUTBOX_MAX_AGE_HOURS: z.coerce.number().min(1).max(720).default(24),
   SUPABASE_SERVICE_ROLE_KEY: optionalString,
   // Benchmarks only: "off" is the old direct push after the response, without the outbox's guarantees.

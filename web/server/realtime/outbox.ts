@@ -311,9 +311,10 @@ export interface OutboxDispatcherOptions {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Sends what the outbox holds. `kick()` after a request wrote rows: when idle the rows leave at
- * once; kicks that arrive while busy gather (up to `batchMax` rows or `batchWaitMs`) and leave
- * together as one signed batch; at most `maxInFlight` batches are in flight. Never throws: a failed claim or send
+ * Sends what the outbox holds. `kick()` after a request wrote rows: they leave at once while
+ * fewer than `maxInFlight` batches are in flight; what arrives while all are (or, with
+ * `batchWaitMs` above 0, within that long while any is) leaves together as one signed batch of
+ * up to `batchMax` rows. Never throws: a failed claim or send
  * leaves the rows for the next kick, the periodic sweep or the cron route.
  */
 export function createOutboxDispatcher({
