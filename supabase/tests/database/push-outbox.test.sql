@@ -5,7 +5,7 @@
 -- are read and set against it. IMPORTANT: FOR UPDATE SKIP LOCKED between concurrent dispatchers
 -- needs several sessions; web/test/push-outbox.test.ts proves it with real connections.
 begin;
-select plan(98);
+select plan(102);
 
 -- Supabase lets the service role use the extensions schema (pgTAP's home); the test set-up
 -- grants it to anon and authenticated only. Rolled back with the rest.
@@ -585,6 +585,17 @@ select results_eq(
   $$ values ('named_ada_1'::text), ('named_bob_1') $$,
   'and those rows are gone'
 );
+
+-- Deleting delivered rows commits without waiting for the WAL flush (a lost delete only sends a
+-- push again, which the receiver drops by id), on both completion paths; a savepoint's rollback
+-- undoes the setting like any other change of the transaction.
+set local synchronous_commit = on;
+savepoint by_row_id;
+select lives_ok($$ select public.complete_pushes(array[]::bigint[]) $$, 'completing nothing by row id');
+select is(current_setting('synchronous_commit'), 'off', 'completing by row id commits asynchronously (synchronous_commit off for its transaction)');
+rollback to savepoint by_row_id;
+select lives_ok($$ select public.complete_pushes_by_id(array[]::text[]) $$, 'completing nothing by push id');
+select is(current_setting('synchronous_commit'), 'off', 'completing by push id commits asynchronously too');
 
 select * from finish();
 rollback;
