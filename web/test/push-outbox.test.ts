@@ -304,18 +304,17 @@ describe.each(drivers)("push outbox on $name", ({ open, skip }) => {
     expect(await pending()).toBe(0);
   });
 
-  it("when kicks arrive while the only send slot is taken, then they leave together in the next batch", async () => {
+  /** A dispatcher whose first request waits until `release()`: a push still in flight. */
+  const withFirstRequestHeld = (url: string, { maxInFlight }: { maxInFlight?: number } = {}) => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let calls = 0;
-    const slow = await startPushReceiver(TEST_WEBHOOK_SECRET);
     const d = createOutboxDispatcher({
       source: createSqlOutboxSource(db, { leaseSeconds: 30, maxAgeSeconds: 86_400 }),
       sender: createPushSender({
-        url: slow.url,
+        url,
         secret: TEST_WEBHOOK_SECRET,
         batchMax: 100,
-        // The first request waits until the test has queued more.
         fetchImpl: async (input, init) => {
           if (calls++ === 0) await gate;
           return fetch(input, init);
@@ -323,12 +322,19 @@ describe.each(drivers)("push outbox on $name", ({ open, skip }) => {
       }),
       batchMax: 100,
       batchWaitMs: 2,
-      maxInFlight: 1,
+      maxInFlight,
     });
+    return { d, release, calls: () => calls };
+  };
+
+  it("when kicks arrive while the only send slot is taken, then they leave together in the next batch", async () => {
+    const slow = await startPushReceiver(TEST_WEBHOOK_SECRET);
+    // The first request waits until the test has queued more.
+    const { d, release, calls } = withFirstRequestHeld(slow.url, { maxInFlight: 1 });
     try {
       await send(alice, bob);
       const first = d.kick();
-      await waitFor(() => calls === 1);
+      await waitFor(() => calls() === 1);
       for (let i = 0; i < 5; i++) {
         await send(alice, bob);
         void d.kick();
@@ -353,27 +359,11 @@ describe.each(drivers)("push outbox on $name", ({ open, skip }) => {
   };
 
   it("when a push is kicked while an earlier push waits for the socket server, then it leaves without waiting for that answer", async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let calls = 0;
-    const d = createOutboxDispatcher({
-      source: createSqlOutboxSource(db, { leaseSeconds: 30, maxAgeSeconds: 86_400 }),
-      sender: createPushSender({
-        url: receiver.url,
-        secret: TEST_WEBHOOK_SECRET,
-        batchMax: 100,
-        fetchImpl: async (input, init) => {
-          if (calls++ === 0) await gate;
-          return fetch(input, init);
-        },
-      }),
-      batchMax: 100,
-      batchWaitMs: 2,
-    });
+    const { d, release, calls } = withFirstRequestHeld(receiver.url);
     try {
       const [a, b] = [await heldPush(), await heldPush()];
       const first = d.kick([], [a]);
-      await waitFor(() => calls === 1);
+      await waitFor(() => calls() === 1);
       void d.kick([], [b]);
       // B arrives while A's request is still held back.
       await waitFor(() => receiver.received.length === 1);
