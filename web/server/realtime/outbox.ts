@@ -314,8 +314,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Sends what the outbox holds. `kick()` after a request wrote rows: they leave at once while
  * fewer than `maxInFlight` batches are in flight; what arrives while all are (or, with
  * `batchWaitMs` above 0, within that long while any is) leaves together as one signed batch of
- * up to `batchMax` rows. Never throws: a failed claim or send
- * leaves the rows for the next kick, the periodic sweep or the cron route.
+ * up to `batchMax` rows. Never throws: a failed claim or send leaves the rows for the next kick,
+ * the periodic sweep or the cron route.
  */
 export function createOutboxDispatcher({
   source,
