@@ -2,6 +2,9 @@ import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { ContractStack } from "./contract-stack";
 
+/** The web app's JSON body limit (web/server/http.ts): past it, the server answers 413. */
+const MAX_JSON_BODY_BYTES = 64 * 1024;
+
 /** What came back, read as a client would. */
 export interface Reply {
   status: number;
@@ -101,12 +104,24 @@ function streamOnOwnConnection(
     request.on("error", (error) => {
       if (!answered) reject(error);
     });
+    // IMPORTANT: past the JSON body limit the server answers (413) and closes the connection.
+    // A write that lands after that close fails with EPIPE, and Node then drops the answer it
+    // may already hold; so past the limit the rest waits for the answer (or 5 s without one).
+    const answeredOrLater = new Promise<void>((resume) => {
+      request.once("response", () => resume());
+      request.once("close", () => resume());
+      setTimeout(resume, 5_000).unref();
+    });
+    let written = 0;
     void (async () => {
       const reader = body.getReader();
       try {
         for (;;) {
           const { done, value } = await reader.read();
           if (done || answered || request.destroyed) break;
+          if (written > MAX_JSON_BODY_BYTES) await answeredOrLater;
+          if (answered || request.destroyed) break;
+          written += value.byteLength;
           if (!request.write(value)) await new Promise((resume) => request.once("drain", resume).once("close", resume));
         }
         if (answered || request.destroyed) await reader.cancel();
