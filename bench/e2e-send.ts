@@ -570,6 +570,10 @@ async function openMode(mode: Mode, variant: Variant, options: ModeOptions): Pro
   const databaseName = scratchDatabaseName(`e2e_${variant}`);
   const scratch = mode === "embedded" ? scratchDataDir("e2e-pglite") : undefined;
   const cleanups: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    // Last started, first stopped: sockets, web app, socket server, then the database.
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
   try {
     let database: DatabaseTarget;
     if (mode === "postgres") {
@@ -682,8 +686,10 @@ async function openMode(mode: Mode, variant: Variant, options: ModeOptions): Pro
     const { ceiling, lowerBound } = ceilingOf(steps, options.rates);
     // The ladder wrote tens of thousands of rows: on Postgres an autovacuum or a checkpoint is due,
     // and one landing inside a latency step (it took two cores for seconds here) decides its p99.
-    // Both variants get them done here instead, before the steps whose p99 is judged.
-    if (database.mode === "postgres") await settleDatabase(database.databaseUrl);
+    // They are done before the steps whose p99 is judged (here, and in compareInTurns).
+    const settle = async () => {
+      if (database.mode === "postgres") await settleDatabase(database.databaseUrl);
+    };
     // The latency verdicts come from steps judged against HALF_CEILING_P99_MS.
     const step = async (label: string, rate: number, extra: Partial<SteppedRunOptions> = {}) => {
       const [taken] = await runSteps({
@@ -699,16 +705,13 @@ async function openMode(mode: Mode, variant: Variant, options: ModeOptions): Pro
     // (all of them are printed).
     const halfSteps: StepResult[] = [];
     if ((options.half ?? variant === "outbox") && ceiling) {
+      await settle();
       for (let repeat = 1; repeat <= HALF_REPEATS; repeat++) {
         await sleep(1_000);
         halfSteps.push(await step(`half ceiling ${repeat}/${HALF_REPEATS}`, halfOf(ceiling)));
       }
     }
     const half = medianByP99(halfSteps);
-    const close = async () => {
-      // Last started, first stopped: sockets, web app, socket server, then the database.
-      for (const cleanup of cleanups.reverse()) await cleanup();
-    };
     return {
       run: {
         mode,
@@ -722,9 +725,7 @@ async function openMode(mode: Mode, variant: Variant, options: ModeOptions): Pro
         ...(options.processes === 2 && { label: "two web processes" }),
       },
       step,
-      settle: async () => {
-        if (database.mode === "postgres") await settleDatabase(database.databaseUrl);
-      },
+      settle,
       insertBaseline: async () =>
         // Same database, same pool size as the web app, once its steps are done.
         mode === "postgres" && variant === "outbox" && options.processes === 1 && database.mode === "postgres"
@@ -733,7 +734,7 @@ async function openMode(mode: Mode, variant: Variant, options: ModeOptions): Pro
       close,
     };
   } catch (error) {
-    for (const cleanup of cleanups.reverse()) await cleanup();
+    await close();
     throw error;
   }
 }

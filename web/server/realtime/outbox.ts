@@ -419,7 +419,6 @@ export function createOutboxDispatcher({
     // rows are leased, so they never overlap), and marking rows done stays off that path.
     const inFlight = new Set<Promise<void>>();
     let failed = false;
-    let first = true;
     const send = async (rows: OutboxRow[], settle = claimed) => {
       const work = deliver(rows, report, settle).then(
         (sendFailed) => void (failed ||= sendFailed),
@@ -434,8 +433,7 @@ export function createOutboxDispatcher({
         while (hasWork() && !failed) {
           // Idle: leave at once. A send in flight: let the pushes that arrived meanwhile gather a moment.
           const wait = firstPendingAt + batchWaitMs - Date.now();
-          if (!first && inFlight.size > 0 && wait > 0) await sleep(wait);
-          first = false;
+          if (inFlight.size > 0 && wait > 0) await sleep(wait);
           // What the requests hold: no claim at all (the row was written by their transaction).
           if (held.size > 0) {
             const now = new Date();
