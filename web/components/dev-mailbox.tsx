@@ -76,7 +76,7 @@ export function DevMailbox({ initialEmail }: { initialEmail: string }) {
           void load(filter);
         }}
       >
-        <Label htmlFor="mailbox-email" className="m-0">
+        <Label htmlFor="mailbox-email" spacing="none">
           Recipient
         </Label>
         <Input

@@ -44,7 +44,7 @@ export function LoginForm({ next = "/chat" }: { next?: string }) {
         <p>
           We sent a sign-in link to <strong>{state.email}</strong>. Open it on this device to continue.
         </p>
-        <Button variant="link" size="none" className="mt-2 ml-0" onClick={() => setState({ status: "idle" })}>
+        <Button variant="link" size="none" className="mt-2" onClick={() => setState({ status: "idle" })}>
           Use a different email
         </Button>
       </div>
@@ -54,7 +54,7 @@ export function LoginForm({ next = "/chat" }: { next?: string }) {
   const fieldError = state.status === "error" && state.field;
   return (
     <form className="mt-6 flex flex-col gap-3" onSubmit={submit}>
-      <Label htmlFor="login-email" className="-mb-[0.4rem]">
+      <Label htmlFor="login-email" spacing="none" className="-mb-[0.4rem]">
         Email
       </Label>
       <Input

@@ -7,7 +7,7 @@ import { CHROMIUM_PATH, checkChromium, startStack, WEB_DIR, type Stack } from ".
 
 /**
  * Screenshots of the UI for a review (not a test): the chat on a desktop, on a phone, in dark
- * mode, the profile dialog, the theme menu and the sign-in page, into web/test-results/screenshots/ (or
+ * mode, the profile dialog, the theme menu, a message's menu, the new group dialog and the sign-in page, into web/test-results/screenshots/ (or
  * UI_SCREENSHOT_DIR). `UI_SCREENSHOTS=1 npx vitest run --config vitest.e2e.config.ts` after a build.
  */
 const enabled = checkChromium().available;
@@ -47,7 +47,11 @@ describe.skipIf(!enabled)("UI screenshots", () => {
     for (const [from, text] of conversation) last = await say(from, from === maya ? leo : maya, text);
     await markReadApi(leo, maya, last);
 
-    const capture = async (name: string, options: BrowserContextOptions, open: "conversation" | "list" | "profile" | "theme" | "login") => {
+    const capture = async (
+      name: string,
+      options: BrowserContextOptions,
+      open: "conversation" | "list" | "profile" | "theme" | "login" | "menu" | "react" | "new-group",
+    ) => {
       const context = await browser.newContext({ deviceScaleFactor: 1, locale: "en-US", ...options });
       try {
         const page = await context.newPage();
@@ -78,6 +82,20 @@ describe.skipIf(!enabled)("UI screenshots", () => {
             await page.getByTestId("profile-button").click();
             await page.getByTestId("display-name-input").waitFor();
           }
+          if (open === "menu" || open === "react") {
+            const mine = page.locator('[data-testid="message"][data-mine="true"]').last();
+            await mine.hover();
+            await mine.getByTestId("message-actions").click();
+            await page.getByTestId("action-delete").waitFor();
+            if (open === "react") {
+              await page.getByTestId("action-react").hover();
+              await page.getByTestId("react-emoji").first().waitFor();
+            }
+          }
+          if (open === "new-group") {
+            await page.getByTestId("new-group").click();
+            await page.getByTestId("new-group-dialog").waitFor();
+          }
         }
         await page.waitForTimeout(400);
         await page.screenshot({ path: path.join(OUTPUT, `${name}.png`) });
@@ -96,6 +114,9 @@ describe.skipIf(!enabled)("UI screenshots", () => {
     await capture("profile-light", { viewport: desktop, colorScheme: "light" }, "profile");
     await capture("profile-dark", { viewport: desktop, colorScheme: "dark" }, "profile");
     await capture("theme-menu-dark", { viewport: desktop, colorScheme: "dark" }, "theme");
+    await capture("message-menu-light", { viewport: desktop, colorScheme: "light" }, "menu");
+    await capture("react-menu-dark", { viewport: desktop, colorScheme: "dark" }, "react");
+    await capture("new-group-light", { viewport: desktop, colorScheme: "light" }, "new-group");
     await capture("login-light", { viewport: desktop, colorScheme: "light" }, "login");
     await capture("login-dark", { viewport: desktop, colorScheme: "dark" }, "login");
   });

@@ -14,6 +14,8 @@ interface AttachmentUploadsProps {
   /** `file`: chosen again, for an upload whose file the page lost. */
   onRetry(uploadId: string, file?: File): void;
   className?: string;
+  /** `row`: side by side, wrapping (the composer); a column by default (under a message). */
+  layout?: "column" | "row";
 }
 
 /**
@@ -21,7 +23,7 @@ interface AttachmentUploadsProps {
  * progress, and a cancel button; a failed one says why, with retry (or "choose again" when a
  * reload lost the file).
  */
-export function AttachmentUploads({ uploads, ids, onCancel, onRetry, className }: AttachmentUploadsProps) {
+export function AttachmentUploads({ uploads, ids, onCancel, onRetry, className, layout = "column" }: AttachmentUploadsProps) {
   const byId = new Map(uploads.map((upload) => [upload.id, upload]));
   const listed = ids ? ids.flatMap((id) => byId.get(id) ?? []) : uploads;
   // Another tab's message (its files are there), or records lost: this tab cannot send it.
@@ -29,7 +31,11 @@ export function AttachmentUploads({ uploads, ids, onCancel, onRetry, className }
   const shown = listed.filter((upload) => upload.status !== "cancelled");
   if (shown.length === 0 && elsewhere === 0) return null;
   return (
-    <ul className={cn("flex flex-col gap-[0.35rem]", className)} aria-label="Attachments" data-testid="attachment-uploads">
+    <ul
+      className={cn("flex gap-[0.35rem]", layout === "row" ? "flex-row flex-wrap" : "flex-col", className)}
+      aria-label="Attachments"
+      data-testid="attachment-uploads"
+    >
       {shown.map((upload) => (
         <UploadRow key={upload.id} upload={upload} onCancel={onCancel} onRetry={onRetry} />
       ))}
@@ -58,8 +64,8 @@ function UploadRow({
   return (
     <li
       className={cn(
-        "flex w-72 max-w-full items-center gap-[0.6rem] rounded-xl border border-border bg-card px-3 py-2 text-sm text-foreground",
-        failed && "border-destructive bg-destructive-soft",
+        "flex w-72 max-w-full items-center gap-[0.6rem] rounded-xl border px-3 py-2 text-sm text-foreground",
+        failed ? "border-destructive bg-destructive-soft" : "border-border bg-card",
       )}
       data-testid="upload"
       data-status={upload.status}
@@ -97,7 +103,7 @@ function UploadRow({
       </span>
       {failed && upload.fileGone ? (
         <>
-          <Button variant="link" size="none" className="ml-0" data-testid="upload-choose-again" onClick={() => pickRef.current?.click()}>
+          <Button variant="link" size="none" data-testid="upload-choose-again" onClick={() => pickRef.current?.click()}>
             Choose again
           </Button>
           <input
@@ -114,14 +120,13 @@ function UploadRow({
           />
         </>
       ) : failed && upload.error?.code !== "attachment_too_large" ? (
-        <Button variant="link" size="none" className="ml-0" data-testid="upload-retry" onClick={() => onRetry(upload.id)}>
+        <Button variant="link" size="none" data-testid="upload-retry" onClick={() => onRetry(upload.id)}>
           Retry
         </Button>
       ) : null}
       <Button
         variant="ghost"
-        size="icon"
-        className="size-8"
+        size="icon-sm"
         data-testid="upload-cancel"
         aria-label={upload.status === "uploading" ? `Cancel upload of ${upload.name}` : `Remove ${upload.name}`}
         onClick={() => onCancel(upload.id)}

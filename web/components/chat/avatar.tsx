@@ -6,7 +6,10 @@ import { avatarHue, initials } from "./format";
 
 interface UserAvatarProps {
   user: Pick<UserProfile, "id" | "email" | "displayName">;
-  size?: "sm" | "md" | "lg";
+  /** `none`: sized by `className` (with the initials' font size). */
+  size?: "sm" | "md" | "lg" | "none";
+  /** `absolute`: placed by `className` (a group's overlapping pictures). */
+  position?: "relative" | "absolute";
   /** Shows a presence dot: true online, false offline, undefined not shown. */
   online?: boolean;
   /** A tooltip (e.g. "Last seen 5 min ago"); the avatar itself stays hidden from screen readers. */
@@ -17,11 +20,13 @@ interface UserAvatarProps {
 }
 
 /** Initials on a colour that stays the same for a user everywhere (hashed from the id). Decorative. */
-export function UserAvatar({ user, size = "md", online, title, className, short }: UserAvatarProps) {
+export function UserAvatar({ user, size = "md", position, online, title, className, short }: UserAvatarProps) {
   const letters = initials(user);
   return (
     <Avatar
       size={size}
+      tone="none"
+      position={position}
       // The hue is per user: a CSS variable the colour classes read.
       style={{ "--avatar-hue": avatarHue(user.id) } as CSSProperties}
       className={cn(

@@ -134,7 +134,7 @@ export function ChatApp({ user, config }: ChatAppProps) {
       {state.notice ? (
         <Banner role="status">
           {state.notice}
-          <Button variant="link" size="none" onClick={chat.dismissNotice}>
+          <Button variant="link" size="none" className="ml-2" onClick={chat.dismissNotice}>
             Dismiss
           </Button>
         </Banner>
@@ -190,10 +190,13 @@ export function ChatApp({ user, config }: ChatAppProps) {
                 data-peer-id={peer?.id}
                 data-conversation-id={view.conversationId ?? undefined}
               >
-                <Button variant="ghost" size="icon" className="-ml-2 hidden phone:inline-grid" data-testid="back-button" onClick={back}>
-                  <BackIcon />
-                  <span className="sr-only">Back to conversations</span>
-                </Button>
+                {/* A phone's only (the list is a screen of its own there); a wrapper, as the button sets its own display. */}
+                <span className="hidden phone:contents">
+                  <Button variant="ghost" size="icon" className="-ml-2" data-testid="back-button" onClick={back}>
+                    <BackIcon />
+                    <span className="sr-only">Back to conversations</span>
+                  </Button>
+                </span>
                 {peer ? (
                   <>
                     <UserAvatar user={peer} online={state.presence[peer.id]?.online ?? false} />

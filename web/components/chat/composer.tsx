@@ -119,7 +119,8 @@ export function Composer({
           uploads={files}
           onCancel={attachments.onCancel}
           onRetry={attachments.onRetry}
-          className="mx-auto mb-2 max-w-[52rem] flex-row flex-wrap"
+          layout="row"
+          className="mx-auto mb-2 max-w-[52rem]"
         />
       ) : null}
       <div className="mx-auto flex max-w-[52rem] items-end gap-2">
@@ -128,7 +129,9 @@ export function Composer({
           id={inputId}
           ref={inputRef}
           // field-sizing: grows with its content where supported; rows=1 elsewhere.
-          className="max-h-40 min-h-[2.6rem] resize-none rounded-[1.3rem] border-transparent bg-muted px-4 py-[0.55rem] leading-[1.45] [field-sizing:content] focus:bg-card"
+          variant="filled"
+          box="none"
+          className="max-h-40 min-h-[2.6rem] w-full resize-none rounded-[1.3rem] px-4 py-[0.55rem] leading-[1.45] [field-sizing:content]"
           data-testid="composer"
           rows={1}
           placeholder={`Message ${recipientName}`}
@@ -143,7 +146,8 @@ export function Composer({
         <Button
           type="submit"
           variant="primary"
-          className="h-[2.6rem] rounded-[1.3rem] pr-[1.1rem] pl-[0.95rem] phone:w-[2.6rem] phone:p-0"
+          size="none"
+          className="h-[2.6rem] rounded-[1.3rem] border py-2 pr-[1.1rem] pl-[0.95rem] phone:w-[2.6rem] phone:p-0"
           data-testid="send-button"
           disabled={!canSend}
         >

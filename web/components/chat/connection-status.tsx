@@ -20,7 +20,7 @@ export function ConnectionStatus({ state }: { state: ConnectionState }) {
   return (
     <Badge
       variant="secondary"
-      className={cn(state === "reconnecting" && "text-warning-foreground")}
+      tone={state === "reconnecting" ? "warning" : "muted"}
       data-testid="connection-status"
       data-state={state}
       role="status"

@@ -57,7 +57,7 @@ export function ConversationList(props: ConversationListProps) {
     return (
       <div className="p-[0.4rem]" aria-busy="true" aria-label="Loading conversations" role="status" data-testid="conversations-loading">
         {Array.from({ length: SKELETON_ROWS }, (_, index) => (
-          <div key={index} className={cn(itemClassName, "cursor-default hover:bg-transparent")} aria-hidden="true">
+          <div key={index} className={cn(rowClassName, "cursor-default py-[0.6rem]")} aria-hidden="true">
             <Skeleton className="size-[42px] flex-none rounded-full" />
             <span className="flex min-w-0 flex-1 flex-col gap-[0.1rem]">
               <Skeleton className="my-[0.2rem] h-[0.8rem]" style={{ width: `${55 - index * 5}%` }} />
@@ -130,7 +130,7 @@ export function ConversationList(props: ConversationListProps) {
                       {name}
                     </span>
                     <time
-                      className={cn("flex-none text-xs text-muted-foreground", unread && "font-semibold text-primary")}
+                      className={cn("flex-none text-xs", unread ? "font-semibold text-primary" : "text-muted-foreground")}
                       dateTime={conversation.lastMessageAt}
                     >
                       {formatListTime(conversation.lastMessageAt)}
@@ -138,11 +138,14 @@ export function ConversationList(props: ConversationListProps) {
                   </span>
                   <span className="flex min-w-0 items-center gap-2">
                     {typingHint ? (
-                      <span className={cn(previewClassName, "font-medium text-primary italic")} data-testid="typing-hint">
+                      <span className={cn(previewLine, "font-medium text-primary italic")} data-testid="typing-hint">
                         {typingHint}
                       </span>
                     ) : (
-                      <span className={cn(previewClassName, unread && "font-semibold text-foreground")} data-testid="conversation-preview">
+                      <span
+                        className={cn(previewLine, unread ? "font-semibold text-foreground" : "text-muted-foreground")}
+                        data-testid="conversation-preview"
+                      >
                         {preview}
                       </span>
                     )}
@@ -167,11 +170,17 @@ export function ConversationList(props: ConversationListProps) {
   );
 }
 
-/** A row of the sidebar's lists (conversations, people found). Inside a scrolling list an outer focus ring would be clipped. */
-export const itemClassName =
-  "flex w-full items-center gap-3 rounded-xl px-[0.65rem] py-[0.6rem] text-left hover:bg-hover focus-visible:-outline-offset-2 aria-[current=true]:bg-selected";
+/**
+ * A row of the sidebar's lists (conversations, people found), without its height and hover:
+ * `itemClassName` adds them. Inside a scrolling list an outer focus ring would be clipped.
+ */
+export const rowClassName =
+  "flex w-full items-center gap-3 rounded-xl px-[0.65rem] text-left focus-visible:-outline-offset-2 aria-[current=true]:bg-selected";
+export const itemClassName = `${rowClassName} py-[0.6rem] hover:bg-hover`;
 
-export const previewClassName = "min-w-0 flex-1 truncate text-[0.85rem] text-muted-foreground";
+/** A one-line preview under a row's name, without its colour: `previewClassName` adds the quiet one. */
+const previewLine = "min-w-0 flex-1 truncate text-[0.85rem]";
+export const previewClassName = `${previewLine} text-muted-foreground`;
 
 /** Empty, error: a short explanation and what to do next. */
 function SidebarState(props: ComponentProps<"div">) {

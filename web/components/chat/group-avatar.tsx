@@ -25,11 +25,12 @@ export function GroupAvatar({ members, exclude, size = "md", className }: GroupA
         <UserAvatar
           key={member.id}
           user={member}
-          size="sm"
+          size="none"
+          position="absolute"
           short
           className={cn(
-            "absolute shadow-[0_0_0_2px_var(--card)]",
-            size === "lg" ? "size-9" : "size-[27px] text-[0.72rem]",
+            "shadow-[0_0_0_2px_var(--card)]",
+            size === "lg" ? "size-9 text-[0.7rem]" : "size-[27px] text-[0.72rem]",
             index === 0 ? "top-0 left-0" : "right-0 bottom-0",
           )}
         />
@@ -43,7 +44,7 @@ export function AvatarStack({ members, max = 4 }: { members: Pick<UserProfile, "
   return (
     <span className="flex flex-none -space-x-2" aria-hidden="true">
       {members.slice(0, max).map((member) => (
-        <UserAvatar key={member.id} user={member} size="sm" short className="size-6 text-[0.65rem] shadow-[0_0_0_2px_var(--card)]" />
+        <UserAvatar key={member.id} user={member} size="none" short className="size-6 text-[0.65rem] shadow-[0_0_0_2px_var(--card)]" />
       ))}
     </span>
   );

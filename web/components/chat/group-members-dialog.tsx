@@ -39,7 +39,7 @@ export default function GroupMembersDialog({ open, setOpen, returnFocusTo, ...pr
     <Dialog open={open} onOpenChange={setOpen}>
       <DialogContent
         data-testid="members-dialog"
-        className="w-[min(32rem,calc(100vw-2rem))]"
+        size="lg"
         onCloseAutoFocus={(event) => {
           event.preventDefault();
           returnFocusTo.current?.focus();
@@ -174,7 +174,7 @@ function GroupMembers(props: Omit<GroupMembersDialogProps, "open" | "setOpen" | 
                   {owner && !isMe ? (
                     <Button
                       variant="ghost"
-                      className="px-2 py-1"
+                      size="sm"
                       data-testid="remove-member"
                       aria-label={`Remove ${displayName(member.user)}`}
                       disabled={busy}
@@ -220,7 +220,7 @@ function GroupMembers(props: Omit<GroupMembersDialogProps, "open" | "setOpen" | 
 
       {action.status === "error" ? <ErrorLine message={action.message} /> : null}
 
-      <DialogFooter className="justify-between">
+      <DialogFooter align="between">
         <Button
           variant="destructive"
           data-testid="leave-group"

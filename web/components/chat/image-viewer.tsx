@@ -16,7 +16,8 @@ export default function ImageViewer({ attachment, open, setOpen, returnFocusTo }
   return (
     <Dialog open={open} onOpenChange={setOpen}>
       <DialogContent
-        className="w-auto max-w-[calc(100vw-2rem)] p-3 pt-14"
+        size="fit"
+        className="p-3 pt-14"
         data-testid="attachment-viewer"
         // The dialog has no Radix trigger: give the focus back to the image's button.
         onCloseAutoFocus={(event) => {
@@ -24,7 +25,9 @@ export default function ImageViewer({ attachment, open, setOpen, returnFocusTo }
           returnFocusTo.current?.focus();
         }}
       >
-        <DialogTitle className="absolute top-4 left-5 max-w-[calc(100%-8rem)] truncate text-base">{attachment.name}</DialogTitle>
+        <DialogTitle size="sm" className="absolute top-4 left-5 max-w-[calc(100%-8rem)] truncate">
+          {attachment.name}
+        </DialogTitle>
         <DialogDescription className="sr-only">
           {attachment.width} × {attachment.height} pixels, {formatBytes(attachment.size)}
         </DialogDescription>

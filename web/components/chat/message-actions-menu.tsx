@@ -54,7 +54,8 @@ export default function MessageActionsMenu({
               {COMMON_EMOJI.map((emoji) => (
                 <DropdownMenuItem
                   key={emoji}
-                  className="justify-center px-2 text-lg data-[mine]:bg-primary-soft"
+                  size="emoji"
+                  className="data-[mine]:bg-primary-soft"
                   aria-label={myReactions.includes(emoji) ? `Remove ${emoji}` : `React with ${emoji}`}
                   data-mine={myReactions.includes(emoji) || undefined}
                   data-testid="react-emoji"

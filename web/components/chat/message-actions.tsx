@@ -31,8 +31,8 @@ export function MessageActions({ className, ...props }: MessageActionsProps) {
   const renderButton = (extra?: typeof triggerProps) => (
     <Button
       variant="ghost"
-      size="icon"
-      className={cn("size-8 text-muted-foreground data-[state=open]:opacity-100", className)}
+      size="icon-sm"
+      className={cn("data-[state=open]:opacity-100", className)}
       aria-label="Message actions"
       data-testid="message-actions"
       {...extra}

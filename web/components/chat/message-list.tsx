@@ -347,7 +347,8 @@ export function MessageList(props: MessageListProps) {
                   <UserAvatar
                     user={people[row.senderId] ?? { id: row.senderId, email: "", displayName: nameOf(people, row.senderId) }}
                     size="sm"
-                    className="absolute top-0 left-0"
+                    position="absolute"
+                    className="top-0 left-0"
                   />
                   <span
                     className="mb-[0.15rem] px-[0.35rem] text-xs font-semibold text-muted-foreground"
@@ -377,17 +378,19 @@ export function MessageList(props: MessageListProps) {
                     onClose={() => setEditing(null)}
                   />
                 ) : row.message?.deletedAt ? (
-                  <div
-                    className={cn(bubbleVariants({ mine: false, continued: row.continued }), "text-muted-foreground italic")}
-                    data-testid="message-content"
-                  >
+                  <div className={bubbleVariants({ mine: false, continued: row.continued, tone: "deleted" })} data-testid="message-content">
                     Message deleted
                   </div>
                 ) : row.content || !(row.attachments?.length || row.uploads?.length) ? (
                   /* Formatting as React elements (message-content.tsx): never parsed as HTML. */
                   <div
                     className={cn(
-                      bubbleVariants({ mine: row.mine, continued: row.continued, status: row.status }),
+                      bubbleVariants({
+                        mine: row.mine,
+                        continued: row.continued,
+                        tone: row.status === "failed" ? "failed" : row.mine ? "mine" : "theirs",
+                        pending: row.status === "pending",
+                      }),
                       row.id !== undefined && row.id === focusId && "ring-2 ring-warning ring-offset-2 ring-offset-background",
                     )}
                     data-testid="message-content"
@@ -457,10 +460,10 @@ export function MessageList(props: MessageListProps) {
                 {row.status === "pending" && row.attempts > 0 ? (
                   <span title={row.error}>
                     {" · "}Not sent yet, retrying…
-                    <Button variant="link" size="none" data-testid="retry" onClick={() => onRetry(row.clientId)}>
+                    <Button variant="link" size="none" className="ml-2" data-testid="retry" onClick={() => onRetry(row.clientId)}>
                       Retry now
                     </Button>
-                    <Button variant="link" size="none" data-testid="discard" onClick={() => onDiscard(row.clientId)}>
+                    <Button variant="link" size="none" className="ml-2" data-testid="discard" onClick={() => onDiscard(row.clientId)}>
                       Discard
                     </Button>
                   </span>
@@ -468,10 +471,10 @@ export function MessageList(props: MessageListProps) {
                 {row.status === "failed" ? (
                   <span className="text-destructive" role="alert">
                     {" · "}Failed{row.error ? `: ${row.error}` : ""}
-                    <Button variant="link" size="none" data-testid="retry" onClick={() => onRetry(row.clientId)}>
+                    <Button variant="link" size="none" className="ml-2" data-testid="retry" onClick={() => onRetry(row.clientId)}>
                       Retry
                     </Button>
-                    <Button variant="link" size="none" data-testid="discard" onClick={() => onDiscard(row.clientId)}>
+                    <Button variant="link" size="none" className="ml-2" data-testid="discard" onClick={() => onDiscard(row.clientId)}>
                       Discard
                     </Button>
                   </span>
@@ -488,10 +491,10 @@ export function MessageList(props: MessageListProps) {
 /** The message column; margin-top auto keeps a short conversation at the bottom, next to the composer. */
 const listClassName = "mx-auto mt-auto flex w-full max-w-[52rem] flex-col";
 
-const messageVariants = cva("mt-[0.6rem] flex max-w-[min(36rem,78%)] flex-col phone:max-w-[85%]", {
+const messageVariants = cva("flex max-w-[min(36rem,78%)] flex-col phone:max-w-[85%]", {
   variants: {
     mine: { true: "items-end self-end", false: "items-start" },
-    continued: { true: "mt-[0.15rem]", false: "" },
+    continued: { true: "mt-[0.15rem]", false: "mt-[0.6rem]" },
     /** Others' messages in a group: room on the left for the sender's avatar. */
     withAvatar: { true: "relative pl-[38px]", false: "" },
   },
@@ -503,18 +506,19 @@ const messageVariants = cva("mt-[0.6rem] flex max-w-[min(36rem,78%)] flex-col ph
  * Inside a group, the corners facing the previous bubble tighten.
  * IMPORTANT: pre-wrap keeps the sender's line breaks; long words and URLs wrap instead of overflowing.
  */
+const theirBubble = "bg-bubble shadow-[0_0_0_1px_var(--bubble-border),0_1px_1px_rgb(16_24_40/0.04)]";
 const bubbleVariants = cva("rounded-bubble px-[0.85rem] py-2 whitespace-pre-wrap wrap-anywhere", {
   variants: {
-    mine: {
-      true: "rounded-br-md bg-bubble-mine text-bubble-mine-foreground",
-      false: "rounded-bl-md bg-bubble text-bubble-foreground shadow-[0_0_0_1px_var(--bubble-border),0_1px_1px_rgb(16_24_40/0.04)]",
-    },
+    mine: { true: "rounded-br-md", false: "rounded-bl-md" },
     continued: { true: "", false: "" },
-    status: {
-      sent: "",
-      pending: "opacity-70",
+    /** Background, text and outline, each set once (cn() does not merge). */
+    tone: {
+      mine: "bg-bubble-mine text-bubble-mine-foreground",
+      theirs: `${theirBubble} text-bubble-foreground`,
       failed: "bg-destructive-soft text-foreground shadow-[inset_0_0_0_1px_var(--destructive)]",
+      deleted: `${theirBubble} text-muted-foreground italic`,
     },
+    pending: { true: "opacity-70", false: "" },
   },
   compoundVariants: [
     { mine: true, continued: true, className: "rounded-tr-md" },

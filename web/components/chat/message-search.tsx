@@ -6,7 +6,7 @@ import { apiFetch } from "@/lib/client/api";
 import { SEARCH_QUERY_MAX } from "@/lib/limits";
 import { Button } from "@/components/ui/button";
 import { SearchIcon } from "@/components/ui/icons";
-import { inputClassName } from "@/components/ui/input";
+import { inputVariants } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { cn } from "@/lib/utils";
 import { conversationTitle, formatDay, formatTime, nameOf } from "./format";
@@ -87,7 +87,7 @@ export function MessageSearch({ me, conversations, people, onSelect }: MessageSe
         <SearchIcon className="pointer-events-none absolute top-1/2 left-[0.6rem] size-4 -translate-y-1/2 text-muted-foreground" />
         <input
           type="search"
-          className={cn(inputClassName, "w-56 py-[0.4rem] pl-8 text-sm phone:w-full")}
+          className={cn(inputVariants({ box: "none" }), "w-56 py-[0.4rem] pr-3 pl-8 text-sm phone:w-full")}
           placeholder="Search messages"
           value={query}
           maxLength={SEARCH_QUERY_MAX}

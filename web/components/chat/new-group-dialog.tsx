@@ -26,7 +26,7 @@ export default function NewGroupDialog({ open, setOpen, returnFocusTo, ...props 
     <Dialog open={open} onOpenChange={setOpen}>
       <DialogContent
         data-testid="new-group-dialog"
-        className="w-[min(32rem,calc(100vw-2rem))]"
+        size="lg"
         onCloseAutoFocus={(event) => {
           event.preventDefault();
           returnFocusTo.current?.focus();

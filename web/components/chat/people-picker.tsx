@@ -6,7 +6,7 @@ import { Input, Label } from "@/components/ui/input";
 import { Spinner } from "@/components/ui/spinner";
 import { cn } from "@/lib/utils";
 import { UserAvatar } from "./avatar";
-import { itemClassName } from "./conversation-list";
+import { rowClassName } from "./conversation-list";
 import { displayName } from "./format";
 
 const DEBOUNCE_MS = 200;
@@ -57,10 +57,11 @@ export function PeoplePicker({ picked, onChange, excluded, excludedLabel = "Alre
   const toggle = (person: UserProfile, on: boolean) =>
     onChange(on ? [...picked, person] : picked.filter((other) => other.id !== person.id));
 
-  const status = "px-2 py-3 text-sm text-muted-foreground";
+  const statusLine = "px-2 py-3 text-sm";
+  const status = `${statusLine} text-muted-foreground`;
   return (
     <div className="flex flex-col gap-2">
-      <Label htmlFor={inputId} className="mb-0">
+      <Label htmlFor={inputId} spacing="none">
         People
       </Label>
       {picked.length > 0 ? (
@@ -70,7 +71,7 @@ export function PeoplePicker({ picked, onChange, excluded, excludedLabel = "Alre
               key={person.id}
               className="inline-flex items-center gap-[0.35rem] rounded-full bg-muted py-[0.15rem] pr-[0.2rem] pl-[0.2rem] text-[0.8rem] font-semibold"
             >
-              <UserAvatar user={person} size="sm" className="size-5 text-[0.55rem]" />
+              <UserAvatar user={person} size="none" className="size-5 text-[0.55rem]" />
               {displayName(person)}
               <button
                 type="button"
@@ -122,7 +123,7 @@ export function PeoplePicker({ picked, onChange, excluded, excludedLabel = "Alre
               <Spinner /> Searching…
             </p>
           ) : result.status === "error" ? (
-            <p className={cn(status, "text-destructive")} role="alert">
+            <p className={cn(statusLine, "text-destructive")} role="alert">
               Search failed: {result.message}
             </p>
           ) : result.users.length === 0 ? (
@@ -137,7 +138,10 @@ export function PeoplePicker({ picked, onChange, excluded, excludedLabel = "Alre
                 return (
                   <li key={person.id}>
                     <label
-                      className={cn(itemClassName, "cursor-pointer py-[0.45rem] has-disabled:cursor-default has-disabled:opacity-70")}
+                      className={cn(
+                        rowClassName,
+                        "cursor-pointer py-[0.45rem] hover:bg-hover has-disabled:cursor-default has-disabled:opacity-70",
+                      )}
                       data-testid="picker-result"
                       data-email={person.email}
                     >

@@ -131,7 +131,8 @@ function ProfileSettings({ profile, notifications, onSaveName, onNotifications, 
 }
 
 const sectionClassName = "border-b border-border px-6 py-[1.1rem]";
-const hintClassName = "mt-[0.4rem] text-[0.8rem] text-muted-foreground";
+const hintText = "text-[0.8rem] text-muted-foreground";
+const hintClassName = `mt-[0.4rem] ${hintText}`;
 
 function NotificationSetting({
   notifications,
@@ -162,7 +163,7 @@ function NotificationSetting({
   }
   return (
     <div className="flex items-center gap-4">
-      <p className={cn(hintClassName, "m-0 flex-1")} data-testid="notifications-state">
+      <p className={cn(hintText, "flex-1")} data-testid="notifications-state">
         {notifications.enabled
           ? "On: you get a notification for new messages while this tab is in the background."
           : "Off: get a notification for new messages while this tab is in the background."}

@@ -86,7 +86,7 @@ export function ReplyBar({ me, message, people, onCancel }: ReplyBarProps) {
           {message.deletedAt ? <em>Message deleted</em> : previewText(message) || "Attachment"}
         </span>
       </div>
-      <Button variant="ghost" size="icon" className="size-8" aria-label="Cancel reply" data-testid="reply-cancel" onClick={onCancel}>
+      <Button variant="ghost" size="icon-sm" aria-label="Cancel reply" data-testid="reply-cancel" onClick={onCancel}>
         <CloseIcon />
       </Button>
     </div>

@@ -1,7 +1,6 @@
 import { useEffect, useState } from "react";
 import type { UserProfile } from "@/lib/types";
 import { apiFetch } from "@/lib/client/api";
-import { cn } from "@/lib/utils";
 import { UserAvatar } from "./avatar";
 import { itemClassName, previewClassName } from "./conversation-list";
 import { displayName } from "./format";
@@ -62,7 +61,7 @@ export default function UserSearchResults({ query, onSelect }: { query: string; 
                 <UserAvatar user={user} />
                 <span className="flex min-w-0 flex-1 flex-col gap-[0.1rem]">
                   <span className="min-w-0 truncate font-semibold">{displayName(user)}</span>
-                  <span className={cn(previewClassName)}>{user.email}</span>
+                  <span className={previewClassName}>{user.email}</span>
                 </span>
               </button>
             </li>

@@ -35,7 +35,8 @@ export function UserSearch({ onSelect, children, inputRef }: UserSearchProps) {
           ref={inputRef}
           id="user-search-input"
           type="search"
-          className="rounded-full border-transparent bg-muted pl-9 focus:bg-card"
+          variant="filled"
+          className="rounded-full pl-9"
           data-testid="user-search"
           placeholder="Find people by email…"
           autoComplete="off"

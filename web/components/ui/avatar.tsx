@@ -4,23 +4,32 @@ import { useState, type ComponentProps } from "react";
 import { cva, type VariantProps } from "class-variance-authority";
 import { cn } from "@/lib/utils";
 
-export const avatarVariants = cva(
-  "relative inline-grid flex-none select-none place-items-center rounded-full font-bold tracking-[0.02em] bg-muted text-muted-foreground",
-  {
-    variants: {
-      size: {
-        sm: "size-[30px] text-[0.7rem]",
-        md: "size-[42px] text-[0.85rem]",
-        lg: "size-14 text-[1.1rem]",
-      },
+export const avatarVariants = cva("inline-grid flex-none select-none place-items-center rounded-full font-bold tracking-[0.02em]", {
+  variants: {
+    /** `none`: the caller sets the size and the initials' font size. */
+    size: {
+      sm: "size-[30px] text-[0.7rem]",
+      md: "size-[42px] text-[0.85rem]",
+      lg: "size-14 text-[1.1rem]",
+      none: "",
     },
-    defaultVariants: { size: "md" },
+    /** `none`: the caller colours it. */
+    tone: {
+      muted: "bg-muted text-muted-foreground",
+      none: "",
+    },
+    /** `absolute`: placed by the caller (overlapping avatars); either way the presence dot and the image sit inside it. */
+    position: {
+      relative: "relative",
+      absolute: "absolute",
+    },
   },
-);
+  defaultVariants: { size: "md", tone: "muted", position: "relative" },
+});
 
 /** A round avatar: put an AvatarFallback (initials) in it, and an AvatarImage over it when there is a picture. */
-export function Avatar({ className, size, ...props }: ComponentProps<"span"> & VariantProps<typeof avatarVariants>) {
-  return <span className={cn(avatarVariants({ size }), className)} {...props} />;
+export function Avatar({ className, size, tone, position, ...props }: ComponentProps<"span"> & VariantProps<typeof avatarVariants>) {
+  return <span className={cn(avatarVariants({ size, tone, position }), className)} {...props} />;
 }
 
 /** The picture, over the fallback; it hides itself when it fails to load, so the initials show. */

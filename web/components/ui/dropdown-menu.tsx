@@ -2,6 +2,7 @@
 
 import type { ComponentProps } from "react";
 import * as DropdownMenuPrimitive from "@radix-ui/react-dropdown-menu";
+import { cva, type VariantProps } from "class-variance-authority";
 import { cn } from "@/lib/utils";
 import { CheckIcon } from "./icons";
 
@@ -26,20 +27,32 @@ export function DropdownMenuContent({ className, sideOffset = 6, ...props }: Com
   );
 }
 
-const itemClassName =
-  "relative flex cursor-pointer items-center gap-2 rounded-lg px-2.5 py-1.5 text-sm outline-none select-none data-[disabled]:pointer-events-none data-[disabled]:opacity-55 data-[highlighted]:bg-hover";
+const menuItemVariants = cva(
+  "relative flex cursor-pointer items-center gap-2 rounded-lg py-1.5 outline-none select-none data-[disabled]:pointer-events-none data-[disabled]:opacity-55",
+  {
+    variants: {
+      variant: {
+        default: "data-[highlighted]:bg-hover",
+        destructive: "text-destructive data-[highlighted]:bg-destructive-soft",
+      },
+      size: {
+        default: "px-2.5 text-sm",
+        /** One emoji, centred (the reaction row). */
+        emoji: "justify-center px-2 text-lg",
+      },
+    },
+    defaultVariants: { variant: "default", size: "default" },
+  },
+);
+const itemClassName = menuItemVariants();
 
 export function DropdownMenuItem({
   className,
-  variant = "default",
+  variant,
+  size,
   ...props
-}: ComponentProps<typeof DropdownMenuPrimitive.Item> & { variant?: "default" | "destructive" }) {
-  return (
-    <DropdownMenuPrimitive.Item
-      className={cn(itemClassName, variant === "destructive" && "text-destructive data-[highlighted]:bg-destructive-soft", className)}
-      {...props}
-    />
-  );
+}: ComponentProps<typeof DropdownMenuPrimitive.Item> & VariantProps<typeof menuItemVariants>) {
+  return <DropdownMenuPrimitive.Item className={cn(menuItemVariants({ variant, size }), className)} {...props} />;
 }
 
 /** An item with a check mark; a list of them picks several (e.g. people for a group). */

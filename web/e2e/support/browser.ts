@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { twMerge } from "tailwind-merge";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -33,7 +34,52 @@ export interface BrowserUser {
   page: Page;
   /** Console errors and uncaught page errors, for a failing test's report. */
   errors: string[];
+  /** Closes the browser; throws if a page showed conflicting classes (see `findClassConflicts`). */
   close(): Promise<void>;
+}
+
+// Every class attribute the user's pages show, reported in batches as elements appear or change.
+const RECORD_CLASSES = `(() => {
+  const seen = new Set();
+  let queued = [];
+  const flush = () => {
+    const batch = queued;
+    queued = [];
+    if (batch.length) window.__recordClasses?.(batch);
+  };
+  const note = (value) => {
+    if (!value || seen.has(value)) return;
+    seen.add(value);
+    queued.push(value);
+    if (queued.length === 1) setTimeout(flush, 50);
+  };
+  const visit = (node) => {
+    if (node.nodeType !== 1) return;
+    note(node.getAttribute("class"));
+    for (const element of node.querySelectorAll("[class]")) note(element.getAttribute("class"));
+  };
+  new MutationObserver((records) => {
+    for (const record of records) {
+      if (record.type === "attributes") note(record.target.getAttribute("class"));
+      else record.addedNodes.forEach(visit);
+    }
+  }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["class"] });
+  addEventListener("pagehide", flush);
+})()`;
+
+/**
+ * Class lists in which two Tailwind utilities set the same thing (`px-2 px-4`, `p-0 px-4`), as
+ * tailwind-merge sees them: `cn()` joins classes without merging (tailwind-merge is not shipped
+ * to the browser), so there the winner would be the stylesheet's order, not the code's.
+ */
+export function findClassConflicts(classLists: Iterable<string>): string[] {
+  const conflicts: string[] = [];
+  for (const classList of classLists) {
+    const kept = new Set(twMerge(classList).split(" "));
+    const lost = classList.split(/\s+/).filter((name) => name && !kept.has(name));
+    if (lost.length > 0) conflicts.push(`"${classList}" (${lost.join(", ")} set what a later class sets)`);
+  }
+  return conflicts;
 }
 
 /** One user = one persistent Chromium profile in its own temp folder (own cookies, own tabs). */
@@ -47,7 +93,11 @@ export async function launchUser(name: string): Promise<BrowserUser> {
   });
   context.setDefaultTimeout(15_000);
   context.setDefaultNavigationTimeout(30_000);
+  const classLists = new Set<string>();
+  await context.exposeFunction("__recordClasses", (batch: string[]) => batch.forEach((classList) => classLists.add(classList)));
+  await context.addInitScript(RECORD_CLASSES);
   const page = context.pages()[0] ?? (await context.newPage());
+  // The first page was opened before the script was added: a navigation runs it there too.
   const errors: string[] = [];
   page.on("console", (message) => {
     if (message.type() === "error") errors.push(`[${name} console] ${message.text()}`);
@@ -60,6 +110,8 @@ export async function launchUser(name: string): Promise<BrowserUser> {
     async close() {
       await context.close().catch(() => {});
       rmSync(profileDir, { recursive: true, force: true });
+      const conflicts = findClassConflicts(classLists);
+      if (conflicts.length > 0) throw new Error(`${name}'s pages showed conflicting classes:\n${conflicts.join("\n")}`);
     },
   };
 }
