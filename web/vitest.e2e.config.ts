@@ -14,6 +14,8 @@ export default defineConfig({
         : process.env.UI_SCREENSHOTS === "1"
           ? ["e2e/ui-screenshots.shot.ts"]
           : ["e2e/**/*.e2e.test.ts"],
+    // Fails a file whose browsers showed conflicting classes (see e2e/support/browser.ts).
+    setupFiles: ["e2e/support/setup.ts"],
     // One stack per file and real ports: run files one after another.
     fileParallelism: false,
     testTimeout: 90_000,
