@@ -44,7 +44,7 @@ export function LoginForm({ next = "/chat" }: { next?: string }) {
         <p>
           We sent a sign-in link to <strong>{state.email}</strong>. Open it on this device to continue.
         </p>
-        <Button variant="link" size="none" className="mt-2" onClick={() => setState({ status: "idle" })}>
+        <Button variant="link" className="mt-2" onClick={() => setState({ status: "idle" })}>
           Use a different email
         </Button>
       </div>

@@ -103,7 +103,7 @@ function UploadRow({
       </span>
       {failed && upload.fileGone ? (
         <>
-          <Button variant="link" size="none" data-testid="upload-choose-again" onClick={() => pickRef.current?.click()}>
+          <Button variant="link" data-testid="upload-choose-again" onClick={() => pickRef.current?.click()}>
             Choose again
           </Button>
           <input
@@ -120,7 +120,7 @@ function UploadRow({
           />
         </>
       ) : failed && upload.error?.code !== "attachment_too_large" ? (
-        <Button variant="link" size="none" data-testid="upload-retry" onClick={() => onRetry(upload.id)}>
+        <Button variant="link" data-testid="upload-retry" onClick={() => onRetry(upload.id)}>
           Retry
         </Button>
       ) : null}

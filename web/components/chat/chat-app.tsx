@@ -134,7 +134,7 @@ export function ChatApp({ user, config }: ChatAppProps) {
       {state.notice ? (
         <Banner role="status">
           {state.notice}
-          <Button variant="link" size="none" className="ml-2" onClick={chat.dismissNotice}>
+          <Button variant="link" className="ml-2" onClick={chat.dismissNotice}>
             Dismiss
           </Button>
         </Banner>

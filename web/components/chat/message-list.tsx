@@ -460,10 +460,10 @@ export function MessageList(props: MessageListProps) {
                 {row.status === "pending" && row.attempts > 0 ? (
                   <span title={row.error}>
                     {" · "}Not sent yet, retrying…
-                    <Button variant="link" size="none" className="ml-2" data-testid="retry" onClick={() => onRetry(row.clientId)}>
+                    <Button variant="link" className="ml-2" data-testid="retry" onClick={() => onRetry(row.clientId)}>
                       Retry now
                     </Button>
-                    <Button variant="link" size="none" className="ml-2" data-testid="discard" onClick={() => onDiscard(row.clientId)}>
+                    <Button variant="link" className="ml-2" data-testid="discard" onClick={() => onDiscard(row.clientId)}>
                       Discard
                     </Button>
                   </span>
@@ -471,10 +471,10 @@ export function MessageList(props: MessageListProps) {
                 {row.status === "failed" ? (
                   <span className="text-destructive" role="alert">
                     {" · "}Failed{row.error ? `: ${row.error}` : ""}
-                    <Button variant="link" size="none" className="ml-2" data-testid="retry" onClick={() => onRetry(row.clientId)}>
+                    <Button variant="link" className="ml-2" data-testid="retry" onClick={() => onRetry(row.clientId)}>
                       Retry
                     </Button>
-                    <Button variant="link" size="none" className="ml-2" data-testid="discard" onClick={() => onDiscard(row.clientId)}>
+                    <Button variant="link" className="ml-2" data-testid="discard" onClick={() => onDiscard(row.clientId)}>
                       Discard
                     </Button>
                   </span>

@@ -15,7 +15,7 @@ export const buttonVariants = cva(
         primary: `${box} border-transparent bg-primary text-primary-foreground enabled:hover:bg-primary-hover`,
         destructive: `${box} border-border bg-card text-destructive enabled:hover:bg-destructive-soft`,
         ghost: `${box} border-transparent bg-transparent text-muted-foreground enabled:hover:text-foreground`,
-        /** With `size="none"`: a link-styled button inside a line of text. */
+        /** A link-styled button inside a line of text (its size is `none` unless given). */
         link: "inline text-[length:inherit] font-normal text-primary underline underline-offset-2",
       },
       size: {
@@ -36,5 +36,6 @@ export type ButtonProps = ComponentProps<"button"> & VariantProps<typeof buttonV
 
 /** A button in the app's styles; `type` defaults to "button" (submit only when asked). */
 export function Button({ className, variant, size, type = "button", ...props }: ButtonProps) {
-  return <button type={type} className={cn(buttonVariants({ variant, size }), className)} {...props} />;
+  const resolvedSize = size ?? (variant === "link" ? "none" : "default");
+  return <button type={type} className={cn(buttonVariants({ variant, size: resolvedSize }), className)} {...props} />;
 }
