@@ -29,6 +29,8 @@ export const EDIT_WINDOW_SECONDS_DEFAULT = 86_400;
 export const ATTACHMENT_MAX_BYTES_DEFAULT = 25 * 1024 * 1024;
 /** Most files one message carries (the contract's MAX_ATTACHMENTS_PER_MESSAGE, without zod; a test keeps them equal). */
 export const ATTACHMENTS_PER_MESSAGE_MAX = 10;
+/** Largest JSON request body the API reads; past it, 413 payload_too_large. */
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
 
 /**
  * Exactly one emoji as Unicode recommends them (RGI: skin tones, ZWJ sequences, flags and keycaps

@@ -12,8 +12,7 @@ import { metrics } from "@/server/metrics";
 import { getEnv } from "@/server/env";
 import { peerAddress } from "@/server/peer-address";
 import { isIP } from "node:net";
-
-export const MAX_JSON_BODY_BYTES = 64 * 1024;
+import { MAX_JSON_BODY_BYTES } from "@/lib/limits";
 
 export function json<T>(data: T, status = 200, headers?: HeadersInit): NextResponse {
   return NextResponse.json({ data }, { status, headers });

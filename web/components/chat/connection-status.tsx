@@ -19,8 +19,7 @@ const DOTS: Record<ConnectionState, string> = {
 export function ConnectionStatus({ state }: { state: ConnectionState }) {
   return (
     <Badge
-      variant="secondary"
-      tone={state === "reconnecting" ? "warning" : "muted"}
+      variant={state === "reconnecting" ? "secondary-warning" : "secondary"}
       data-testid="connection-status"
       data-state={state}
       role="status"

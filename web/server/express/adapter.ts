@@ -4,7 +4,7 @@ import type { TLSSocket } from "node:tls";
 import type { RequestHandler } from "express";
 import { NextRequest } from "next/server";
 import { DomainError, isDomainError } from "@/server/errors";
-import { MAX_JSON_BODY_BYTES } from "@/server/http";
+import { MAX_JSON_BODY_BYTES } from "@/lib/limits";
 import { setPeerAddress } from "@/server/peer-address";
 import type { RouteHandler } from "./route-table";
 

@@ -1,9 +1,7 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
+import { MAX_JSON_BODY_BYTES } from "@/lib/limits";
 import type { ContractStack } from "./contract-stack";
-
-/** The web app's JSON body limit (web/server/http.ts): past it, the server answers 413. */
-const MAX_JSON_BODY_BYTES = 64 * 1024;
 
 /** What came back, read as a client would. */
 export interface Reply {
