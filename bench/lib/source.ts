@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { REPO_ROOT, RESULTS_DIR } from "./paths.js";
 
@@ -8,7 +8,8 @@ import { REPO_ROOT, RESULTS_DIR } from "./paths.js";
  * `--source=4827e2c`) benchmarks that commit instead, from a snapshot in
  * bench/results/source-<sha>/ made with `git archive` (read-only for the repo): useful while
  * the working tree is mid-edit, or to compare commits. Packages still resolve from the repo's
- * node_modules, three folders up.
+ * node_modules, three folders up, and from a workspace's own (npm leaves a package there when
+ * another version is hoisted), linked into the snapshot.
  */
 export function useSource(kind: string | undefined): string {
   if (kind === undefined || kind === "worktree") return REPO_ROOT;
@@ -20,6 +21,10 @@ export function useSource(kind: string | undefined): string {
     mkdirSync(dir, { recursive: true });
     // No lockfile in the snapshot: Next then takes the repo as its root and finds node_modules there.
     execFileSync("sh", ["-c", `git -C "${REPO_ROOT}" archive --format=tar ${sha} web socket-server supabase | tar -x -C "${dir}"`]);
+    for (const workspace of ["web", "socket-server"]) {
+      const modules = path.join(REPO_ROOT, workspace, "node_modules");
+      if (existsSync(modules)) symlinkSync(modules, path.join(dir, workspace, "node_modules"), "dir");
+    }
     writeFileSync(path.join(dir, ".complete"), `${sha}\n`);
   }
   process.env.BENCH_SOURCE_ROOT = dir;

@@ -284,6 +284,32 @@ describe.each(drivers)("push outbox on $name", ({ open, skip }) => {
     expect(await pending()).toBe(0);
   });
 
+  it("when held pushes are delivered one by one within the delete delay, then one statement deletes all their rows", async () => {
+    const store = createSqlChatStore(db, noSendLimit);
+    const sent = [];
+    for (const content of ["one", "two", "three", "four", "five"]) {
+      sent.push((await store.insertMessage(alice, { recipientId: bob, content, clientId: randomUUID() })).message);
+    }
+    const source = createSqlOutboxSource(db, { leaseSeconds: 30, maxAgeSeconds: 86_400 });
+    const deletes: string[][] = [];
+    const d = createOutboxDispatcher({
+      source: { ...source, completeIds: (pushIds) => (deletes.push(pushIds), source.completeIds(pushIds)) },
+      sender: createPushSender({ url: receiver.url, secret: TEST_WEBHOOK_SECRET, batchMax: 100 }),
+      batchMax: 100,
+      batchWaitMs: 0,
+      // Far longer than five pushes to a local receiver take.
+      deleteDelayMs: 1_000,
+    });
+    // Each request kicks with its own push, as the send route does.
+    const kicks = sent.map((message) =>
+      d.kick([], [{ pushId: `msg_${message.id}`, push: { type: "message.created", data: message } as Push }]),
+    );
+    await Promise.all(kicks);
+    expect(receiver.received.map((r) => r.id).sort()).toEqual(sent.map((m) => `msg_${m.id}`).sort());
+    expect(deletes.map((ids) => ids.length)).toEqual([5]);
+    expect(await pending()).toBe(0);
+  });
+
   it("when a held push cannot be delivered, then its row stays due and the general claim sends it later", async () => {
     const down = await startPushReceiver(TEST_WEBHOOK_SECRET, () => 503);
     const message = await send(alice, bob);
