@@ -79,7 +79,7 @@ describe.skipIf(!chromium.available && !required)("group conversations in the br
     const dialog = a.getByTestId("new-group-dialog");
     await dialog.waitFor();
     // The focus moves into the dialog (its first field); creating with nothing filled in says what is missing.
-    expect(await a.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe("group-name-input");
+    await expect.poll(() => a.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe("group-name-input");
     await a.keyboard.type(groupName);
     await dialog.getByTestId("create-group").click();
     expect(await dialog.getByTestId("group-error").innerText()).toContain("at least 2 people");
