@@ -7,7 +7,7 @@
  * push outbox ("direct": PUSH_OUTBOX=off, the earlier push after the response, with the outbox
  * triggers disabled in the scratch database), so the outbox's cost reads as a same-run ratio;
  * with both kept running, they then take turns at longer steps at half the direct ceiling (direct,
- * outbox; outbox, direct; …), and their median p99s are compared.
+ * outbox; outbox, direct; …), ten rounds, and the p99s of all their sends pooled are compared.
  * Then, per mode, three steps at half the measured ceiling (their median send → delivery p99), and the bare
  * Next.js baseline app (bench/lib/baseline-app.ts) at that same rate: (a) a blank route and
  * (b) the raw INSERT plus one fetch to a stub push endpoint, for web CPU per request. On
@@ -28,7 +28,16 @@ import { startProcess, waitForHttp } from "./lib/processes.js";
 import { readCpuSeconds } from "./lib/proc-stats.js";
 import { BENCH_DIR } from "./lib/paths.js";
 import { useSource } from "./lib/source.js";
-import { ceilingOf, createDeliveryTracker, runSteps, stampContent, type SteppedRunOptions, type StepResult } from "./lib/delivery.js";
+import {
+  ceilingOf,
+  createDeliveryTracker,
+  pooledLatency,
+  pooledP99Ratio,
+  runSteps,
+  stampContent,
+  type SteppedRunOptions,
+  type StepResult,
+} from "./lib/delivery.js";
 import { createHttpClient } from "./lib/http-client.js";
 import { runOpenLoop } from "./lib/load.js";
 import { createDatabase, dropDatabase, scratchDatabaseName } from "./lib/postgres.js";
@@ -64,8 +73,12 @@ const CPU_RATIO = 1.5;
 /** Two web processes: CPU per send at least this close to one process's (the work splits, nothing shared grows). */
 const SCALE_OUT_CPU_RATIO = 0.9;
 const POOL_SIZE = 10;
-/** Comparison steps per variant (odd: the median is one of them). */
-const COMPARE_REPEATS = 5;
+/**
+ * Comparison rounds: each a step of each variant, back to back. The verdict is the p99 of all of
+ * a variant's comparison sends pooled (~11,000 at 110/s, so it rests on ~110 sends, where one
+ * step's p99 rests on ~11), with a bootstrap interval over the rounds.
+ */
+const COMPARE_REPEATS = 10;
 /** Steps at half the ceiling (the latency target; odd). */
 const HALF_REPEATS = 3;
 
@@ -83,16 +96,18 @@ interface ModeRun {
   halfSteps?: StepResult[];
   /**
    * Direct and outbox runs of a mode: COMPARE_REPEATS longer steps at the same rate (half the
-   * direct path's ceiling), taken in turns with the other variant, where their p99 and CPU are
-   * compared; this is the one with the median p99. A p99 from one 5 s step near either run's knee
+   * direct path's ceiling), taken in turns with the other variant, where their p99 (pooled, see
+   * `comparePooled`) and CPU are compared; this is the one with the median p99, printed beside it. A p99 from one 5 s step near either run's knee
    * says more about queueing than about the outbox, and one step's p99 (its ~10 slowest sends) is
    * one stall away from doubling: a garbage collection, a checkpoint, the embedded database's
    * vacuum, the 5 s sweep. Taking turns puts whatever else the machine does in those minutes on
    * both variants alike; run one after the other, the same code read 0.45× to 1.26×.
    */
   compare?: StepResult;
-  /** Every comparison step, in the order they ran. */
+  /** Every comparison step, in the order they ran (step i of each variant is round i). */
   compareSteps?: StepResult[];
+  /** The send → delivery latencies of all comparison steps, pooled: the verdict's p99. */
+  comparePooled?: Summary;
   /** Set for the scale-out run. */
   label?: string;
 }
@@ -272,7 +287,12 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
       outboxTargets.push({
         label: `${mode}: sends/s and p99 with the outbox ≥ ${OUTBOX_RATIO}× the direct push (same run)`,
         pass: comparison.ceilingRatio >= OUTBOX_RATIO && comparison.p99Ratio >= OUTBOX_RATIO,
-        detail: `ceiling ${fmt(comparison.ceilingRatio, 2)}×, p99 at ${fmt(comparison.rate)}/s ${fmt(comparison.p99Ratio, 2)}× (direct p99 ÷ outbox p99)`,
+        detail:
+          `ceiling ${fmt(comparison.ceilingRatio, 2)}×, p99 at ${fmt(comparison.rate)}/s ${fmt(comparison.p99Ratio, 2)}× (direct p99 ÷ outbox p99` +
+          (comparison.p99Interval
+            ? `, all comparison sends pooled; ${comparison.p99Interval.level * 100}% bootstrap interval over the rounds ` +
+              `${fmt(comparison.p99Interval.low, 2)}–${fmt(comparison.p99Interval.high, 2)}×)`
+            : ")"),
       });
     }
 
@@ -462,32 +482,68 @@ async function runSendBaseline(mode: Mode, rate: number, stepSeconds: number, cp
 }
 
 /**
- * The outbox against the direct path: ceilings, and p99 and CPU at the comparison step both ran
- * (the same rate, half the direct path's ceiling), else at the highest ladder step both held.
+ * The outbox against the direct path: ceilings, and p99 and CPU at the comparison steps both ran
+ * in turns (the same rate, half the direct path's ceiling): the p99 of all their sends pooled, with
+ * a bootstrap interval over the rounds, and CPU per send over all of them. Without comparison
+ * steps, at the highest ladder step both held.
  */
 function compareVariants(direct: ModeRun, outbox: ModeRun) {
   const held = (run: ModeRun) => new Map(run.steps.filter((step) => step.holds).map((step) => [step.offered, step]));
+  const ceilingRatio = direct.ceiling ? (outbox.ceiling ?? 0) / direct.ceiling : Number.NaN;
+  const directSteps = direct.compareSteps ?? [];
+  const outboxSteps = outbox.compareSteps ?? [];
+  if (directSteps.length && directSteps.length === outboxSteps.length && direct.compare!.offered === outbox.compare!.offered) {
+    const interval = pooledP99Ratio(directSteps.map((step, round) => [step, outboxSteps[round]!]));
+    const mean = (steps: StepResult[], pick: (step: StepResult) => number) =>
+      steps.reduce((total, step) => total + pick(step), 0) / steps.length;
+    const directP99 = direct.comparePooled!.p99;
+    const outboxP99 = outbox.comparePooled!.p99;
+    return {
+      where:
+        `half the direct ceiling, ${directSteps.length} rounds of ${direct.compare!.seconds} s steps taken in turns, p99 of all sends pooled ` +
+        `(${fmt(direct.comparePooled!.count)} and ${fmt(outbox.comparePooled!.count)}); the steps' own p99s: direct ${p99List(directSteps)}, ` +
+        `outbox ${p99List(outboxSteps)} ms, whose medians give ${fmt(direct.compare!.latency.p99 / outbox.compare!.latency.p99, 2)}×`,
+      ceilingRatio,
+      rate: direct.compare!.offered,
+      directAchieved: Math.round(mean(directSteps, (step) => step.achieved)),
+      outboxAchieved: Math.round(mean(outboxSteps, (step) => step.achieved)),
+      directP99,
+      outboxP99,
+      p99Ratio: interval.ratio,
+      p99Interval: interval,
+      directCpuMs: cpuMsPerSend(directSteps),
+      outboxCpuMs: cpuMsPerSend(outboxSteps),
+    };
+  }
   const directHeld = held(direct);
   const outboxHeld = held(outbox);
-  const paired = direct.compare && outbox.compare && direct.compare.offered === outbox.compare.offered;
-  const common = paired ? direct.compare!.offered : [...directHeld.keys()].filter((rate) => outboxHeld.has(rate)).sort((a, b) => b - a)[0];
-  const d = paired ? direct.compare : common === undefined ? undefined : directHeld.get(common)!;
-  const o = paired ? outbox.compare : common === undefined ? undefined : outboxHeld.get(common)!;
+  const common = [...directHeld.keys()].filter((rate) => outboxHeld.has(rate)).sort((a, b) => b - a)[0];
+  const d = common === undefined ? undefined : directHeld.get(common)!;
+  const o = common === undefined ? undefined : outboxHeld.get(common)!;
   return {
-    where: paired
-      ? `half the direct ceiling, median p99 of ${direct.compareSteps!.length} steps of ${direct.compare!.seconds} s each: ` +
-        `direct ${p99List(direct.compareSteps)}, outbox ${p99List(outbox.compareSteps)} ms`
-      : "highest step both held",
-    ceilingRatio: direct.ceiling ? (outbox.ceiling ?? 0) / direct.ceiling : Number.NaN,
+    where: "highest step both held",
+    ceilingRatio,
     rate: common ?? Number.NaN,
     directAchieved: Math.round(d?.achieved ?? Number.NaN),
     outboxAchieved: Math.round(o?.achieved ?? Number.NaN),
     directP99: d?.latency.p99 ?? Number.NaN,
     outboxP99: o?.latency.p99 ?? Number.NaN,
     p99Ratio: d && o ? d.latency.p99 / o.latency.p99 : Number.NaN,
+    p99Interval: undefined,
     directCpuMs: d?.cpuMsPerOp.web ?? Number.NaN,
     outboxCpuMs: o?.cpuMsPerOp.web ?? Number.NaN,
   };
+}
+
+/** Web CPU per send over several steps: their CPU summed over their sends. */
+function cpuMsPerSend(steps: StepResult[]): number {
+  let cpuMs = 0;
+  let sends = 0;
+  for (const step of steps) {
+    cpuMs += (step.cpuMsPerOp.web ?? Number.NaN) * step.outcome.ok;
+    sends += step.outcome.ok;
+  }
+  return sends ? cpuMs / sends : Number.NaN;
 }
 
 /** Turns the outbox's triggers off (the direct baseline) or on, in the scratch database. */
@@ -555,12 +611,15 @@ async function compareInTurns(sessions: ModeSession[], rate: number, stepSeconds
   for (let round = 1; round <= COMPARE_REPEATS; round++) {
     for (const session of round % 2 === 1 ? sessions : [...sessions].reverse()) {
       await sleep(1_000);
-      steps.get(session)!.push(await session.step(`comparison ${round}/${COMPARE_REPEATS}`, rate, { stepSeconds, refineShare: 0 }));
+      steps
+        .get(session)!
+        .push(await session.step(`comparison ${round}/${COMPARE_REPEATS}`, rate, { stepSeconds, refineShare: 0, retryMisses: false }));
     }
   }
   for (const [session, taken] of steps) {
     session.run.compareSteps = taken;
     session.run.compare = medianByP99(taken);
+    session.run.comparePooled = pooledLatency(taken);
   }
 }
 
@@ -708,7 +767,7 @@ async function openMode(mode: Mode, variant: Variant, options: ModeOptions): Pro
       await settle();
       for (let repeat = 1; repeat <= HALF_REPEATS; repeat++) {
         await sleep(1_000);
-        halfSteps.push(await step(`half ceiling ${repeat}/${HALF_REPEATS}`, halfOf(ceiling)));
+        halfSteps.push(await step(`half ceiling ${repeat}/${HALF_REPEATS}`, halfOf(ceiling), { retryMisses: false }));
       }
     }
     const half = medianByP99(halfSteps);

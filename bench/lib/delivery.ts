@@ -1,7 +1,7 @@
 import { runOpenLoop, type OpenLoopOutcome } from "./load.js";
 import { otherCpuMeter, readCpuSeconds } from "./proc-stats.js";
 import { sleep } from "./processes.js";
-import { summarize, type Summary } from "./stats.js";
+import { percentile, summarize, type Summary } from "./stats.js";
 
 /**
  * Message content that carries its own send time: `<step>:<process.hrtime.bigint()>`. The
@@ -106,6 +106,12 @@ export interface SteppedRunOptions {
    * can only say 0.75× or 1×; two runs compared at 0.9× need a finer grain near the ceiling.
    */
   refineShare?: number;
+  /**
+   * Run a step that misses once more and keep the better attempt (default true): right for the
+   * ladder, where one stall should not end the search, but not for a step whose latency is the
+   * verdict, where a second chance would pick the lucky attempt.
+   */
+  retryMisses?: boolean;
 }
 
 /** Runs open-loop steps of increasing rate, stopping after consecutive misses. */
@@ -113,10 +119,8 @@ export async function runSteps(options: SteppedRunOptions): Promise<StepResult[]
   const { rates, stopAfterMisses = 2 } = options;
   const steps: StepResult[] = [];
   let misses = 0;
-  let stepIndex = 0;
   for (const rate of rates) {
-    const step = await runLoggedStep(options, stepIndex, rate);
-    stepIndex += step.attempts;
+    const step = await runLoggedStep(options, rate);
     steps.push(step);
     misses = step.holds ? 0 : misses + 1;
     if (misses >= stopAfterMisses) break;
@@ -126,8 +130,7 @@ export async function runSteps(options: SteppedRunOptions): Promise<StepResult[]
   if (refineShare <= 0) return steps;
   for (const rate of refineRates(steps, refineShare)) {
     await sleep(1_000);
-    const step = await runLoggedStep(options, stepIndex, rate, "refine");
-    stepIndex += step.attempts;
+    const step = await runLoggedStep(options, rate, "refine");
     steps.push(step);
     if (!step.holds) break;
   }
@@ -150,11 +153,11 @@ export function refineRates(steps: Pick<StepResult, "offered" | "holds">[], shar
 const roundRate = (rate: number) => (rate >= 100 ? Math.round(rate / 10) * 10 : Math.round(rate));
 
 /** One step, run once more when it misses (the better attempt is kept), and its log line. */
-async function runLoggedStep(options: SteppedRunOptions, index: number, rate: number, note = ""): Promise<StepResult> {
-  let step = await runStep(options, index, rate);
-  if (!step.holds) {
+async function runLoggedStep(options: SteppedRunOptions, rate: number, note = ""): Promise<StepResult> {
+  let step = await runStep(options, rate);
+  if (!step.holds && options.retryMisses !== false) {
     await sleep(1_000);
-    const again = await runStep(options, index + 1, rate);
+    const again = await runStep(options, rate);
     step = better(step, again);
     step.attempts = 2;
   }
@@ -172,7 +175,14 @@ function better(a: StepResult, b: StepResult): StepResult {
   return b.latency.p99 < a.latency.p99 ? b : a;
 }
 
-async function runStep(options: SteppedRunOptions, index: number, rate: number): Promise<StepResult> {
+/**
+ * Step numbers are unique in the process, not per `runSteps` call: a straggler of an earlier step
+ * (the messages carry their step's number) must not count in a later one.
+ */
+let nextStepIndex = 0;
+
+async function runStep(options: SteppedRunOptions, rate: number): Promise<StepResult> {
+  const index = nextStepIndex++;
   const { stepSeconds, tracker, holdShare, holdP99Ms, fire } = options;
   const cpuBefore = Object.fromEntries(Object.entries(options.processes).map(([name, pid]) => [name, readCpuSeconds(pid)]));
   const other = otherCpuMeter(Object.values(options.processes), { separatePostgres: options.separatePostgres });
@@ -206,7 +216,7 @@ async function runStep(options: SteppedRunOptions, index: number, rate: number):
   const latency = summarize(recording.latencies);
   const responses = options.takeResponseLatencies?.();
   const deliveredPerSecond = recording.deliveredInWindow / stepSeconds;
-  return {
+  const result: StepResult = {
     offered: rate,
     achieved: outcome.achievedPerSecond,
     deliveredPerSecond,
@@ -224,6 +234,48 @@ async function runStep(options: SteppedRunOptions, index: number, rate: number):
     seconds: stepSeconds,
     outcome,
   };
+  stepSamples.set(result, Float64Array.from(recording.latencies).sort());
+  return result;
+}
+
+/** Each step's send → delivery latencies, ascending; kept beside the step so its JSON stays small. */
+const stepSamples = new WeakMap<StepResult, Float64Array>();
+
+/** The send → delivery latencies of several steps, pooled: one p99 of every send they made. */
+export function pooledLatency(steps: StepResult[]): Summary {
+  return summarize(concatSamples(steps));
+}
+
+/**
+ * Pooled p99 of `a`'s steps ÷ pooled p99 of `b`'s, with a bootstrap interval: `rounds` holds
+ * pairs of steps taken back to back ([a, b] per round); the rounds are resampled with replacement
+ * `resamples` times and the ratio taken each time. The interval says how much the ratio moves
+ * with which rounds happened to be slow.
+ */
+export function pooledP99Ratio(rounds: [StepResult, StepResult][], { resamples = 1_000, level = 0.9, random = Math.random } = {}) {
+  const ratioOf = (picked: [StepResult, StepResult][]) =>
+    percentile(concatSamples(picked.map(([a]) => a)).sort(), 99) / percentile(concatSamples(picked.map(([, b]) => b)).sort(), 99);
+  const ratios = new Float64Array(resamples);
+  for (let index = 0; index < resamples; index++)
+    ratios[index] = ratioOf(Array.from(rounds, () => rounds[Math.floor(random() * rounds.length)]!));
+  ratios.sort();
+  const tail = ((1 - level) / 2) * 100;
+  return { ratio: ratioOf(rounds), low: percentile(ratios, tail), high: percentile(ratios, 100 - tail), level };
+}
+
+function concatSamples(steps: StepResult[]): Float64Array {
+  const parts = steps.map((step) => {
+    const samples = stepSamples.get(step);
+    if (!samples) throw new Error("pooledLatency: a step without samples (not from runSteps)");
+    return samples;
+  });
+  const pooled = new Float64Array(parts.reduce((total, part) => total + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    pooled.set(part, offset);
+    offset += part.length;
+  }
+  return pooled;
 }
 
 /** Highest offered rate that held, and whether it was the top of the ladder (the real ceiling may be higher). */
