@@ -28,7 +28,8 @@ import { createSqlChatStore } from "@/server/store/sql-chat-store";
 import type { SqlClient } from "@/server/store/sql/client";
 import type { ChatStore } from "@/server/store/types";
 import { createRateLimits, type RateLimits } from "@/server/rate-limit";
-import { createClient as createRedisClient } from "redis";
+import { captureContext, type RunInContext } from "@/server/async-context";
+import type { createClient as createRedisClient } from "redis";
 import { createSupabaseAuth } from "@/server/supabase/supabase-auth";
 import { createSupabaseChatStore } from "@/server/supabase/supabase-chat-store";
 import path from "node:path";
@@ -51,7 +52,7 @@ import type { FileStorage } from "@/server/storage/types";
 export interface AppServices {
   env: Env;
   /** What per-request dispatchers share. */
-  outbox: { sender: PushSender; sourceOptions: { leaseSeconds: number; maxAgeSeconds: number } };
+  outbox: { sender: PushSender; sourceOptions: { leaseSeconds: number; maxAgeSeconds: number }; defer: Defer };
   push: RealtimePush;
   limits: RateLimits;
   /** Pings each dependency: "ok" or what went wrong. */
@@ -81,13 +82,19 @@ export interface RequestServices {
   attachmentMaxBytes: number;
 }
 
-/** Runs `task` after the response (Next.js `after`); outside a request (tests, scripts) right away. */
-function defer(task: () => Promise<void>): void {
-  try {
-    after(task);
-  } catch {
-    void task();
-  }
+/** Runs a task after the response (Next.js `after`); outside a request (tests, scripts) right away. */
+export type Defer = (task: () => Promise<void>) => void;
+
+/** A `Defer` whose tasks run in `context` (see server/async-context.ts: not in the request's). */
+export function createDefer(context: RunInContext): Defer {
+  return (task) => {
+    const detached = () => context(task);
+    try {
+      after(detached);
+    } catch {
+      void detached();
+    }
+  };
 }
 
 const log = (line: string) => logger.info(line);
@@ -114,6 +121,8 @@ function createDispatcher(env: Env, source: Parameters<typeof createOutboxDispat
 
 async function buildServices(): Promise<AppServices> {
   const env = getEnv();
+  // Pushes run in the context the services are built in: start-up, not the request.
+  const defer = createDefer(captureContext());
   const sourceOptions = { leaseSeconds: LEASE_SECONDS, maxAgeSeconds: env.push.maxAgeSeconds };
   const sender = createPushSender({
     url: env.socketServerUrl,
@@ -127,7 +136,10 @@ async function buildServices(): Promise<AppServices> {
     : createWebhookPush({ url: env.socketServerUrl, secret: env.webhookSecrets[0]!, defer, log: (line) => logger.warn(line) });
   let redis: ReturnType<typeof createRedisClient> | undefined;
   if (env.redisUrl) {
-    redis = createRedisClient({ url: env.redisUrl });
+    // Loaded only when configured: node-redis is ~0.9 MB of code, which every route and page
+    // bundle (each keeps its own copy) would otherwise load and hold in memory.
+    const { createClient } = await import("redis");
+    redis = createClient({ url: env.redisUrl });
     // Errors are logged, not thrown: the limiters fall back to memory while Redis is away.
     redis.on("error", (error: Error) => logger.error({ err: error.message }, "redis error"));
     await redis.connect();
@@ -189,7 +201,7 @@ async function buildServices(): Promise<AppServices> {
       devMailbox: null,
       sweeper,
       attachmentSweeper,
-      outbox: { sender, sourceOptions },
+      outbox: { sender, sourceOptions, defer },
       ping: async () => ({ supabase: await pingSupabase(), ...(await pingRedis()) }),
       async close() {
         await sweeper?.stop();
@@ -247,7 +259,7 @@ async function buildServices(): Promise<AppServices> {
     devMailbox,
     sweeper,
     attachmentSweeper,
-    outbox: { sender, sourceOptions },
+    outbox: { sender, sourceOptions, defer },
     ping: async () => ({
       database: await withTimeout(db.query("select 1")).then(
         () => "ok",
@@ -320,7 +332,7 @@ function createSupabaseRequestPush(
   env: Env,
   supabase: ReturnType<typeof createServerClient>,
   cookies: CookieJar,
-  { sender, sourceOptions }: AppServices["outbox"],
+  { sender, sourceOptions, defer }: AppServices["outbox"],
 ): RealtimePush {
   const dispatcherFor = (client: ReturnType<typeof createServerClient>) =>
     createDispatcher(env, createSupabaseOutboxSource(client, { scope: "mine", ...sourceOptions }), sender);

@@ -1,5 +1,6 @@
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { createClient } from "redis";
+import { captureContext } from "@/server/async-context";
 import { DomainError } from "@/server/errors";
 
 /** A named budget: `points` actions per `durationSeconds`, per key. */
@@ -44,11 +45,13 @@ export function createRateLimits(rules: RateLimitRules, redis?: RedisClient): Ra
       return [name, limiter];
     }),
   ) as Record<RateLimitName, RateLimiterAbstract>;
+  // The in-memory limiter's window timers are made in this context, not the request's.
+  const outsideRequest = captureContext();
 
   return {
     async consume(name, key) {
       try {
-        await limiters[name].consume(key);
+        await outsideRequest(() => limiters[name].consume(key));
       } catch (error) {
         if (!(error instanceof RateLimiterRes)) throw error;
         const retryAfter = Math.max(1, Math.ceil(error.msBeforeNext / 1000));

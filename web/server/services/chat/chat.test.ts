@@ -4,23 +4,15 @@ import type { ChatMessage } from "@/lib/types";
 import { historyQuerySchema, sendMessageSchema } from "@/lib/validations/chat";
 import { DomainError } from "@/server/errors";
 import type { RealtimePush } from "@/server/realtime/push";
-import { createRateLimits, unlimited, type RateLimitRules, type RateLimits } from "@/server/rate-limit";
+import { createRateLimits, unlimited, type RateLimits } from "@/server/rate-limit";
+import { everyRateLimit } from "@/test/support/rate-limits";
 import { createSqlChatStore } from "@/server/store/sql-chat-store";
 import type { SqlClient } from "@/server/store/sql/client";
 import { createUser, openTestDatabase } from "@/test/support/db";
 import { notePostgresSkip, openPostgresTestDatabase, TEST_DATABASE_URL } from "@/test/support/postgres";
 import { getHistory, listConversations, searchUsers, sendMessage } from ".";
 
-const lots = { points: 1_000_000, durationSeconds: 1 };
-const noLimits: RateLimitRules = {
-  loginPerEmail: lots,
-  loginPerIp: lots,
-  sendPerUser: lots,
-  usersSearch: lots,
-  attachmentUploads: lots,
-  messageActions: lots,
-  messageSearch: lots,
-};
+const noLimits = everyRateLimit({ points: 1_000_000, durationSeconds: 1 });
 
 // One SQL store, two drivers: the same behaviour on the embedded PGlite and on a real Postgres.
 const drivers = [

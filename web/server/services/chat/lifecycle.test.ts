@@ -4,7 +4,8 @@ import { changeSchema, type Change } from "socket-server/contract";
 import type { ChatMessage } from "@/lib/types";
 import { changesQuerySchema, editMessageSchema, emojiSchema, sendMessageSchema } from "@/lib/validations/chat";
 import type { RealtimePush } from "@/server/realtime/push";
-import { createRateLimits, unlimited, type RateLimitRules } from "@/server/rate-limit";
+import { createRateLimits, unlimited } from "@/server/rate-limit";
+import { everyRateLimit } from "@/test/support/rate-limits";
 import { createSqlChatStore } from "@/server/store/sql-chat-store";
 import type { SqlClient } from "@/server/store/sql/client";
 import { createUser, openTestDatabase } from "@/test/support/db";
@@ -114,11 +115,7 @@ describe.each(drivers)("message lifecycle on $name", ({ open, skip }) => {
   it("when a user edits, deletes and reacts past RATE_LIMIT_MESSAGE_ACTIONS, then 429 rate_limited and nothing more changes", async () => {
     const [ann, bob] = [await user("ann"), await user("bob")];
     const message = await send(ann, { recipientId: bob }, "limited");
-    const lots = { points: 1_000_000, durationSeconds: 60 };
-    const rules: RateLimitRules = {
-      ...{ loginPerEmail: lots, loginPerIp: lots, sendPerUser: lots, usersSearch: lots, attachmentUploads: lots, messageSearch: lots },
-      messageActions: { points: 3, durationSeconds: 60 },
-    };
+    const rules = everyRateLimit({ points: 1_000_000, durationSeconds: 60 }, { messageActions: { points: 3, durationSeconds: 60 } });
     const limited = { ...deps, limits: createRateLimits(rules) };
     await editMessage(limited, ann, message.id, { content: "limited, edited" });
     await setReaction(limited, ann, message.id, "👍", true);
