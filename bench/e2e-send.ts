@@ -97,11 +97,12 @@ interface ModeRun {
   /**
    * Direct and outbox runs of a mode: COMPARE_REPEATS longer steps at the same rate (half the
    * direct path's ceiling), taken in turns with the other variant, where their p99 (pooled, see
-   * `comparePooled`) and CPU are compared; this is the one with the median p99, printed beside it. A p99 from one 5 s step near either run's knee
-   * says more about queueing than about the outbox, and one step's p99 (its ~10 slowest sends) is
-   * one stall away from doubling: a garbage collection, a checkpoint, the embedded database's
-   * vacuum, the 5 s sweep. Taking turns puts whatever else the machine does in those minutes on
-   * both variants alike; run one after the other, the same code read 0.45× to 1.26×.
+   * `comparePooled`) and CPU are compared; this is the one with the median p99, printed beside
+   * it. A p99 from one 5 s step near either run's knee says more about queueing than about the
+   * outbox, and one step's p99 (its ~10 slowest sends) is one stall away from doubling: a garbage
+   * collection, a checkpoint, the embedded database's vacuum, the 5 s sweep. Taking turns puts
+   * whatever else the machine does in those minutes on both variants alike; run one after the
+   * other, the same code read 0.45× to 1.26×.
    */
   compare?: StepResult;
   /** Every comparison step, in the order they ran (step i of each variant is round i). */
