@@ -1,5 +1,4 @@
 import { NextRequest, NextResponse } from "next/server";
-import { updateSession } from "@/server/supabase/proxy";
 
 /**
  * Two jobs, nothing else: a per-request CSP nonce (Next.js puts it on its own scripts), and,
@@ -16,8 +15,11 @@ export async function proxy(request: NextRequest) {
 
   const url = process.env.NEXT_PUBLIC_SUPABASE_URL;
   const publishableKey = process.env.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY ?? process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY;
+  // Imported only in Supabase mode: the other modes never load @supabase/ssr.
   const response =
-    url && publishableKey ? await updateSession(forwarded, { url, publishableKey }) : NextResponse.next({ request: forwarded });
+    url && publishableKey
+      ? await (await import("@/server/supabase/proxy")).updateSession(forwarded, { url, publishableKey })
+      : NextResponse.next({ request: forwarded });
   response.headers.set("content-security-policy", csp);
   return response;
 }

@@ -1,7 +1,6 @@
 import "server-only";
 import { after } from "next/server";
 import { getEnv, type Env } from "@/server/env";
-import { createServerClient } from "@/server/supabase/server";
 import { createEmbeddedAuth } from "@/server/auth/embedded-auth";
 import { createSessionCache, type SessionCache } from "@/server/auth/session-cache";
 import type { AuthProvider, CookieJar } from "@/server/auth/types";
@@ -19,8 +18,6 @@ import {
   type PushSender,
 } from "@/server/realtime/outbox";
 import { outboxCounter } from "@/server/realtime/outbox-metrics";
-import { createClient as createSupabaseClient } from "@supabase/supabase-js";
-import ws from "ws";
 import { createTableMaintenance } from "@/server/store/maintenance";
 import { openEmbeddedDatabase } from "@/server/store/pglite";
 import { openPostgres } from "@/server/store/postgres";
@@ -30,8 +27,6 @@ import type { ChatStore } from "@/server/store/types";
 import { createRateLimits, type RateLimits } from "@/server/rate-limit";
 import { captureContext, type RunInContext } from "@/server/async-context";
 import type { createClient as createRedisClient } from "redis";
-import { createSupabaseAuth } from "@/server/supabase/supabase-auth";
-import { createSupabaseChatStore } from "@/server/supabase/supabase-chat-store";
 import path from "node:path";
 import {
   createAttachmentSweeper,
@@ -41,6 +36,8 @@ import {
 } from "@/server/attachments/sweep";
 import { createDiskStorage } from "@/server/storage/disk-storage";
 import { createSupabaseStorage } from "@/server/storage/supabase-storage";
+// Types only: the module itself is imported when Supabase is configured (see buildServices).
+import type * as SupabaseAdapters from "@/server/supabase/adapters";
 import type { FileStorage } from "@/server/storage/types";
 
 /**
@@ -58,6 +55,8 @@ export interface AppServices {
   /** Pings each dependency: "ok" or what went wrong. */
   ping(): Promise<Record<string, string>>;
   close(): Promise<void>;
+  /** Supabase's clients and adapters; null in the other modes, which never load them. */
+  supabase: typeof SupabaseAdapters | null;
   /** Own database and magic-link issuer; null in Supabase mode. */
   local: { db: SqlClient; store: ChatStore; storage: FileStorage; mailer: Mailer; sessions: SessionCache } | null;
   /** Only in development with the embedded issuer. */
@@ -158,14 +157,10 @@ async function buildServices(): Promise<AppServices> {
         }
       : {};
   if (env.supabase) {
+    // Loaded only in this mode, as node-redis above: ~1.3 MB of code with supabase-js and ws.
+    const supabase = await import("@/server/supabase/adapters");
     // The sweep needs every user's rows: only the service role may claim them (see README).
-    const serviceClient = env.push.serviceRoleKey
-      ? createSupabaseClient(env.supabase.url, env.push.serviceRoleKey, {
-          auth: { persistSession: false, autoRefreshToken: false },
-          // Node 20 has no global WebSocket; realtime is unused but built eagerly.
-          realtime: { transport: ws as never },
-        })
-      : null;
+    const serviceClient = env.push.serviceRoleKey ? supabase.createServiceClient(env.supabase.url, env.push.serviceRoleKey) : null;
     const sweeper =
       env.push.outbox && serviceClient
         ? createDispatcher(env, createSupabaseOutboxSource(serviceClient, { scope: "all", ...sourceOptions }), sender)
@@ -197,6 +192,7 @@ async function buildServices(): Promise<AppServices> {
       env,
       push,
       limits,
+      supabase,
       local: null,
       devMailbox: null,
       sweeper,
@@ -242,6 +238,7 @@ async function buildServices(): Promise<AppServices> {
     env,
     push,
     limits,
+    supabase: null,
     // The SQL enforces the same send limit as the app (see enforce_send_limit in the migrations).
     // Session lookups are trusted for a few seconds: the bound on a sign-out in another process (README, Performance).
     local: {
@@ -292,8 +289,9 @@ export function getServices(): Promise<AppServices> {
 
 /** The adapters for one request, bound to its cookies. */
 export async function getRequestServices(cookies: CookieJar, { ip }: { ip?: string } = {}): Promise<RequestServices> {
-  const { env, push, local, limits, outbox } = await getServices();
+  const { env, push, local, limits, outbox, supabase: adapters } = await getServices();
   if (!local) {
+    const { createServerClient, createSupabaseAuth, createSupabaseChatStore } = adapters!;
     const supabase = createServerClient(env.supabase!, cookies, { ip });
     const auth = createSupabaseAuth(supabase, { appUrl: env.appUrl });
     const common = {
@@ -304,7 +302,7 @@ export async function getRequestServices(cookies: CookieJar, { ip }: { ip?: stri
       attachmentMaxBytes: env.attachments.maxBytes,
     };
     if (!env.push.outbox) return { ...common, push };
-    return { ...common, push: createSupabaseRequestPush(env, supabase, cookies, outbox) };
+    return { ...common, push: createSupabaseRequestPush(env, adapters!, supabase, cookies, outbox) };
   }
   const auth = createEmbeddedAuth({
     db: local.db,
@@ -330,11 +328,12 @@ export async function getRequestServices(cookies: CookieJar, { ip }: { ip?: stri
  */
 function createSupabaseRequestPush(
   env: Env,
-  supabase: ReturnType<typeof createServerClient>,
+  { createServerClient }: typeof SupabaseAdapters,
+  supabase: SupabaseServerClient,
   cookies: CookieJar,
   { sender, sourceOptions, defer }: AppServices["outbox"],
 ): RealtimePush {
-  const dispatcherFor = (client: ReturnType<typeof createServerClient>) =>
+  const dispatcherFor = (client: SupabaseServerClient) =>
     createDispatcher(env, createSupabaseOutboxSource(client, { scope: "mine", ...sourceOptions }), sender);
   const dispatcher = dispatcherFor(supabase);
   // The sign-out clears the session from `supabase`; a client on the request's own cookies still has it.
@@ -353,6 +352,8 @@ function createSupabaseRequestPush(
     },
   });
 }
+
+type SupabaseServerClient = ReturnType<typeof SupabaseAdapters.createServerClient>;
 
 function withTimeout<T>(promise: Promise<T>, ms = 2_000): Promise<T> {
   return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timed out")), ms))]);

@@ -7,6 +7,8 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { closeServices } from "@/server/context";
 import * as readyz from "@/app/readyz/route";
+import { proxy } from "@/proxy";
+import { NextRequest } from "next/server";
 import { TEST_WEBHOOK_SECRET } from "./support/app-env";
 import { openTestDatabase } from "./support/db";
 import { Browser } from "./support/routes";
@@ -412,6 +414,17 @@ describe("Supabase mode", () => {
     expect(session.status).toBe(200);
     expect(emulator.state.refreshes).toBeGreaterThan(before);
     expect(session.headers.getSetCookie().some((c) => c.startsWith("sb-emulated-auth-token"))).toBe(true);
+  });
+
+  it("when a page is asked for with a session near expiry, then the proxy refreshes it and the page's response carries the new cookies", async () => {
+    emulator.state.accessTokenTtlSeconds = 20;
+    const { browser } = await signIn("proxy-refresh@example.com");
+    const before = emulator.state.refreshes;
+    const cookie = [...browser.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+    const response = await proxy(new NextRequest("http://localhost:3000/chat", { headers: { cookie } }));
+    expect(emulator.state.refreshes).toBeGreaterThan(before);
+    expect(response.headers.getSetCookie().some((c) => c.startsWith("sb-emulated-auth-token"))).toBe(true);
+    expect(response.headers.get("content-security-policy")).toContain("script-src 'self' 'nonce-");
   });
 
   it("when Supabase rate-limits sign-in, then 429 with Retry-After", async () => {
