@@ -168,6 +168,9 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
       const sessions: ModeSession[] = [];
       try {
         for (const variant of variants) sessions.push(await openMode(mode, variant, options));
+        // Every variant's stack is up before the first ladder: each ladder then runs beside the
+        // other's idle stack. Opened one after the other, only the second one did, and read lower.
+        for (const session of sessions) await session.measure();
         const direct = sessions.find((session) => session.run.variant === "direct");
         const outbox = sessions.find((session) => session.run.variant === "outbox");
         if (direct && outbox && direct.run.ceiling) await compareInTurns([direct, outbox], halfOf(direct.run.ceiling), stepSeconds * 2);
@@ -191,6 +194,7 @@ export async function runE2eSend(argv = process.argv.slice(2)) {
       // Past the single process's ceiling too: two should go further.
       const twoRates = [...new Set([...rates, ...rates.map((rate) => rate * 2)])].sort((a, b) => a - b);
       const session = await openMode("postgres", "outbox", { ...options, rates: twoRates, processes: 2, half: false });
+      await session.measure();
       const two = session.run;
       await session.close();
       scale = { one, two };
@@ -590,7 +594,10 @@ interface ModeOptions {
 
 /** One variant of a mode, running: its ladder done, ready for more steps until closed. */
 interface ModeSession {
+  /** Filled in by `measure`. */
   run: ModeRun;
+  /** The ceiling ladder, then (outbox) the steps at half the ceiling. */
+  measure(): Promise<void>;
   /** One step at `rate`, recorded in nothing: the caller keeps it. */
   step(label: string, rate: number, extra?: Partial<SteppedRunOptions>): Promise<StepResult>;
   /** The background work the steps so far made due, done now (Postgres). */
@@ -742,8 +749,6 @@ async function openMode(mode: Mode, variant: Variant, options: ModeOptions): Pro
         return taken;
       },
     };
-    const steps = await runSteps({ ...stepOptions, rates: options.rates, holdP99Ms: CEILING_P99_MS });
-    const { ceiling, lowerBound } = ceilingOf(steps, options.rates);
     // The ladder wrote tens of thousands of rows: on Postgres an autovacuum or a checkpoint is due,
     // and one landing inside a latency step (it took two cores for seconds here) decides its p99.
     // They are done before the steps whose p99 is judged (here, and in compareInTurns).
@@ -761,28 +766,29 @@ async function openMode(mode: Mode, variant: Variant, options: ModeOptions): Pro
       });
       return taken!;
     };
-    // HALF_REPEATS steps at half the ceiling: the median p99 decides, so that one stall does not
-    // (all of them are printed).
-    const halfSteps: StepResult[] = [];
-    if ((options.half ?? variant === "outbox") && ceiling) {
-      await settle();
-      for (let repeat = 1; repeat <= HALF_REPEATS; repeat++) {
-        await sleep(1_000);
-        halfSteps.push(await step(`half ceiling ${repeat}/${HALF_REPEATS}`, halfOf(ceiling), { retryMisses: false }));
-      }
-    }
-    const half = medianByP99(halfSteps);
-    return {
-      run: {
-        mode,
-        variant,
-        users: users.length,
-        seedSeconds: seeded.seconds,
-        steps,
-        ceiling,
-        ceilingIsLowerBound: lowerBound,
-        ...(half && { half, halfSteps }),
-        ...(options.processes === 2 && { label: "two web processes" }),
+    const session: ModeSession = {
+      run: { mode, variant, users: users.length, seedSeconds: seeded.seconds, steps: [], ceiling: null, ceilingIsLowerBound: false },
+      async measure() {
+        const steps = await runSteps({ ...stepOptions, rates: options.rates, holdP99Ms: CEILING_P99_MS });
+        const { ceiling, lowerBound } = ceilingOf(steps, options.rates);
+        // HALF_REPEATS steps at half the ceiling: the median p99 decides, so that one stall does not
+        // (all of them are printed).
+        const halfSteps: StepResult[] = [];
+        if ((options.half ?? variant === "outbox") && ceiling) {
+          await settle();
+          for (let repeat = 1; repeat <= HALF_REPEATS; repeat++) {
+            await sleep(1_000);
+            halfSteps.push(await step(`half ceiling ${repeat}/${HALF_REPEATS}`, halfOf(ceiling), { retryMisses: false }));
+          }
+        }
+        const half = medianByP99(halfSteps);
+        Object.assign(session.run, {
+          steps,
+          ceiling,
+          ceilingIsLowerBound: lowerBound,
+          ...(half && { half, halfSteps }),
+          ...(options.processes === 2 && { label: "two web processes" }),
+        });
       },
       step,
       settle,
@@ -793,6 +799,7 @@ async function openMode(mode: Mode, variant: Variant, options: ModeOptions): Pro
           : undefined,
       close,
     };
+    return session;
   } catch (error) {
     await close();
     throw error;
