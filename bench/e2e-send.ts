@@ -592,7 +592,7 @@ interface ModeOptions {
   half?: boolean;
 }
 
-/** One variant of a mode, running: its ladder done, ready for more steps until closed. */
+/** One variant of a mode, running (servers up, sockets connected): `measure` runs its ladder; more steps until closed. */
 interface ModeSession {
   /** Filled in by `measure`. */
   run: ModeRun;

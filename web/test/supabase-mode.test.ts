@@ -420,8 +420,7 @@ describe("Supabase mode", () => {
     emulator.state.accessTokenTtlSeconds = 20;
     const { browser } = await signIn("proxy-refresh@example.com");
     const before = emulator.state.refreshes;
-    const cookie = [...browser.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
-    const response = await proxy(new NextRequest("http://localhost:3000/chat", { headers: { cookie } }));
+    const response = await proxy(new NextRequest("http://localhost:3000/chat", { headers: { cookie: browser.cookieHeader() } }));
     expect(emulator.state.refreshes).toBeGreaterThan(before);
     expect(response.headers.getSetCookie().some((c) => c.startsWith("sb-emulated-auth-token"))).toBe(true);
     expect(response.headers.get("content-security-policy")).toContain("script-src 'self' 'nonce-");

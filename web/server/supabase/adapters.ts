@@ -1,6 +1,6 @@
 import "server-only";
 import { createClient } from "@supabase/supabase-js";
-import ws from "ws";
+import { NODE_REALTIME } from "./server";
 
 /**
  * Everything Supabase mode builds at run time, in one module that the composition root
@@ -15,7 +15,6 @@ export { createSupabaseChatStore } from "./supabase-chat-store";
 export function createServiceClient(url: string, serviceRoleKey: string) {
   return createClient(url, serviceRoleKey, {
     auth: { persistSession: false, autoRefreshToken: false },
-    // Node 20 has no global WebSocket; realtime is unused but built eagerly.
-    realtime: { transport: ws as never },
+    realtime: NODE_REALTIME,
   });
 }

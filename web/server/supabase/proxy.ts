@@ -1,7 +1,7 @@
 import "server-only";
 import { createServerClient } from "@supabase/ssr";
 import { NextResponse, type NextRequest } from "next/server";
-import ws from "ws";
+import { NODE_REALTIME } from "./server";
 
 /**
  * The proxy's Supabase client factory (for proxy.ts): refreshes the Supabase session on each
@@ -21,8 +21,7 @@ export async function updateSession(request: NextRequest, config: { url: string;
         for (const [key, value] of Object.entries(headers)) response.headers.set(key, value);
       },
     },
-    // As in server.ts: Node 20 has no global WebSocket, and realtime is built eagerly.
-    realtime: { transport: ws as never },
+    realtime: NODE_REALTIME,
   });
   await supabase.auth.getClaims();
   return response;

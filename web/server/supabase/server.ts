@@ -4,6 +4,12 @@ import ws from "ws";
 import type { CookieJar } from "@/server/auth/types";
 import type { Database } from "@/lib/database.types";
 
+/**
+ * Every server-side client's realtime option: Node 20 has no global WebSocket, and supabase-js
+ * builds realtime eagerly (unused here).
+ */
+export const NODE_REALTIME = { transport: ws as never };
+
 interface SupabaseConfig {
   url: string;
   publishableKey: string;
@@ -24,7 +30,6 @@ export function createServerClient(config: SupabaseConfig, cookies: CookieJar, {
     },
     // Supabase counts its auth rate limits per client IP: pass the user's, not the server's.
     global: ip ? { headers: { "sb-forwarded-for": ip } } : undefined,
-    // Node 20 has no global WebSocket; realtime is unused server-side but built eagerly.
-    realtime: { transport: ws as never },
+    realtime: NODE_REALTIME,
   });
 }

@@ -149,9 +149,12 @@ export async function signIn(email: string): Promise<{ cookie: string; userId: s
 /** A browser's cookie jar: keeps every Set-Cookie (Supabase splits sessions into chunks). */
 export class Browser {
   cookies = new Map<string, string>();
+  /** The Cookie header this browser sends ("" without cookies). */
+  cookieHeader(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+  }
   async call(method: Method, path: string, options: CallOptions = {}) {
-    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
-    const result = await call(method, path, { ...options, cookie: cookie || undefined });
+    const result = await call(method, path, { ...options, cookie: this.cookieHeader() || undefined });
     for (const header of result.headers.getSetCookie()) {
       const [pair, ...attributes] = header.split(";");
       const [name, ...value] = pair!.split("=");
